@@ -1,0 +1,60 @@
+"""Settings, read from environment variables only. Every setting has a working default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept URLs as people write them: postgres:// and postgresql:// mean psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load() -> dict:
+    """All settings as a dict, for create_app."""
+    return {
+        "DATABASE_URL": normalise_database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'equipment.db'}")
+        ),
+        "SECRET_KEY": _secret_key(),
+        "TIMEZONE": os.environ.get("TIMEZONE", "Europe/London"),
+        "GEOCODER": os.environ.get("GEOCODER", "offline"),
+        "GEOCODER_URL": os.environ.get("GEOCODER_URL", ""),
+        "GEOCODER_TIMEOUT": float(os.environ.get("GEOCODER_TIMEOUT", "3")),
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "community-equipment-service"),
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        "OSRM_URL": os.environ.get("OSRM_URL", ""),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "TOKEN_HOURS": float(os.environ.get("TOKEN_HOURS", "12")),
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
+    }

@@ -1,0 +1,1 @@
+"""The community equipment service: stock, orders, planning, deliveries, delays."""

@@ -1,0 +1,67 @@
+"""Flask commands: `flask --app wsgi seed`, `flask --app wsgi users create ...`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask, current_app
+
+from equipment import seed as seeding
+from equipment import users
+from equipment.db import new_session
+from equipment.errors import DomainError
+from equipment.schema import upgrade_to_head
+
+
+def _engine():
+    return current_app.extensions["db_engine"]
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help=f"Also create one demo user per role (password {seeding.DEMO_PASSWORD}).")
+def seed_command(demo: bool) -> None:
+    """Bring an empty database to the current schema and load seed_data/."""
+    started = time.perf_counter()
+    upgrade_to_head(_engine())
+    with new_session(_engine()) as session:
+        try:
+            counts = seeding.seed(session, demo=demo)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+    summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
+    click.echo(f"Seeded {summary} in {time.perf_counter() - started:.1f} s.")
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Bring the database to the current schema (Alembic upgrade head)."""
+    upgrade_to_head(_engine())
+    click.echo("The database schema is up to date.")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Manage the people who sign in."""
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "clerk", "driver", "officer"]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--van", "van_reg", default=None, help="Registration of the van this driver drives.")
+@click.option("--full-name", default="", help="The person's name as colleagues know it.")
+def create_user_command(name: str, role: str, password: str, van_reg: str | None, full_name: str) -> None:
+    """Create a user NAME with a role."""
+    with new_session(_engine()) as session:
+        try:
+            users.create_user(session, username=name, role=role, password=password, van_reg=van_reg, full_name=full_name)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+    click.echo(f"Created {role} {name}.")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(migrate_command)
+    app.cli.add_command(users_group)

@@ -1,0 +1,93 @@
+"""Users of the system: creation, password checks and API tokens."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from equipment import audit
+from equipment.errors import Conflict, Invalid, NotFound
+from equipment.models import User, Van
+from equipment.vocabulary import Role
+
+MIN_PASSWORD_LENGTH = 8
+# Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    password: str,
+    full_name: str = "",
+    van_reg: str | None = None,
+    created_by: int | None = None,
+) -> User:
+    """Add a user with a hashed password; a driver may be given their van."""
+    username = username.strip()
+    if not username or len(username) > 60:
+        raise Invalid("username must be 1 to 60 characters", field="username")
+    if role not in set(Role):
+        raise Invalid(f"role must be one of {', '.join(Role)}", field="role")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"user {username!r} already exists", field="username")
+    van_id = None
+    if van_reg:
+        if role != Role.DRIVER:
+            raise Invalid("only a driver can be given a van", field="van")
+        van = session.exec(select(Van).where(Van.reg == van_reg)).first()
+        if van is None:
+            raise NotFound(f"no van with registration {van_reg!r}", field="van")
+        van_id = van.id
+    user = User(
+        username=username,
+        role=role,
+        full_name=full_name,
+        password_hash=generate_password_hash(password),
+        van_id=van_id,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, user_id=created_by, action="user_created", entity="user", entity_id=user.id, detail=role)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def issue_token(user: User, *, secret_key: str, hours: float) -> tuple[str, datetime]:
+    """A signed bearer token for the API that expires after `hours`."""
+    expires = int(time.time() + hours * 3600)
+    token = URLSafeSerializer(secret_key, salt="api-token").dumps(
+        {"u": user.id, "v": user.auth_version, "e": expires}
+    )
+    return token, datetime.fromtimestamp(expires, UTC)
+
+
+def user_from_token(session: Session, token: str, *, secret_key: str) -> User | None:
+    """The user a token belongs to, or None when it is forged, expired or revoked."""
+    try:
+        payload = URLSafeSerializer(secret_key, salt="api-token").loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("e", 0) < time.time():
+        return None
+    user = session.get(User, payload.get("u"))
+    if user is None or not user.active or user.auth_version != payload.get("v"):
+        return None
+    return user

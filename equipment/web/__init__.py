@@ -1,0 +1,78 @@
+"""The web layer: the app factory wires settings, database, auth, API and pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import redirect
+from flask_openapi3 import Info, OpenAPI
+
+import config
+from equipment.cli import init_cli
+from equipment.db import make_engine
+from equipment.web.access import init_access, public
+from equipment.web.auth import init_auth
+from equipment.web.database import init_database
+from equipment.web.limiter import limiter
+from equipment.web.navigation import init_navigation
+from equipment.web.problems import register_error_handlers, validation_problem
+from equipment.web.security import init_security_headers
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
+    """Build the app from config.py's settings, with `overrides` (tests) on top."""
+    settings = config.load()
+    settings.update(overrides or {})
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Community equipment service", version="1.0.0"),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        doc_prefix="/api/v1",
+        doc_url="/openapi.json",
+        validation_error_status=422,
+        validation_error_callback=validation_problem,
+    )
+    app.config.update(settings)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        RATELIMIT_STORAGE_URI=settings["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_SORT_KEYS=False,
+    )
+    logging.basicConfig(level=logging.INFO)
+
+    init_database(app, settings.get("ENGINE") or make_engine(settings["DATABASE_URL"]))
+    limiter.init_app(app)
+    init_access(app)
+    init_auth(app)
+    init_security_headers(app)
+    register_error_handlers(app)
+    init_navigation(app)
+    _register_api(app)
+    _register_pages(app)
+    init_cli(app)
+    return app
+
+
+def _register_api(app: OpenAPI) -> None:
+    from equipment.web.api import blueprints
+    from equipment.web.health import bp as health_bp
+
+    app.register_api(health_bp)
+    for bp in blueprints():
+        app.register_api(bp)
+
+    @app.get("/api/v1/docs", doc_ui=False)
+    @public
+    def api_docs():
+        """The page to read and try the API (Swagger UI)."""
+        return redirect("/api/v1/swagger")
+
+
+def _register_pages(app: OpenAPI) -> None:
+    from equipment.web.pages import blueprints
+
+    for bp in blueprints():
+        app.register_blueprint(bp)

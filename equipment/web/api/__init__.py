@@ -1,0 +1,9 @@
+"""The JSON API under /api/v1: one blueprint per resource."""
+
+from flask_openapi3 import APIBlueprint
+
+
+def blueprints() -> list[APIBlueprint]:
+    from equipment.web.api import auth, catalogue
+
+    return [auth.bp, catalogue.bp]

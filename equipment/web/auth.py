@@ -1,0 +1,80 @@
+"""Sign-in for the HTML pages (Flask-Login sessions) and the shared user loader."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from equipment import audit, users
+from equipment.models import User
+from equipment.web.access import Principal, public
+from equipment.web.database import get_db
+from equipment.web.limiter import limiter
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=60)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> Principal | None:
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = get_db().get(User, int(user_id))
+    if user is None or not user.active or user.auth_version != int(version):
+        return None
+    return Principal.of(user)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an attacker's link must not bounce a user to another site.
+    if not target or urlsplit(target).netloc or urlsplit(target).scheme or not target.startswith("/"):
+        return url_for("home.index")
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = get_db()
+        user = users.authenticate(db, form.username.data, form.password.data)
+        if user is None:
+            form.password.errors.append("Wrong username or password.")
+        else:
+            login_user(Principal.of(user))
+            audit.record(db, user_id=user.id, action="signed_in", entity="user", entity_id=user.id)
+            db.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", form=form), 200 if not form.errors else 401
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    logout_user()
+    flash("You are signed out.")
+    return redirect(url_for("auth.login"))
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    app.register_blueprint(bp)

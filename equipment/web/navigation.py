@@ -1,0 +1,31 @@
+"""The main menu: each role sees the pages it can use."""
+
+from flask import Flask, current_app
+
+from equipment.vocabulary import Role
+
+A, CO, CL, D, O = Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.DRIVER, Role.OFFICER
+
+# (label, endpoint, roles); entries whose page is not built yet are left out at render time.
+MENU = [
+    ("New order", "orders_pages.new_order", {A, CO}),
+    ("Orders", "orders_pages.order_list", {A, CO}),
+    ("Plan the day", "planning_pages.plans", {A, CO}),
+    ("Stock", "stock_pages.stock_overview", {A, CO, CL}),
+    ("Receive", "stock_pages.receive", {A, CL}),
+    ("Returns", "stock_pages.returns_queue", {A, CL}),
+    ("Inspections", "stock_pages.inspections", {A, CL, CO}),
+    ("Load lists", "planning_pages.load_lists", {A, CL}),
+    ("My route", "driver_pages.today", {D}),
+    ("Performance", "reports_pages.dashboard", {A, CO, O}),
+    ("Contract report", "reports_pages.monthly_report", {A, O}),
+]
+
+
+def init_navigation(app: Flask) -> None:
+    @app.context_processor
+    def _menu() -> dict:
+        def nav_links() -> list[tuple[str, str, set[str]]]:
+            return [entry for entry in MENU if entry[1] in current_app.view_functions]
+
+        return {"nav_links": nav_links}
