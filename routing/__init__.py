@@ -1,0 +1,38 @@
+"""The router: a VROOM-format planning problem in, a VROOM-format plan out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from routing.problem import ProblemError
+
+__all__ = ["ProblemError", "solve_json"]
+
+
+def solve_json(
+    problem: dict,
+    *,
+    seconds: float = 5,
+    seed: int = 0,
+    keep_order: bool = False,
+    on_progress: Callable[[float, int], None] | None = None,
+    osrm_url: str | None = None,
+) -> dict:
+    """Solve a VROOM input dict within `seconds`; return a VROOM output dict."""
+    from routing import fixed, schedule, search, vroom
+
+    t0 = time.monotonic()
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+        raise ProblemError(f"seconds must be a positive number, got {seconds!r}")
+    p = vroom.parse(problem, osrm_url=osrm_url)
+    # Leave a little time for building the output.
+    deadline = t0 + max(0.05, seconds * 0.97 - 0.05 - 0.002 * len(p.tasks))
+    if keep_order:
+        routes, unassigned = fixed.insert_keeping_order(p, deadline=deadline)
+    else:
+        routes, unassigned = search.plan(p, deadline=deadline, seed=seed, on_progress=on_progress)
+    timed = [schedule.simulate(p, v, seq) for v, seq in enumerate(routes)
+             if any(k == "task" for k, _ in seq)]
+    ms = int((time.monotonic() - t0) * 1000)
+    return vroom.format_solution(p, timed, unassigned, computing_ms=ms)

@@ -1,0 +1,62 @@
+"""`python -m routing solve PROBLEM.json [--seconds S] [--seed N] [--keep-order]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+T_START = time.monotonic()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit code 2
+        sys.stderr.write(f"error: {message}\n")
+        sys.exit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m routing")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = sub.add_parser("solve", help="solve a VROOM-format problem")
+    s.add_argument("problem", help="problem JSON file, or - for stdin")
+    s.add_argument("--seconds", type=float, default=5.0)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--keep-order", action="store_true")
+    s.add_argument("--osrm-url", default=None)
+    args = parser.parse_args(argv)
+    try:
+        if args.problem == "-":
+            text = sys.stdin.read()
+        else:
+            with open(args.problem, encoding="utf-8") as f:
+                text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.stderr.write(f"error: cannot read {args.problem}: {exc}\n")
+        return 2
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        sys.stderr.write(f"error: malformed JSON: {str(exc).splitlines()[0]}\n")
+        return 2
+    from routing import ProblemError, solve_json
+
+    # The time limit counts from process start (imports, parsing, matrices included).
+    used = time.monotonic() - T_START
+    try:
+        result = solve_json(data, seconds=max(0.05, args.seconds - used), seed=args.seed,
+                            keep_order=args.keep_order, osrm_url=args.osrm_url)
+    except ProblemError as exc:
+        sys.stderr.write(f"error: {str(exc).splitlines()[0] if str(exc) else 'invalid problem'}\n")
+        return 2
+    except Exception as exc:  # an internal error still answers in one line
+        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n".splitlines()[0] + "\n")
+        return 1
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

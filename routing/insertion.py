@@ -1,0 +1,299 @@
+"""Regret insertion (vectorised with numpy) and ruin-and-recreate on routes of jobs.
+
+A route is a list of steps ("task", i) / ("break", b). A break has no location: it is
+taken where the vehicle is (after the previous stop), before driving on.
+Shipments are left to the solver; only jobs are inserted here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from routing.problem import INF_TIME, Problem, first_start
+
+BIG = np.int64(1) << np.int64(60)
+
+
+def _first_start_vec(arr: np.ndarray, ws: np.ndarray, we: np.ndarray) -> np.ndarray:
+    """Earliest start >= arr inside windows; ws/we (J, K) broadcast over arr (J, G)."""
+    out = np.full(arr.shape, BIG, dtype=np.int64)
+    found = np.zeros(arr.shape, dtype=bool)
+    for k in range(ws.shape[1]):
+        ok = (~found) & (arr <= we[:, k : k + 1])
+        out = np.where(ok, np.maximum(arr, ws[:, k : k + 1]), out)
+        found |= ok
+    return out
+
+
+def _latest_start(windows, bound: int) -> int:
+    """Largest start <= bound inside one of the windows, or -BIG."""
+    for a, b in reversed(windows):
+        if a <= bound:
+            return min(bound, b)
+    return -int(BIG)
+
+
+class Inserter:
+    """Insertion machinery for one problem; vehicles' matrices and job arrays cached."""
+
+    def __init__(self, problem: Problem, allowed: list[set[int]]):
+        self.p = problem
+        tasks = problem.tasks
+        n = len(tasks)
+        self.jobs = [i for i, t in enumerate(tasks) if t.kind == "job" and allowed[i]]
+        K = max(len(t.windows) for t in tasks)
+        self.loc = np.array([t.location for t in tasks], dtype=np.int64)
+        self.dur = np.array([t.setup + t.service for t in tasks], dtype=np.int64)
+        self.ws = np.full((n, K), BIG, dtype=np.int64)
+        self.we = np.full((n, K), -1, dtype=np.int64)
+        for i, t in enumerate(tasks):
+            for k, (a, b) in enumerate(t.windows):
+                self.ws[i, k], self.we[i, k] = a, b
+        D = max(problem.dims, 1)
+        self.deliv = np.zeros((n, D), dtype=np.int64)
+        self.pick = np.zeros((n, D), dtype=np.int64)
+        for i, t in enumerate(tasks):
+            if t.kind == "job" and problem.dims:
+                self.deliv[i] = t.delivery
+                self.pick[i] = t.pickup
+        self.prio = np.array([t.priority for t in tasks], dtype=np.int64)
+        V = len(problem.vehicles)
+        self.allowed = np.zeros((n, V), dtype=bool)
+        for i, vs in enumerate(allowed):
+            for v in vs:
+                self.allowed[i, v] = True
+        self.T = [problem.durations[v.profile] for v in problem.vehicles]
+        self.C = [problem.cost_matrix(v) for v in problem.vehicles]
+        self.S = [problem.distances.get(v.profile) for v in problem.vehicles]
+        self.cap = [
+            np.array(v.capacity if problem.dims else (INF_TIME,), dtype=np.int64)
+            for v in problem.vehicles
+        ]
+
+
+class RouteState:
+    """Cached timing/load data of one route for O(1) insertion checks per gap."""
+
+    def __init__(self, ins: Inserter, v: int, steps: list[tuple[str, int]]):
+        self.ins, self.v, self.steps = ins, v, list(steps)
+        self.refresh()
+
+    def n_tasks(self) -> int:
+        return sum(1 for k, _ in self.steps if k == "task")
+
+    def refresh(self) -> None:
+        ins, p = self.ins, self.ins.p
+        veh = p.vehicles[self.v]
+        T, C = ins.T[self.v], ins.C[self.v]
+        tasks = p.tasks
+        steps = self.steps
+        k = len(steps)
+        # Real location at/before each step (index 0 = start), departure times, loads.
+        real = [veh.start] * (k + 1)
+        dep = [0] * (k + 1)
+        t = veh.window[0]
+        dep[0] = t
+        loc = veh.start
+        D = ins.deliv.shape[1]
+        start_load = np.zeros(D, dtype=np.int64)
+        for kind, i in steps:
+            if kind == "task":
+                start_load += ins.deliv[i]
+        loads = np.zeros((k + 1, D), dtype=np.int64)
+        loads[0] = start_load
+        cur = start_load.copy()
+        travel = 0
+        dist = 0
+        cost = 0
+        S = ins.S[self.v]
+        for s, (kind, i) in enumerate(steps, start=1):
+            if kind == "task":
+                task = tasks[i]
+                arr = t + int(T[loc, task.location])
+                travel += int(T[loc, task.location])
+                cost += int(C[loc, task.location])
+                if S is not None:
+                    dist += int(S[loc, task.location])
+                st = first_start(task.windows, arr)
+                if st is None:
+                    st = arr  # late (only in keep-order routes)
+                t = st + task.setup + task.service
+                loc = task.location
+                cur = cur + ins.pick[i] - ins.deliv[i]
+            else:
+                b = veh.breaks[i]
+                st = first_start(b.windows, t)
+                t = (st if st is not None else t) + b.service
+            real[s] = loc
+            dep[s] = t
+            loads[s] = cur
+        travel += int(T[loc, veh.end])
+        cost += int(C[loc, veh.end])
+        if S is not None:
+            dist += int(S[loc, veh.end])
+        self.travel, self.cost, self.dist = travel, cost, dist
+        # Latest start of each step (index k+1 = end: latest arrival).
+        latest = [0] * (k +2)
+        latest[k + 1] = veh.window[1]
+        nxt_loc = veh.end
+        for s in range(k, 0, -1):
+            kind, i = steps[s - 1]
+            if kind == "task":
+                task = tasks[i]
+                bound = latest[s + 1] - (int(T[task.location, nxt_loc]) if steps_is_real(steps, s + 1) else 0)
+                if not steps_is_real(steps, s + 1):
+                    # next is a break: it starts where we are; the drive comes after it
+                    bound = latest[s + 1]
+                latest[s] = _latest_start(task.windows, bound - task.setup - task.service)
+                nxt_loc = task.location
+            else:
+                b = veh.breaks[i]
+                here = real[s - 1]
+                if steps_is_real(steps, s + 1):
+                    bound = latest[s + 1] - int(T[here, nxt_loc])
+                else:
+                    bound = latest[s + 1]
+                latest[s] = _latest_start(b.windows, bound - b.service)
+        # Gap arrays: gap g sits between step g and step g+1 (g = 0..k).
+        G = k + 1
+        self.a_loc = np.array(real, dtype=np.int64)
+        self.dep = np.array(dep, dtype=np.int64)
+        b_loc = np.empty(G, dtype=np.int64)
+        next_latest = np.empty(G, dtype=np.int64)
+        brk = np.zeros(G, dtype=np.int64) - 1  # break index when the next step is a break
+        q_latest = np.zeros(G, dtype=np.int64)
+        blocked = np.zeros(G, dtype=bool)
+        for g in range(G):
+            s = g + 1
+            if s == k + 1 or steps[s - 1][0] == "task":
+                b_loc[g] = veh.end if s == k + 1 else tasks[steps[s - 1][1]].location
+                next_latest[g] = latest[s]
+            else:
+                brk[g] = steps[s - 1][1]
+                q = s + 1
+                if q <= k and steps[q - 1][0] != "task":
+                    blocked[g] = True  # two breaks in a row: not worth handling
+                    b_loc[g] = veh.end
+                else:
+                    b_loc[g] = veh.end if q == k + 1 else tasks[steps[q - 1][1]].location
+                q_latest[g] = latest[q] if q <= k + 1 else veh.window[1]
+                next_latest[g] = BIG
+        self.b_loc, self.next_latest, self.brk, self.q_latest = b_loc, next_latest, brk, q_latest
+        self.blocked = blocked
+        self.loads = loads
+        pm = np.maximum.accumulate(loads, axis=0)
+        sm = np.full_like(loads, -int(BIG))
+        if k >= 1:
+            sm[:-1] = np.maximum.accumulate(loads[::-1], axis=0)[::-1][1:]
+        self.pmax, self.smax = pm, sm
+
+    def evaluate(self, jobs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(best insertion cost, best gap) for each job; cost BIG when it does not fit."""
+        ins, v = self.ins, self.v
+        veh = ins.p.vehicles[v]
+        nj = len(jobs)
+        if nj == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if veh.max_tasks is not None and self.n_tasks() >= veh.max_tasks:
+            return np.full(nj, BIG), np.zeros(nj, dtype=np.int64)
+        T, C = ins.T[v], ins.C[v]
+        jl = ins.loc[jobs]
+        a, b = self.a_loc, self.b_loc
+        arr = self.dep[None, :] + T[a[None, :], jl[:, None]]
+        st = _first_start_vec(arr, ins.ws[jobs], ins.we[jobs])
+        dp = st + ins.dur[jobs][:, None]
+        ok = st < BIG
+        arr_n = dp + T[jl[:, None], b[None, :]]
+        ok &= arr_n <= self.next_latest[None, :]
+        for g in np.nonzero(self.brk >= 0)[0]:
+            br = veh.breaks[int(self.brk[g])]
+            bws = np.array([[w[0] for w in br.windows]], dtype=np.int64)
+            bwe = np.array([[w[1] for w in br.windows]], dtype=np.int64)
+            bs = _first_start_vec(dp[:, g : g + 1], np.repeat(bws, nj, 0), np.repeat(bwe, nj, 0))[:, 0]
+            arr_q = bs + br.service + T[jl, b[g]]
+            ok[:, g] = (st[:, g] < BIG) & (bs < BIG) & (arr_q <= self.q_latest[g]) & (~self.blocked[g])
+        cap = ins.cap[v]
+        dl, pk = ins.deliv[jobs], ins.pick[jobs]
+        ok &= np.all(self.pmax[None, :, :] + dl[:, None, :] <= cap, axis=2)
+        ok &= np.all(self.loads[None, :, :] + pk[:, None, :] <= cap, axis=2)
+        ok &= np.all(self.smax[None, :, :] + pk[:, None, :] <= cap, axis=2)
+        ok &= ins.allowed[jobs, v][:, None]
+        if veh.max_travel_time is not None:
+            dt = T[a[None, :], jl[:, None]] + T[jl[:, None], b[None, :]] - T[a, b][None, :]
+            ok &= self.travel + dt <= veh.max_travel_time
+        if veh.max_distance is not None and ins.S[v] is not None:
+            S = ins.S[v]
+            dd = S[a[None, :], jl[:, None]] + S[jl[:, None], b[None, :]] - S[a, b][None, :]
+            ok &= self.dist + dd <= veh.max_distance
+        cost = C[a[None, :], jl[:, None]] + C[jl[:, None], b[None, :]] - C[a, b][None, :]
+        if not self.n_tasks():
+            cost = cost + veh.fixed
+        cost = np.where(ok, cost, BIG)
+        g = np.argmin(cost, axis=1)
+        return cost[np.arange(nj), g], g
+
+    def insert(self, job: int, gap: int) -> None:
+        self.steps.insert(gap, ("task", job))
+        self.refresh()
+
+
+def steps_is_real(steps, s: int) -> bool:
+    """Step s (1-based; len+1 = end) is a task or the end."""
+    return s == len(steps) + 1 or steps[s - 1][0] == "task"
+
+
+def initial_routes(problem: Problem, ins: Inserter) -> list[list[tuple[str, int]]]:
+    """Empty routes holding each vehicle's breaks."""
+    return [[("break", b) for b in range(len(v.breaks))] for v in problem.vehicles]
+
+
+def regret_insert(
+    states: list[RouteState], pending: list[int], *, k: int = 3, rng: np.random.Generator | None = None,
+    noise: float = 0.0,
+) -> list[int]:
+    """Insert pending jobs by priority then regret-k; returns the jobs that did not fit."""
+    if not pending:
+        return []
+    ins = states[0].ins
+    jobs = np.array(pending, dtype=np.int64)
+    R = len(states)
+    costs = np.empty((len(jobs), R), dtype=np.int64)
+    gaps = np.empty((len(jobs), R), dtype=np.int64)
+    for r, st in enumerate(states):
+        costs[:, r], gaps[:, r] = st.evaluate(jobs)
+    alive = np.ones(len(jobs), dtype=bool)
+    prio = ins.prio[jobs]
+    left: list[int] = []
+    kk = min(k, R)
+    while alive.any():
+        idx = np.nonzero(alive)[0]
+        c = costs[idx]
+        best = c.min(axis=1)
+        dead = best >= BIG
+        if dead.any():
+            for j in idx[dead]:
+                left.append(int(jobs[j]))
+                alive[j] = False
+            idx, c, best = idx[~dead], c[~dead], best[~dead]
+            if not len(idx):
+                break
+        if kk > 1:
+            part = np.partition(c, kk - 1, axis=1)[:, :kk]
+            part = np.where(part >= BIG, best[:, None] * 2 + 10_000, part)
+            regret = (part - best[:, None]).sum(axis=1).astype(np.float64)
+        else:
+            regret = -best.astype(np.float64)
+        if noise and rng is not None:
+            regret = regret * (1 + noise * rng.random(len(regret)))
+        top = prio[idx].max()
+        cand = prio[idx] == top
+        score = np.where(cand, regret, -np.inf)
+        pick = int(idx[int(np.argmax(score))])
+        r = int(np.argmin(costs[pick]))
+        st = states[r]
+        st.insert(int(jobs[pick]), int(gaps[pick, r]))
+        alive[pick] = False
+        rest = np.nonzero(alive)[0]
+        if len(rest):
+            costs[rest, r], gaps[rest, r] = st.evaluate(jobs[rest])
+    return left

@@ -1,0 +1,251 @@
+"""OR-Tools model and search (the only module that imports ortools)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.problem import INF_TIME, Problem
+
+Route = list[tuple[str, int]]  # ("task", i) / ("break", b)
+
+
+class Model:
+    """The routing model of a problem, for the tasks allowed on some vehicle."""
+
+    def __init__(self, problem: Problem, allowed: list[set[int]]):
+        self.p = problem
+        self.task_nodes = [i for i in range(len(problem.tasks)) if allowed[i]]
+        self.node_of_task = {t: n for n, t in enumerate(self.task_nodes)}
+        N, V = len(self.task_nodes), len(problem.vehicles)
+        self.N, self.V = N, V
+        tasks = problem.tasks
+        vehs = problem.vehicles
+        loc = np.array(
+            [tasks[t].location for t in self.task_nodes]
+            + [v.start for v in vehs] + [v.end for v in vehs], dtype=np.int64)
+        self.loc = loc
+        dur = np.zeros(N + 2 * V, dtype=np.int64)
+        dur[:N] = [tasks[t].setup + tasks[t].service for t in self.task_nodes]
+        self.node_dur = dur
+        starts = list(range(N, N + V))
+        ends = list(range(N + V, N + 2 * V))
+        self.manager = pywrapcp.RoutingIndexManager(N + 2 * V, V, starts, ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        m, r = self.manager, self.routing
+        solver = r.solver()
+
+        def node_matrix(mat: np.ndarray) -> list[list[int]]:
+            return mat[np.ix_(loc, loc)].tolist()
+
+        # Arc costs, shared between vehicles with the same cost matrix.
+        cost_cache: dict[tuple, int] = {}
+        self.bound = 1
+        for vi, v in enumerate(vehs):
+            key = (v.profile, v.per_hour, v.per_km)
+            if key not in cost_cache:
+                cm = problem.cost_matrix(v)[np.ix_(loc, loc)]
+                self.bound = max(self.bound, int(cm.max(axis=1).sum()) + 1)
+                cost_cache[key] = r.RegisterTransitMatrix(cm.tolist())
+            r.SetArcCostEvaluatorOfVehicle(cost_cache[key], vi)
+            if v.fixed:
+                r.SetFixedCostOfVehicle(v.fixed, vi)
+        self.bound += sum(v.fixed for v in vehs)
+
+        # Time: service (with setup) at the origin plus the drive.
+        horizon = max([w[1] for v in vehs for w in [v.window] if w[1] < INF_TIME]
+                      + [w[1] for t in tasks for w in t.windows if w[1] < INF_TIME]
+                      + [b.windows[-1][1] for v in vehs for b in v.breaks if b.windows[-1][1] < INF_TIME]
+                      + [0])
+        time_cache: dict[str, int] = {}
+        for v in vehs:
+            if v.profile not in time_cache:
+                tm = problem.durations[v.profile][np.ix_(loc, loc)] + dur[:, None]
+                horizon = max(horizon, 0)
+                time_cache[v.profile] = r.RegisterTransitMatrix(tm.tolist())
+        total_work = int(dur.sum()) + sum(int(problem.durations[p].max()) for p in time_cache) * (N + 1)
+        self.horizon = horizon = min(INF_TIME, horizon + total_work + 1)
+        r.AddDimensionWithVehicleTransits(
+            [time_cache[v.profile] for v in vehs], horizon, horizon, False, "time")
+        self.time = time_dim = r.GetDimensionOrDie("time")
+        for n, t in enumerate(self.task_nodes):
+            w = tasks[t].windows
+            var = time_dim.CumulVar(m.NodeToIndex(n))
+            var.SetRange(w[0][0], min(w[-1][1], horizon))
+            for (a1, b1), (a2, b2) in zip(w, w[1:]):
+                var.RemoveInterval(b1 + 1, a2 - 1)
+        for vi, v in enumerate(vehs):
+            lo, hi = v.window[0], min(v.window[1], horizon)
+            time_dim.CumulVar(r.Start(vi)).SetRange(lo, hi)
+            time_dim.CumulVar(r.End(vi)).SetRange(lo, hi)
+            r.AddVariableMinimizedByFinalizer(time_dim.CumulVar(r.Start(vi)))
+            r.AddVariableMinimizedByFinalizer(time_dim.CumulVar(r.End(vi)))
+
+        # Breaks: intervals on the time dimension, never during a visit.
+        self.breaks: dict[int, list] = {}
+        visit = [int(d) for d in dur]
+        for vi, v in enumerate(vehs):
+            if not v.breaks:
+                continue
+            ivs = []
+            for b in v.breaks:
+                sv = solver.IntVar(b.windows[0][0], min(b.windows[-1][1], horizon), f"b{vi}_{b.id}")
+                for (a1, b1), (a2, b2) in zip(b.windows, b.windows[1:]):
+                    sv.RemoveInterval(b1 + 1, a2 - 1)
+                iv = solver.FixedDurationIntervalVar(sv, b.service, f"break{vi}_{b.id}")
+                solver.Add(iv.StartExpr() >= time_dim.CumulVar(r.Start(vi)))
+                solver.Add(iv.EndExpr() <= time_dim.CumulVar(r.End(vi)))
+                ivs.append(iv)
+            time_dim.SetBreakIntervalsOfVehicle(ivs, vi, visit)
+            self.breaks[vi] = ivs
+
+        # Capacity: a simple dimension when a dimension only delivers or only picks up;
+        # otherwise an on-board load dimension whose start equals the route's deliveries.
+        for k in range(problem.dims):
+            caps = [int(v.capacity[k]) for v in vehs]
+            dl = [0] * (N + 2 * V)
+            pk = [0] * (N + 2 * V)
+            mixed = False
+            for n, t in enumerate(self.task_nodes):
+                task = tasks[t]
+                if task.kind == "job":
+                    dl[n], pk[n] = task.delivery[k], task.pickup[k]
+                else:
+                    mixed = mixed or task.amount[k] != 0
+            if not any(dl) and not any(pk) and not mixed:
+                continue
+            if not mixed and (not any(pk) or not any(dl)):
+                vec = dl if any(dl) else pk
+                cb = r.RegisterUnaryTransitVector(vec)
+                r.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"cap{k}")
+                continue
+            delta = [0] * (N + 2 * V)
+            for n, t in enumerate(self.task_nodes):
+                delta[n] = tasks[t].delta[k]
+            cb = r.RegisterUnaryTransitVector(delta)
+            r.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"load{k}")
+            cb2 = r.RegisterUnaryTransitVector(dl)
+            r.AddDimensionWithVehicleCapacity(cb2, 0, caps, True, f"deliv{k}")
+            load, deliv = r.GetDimensionOrDie(f"load{k}"), r.GetDimensionOrDie(f"deliv{k}")
+            for vi in range(V):
+                solver.Add(load.CumulVar(r.Start(vi)) == deliv.CumulVar(r.End(vi)))
+
+        if any(v.max_tasks is not None for v in vehs):
+            cb = r.RegisterUnaryTransitVector([1] * N + [0] * (2 * V))
+            r.AddDimensionWithVehicleCapacity(
+                cb, 0, [v.max_tasks if v.max_tasks is not None else N for v in vehs], True, "tasks")
+        if any(v.max_travel_time is not None for v in vehs):
+            cbs = [r.RegisterTransitMatrix(node_matrix(problem.durations[v.profile])) for v in vehs]
+            r.AddDimensionWithVehicleTransitAndCapacity(
+                cbs, 0, [v.max_travel_time if v.max_travel_time is not None else horizon for v in vehs],
+                True, "travel")
+        if any(v.max_distance is not None for v in vehs):
+            big = INF_TIME
+            cbs = [r.RegisterTransitMatrix(node_matrix(problem.distances.get(v.profile, problem.durations[v.profile])))
+                   for v in vehs]
+            r.AddDimensionWithVehicleTransitAndCapacity(
+                cbs, 0, [v.max_distance if v.max_distance is not None else big for v in vehs], True, "distance")
+
+        # Skills / reachability.
+        all_v = set(range(V))
+        for n, t in enumerate(self.task_nodes):
+            if allowed[t] != all_v:
+                r.SetAllowedVehiclesForIndex(sorted(allowed[t]), m.NodeToIndex(n))
+
+        # Shipments.
+        for n, t in enumerate(self.task_nodes):
+            task = tasks[t]
+            if task.kind == "pickup" and task.partner in self.node_of_task:
+                pi, di = m.NodeToIndex(n), m.NodeToIndex(self.node_of_task[task.partner])
+                r.AddPickupAndDelivery(pi, di)
+                solver.Add(r.VehicleVar(pi) == r.VehicleVar(di))
+                solver.Add(r.ActiveVar(pi) == r.ActiveVar(di))
+                solver.Add(time_dim.CumulVar(pi) <= time_dim.CumulVar(di))
+
+        # Dropping: priority first, then the number of tasks served, then cost.
+        self.m0 = self.bound
+        self.m1 = self.m0 * (N + 1)
+        for n, t in enumerate(self.task_nodes):
+            pen = self.m1 * tasks[t].priority + self.m0
+            r.AddDisjunction([m.NodeToIndex(n)], pen)
+
+    def params(self, ms: int, *, lam: float = 0.1) -> object:
+        prm = pywrapcp.DefaultRoutingSearchParameters()
+        prm.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        prm.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        prm.guided_local_search_lambda_coefficient = lam
+        prm.time_limit.FromMilliseconds(max(ms, 1))
+        return prm
+
+    def routes_to_assignment(self, routes: list[Route]):
+        m = self.manager
+        idx = [[m.NodeToIndex(self.node_of_task[i]) for kind, i in rt if kind == "task"
+                and i in self.node_of_task] for rt in routes]
+        return self.routing.ReadAssignmentFromRoutes(idx, True)
+
+    def extract(self, sol) -> tuple[list[Route], set[int]]:
+        """Routes (with breaks placed) and the task indices served."""
+        r, m, tasks = self.routing, self.manager, self.p.tasks
+        routes: list[Route] = []
+        served: set[int] = set()
+        for vi in range(self.V):
+            seq: list[tuple[str, int]] = []
+            deps: list[int] = []
+            idx = sol.Value(r.NextVar(r.Start(vi)))
+            while not r.IsEnd(idx):
+                node = m.IndexToNode(idx)
+                t = self.task_nodes[node]
+                seq.append(("task", t))
+                served.add(t)
+                deps.append(sol.Value(self.time.CumulVar(idx)) + int(self.node_dur[node]))
+                idx = sol.Value(r.NextVar(idx))
+            if vi in self.breaks and seq:
+                placed = []
+                for b, iv in enumerate(self.breaks[vi]):
+                    bstart = sol.StartValue(iv) if sol.Contains(iv) else 0
+                    pos = sum(1 for d in deps if d <= bstart)
+                    placed.append((pos, bstart, b))
+                for pos, _, b in sorted(placed, reverse=True):
+                    seq.insert(pos, ("break", b))
+            routes.append(seq)
+        return routes, served
+
+
+def solve(
+    problem: Problem,
+    allowed: list[set[int]],
+    initial: list[Route] | None,
+    *,
+    deadline: float,
+    seed: int = 0,
+    on_progress: Callable[[int], None] | None = None,
+    lam: float = 0.1,
+) -> tuple[list[Route], set[int]] | None:
+    """Improve `initial` with OR-Tools' guided local search until the deadline."""
+    model = Model(problem, allowed)
+    r = model.routing
+    for ivs in model.breaks.values():
+        for iv in ivs:
+            r.AddIntervalToAssignment(iv)
+    ms = int((deadline - time.monotonic()) * 1000)
+    if ms <= 50:
+        return None
+    prm = model.params(ms, lam=lam)
+    r.CloseModelWithParameters(prm)
+    if on_progress is not None:
+        def cb() -> None:
+            on_progress(int(r.CostVar().Max()))
+        r.AddAtSolutionCallback(cb)
+    start = model.routes_to_assignment(initial) if initial is not None else None
+    ms = int((deadline - time.monotonic()) * 1000)
+    prm.time_limit.FromMilliseconds(max(ms, 1))
+    if start is not None:
+        sol = r.SolveFromAssignmentWithParameters(start, prm)
+    else:
+        sol = r.SolveWithParameters(prm)
+    if sol is None:
+        return None
+    return model.extract(sol)
