@@ -6,6 +6,7 @@ import time
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from equipment import seed as seeding
 from equipment import users
@@ -19,6 +20,7 @@ def _engine():
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--demo", is_flag=True, help=f"Also create one demo user per role (password {seeding.DEMO_PASSWORD}).")
 def seed_command(demo: bool) -> None:
     """Bring an empty database to the current schema and load seed_data/."""
@@ -34,13 +36,14 @@ def seed_command(demo: bool) -> None:
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate_command() -> None:
     """Bring the database to the current schema (Alembic upgrade head)."""
     upgrade_to_head(_engine())
     click.echo("The database schema is up to date.")
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Manage the people who sign in."""
 

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from equipment.schemas import Health
 from equipment.web.access import public
-from equipment.web.database import get_engine
+from equipment.web.database import get_db
 
 bp = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
 
@@ -16,8 +16,9 @@ bp = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
 def healthz():
     """200 when the database answers, 503 otherwise."""
     try:
-        with get_engine().connect() as connection:
-            connection.execute(text("SELECT 1"))
+        db = get_db()
+        db.exec(text("SELECT 1"))
+        db.rollback()
     except Exception:
         return jsonify(status="degraded", database="unavailable"), 503
     return jsonify(status="ok", database="ok")

@@ -1,0 +1,225 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
+TEST_DATABASE_URL is set), the app on it, and factories with sensible defaults."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from config import normalise_database_url
+from equipment import users
+from equipment.db import make_engine, new_session
+from equipment.models import Depot, Item, PostcodeDistrict, ResponseClass, Van
+from equipment.schema import upgrade_to_head
+from equipment.seed import seed
+from equipment.web import create_app
+
+TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
+PASSWORD = "password-for-tests"
+
+
+def on_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def _schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | Engine]:
+    """Build the schema once per run: a template SQLite file, or the PostgreSQL test database."""
+    if on_postgres():
+        engine = make_engine(TEST_DATABASE_URL)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        upgrade_to_head(engine)
+        yield engine
+        engine.dispose()
+        return
+    template = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{template}")
+    upgrade_to_head(engine)
+    engine.dispose()
+    yield template
+
+
+@pytest.fixture
+def engine(_schema_template: Path | Engine, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database at the current schema, private to this test."""
+    if on_postgres():
+        pg: Engine = _schema_template  # type: ignore[assignment]
+        with pg.begin() as connection:
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            ).scalars()
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        yield pg
+        return
+    path = tmp_path / "test.db"
+    shutil.copy(_schema_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine):
+    session = new_session(engine)
+    yield session
+    session.close()
+
+
+class SyncedClient(FlaskClient):
+    """A test client that ends the test's own transaction before each request.
+
+    So the app never waits on a lock the test holds, and what the test reads afterwards is
+    fresh from the database (as on PostgreSQL), never a stale copy from its identity map.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        session = self.application.config.get("TEST_SESSION")
+        if session is not None:
+            session.commit()
+            session.expire_all()
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(engine: Engine, db):
+    url = engine.url.render_as_string(hide_password=False)
+    app = create_app(
+        {
+            "ENGINE": engine,
+            "DATABASE_URL": url,
+            "TESTING": True,
+            "SECRET_KEY": "secret-key-for-tests",
+            "LOGIN_RATE_LIMIT": "10000 per minute",
+            "PLAN_SECONDS": 2,
+            "TEST_SESSION": db,
+        }
+    )
+    app.test_client_class = SyncedClient
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def seeded(db) -> dict[str, int]:
+    """The whole Suffolk demo service, with demo users."""
+    return seed(db, demo=True)
+
+
+class Factory:
+    """Rows with sensible defaults; each call commits so the app sees them."""
+
+    def __init__(self, session, app) -> None:
+        self.db = session
+        self.app = app
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def depot(self, code: str = "IPS", **fields: Any) -> Depot:
+        depot = Depot(
+            code=code, name=fields.pop("name", f"{code} depot"), address="1 Test Road", postcode="IP1 1AA",
+            lat=fields.pop("lat", 52.06), lon=fields.pop("lon", 1.15), **fields,
+        )
+        self.db.add(depot)
+        self.db.commit()
+        return depot
+
+    def district(self, district: str = "IP4", depot: Depot | None = None, **fields: Any) -> PostcodeDistrict:
+        depot = depot or self.depot()
+        row = PostcodeDistrict(
+            district=district, town=fields.pop("town", "Ipswich"), lat=fields.pop("lat", 52.06),
+            lon=fields.pop("lon", 1.17), depot_id=depot.id,
+        )
+        self.db.add(row)
+        self.db.commit()
+        return row
+
+    def item(self, sku: str | None = None, **fields: Any) -> Item:
+        defaults = dict(
+            name="Walking frame", category="walking", serialised=False, volume=2, install_minutes=5,
+            inspection_regime="none",
+        )
+        defaults.update(fields)
+        item = Item(sku=sku or f"ITEM-{self._next()}", **defaults)
+        self.db.add(item)
+        self.db.commit()
+        return item
+
+    def van(self, depot: Depot, reg: str | None = None, **fields: Any) -> Van:
+        defaults = dict(
+            volume_capacity=100, bed_slots=2, hoist_slots=2, skills="two_person hoist_trained",
+            shift_start=time(8), shift_end=time(17), lunch_from=time(12), lunch_to=time(14), lunch_minutes=30,
+        )
+        defaults.update(fields)
+        van = Van(reg=reg or f"TE{self._next():02d} VAN", depot_id=depot.id, **defaults)
+        self.db.add(van)
+        self.db.commit()
+        return van
+
+    def response_classes(self) -> None:
+        from equipment.seed import _load_response_classes
+
+        _load_response_classes(self.db, Path(__file__).resolve().parent.parent / "seed_data")
+        self.db.commit()
+
+    def user(self, role: str = "admin", username: str | None = None, van: Van | None = None, **fields: Any):
+        return users.create_user(
+            self.db,
+            username=username or f"{role}{self._next()}",
+            role=role,
+            password=fields.pop("password", PASSWORD),
+            van_reg=van.reg if van else None,
+            **fields,
+        )
+
+    def token(self, user) -> str:
+        token, _ = users.issue_token(user, secret_key=self.app.config["SECRET_KEY"], hours=1)
+        return token
+
+    def headers(self, role: str = "admin", **fields: Any) -> dict[str, str]:
+        """Authorization headers of a new user with `role`."""
+        return {"Authorization": f"Bearer {self.token(self.user(role, **fields))}"}
+
+
+@pytest.fixture
+def make(db, app) -> Factory:
+    return Factory(db, app)
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    """Sign in through the login form, CSRF token and all."""
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def post_form(client, page_url: str, data: dict[str, Any], *, action: str | None = None):
+    """GET the page, take its CSRF token, POST the form (to `action`, default the page)."""
+    token = csrf_token_from(client.get(page_url).get_data(as_text=True))
+    return client.post(action or page_url, data={**data, "csrf_token": token})
