@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is set up on the way.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+
+.PHONY: run test lint bench-router clean-db
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+$(VENV)/.bench: requirements-bench.txt requirements-dev.txt requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@ $(VENV)/.dev $(VENV)/.runtime
+
+/usr/bin/chromium:
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
+	  echo "Could not install Debian's chromium: browser tests will fail."
+
+## run: the service with the seeded Suffolk demo on SQLite at http://127.0.0.1:$(PORT)
+run: $(VENV)/.runtime
+	test -f instance/equipment.db || $(BIN)/flask --app wsgi seed --demo
+	$(BIN)/flask --app wsgi migrate
+	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+
+## test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+test: $(VENV)/.dev /usr/bin/chromium
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check equipment routing tests bench config.py wsgi.py
+
+clean-db:
+	rm -f instance/equipment.db instance/equipment.db-wal instance/equipment.db-shm
