@@ -79,7 +79,7 @@ class RouteState:
         self.refresh()
 
     def n_tasks(self) -> int:
-        return sum(1 for k, _ in self.steps if k == "task")
+        return self._n_tasks
 
     def refresh(self) -> None:
         ins, p = self.ins, self.ins.p
@@ -88,6 +88,7 @@ class RouteState:
         tasks = p.tasks
         steps = self.steps
         k = len(steps)
+        self._n_tasks = sum(1 for kind, _ in steps if kind == "task")
         # Real location at/before each step (index 0 = start), departure times, loads.
         real = [veh.start] * (k + 1)
         dep = [0] * (k + 1)
@@ -249,7 +250,7 @@ def initial_routes(problem: Problem, ins: Inserter) -> list[list[tuple[str, int]
 
 def regret_insert(
     states: list[RouteState], pending: list[int], *, k: int = 3, rng: np.random.Generator | None = None,
-    noise: float = 0.0,
+    noise: float = 0.0, candidates: list[int] | None = None,
 ) -> list[int]:
     """Insert pending jobs by priority then regret-k; returns the jobs that did not fit."""
     if not pending:
@@ -259,15 +260,31 @@ def regret_insert(
     R = len(states)
     costs = np.empty((len(jobs), R), dtype=np.int64)
     gaps = np.empty((len(jobs), R), dtype=np.int64)
+    cand = set(range(R)) if candidates is None else set(candidates)
     for r, st in enumerate(states):
-        costs[:, r], gaps[:, r] = st.evaluate(jobs)
+        if r in cand:
+            costs[:, r], gaps[:, r] = st.evaluate(jobs)
+        else:
+            costs[:, r], gaps[:, r] = BIG, 0
+    # Identical empty vehicles are one option, not many, when measuring regret.
+    vtype = [(v.start, v.end, v.window, v.capacity, v.skills, v.profile, v.fixed, v.per_hour,
+              v.per_km, len(v.breaks)) for v in ins.p.vehicles]
     alive = np.ones(len(jobs), dtype=bool)
     prio = ins.prio[jobs]
     left: list[int] = []
-    kk = min(k, R)
     while alive.any():
         idx = np.nonzero(alive)[0]
-        c = costs[idx]
+        seen_types = set()
+        cols = []
+        for r, st in enumerate(states):
+            if r not in cand:
+                continue
+            if st.n_tasks() == 0:
+                if vtype[st.v] in seen_types:
+                    continue
+                seen_types.add(vtype[st.v])
+            cols.append(r)
+        c = costs[idx][:, cols]
         best = c.min(axis=1)
         dead = best >= BIG
         if dead.any():
@@ -277,6 +294,7 @@ def regret_insert(
             idx, c, best = idx[~dead], c[~dead], best[~dead]
             if not len(idx):
                 break
+        kk = min(k, len(cols))
         if kk > 1:
             part = np.partition(c, kk - 1, axis=1)[:, :kk]
             part = np.where(part >= BIG, best[:, None] * 2 + 10_000, part)
@@ -286,8 +304,8 @@ def regret_insert(
         if noise and rng is not None:
             regret = regret * (1 + noise * rng.random(len(regret)))
         top = prio[idx].max()
-        cand = prio[idx] == top
-        score = np.where(cand, regret, -np.inf)
+        top_mask = prio[idx] == top
+        score = np.where(top_mask, regret, -np.inf)
         pick = int(idx[int(np.argmax(score))])
         r = int(np.argmin(costs[pick]))
         st = states[r]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from routing import solver
+from routing import lns, solver
 from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
 from routing.problem import Problem
 from routing.reasons import NO_ROOM, allowed_vehicles
 
 Route = list[tuple[str, int]]
+LNS_SHARE = 0.5  # of the search time, before OR-Tools takes over
+GLS_LAMBDA = 0.3  # guided local search penalty factor (tuned on Solomon)
 
 
 def plan(
@@ -25,13 +27,14 @@ def plan(
     allowed, reasons = allowed_vehicles(problem)
     ins = Inserter(problem, allowed)
     states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
-    regret_insert(states, ins.jobs)
-    routes = [list(s.steps) for s in states]
-    served = {i for r in routes for k, i in r if k == "task"}
-
+    left = regret_insert(states, ins.jobs, k=2)
     progress = _Throttle(on_progress, t0, deadline)
+    # Our ruin and recreate explores; OR-Tools' guided local search then polishes.
+    split = time.monotonic() + LNS_SHARE * max(0.0, deadline - time.monotonic())
+    routes, left = lns.ruin_recreate(states, left, deadline=split, seed=seed, on_best=progress)
+    served = {i for r in routes for k, i in r if k == "task"}
     result = solver.solve(problem, allowed, routes, deadline=deadline, seed=seed,
-                          on_progress=progress)
+                          on_progress=progress, lam=GLS_LAMBDA)
     if result is not None:
         routes, served = result
     unassigned = [(i, reasons.get(i, NO_ROOM)) for i in range(len(problem.tasks)) if i not in served]

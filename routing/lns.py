@@ -1,0 +1,114 @@
+"""Ruin and recreate on top of the insertion machinery (jobs only), simulated annealing."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from routing.insertion import Inserter, RouteState, regret_insert
+
+
+def _penalty(ins: Inserter, m0: int, m1: int, jobs) -> int:
+    return sum(m1 * int(ins.prio[j]) + m0 for j in jobs)
+
+
+def ruin_recreate(
+    states: list[RouteState],
+    unassigned: list[int],
+    *,
+    deadline: float,
+    seed: int = 0,
+    on_best=None,
+) -> tuple[list[list], list[int]]:
+    """Improve the routes in place until the deadline; return the best routes and leftovers."""
+    if not states:
+        return [], unassigned
+    ins = states[0].ins
+    rng = np.random.default_rng(seed)
+    jobs = np.array(ins.jobs, dtype=np.int64)
+    if len(jobs) < 2:
+        return [list(s.steps) for s in states], unassigned
+    m0 = 1 + sum(int(ins.C[0].max(axis=1).sum()) for _ in [0])
+    m1 = m0 * (len(jobs) + 1)
+    # Neighbours by location (cost of the first vehicle's matrix).
+    C0 = ins.C[0]
+    jl = ins.loc[jobs]
+    near = np.argsort(C0[np.ix_(jl, jl)] + C0[np.ix_(jl, jl)].T, axis=1)
+    pos_of = {int(j): k for k, j in enumerate(jobs)}
+
+    def total(st, left) -> int:
+        return sum(s.cost for s in st if s.n_tasks()) + _penalty(ins, m0, m1, left)
+
+    cur_cost = total(states, unassigned)
+    best_cost = cur_cost
+    best = ([list(s.steps) for s in states], list(unassigned))
+    t_start = time.monotonic()
+    span = max(deadline - t_start, 1e-6)
+    base_cost = max(1, sum(s.cost for s in states if s.n_tasks()))
+    t0_temp, t1_temp = 0.01 * base_cost / max(1, len(jobs)) * 10, 0.0005 * base_cost / max(1, len(jobs)) * 10
+    where = {}
+    it = 0
+    n_max = min(len(jobs) - 1, max(5, len(jobs) // 8), 30)
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        it += 1
+        frac = (now - t_start) / span
+        temp = t0_temp * (t1_temp / t0_temp) ** frac
+        where.clear()
+        for r, s in enumerate(states):
+            for k, i in s.steps:
+                if k == "task":
+                    where[i] = r
+        # Ruin: a seed job and its nearest routed neighbours.
+        seed_j = int(jobs[rng.integers(len(jobs))])
+        size = int(rng.integers(min(3, n_max), n_max + 1))
+        removed = []
+        for k in near[pos_of[seed_j]]:
+            j = int(jobs[k])
+            if j in where:
+                removed.append(j)
+                if len(removed) >= size:
+                    break
+        touched = {where[j] for j in removed}
+        saved = {r: list(states[r].steps) for r in touched}
+        rem = set(removed)
+        for r in touched:
+            states[r].steps = [s for s in states[r].steps if not (s[0] == "task" and s[1] in rem)]
+            states[r].refresh()
+        before = {r: list(states[r].steps) for r in range(len(states))}
+        pending = removed + list(unassigned)
+        rng.shuffle(pending)
+        cands = set(touched)
+        for j in pending:
+            for k in near[pos_of[j], 1:12]:
+                r = where.get(int(jobs[k]))
+                if r is not None:
+                    cands.add(r)
+        types = set()
+        for r, s in enumerate(states):
+            if s.n_tasks() == 0 and s.v not in types:
+                cands.add(r)
+                types.add(s.v)
+                break
+        left = regret_insert(states, pending, k=int(rng.integers(1, 4)), rng=rng, noise=0.2,
+                             candidates=sorted(cands))
+        new_cost = total(states, left)
+        if new_cost < cur_cost or rng.random() < math.exp(-(new_cost - cur_cost) / max(temp, 1e-9)):
+            cur_cost = new_cost
+            unassigned = left
+            if new_cost < best_cost:
+                best_cost = new_cost
+                best = ([list(s.steps) for s in states], list(left))
+                if on_best is not None:
+                    on_best(best_cost)
+        else:
+            for r, s in enumerate(states):
+                if s.steps != before[r] or r in saved:
+                    s.steps = saved.get(r, before[r])
+                    s.refresh()
+    ruin_recreate.iterations = it
+    return best[0], best[1]
