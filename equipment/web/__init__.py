@@ -11,11 +11,13 @@ from flask_openapi3 import Info, OpenAPI
 import config
 from equipment.cli import init_cli
 from equipment.db import make_engine
+from equipment.schemas import Problem
 from equipment.web.access import init_access, public
 from equipment.web.auth import init_auth
 from equipment.web.database import init_database
 from equipment.web.limiter import limiter
 from equipment.web.navigation import init_navigation
+from equipment.web.openapi import EquipmentOpenAPI
 from equipment.web.problems import register_error_handlers, validation_problem
 from equipment.web.security import init_security_headers
 
@@ -24,12 +26,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
     """Build the app from config.py's settings, with `overrides` (tests) on top."""
     settings = config.load()
     settings.update(overrides or {})
-    app = OpenAPI(
+    app = EquipmentOpenAPI(
         __name__,
         info=Info(title="Community equipment service", version="1.0.0"),
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
         doc_prefix="/api/v1",
         doc_url="/openapi.json",
+        responses={400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
         validation_error_status=422,
         validation_error_callback=validation_problem,
     )
