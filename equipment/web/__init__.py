@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import redirect
@@ -16,6 +15,7 @@ from equipment.web.access import init_access, public
 from equipment.web.auth import init_auth
 from equipment.web.database import init_database
 from equipment.web.limiter import limiter
+from equipment.web.logs import init_logging
 from equipment.web.navigation import init_navigation
 from equipment.web.openapi import EquipmentOpenAPI
 from equipment.web.problems import register_error_handlers, validation_problem
@@ -44,7 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(level=logging.INFO)
+    init_logging()
 
     init_database(app, settings.get("ENGINE") or make_engine(settings["DATABASE_URL"]))
     limiter.init_app(app)
