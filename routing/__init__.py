@@ -20,12 +20,13 @@ def solve_json(
     osrm_url: str | None = None,
 ) -> dict:
     """Solve a VROOM input dict within `seconds`; return a VROOM output dict."""
-    from routing import fixed, schedule, search, vroom
+    from routing import schedule, vroom
 
     t0 = time.monotonic()
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
         raise ProblemError(f"seconds must be a positive number, got {seconds!r}")
     p = vroom.parse(problem, osrm_url=osrm_url)
+    from routing import fixed, search  # OR-Tools loads only for a valid problem
     # Leave a little time for building the output.
     deadline = t0 + max(0.05, seconds * 0.97 - 0.05 - 0.002 * len(p.tasks))
     if keep_order:

@@ -153,7 +153,8 @@ class Model:
         all_v = set(range(V))
         for n, t in enumerate(self.task_nodes):
             if allowed[t] != all_v:
-                r.SetAllowedVehiclesForIndex(sorted(allowed[t]), m.NodeToIndex(n))
+                # -1 keeps "not performed" possible.
+                r.VehicleVar(m.NodeToIndex(n)).SetValues([-1] + sorted(allowed[t]))
 
         # Shipments.
         for n, t in enumerate(self.task_nodes):
@@ -205,7 +206,7 @@ class Model:
             if vi in self.breaks and seq:
                 placed = []
                 for b, iv in enumerate(self.breaks[vi]):
-                    bstart = sol.StartValue(iv) if sol.Contains(iv) else 0
+                    bstart = sol.StartValue(iv)
                     pos = sum(1 for d in deps if d <= bstart)
                     placed.append((pos, bstart, b))
                 for pos, _, b in sorted(placed, reverse=True):
