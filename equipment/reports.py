@@ -1,0 +1,865 @@
+"""Delays and KPIs: every figure is one SQL aggregation (GROUP BY with CASE sums) over indexed
+columns; no order row is loaded into Python to compute a figure.
+
+Definitions (../shared/API.md, `/kpis`), for the orders whose due time falls in a period of
+local days [first, last] (Europe/London by default), cancelled orders left out:
+- due: all of them;
+- on_time: completed at or before the due time;
+- late: completed after the due time, or not completed and the due time has passed (now);
+- excused: late, with a cause not attributable to the provider (order.excused);
+- percent_on_time = 100 x on_time / (due - excused), None when nothing counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import Session
+
+from equipment.db import utcnow
+from equipment.errors import Invalid, NotFound
+from equipment.models import (
+    Asset,
+    Delay,
+    Depot,
+    Item,
+    Order,
+    OrderEvent,
+    ResponseClass,
+    StockBalance,
+    StockMovement,
+    Stop,
+    StopOrder,
+)
+from equipment.vocabulary import CAUSE_LABELS, DelayCause, OrderStatus, StockState
+
+DEFAULT_TZ = "Europe/London"
+MAX_PERIOD_DAYS = 3700
+# The order the contract lists its classes in; other codes follow alphabetically.
+CLASS_ORDER = ["emergency", "next_day", "three_day", "standard", "urgent_collection", "standard_collection"]
+OPEN_STATUSES = [s.value for s in OrderStatus if s not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)]
+PLANNED_STATUSES = [OrderStatus.PLANNED.value, OrderStatus.LOADED.value]
+NO_CAUSE = "not_recorded"
+
+O = Order.__table__.c
+D = Delay.__table__.c
+
+
+# --------------------------------------------------------------------------------------------
+# Periods in local days
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days first..last inclusive, as the UTC instants [start, end)."""
+
+    first: date
+    last: date
+    start: datetime
+    end: datetime
+    tz: str = DEFAULT_TZ
+
+
+def period(first: date | None, last: date | None, *, tz: str = DEFAULT_TZ, today: date | None = None) -> Period:
+    """The period of local days [first, last]; defaults to the 30 days ending today."""
+    zone = ZoneInfo(tz)
+    today = today or datetime.now(zone).date()
+    if last is None:
+        last = today if first is None else max(first, today)
+    first = first or last - timedelta(days=29)
+    if first > last:
+        raise Invalid("'from' must not be after 'to'", field="from")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise Invalid(f"a period may span at most {MAX_PERIOD_DAYS} days", field="to")
+    start = datetime.combine(first, time(0), zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC)
+    return Period(first, last, start, end, tz)
+
+
+def month_period(month: str | None, *, tz: str = DEFAULT_TZ, today: date | None = None) -> Period:
+    """The calendar month 'YYYY-MM' (default: the last complete month)."""
+    today = today or datetime.now(ZoneInfo(tz)).date()
+    if month:
+        try:
+            first = datetime.strptime(month, "%Y-%m").date()
+        except ValueError as exc:
+            raise Invalid("month must be YYYY-MM", field="month") from exc
+    else:
+        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return period(first, following - timedelta(days=1), tz=tz)
+
+
+# --------------------------------------------------------------------------------------------
+# SQL building blocks
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970 of a naive-UTC timestamp column, as an integer, on every database."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+@compiles(epoch_seconds)
+def _epoch_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+def _utc_offsets(start: datetime, end: datetime, tz: str) -> list[tuple[datetime, int]]:
+    """[(from_instant, offset_seconds)] of the zone across [start, end): its DST changes."""
+    zone = ZoneInfo(tz)
+
+    def offset(at: datetime) -> int:
+        return int(at.astimezone(zone).utcoffset().total_seconds())
+
+    changes = [(start, offset(start))]
+    at = start
+    while at < end:
+        following = min(at + timedelta(days=1), end)
+        if offset(following) != changes[-1][1]:
+            low, high = at, following  # bisect to the second the offset changes
+            while (high - low) > timedelta(seconds=1):
+                mid = low + (high - low) / 2
+                low, high = (mid, high) if offset(mid) == changes[-1][1] else (low, mid)
+            changes.append((high.replace(microsecond=0), offset(following)))
+        at = following
+    return changes
+
+
+def local_day_number(column: Any, p: Period) -> ColumnElement:
+    """Days since 1970-01-01 of the local date of `column` (a UTC timestamp) within period p."""
+    changes = _utc_offsets(p.start - timedelta(days=1), p.end + timedelta(days=1), p.tz)
+    if len(changes) == 1:
+        offset: ColumnElement = literal(changes[0][1], Integer)
+    else:
+        whens = [(column < at, literal(before, Integer)) for (at, _), (_, before) in zip(changes[1:], changes, strict=False)]
+        offset = case(*whens, else_=literal(changes[-1][1], Integer))
+    return (epoch_seconds(column) + offset) // 86400
+
+
+def day_of(number: int) -> date:
+    return date(1970, 1, 1) + timedelta(days=int(number))
+
+
+def _late(now: datetime) -> ColumnElement:
+    return or_(O.completed_at > O.due_at, and_(O.completed_at.is_(None), O.due_at < now))
+
+
+def _on_time() -> ColumnElement:
+    return and_(O.completed_at.is_not(None), O.completed_at <= O.due_at)
+
+
+def _count_if(condition: ColumnElement) -> ColumnElement:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _figure_columns(now: datetime) -> list[ColumnElement]:
+    late = _late(now)
+    return [
+        func.count().label("due"),
+        _count_if(_on_time()).label("on_time"),
+        _count_if(late).label("late"),
+        _count_if(and_(late, O.excused == true())).label("excused"),
+    ]
+
+
+def _due_in(p: Period) -> ColumnElement:
+    return and_(O.due_at >= p.start, O.due_at < p.end, O.status != OrderStatus.CANCELLED.value)
+
+
+# --------------------------------------------------------------------------------------------
+# KPIs
+
+
+@dataclass
+class Figures:
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    excused: int = 0
+
+    @property
+    def counted(self) -> int:
+        return self.due - self.excused
+
+    @property
+    def percent_on_time(self) -> float | None:
+        return 100.0 * self.on_time / self.counted if self.counted > 0 else None
+
+    @property
+    def pending(self) -> int:
+        return self.due - self.on_time - self.late
+
+    @property
+    def attributable_late(self) -> int:
+        return self.late - self.excused
+
+
+def _figures(row: Any) -> Figures:
+    return Figures(int(row.due), int(row.on_time), int(row.late), int(row.excused))
+
+
+@dataclass
+class KpiRow:
+    response_class: str
+    name: str
+    target: float
+    figures: Figures
+
+    @property
+    def met(self) -> bool | None:
+        pct = self.figures.percent_on_time
+        return None if pct is None else pct >= self.target
+
+    def contract(self) -> dict[str, Any]:
+        """The row exactly as API.md names it."""
+        f = self.figures
+        return {
+            "response_class": self.response_class,
+            "due": f.due,
+            "on_time": f.on_time,
+            "late": f.late,
+            "excused": f.excused,
+            "percent_on_time": f.percent_on_time,
+            "target": self.target,
+        }
+
+
+def _class_sort_key(code: str) -> tuple[int, str]:
+    return (CLASS_ORDER.index(code) if code in CLASS_ORDER else len(CLASS_ORDER), code)
+
+
+def response_classes(session: Session) -> list[ResponseClass]:
+    classes = session.exec(select(ResponseClass)).scalars().all()
+    return sorted(classes, key=lambda rc: _class_sort_key(rc.code))
+
+
+def kpis(session: Session, p: Period, *, now: datetime | None = None, depot_id: int | None = None) -> list[KpiRow]:
+    """Per response class: due, on time, late, excused, percent on time, target."""
+    now = now or utcnow()
+    where = _due_in(p) if depot_id is None else and_(_due_in(p), O.depot_id == depot_id)
+    query = select(O.response_class, *_figure_columns(now)).where(where).group_by(O.response_class)
+    found = {row.response_class: _figures(row) for row in session.execute(query)}
+    rows = [KpiRow(rc.code, rc.name, rc.target_percent, found.pop(rc.code, Figures())) for rc in response_classes(session)]
+    rows += [KpiRow(code, code, 95.0, figures) for code, figures in sorted(found.items())]
+    return rows
+
+
+def totals(rows: list[KpiRow]) -> Figures:
+    total = Figures()
+    for row in rows:
+        for name in ("due", "on_time", "late", "excused"):
+            setattr(total, name, getattr(total, name) + getattr(row.figures, name))
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# Breakdowns and trend
+
+
+@dataclass
+class Breakdown:
+    key: str
+    label: str
+    figures: Figures
+
+
+def by_depot(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
+    now = now or utcnow()
+    depots = {d.id: d for d in session.exec(select(Depot)).scalars()}
+    query = select(O.depot_id, *_figure_columns(now)).where(_due_in(p)).group_by(O.depot_id)
+    found = {row.depot_id: _figures(row) for row in session.execute(query)}
+    return [
+        Breakdown(depots[i].code if i in depots else str(i), depots[i].name if i in depots else "", found[i])
+        for i in sorted(found, key=lambda i: depots[i].code if i in depots else str(i))
+    ]
+
+
+def by_district(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
+    now = now or utcnow()
+    query = select(O.district, *_figure_columns(now)).where(_due_in(p)).group_by(O.district).order_by(O.district)
+    return [Breakdown(row.district or "-", row.district or "unknown", _figures(row)) for row in session.execute(query)]
+
+
+def _cause_of_late_order() -> Any:
+    """The delay that explains a late order: its latest delay whose attributability matches the
+    order's (an excused order is explained by its non-attributable delay)."""
+    inner = Delay.__table__.alias("explaining")
+    return (
+        select(func.max(inner.c.id))
+        .where(inner.c.order_id == O.id, inner.c.attributable != O.excused)
+        .correlate(Order.__table__)
+        .scalar_subquery()
+    )
+
+
+@dataclass
+class CauseRow:
+    cause: str
+    label: str
+    attributable: bool
+    late_orders: int
+    response_class: str | None = None
+
+
+def cause_label(cause: str) -> str:
+    if cause == NO_CAUSE:
+        return "No cause recorded"
+    try:
+        return CAUSE_LABELS[DelayCause(cause)]
+    except ValueError:
+        return cause
+
+
+def by_cause(session: Session, p: Period, *, now: datetime | None = None, per_class: bool = False) -> list[CauseRow]:
+    """Late orders due in the period by the cause that explains them (see _cause_of_late_order)."""
+    now = now or utcnow()
+    explaining = Delay.__table__.alias("d")
+    cause = func.coalesce(explaining.c.cause, NO_CAUSE).label("cause")
+    keys = [cause, O.excused] + ([O.response_class] if per_class else [])
+    query = (
+        select(*keys, func.count().label("n"))
+        .select_from(Order.__table__.outerjoin(explaining, explaining.c.id == _cause_of_late_order()))
+        .where(_due_in(p), _late(now))
+        .group_by(*keys)
+    )
+    rows = [
+        CauseRow(r.cause, cause_label(r.cause), not r.excused, int(r.n), r.response_class if per_class else None)
+        for r in session.execute(query)
+    ]
+    return sorted(rows, key=lambda r: (_class_sort_key(r.response_class or ""), -r.late_orders, r.cause))
+
+
+@dataclass
+class AttributableRow:
+    response_class: str
+    late: int
+    attributable: int
+    not_attributable: int
+
+
+def by_attributable(rows: list[KpiRow]) -> list[AttributableRow]:
+    """Late orders split into the provider's (attributable) and not (excused); from the KPI sums."""
+    return [
+        AttributableRow(r.response_class, r.figures.late, r.figures.attributable_late, r.figures.excused) for r in rows
+    ]
+
+
+@dataclass
+class TrendPoint:
+    week_start: date
+    response_class: str
+    figures: Figures
+
+
+def weekly_trend(session: Session, p: Period, *, now: datetime | None = None) -> list[TrendPoint]:
+    """Per response class and local week (Monday to Sunday) of the due time."""
+    now = now or utcnow()
+    # 1970-01-01 was a Thursday: day 4 is the first Monday.
+    week = ((local_day_number(O.due_at, p) - 4) // 7).label("week")
+    query = (
+        select(O.response_class, week, *_figure_columns(now))
+        .where(_due_in(p))
+        .group_by(O.response_class, week)
+        .order_by(week, O.response_class)
+    )
+    return [TrendPoint(day_of(int(r.week) * 7 + 4), r.response_class, _figures(r)) for r in session.execute(query)]
+
+
+def weeks_of(p: Period) -> list[date]:
+    monday = p.first - timedelta(days=p.first.weekday())
+    weeks = []
+    while monday <= p.last:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
+
+
+# --------------------------------------------------------------------------------------------
+# Lists: late orders, orders at risk, the delay log
+
+
+def _depot_codes(session: Session) -> dict[int, str]:
+    return {d.id: d.code for d in session.exec(select(Depot)).scalars()}
+
+
+@dataclass
+class LateOrder:
+    ref: str
+    response_class: str
+    kind: str
+    status: str
+    depot: str
+    district: str
+    due_at: datetime
+    completed_at: datetime | None
+    minutes_late: int
+    excused: bool
+    cause: str
+    cause_label: str
+
+
+def late_orders(
+    session: Session, p: Period, *, now: datetime | None = None, limit: int | None = 200, offset: int = 0
+) -> tuple[list[LateOrder], int]:
+    """Late orders due in the period, earliest due first, with the cause that explains each."""
+    now = now or utcnow()
+    explaining = Delay.__table__.alias("d")
+    where = and_(_due_in(p), _late(now))
+    total = session.execute(select(func.count()).select_from(Order.__table__).where(where)).scalar_one()
+    query = (
+        select(
+            O.ref, O.response_class, O.kind, O.status, O.depot_id, O.district, O.due_at, O.completed_at, O.excused,
+            explaining.c.cause,
+        )
+        .select_from(Order.__table__.outerjoin(explaining, explaining.c.id == _cause_of_late_order()))
+        .where(where)
+        .order_by(O.due_at, O.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    codes = _depot_codes(session)
+    items = []
+    for r in session.execute(query):
+        finished = r.completed_at or now
+        cause = r.cause or NO_CAUSE
+        items.append(
+            LateOrder(
+                r.ref, r.response_class, r.kind, r.status, codes.get(r.depot_id, ""), r.district, r.due_at,
+                r.completed_at, max(0, int((finished - r.due_at).total_seconds() // 60)), bool(r.excused), cause,
+                cause_label(cause),
+            )
+        )
+    return items, int(total)
+
+
+@dataclass
+class AtRisk:
+    ref: str
+    response_class: str
+    kind: str
+    status: str
+    depot: str
+    district: str
+    due_at: datetime
+    planned_eta: datetime | None
+    reason: str
+
+
+def at_risk(session: Session, *, now: datetime | None = None, horizon_hours: int = 48, limit: int | None = 200) -> tuple[list[AtRisk], int]:
+    """Open orders due within the horizon (or already overdue) that are not planned, or whose
+    planned stop is late."""
+    now = now or utcnow()
+    so = StopOrder.__table__.c
+    latest_stop = select(func.max(so.stop_id)).where(so.order_id == O.id).correlate(Order.__table__).scalar_subquery()
+    stop = Stop.__table__.alias("stop")
+    planned = O.status.in_(PLANNED_STATUSES)
+    planned_late = and_(planned, or_(stop.c.late == true(), stop.c.eta > O.due_at))
+    not_planned = not_(planned)
+    overdue = O.due_at < now
+    where = and_(
+        O.status.in_(OPEN_STATUSES),
+        O.due_at.is_not(None),
+        O.due_at < now + timedelta(hours=horizon_hours),
+        or_(overdue, not_planned, planned_late),
+    )
+    joined = Order.__table__.outerjoin(stop, stop.c.id == latest_stop)
+    total = session.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+    query = (
+        select(O.ref, O.response_class, O.kind, O.status, O.depot_id, O.district, O.due_at, stop.c.eta, stop.c.late)
+        .select_from(joined)
+        .where(where)
+        .order_by(O.due_at, O.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    codes = _depot_codes(session)
+    items = []
+    for r in session.execute(query):
+        is_planned = r.status in PLANNED_STATUSES
+        if r.due_at < now:
+            reason = "overdue, " + ("planned" if is_planned else "not planned")
+        elif is_planned:
+            reason = "planned after the due time"
+        elif r.status == OrderStatus.BACK_ORDER:
+            reason = "not planned: waiting for stock"
+        elif r.status == OrderStatus.AWAITING_AUTHORISATION:
+            reason = "not planned: awaiting authorisation"
+        else:
+            reason = "not planned yet"
+        items.append(
+            AtRisk(
+                r.ref, r.response_class, r.kind, r.status, codes.get(r.depot_id, ""), r.district, r.due_at,
+                r.eta if is_planned else None, reason,
+            )
+        )
+    return items, int(total)
+
+
+@dataclass
+class DelayEntry:
+    id: int
+    order_ref: str
+    kind: str
+    cause: str
+    cause_label: str
+    attributable: bool
+    response_class: str
+    depot: str
+    district: str
+    due_at: datetime
+    expected_at: datetime | None
+    recorded_at: datetime
+    note: str
+
+
+@dataclass
+class DelayFilter:
+    response_class: str | None = None
+    depot: str | None = None
+    cause: str | None = None
+    kind: str | None = None
+
+
+def delay_log(
+    session: Session, p: Period, filters: DelayFilter, *, limit: int | None = 100, offset: int = 0
+) -> tuple[list[DelayEntry], int]:
+    """Delays recorded in the period (predicted and actual), newest first."""
+    codes = _depot_codes(session)
+    conditions = [D.recorded_at >= p.start, D.recorded_at < p.end]
+    if filters.response_class:
+        conditions.append(O.response_class == filters.response_class)
+    if filters.depot:
+        depot_id = next((i for i, code in codes.items() if code == filters.depot.upper()), None)
+        if depot_id is None:
+            raise NotFound(f"no depot {filters.depot}", field="depot")
+        conditions.append(O.depot_id == depot_id)
+    if filters.cause:
+        conditions.append(D.cause == filters.cause)
+    if filters.kind:
+        conditions.append(D.kind == filters.kind)
+    joined = Delay.__table__.join(Order.__table__, O.id == D.order_id)
+    total = session.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
+    query = (
+        select(
+            D.id, O.ref, D.kind, D.cause, D.attributable, O.response_class, O.depot_id, O.district, D.due_at,
+            D.expected_at, D.recorded_at, D.note,
+        )
+        .select_from(joined)
+        .where(*conditions)
+        .order_by(D.recorded_at.desc(), D.id.desc())
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    items = [
+        DelayEntry(
+            r.id, r.ref, r.kind, r.cause, cause_label(r.cause), bool(r.attributable), r.response_class,
+            codes.get(r.depot_id, ""), r.district, r.due_at, r.expected_at, r.recorded_at, r.note,
+        )
+        for r in session.execute(query)
+    ]
+    return items, int(total)
+
+
+# --------------------------------------------------------------------------------------------
+# One order's timeline (pseudonymous)
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    event: str
+    detail: str
+
+
+@dataclass
+class OrderTimeline:
+    ref: str
+    kind: str
+    response_class: str
+    status: str
+    depot: str
+    district: str
+    received_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    excused: bool
+    on_time: bool | None
+    events: list[TimelineEntry] = field(default_factory=list)
+    delays: list[DelayEntry] = field(default_factory=list)
+
+
+def order_timeline(session: Session, ref: str, *, with_details: bool, now: datetime | None = None) -> OrderTimeline:
+    """An order's timeline by reference: no person's name or address; event details (free text
+    written by staff) only when `with_details`."""
+    now = now or utcnow()
+    order = session.execute(select(Order).where(Order.ref == ref.strip().upper())).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"no order {ref}", field="ref")
+    codes = _depot_codes(session)
+    on_time = None
+    if order.due_at is not None and order.status != OrderStatus.CANCELLED:
+        if order.completed_at is not None:
+            on_time = order.completed_at <= order.due_at
+        elif order.due_at < now:
+            on_time = False
+    timeline = OrderTimeline(
+        order.ref, order.kind, order.response_class, order.status, codes.get(order.depot_id, ""), order.district,
+        order.received_at, order.due_at, order.completed_at, order.excused, on_time,
+    )
+    events = session.execute(
+        select(OrderEvent.at, OrderEvent.event, OrderEvent.detail).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)
+    )
+    timeline.events = [TimelineEntry(e.at, e.event, e.detail if with_details else "") for e in events]
+    delays = session.execute(select(Delay).where(Delay.order_id == order.id).order_by(Delay.recorded_at, Delay.id)).scalars()
+    timeline.delays = [
+        DelayEntry(
+            d.id, order.ref, d.kind, d.cause, cause_label(d.cause), d.attributable, order.response_class,
+            timeline.depot, order.district, d.due_at, d.expected_at, d.recorded_at, d.note if with_details else "",
+        )
+        for d in delays
+    ]
+    return timeline
+
+
+# --------------------------------------------------------------------------------------------
+# The monthly contract report
+
+
+@dataclass
+class Breach:
+    response_class: str
+    name: str
+    target: float
+    percent_on_time: float | None
+    shortfall_orders: int
+    causes: list[CauseRow]
+
+
+@dataclass
+class RecyclingRow:
+    category: str
+    collected: int
+    returned_to_stock: int
+    scrapped: int
+
+    @property
+    def recycled_percent(self) -> float | None:
+        done = self.returned_to_stock + self.scrapped
+        return 100.0 * self.returned_to_stock / done if done else None
+
+
+@dataclass
+class OnLoanRow:
+    category: str
+    depot: str
+    serialised_units: int
+    bulk_units: int
+
+    @property
+    def units(self) -> int:
+        return self.serialised_units + self.bulk_units
+
+
+@dataclass
+class InspectionRow:
+    regime: str
+    category: str
+    in_homes: int
+    in_stores: int
+    oldest_due: date | None
+
+    @property
+    def overdue(self) -> int:
+        return self.in_homes + self.in_stores
+
+
+@dataclass
+class MonthlyReport:
+    period: Period
+    kpis: list[KpiRow]
+    total: Figures
+    breaches: list[Breach]
+    by_depot: list[Breakdown]
+    recycling: list[RecyclingRow]
+    on_loan: list[OnLoanRow]
+    inspections_overdue: list[InspectionRow]
+    as_of: datetime
+
+
+def breaches(rows: list[KpiRow], causes: list[CauseRow]) -> list[Breach]:
+    """Every class below its target, with the causes of its late orders."""
+    found = []
+    for row in rows:
+        if row.met is not False:
+            continue
+        f = row.figures
+        # How many more on-time orders the class needed to meet its target.
+        needed = int(-(-row.target * f.counted // 100)) - f.on_time
+        found.append(
+            Breach(
+                row.response_class, row.name, row.target, f.percent_on_time, max(needed, 0),
+                [c for c in causes if c.response_class == row.response_class],
+            )
+        )
+    return found
+
+
+RETURN_STATES = [StockState.QUARANTINE.value, StockState.DECONTAMINATED.value, StockState.REPAIR.value]
+
+
+def recycling(session: Session, p: Period) -> list[RecyclingRow]:
+    """Units collected from homes, returned to stock (clean, available) and scrapped in the period,
+    by category, from the stock ledger."""
+    m = StockMovement.__table__.c
+    i = Item.__table__.c
+    collected = and_(m.from_state == StockState.ON_LOAN.value, m.to_state.in_(RETURN_STATES))
+    returned = and_(m.from_state.in_(RETURN_STATES), m.to_state == StockState.AVAILABLE.value, m.reverses_id.is_(None))
+    scrapped = and_(
+        m.reverses_id.is_(None),
+        or_(m.to_state == StockState.SCRAPPED.value, and_(m.to_state.is_(None), m.kind.like("%scrap%"))),
+    )
+    query = (
+        select(
+            i.category,
+            func.coalesce(func.sum(case((collected, m.quantity), else_=0)), 0).label("collected"),
+            func.coalesce(func.sum(case((returned, m.quantity), else_=0)), 0).label("returned"),
+            func.coalesce(func.sum(case((scrapped, m.quantity), else_=0)), 0).label("scrapped"),
+        )
+        .select_from(StockMovement.__table__.join(Item.__table__, i.id == m.item_id))
+        .where(m.at >= p.start, m.at < p.end, or_(collected, returned, scrapped))
+        .group_by(i.category)
+        .order_by(i.category)
+    )
+    return [RecyclingRow(r.category, int(r.collected), int(r.returned), int(r.scrapped)) for r in session.execute(query)]
+
+
+def on_loan(session: Session) -> list[OnLoanRow]:
+    """Equipment on loan now, by category and depot: serialised assets and bulk units."""
+    a, i, b = Asset.__table__.c, Item.__table__.c, StockBalance.__table__.c
+    codes = _depot_codes(session)
+    counts: dict[tuple[str, int], list[int]] = {}
+    assets = (
+        select(i.category, a.depot_id, func.count().label("n"))
+        .select_from(Asset.__table__.join(Item.__table__, i.id == a.item_id))
+        .where(a.state == StockState.ON_LOAN.value)
+        .group_by(i.category, a.depot_id)
+    )
+    for r in session.execute(assets):
+        counts.setdefault((r.category, r.depot_id), [0, 0])[0] += int(r.n)
+    bulk = (
+        select(i.category, b.depot_id, func.sum(b.quantity).label("n"))
+        .select_from(StockBalance.__table__.join(Item.__table__, i.id == b.item_id))
+        .where(b.state == StockState.ON_LOAN.value, i.serialised == false())
+        .group_by(i.category, b.depot_id)
+    )
+    for r in session.execute(bulk):
+        if r.n:
+            counts.setdefault((r.category, r.depot_id), [0, 0])[1] += int(r.n)
+    rows = [OnLoanRow(cat, codes.get(depot, ""), s, bk) for (cat, depot), (s, bk) in counts.items()]
+    return sorted(rows, key=lambda r: (r.category, r.depot))
+
+
+def inspections_overdue(session: Session, *, today: date) -> list[InspectionRow]:
+    """Assets past their inspection due date, in homes (on loan) and in the stores."""
+    a, i = Asset.__table__.c, Item.__table__.c
+    in_home = a.state == StockState.ON_LOAN.value
+    query = (
+        select(
+            i.inspection_regime,
+            i.category,
+            _count_if(in_home).label("homes"),
+            _count_if(not_(in_home)).label("stores"),
+            func.min(a.next_inspection_due).label("oldest"),
+        )
+        .select_from(Asset.__table__.join(Item.__table__, i.id == a.item_id))
+        .where(a.next_inspection_due < today, a.state.not_in([StockState.SCRAPPED.value, StockState.LOST.value]))
+        .group_by(i.inspection_regime, i.category)
+        .order_by(i.inspection_regime, i.category)
+    )
+    return [InspectionRow(r.inspection_regime, r.category, int(r.homes), int(r.stores), r.oldest) for r in session.execute(query)]
+
+
+def monthly_report(session: Session, p: Period, *, now: datetime | None = None) -> MonthlyReport:
+    """The contract's monthly figures: indicators against targets, breaches and their causes,
+    recycling, equipment on loan and inspections overdue."""
+    now = now or utcnow()
+    rows = kpis(session, p, now=now)
+    causes = by_cause(session, p, now=now, per_class=True)
+    today = now.astimezone(ZoneInfo(p.tz)).date()
+    return MonthlyReport(
+        p, rows, totals(rows), breaches(rows, causes), by_depot(session, p, now=now), recycling(session, p),
+        on_loan(session), inspections_overdue(session, today=today), now,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboard, all at once
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    kpis: list[KpiRow]
+    total: Figures
+    trend: list[TrendPoint]
+    weeks: list[date]
+    depots: list[Breakdown]
+    districts: list[Breakdown]
+    causes: list[CauseRow]
+    attributable: list[AttributableRow]
+    late: list[LateOrder]
+    late_total: int
+    at_risk: list[AtRisk]
+    at_risk_total: int
+    as_of: datetime
+
+
+def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_limit: int = 100) -> Dashboard:
+    """Everything the officers' dashboard shows for a period."""
+    now = now or utcnow()
+    rows = kpis(session, p, now=now)
+    late, late_total = late_orders(session, p, now=now, limit=list_limit)
+    risky, risky_total = at_risk(session, now=now, limit=list_limit)
+    return Dashboard(
+        p, rows, totals(rows), weekly_trend(session, p, now=now), weeks_of(p), by_depot(session, p, now=now),
+        by_district(session, p, now=now), by_cause(session, p, now=now), by_attributable(rows), late, late_total,
+        risky, risky_total, now,
+    )
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    return asdict(obj)
+
+
+def iter_csv_rows(header: list[str], rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    yield header
+    yield from rows
