@@ -1,0 +1,213 @@
+"""Request and response bodies of /api/v1/orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from equipment.schemas import PageQuery, Strict
+
+OrderKindName = Literal["delivery", "collection", "inspection"]
+
+
+class ServiceUserIn(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    address: str = Field(min_length=1, max_length=250)
+    postcode: str = Field(min_length=1, max_length=10, description="A UK postcode in the service area")
+    nhs_number: str | None = Field(None, max_length=14, description="10 digits with a valid check digit")
+    phone: str = Field("", max_length=30)
+    lat: float | None = Field(None, ge=-90, le=90, description="Known location; else the address is geocoded")
+    lon: float | None = Field(None, ge=-180, le=180)
+    access_notes: str = Field("", max_length=500, description="For the driver: parking, keys, stairs")
+    safety_alerts: str = Field("", max_length=500, description="For the driver: risks at the address")
+
+
+class LineIn(Strict):
+    sku: str | None = Field(None, max_length=24, description="A catalogue item (deliveries; collections by item)")
+    quantity: int = Field(1, ge=1, le=500)
+    serial: str | None = Field(None, max_length=40, description="Collections and inspections: one asset on loan")
+
+
+class SlotIn(Strict):
+    start: datetime = Field(description="ISO 8601; without an offset it is Europe/London local time")
+    end: datetime
+
+
+class OrderCreate(Strict):
+    kind: OrderKindName
+    response_class: str = Field(
+        min_length=1, max_length=24,
+        description="emergency, next_day, three_day, standard, urgent_collection or standard_collection",
+    )
+    service_user: ServiceUserIn
+    lines: list[LineIn] = Field(min_length=1, max_length=50)
+    slot: SlotIn | None = None
+    received_at: datetime | None = Field(None, description="When the request came in (not in the future); default now")
+    prescriber_id: int | None = None
+    notes: str = Field("", max_length=1000)
+
+
+class OrderAmend(Strict):
+    """Only the fields sent change. `lines` replaces every line; `slot: null` clears the slot."""
+
+    response_class: str | None = Field(None, min_length=1, max_length=24)
+    lines: list[LineIn] | None = Field(None, min_length=1, max_length=50)
+    slot: SlotIn | None = None
+    notes: str | None = Field(None, max_length=1000)
+    reason: str = Field("", max_length=300, description="Why it changed (kept in the timeline)")
+
+
+class CancelRequest(Strict):
+    reason: str = Field("", max_length=300)
+
+
+class AuthoriseRequest(Strict):
+    note: str = Field("", max_length=300)
+
+
+class OrderCreated(BaseModel):
+    ref: str
+    kind: str
+    status: str
+    response_class: str
+    depot: str
+    received_at: datetime
+    due_at: datetime | None = Field(description="Null while the clock waits for authorisation")
+
+
+class ServiceUserBrief(BaseModel):
+    name: str
+    postcode: str
+
+
+class ServiceUserPublic(BaseModel):
+    name: str
+    address: str
+    postcode: str
+    nhs_number: str | None
+    phone: str
+    lat: float
+    lon: float
+    access_notes: str
+    safety_alerts: str
+
+
+class OrderSummary(BaseModel):
+    """What any permitted role may see: no names, addresses or NHS numbers unless `service_user` is set
+    (coordinators and admins only)."""
+
+    ref: str
+    kind: str
+    status: str
+    response_class: str
+    depot: str
+    district: str
+    received_at: datetime
+    clock_started_at: datetime | None
+    due_at: datetime | None
+    slot_start: datetime | None
+    slot_end: datetime | None
+    completed_at: datetime | None
+    excused: bool
+    service_user: ServiceUserBrief | None = None
+
+
+class OrderList(BaseModel):
+    items: list[OrderSummary]
+    total: int
+
+
+class LinePublic(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    allocated: int
+    serial: str | None
+
+
+class EventPublic(BaseModel):
+    at: datetime
+    event: str
+    user: str | None
+    detail: str
+
+
+class DelayPublic(BaseModel):
+    kind: str
+    cause: str
+    attributable: bool
+    due_at: datetime
+    expected_at: datetime | None
+    recorded_at: datetime
+    note: str
+
+
+class OutcomePublic(BaseModel):
+    status: str
+    reason: str | None
+    at: datetime
+    serials: list[str]
+
+
+class OrderDetail(OrderSummary):
+    """One order. Officers and clerks get the summary fields only (the rest null)."""
+
+    authorised_at: datetime | None = None
+    notes: str | None = None
+    lines: list[LinePublic] | None = None
+    events: list[EventPublic] | None = None
+    delays: list[DelayPublic] | None = None
+    outcomes: list[OutcomePublic] | None = None
+    service_user: ServiceUserPublic | None = Field(  # type: ignore[assignment]
+        None, description="The person's full record (coordinators and admins; every view is audited)"
+    )
+
+
+class OrderQuery(PageQuery):
+    status: str | None = Field(None, max_length=24)
+    response_class: str | None = Field(None, max_length=24)
+    kind: OrderKindName | None = None
+    depot: str | None = Field(None, max_length=8, description="Depot code")
+    due_from: str | None = Field(None, max_length=40, description="Date or ISO 8601 time; due at or after")
+    due_to: str | None = Field(None, max_length=40, description="Date (whole day included) or time; due before")
+
+
+class OrderPath(BaseModel):
+    ref: str = Field(max_length=20)
+
+
+class DuePreviewQuery(BaseModel):
+    response_class: str = Field(max_length=24)
+    received_at: str | None = Field(None, max_length=40, description="Default now; without an offset it is local")
+    needs_authorisation: bool = False
+
+
+class DuePreview(BaseModel):
+    response_class: str
+    received_at: datetime
+    clock_starts: str = Field(description="received, or authorised when it waits for authorisation")
+    due_at: datetime | None
+
+
+class AvailabilityQuery(BaseModel):
+    postcode: str | None = Field(None, max_length=10, description="The address's postcode: gives the serving depot")
+    depot: str | None = Field(None, max_length=8, description="Or a depot code")
+    q: str | None = Field(None, max_length=100, description="Words in the SKU, name or category")
+    limit: int = Field(20, ge=1, le=100)
+
+
+class AvailabilityItem(BaseModel):
+    sku: str
+    name: str
+    serialised: bool
+    needs_authorisation: bool
+    available: int = Field(description="Available now at the serving depot")
+    elsewhere: int = Field(description="Available now at the other depots together")
+
+
+class Availability(BaseModel):
+    depot: str | None
+    district: str | None
+    items: list[AvailabilityItem]
