@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from equipment import audit, backorders
+from equipment.errors import Invalid, InvalidTransition
+from equipment.models import Asset, Depot, Item, Order, OrderLine, ServiceUser
+from equipment.stock_ledger import (
+    Ledger,
+    asset_by_serial,
+    asset_event,
+    change_asset,
+    service_today,
+    use_case,
+)
 from equipment.vocabulary import InspectionRegime
 
 REGIME_MONTHS = {
@@ -23,3 +37,112 @@ def next_due(regime: str, last_inspected: date) -> date | None:
     """The date the next inspection is due after one on `last_inspected`; None if no regime."""
     months = REGIME_MONTHS.get(InspectionRegime(regime)) if regime in set(InspectionRegime) else None
     return add_months(last_inspected, months) if months else None
+
+
+# --- Recording inspections and listing what is due (the stock engineer's part) -----------------
+
+INSPECTABLE_STATES = ("available", "on_loan", "quarantine", "decontaminated", "repair")
+FAIL_STATES = ("repair", "quarantine")
+
+
+def record_inspection(
+    session: Session,
+    *,
+    serial: str,
+    result: str,
+    user_id: int | None,
+    on_fail: str = "repair",
+    note: str = "",
+    inspected_on: date | None = None,
+):
+    """Record an inspection (pass or fail) of one asset; commits.
+
+    A pass sets the next due date from the item's regime and returns a cleaned or repaired
+    asset to available stock. A fail sends an asset at a depot to repair or quarantine; an asset
+    on loan stays where it is but is due at once, so it shows on the overdue list and cannot be
+    lent again before it passes.
+    """
+    @use_case
+    def run(session):
+        if result not in ("pass", "fail"):
+            raise Invalid("result must be pass or fail", field="result")
+        if on_fail not in FAIL_STATES:
+            raise Invalid("a failed asset goes to repair or quarantine", field="on_fail")
+        today = service_today()
+        day = inspected_on or today
+        if day > today:
+            raise Invalid("an inspection cannot be recorded in the future", field="inspected_on")
+        asset = asset_by_serial(session, serial)
+        item = session.get(Item, asset.item_id)
+        state, depot_id = asset.state, asset.depot_id
+        if state not in INSPECTABLE_STATES:
+            raise InvalidTransition(f"asset {serial} is {state}: it cannot be inspected now", field="serial")
+        if result == "pass":
+            if state == "quarantine":
+                raise InvalidTransition(f"asset {serial} is in quarantine: decontaminate it first", field="serial")
+            to_state = "available" if state in ("decontaminated", "repair") else state
+            values = {"last_inspected_on": day, "next_inspection_due": next_due(item.inspection_regime, day)}
+        else:
+            to_state = state if state == "on_loan" else on_fail
+            values = {"next_inspection_due": min(day, asset.next_inspection_due or day)}
+        change_asset(session, asset, expected=state, to_state=to_state, **values)
+        ledger = Ledger(session, user_id)
+        if to_state != state:
+            ledger.move(item_id=item.id, quantity=1, kind=f"inspection_{result}", source=(depot_id, state),
+                        target=(depot_id, to_state), asset_id=asset.id, reason=note)
+        asset_event(session, asset, event="inspected", from_state=state, to_state=to_state, user_id=user_id,
+                    depot_id=depot_id, result=result, note=note)
+        ledger.apply()
+        if to_state == "available" and state != "available":
+            backorders.fill(session, depot_id=depot_id, item_id=item.id, user_id=user_id)
+        audit.record(session, user_id=user_id, action="asset_inspected", entity="asset", entity_id=serial,
+                     detail=f"{result} on {day.isoformat()} {note}".strip())
+        session.commit()
+        return asset
+
+    return run(session)
+
+
+def inspections_due(
+    session: Session,
+    *,
+    depot_id: int | None = None,
+    district: str | None = None,
+    within_days: int = 30,
+    today: date | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> tuple[list[dict], int]:
+    """Assets due for inspection within `within_days` (overdue first), per depot and area.
+
+    The area of an asset on loan is the postcode district of the person who has it.
+    """
+    today = today or service_today()
+    query = (
+        select(Asset, Item.sku, Item.name, Item.inspection_regime, Depot.code, ServiceUser.district, Order.ref)
+        .join(Item, Item.id == Asset.item_id)
+        .join(Depot, Depot.id == Asset.depot_id)
+        .outerjoin(ServiceUser, ServiceUser.id == Asset.service_user_id)
+        .outerjoin(OrderLine, OrderLine.id == Asset.order_line_id)
+        .outerjoin(Order, Order.id == OrderLine.order_id)
+        .where(
+            Asset.next_inspection_due.is_not(None),
+            Asset.next_inspection_due <= today + timedelta(days=within_days),
+            Asset.state.not_in(("scrapped", "lost")),
+        )
+    )
+    if depot_id is not None:
+        query = query.where(Asset.depot_id == depot_id)
+    if district:
+        query = query.where(ServiceUser.district == district.strip().upper())
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(Asset.next_inspection_due, Asset.serial).limit(limit).offset(offset)).all()
+    return [
+        {
+            "serial": asset.serial, "sku": sku, "item": name, "regime": regime, "state": asset.state,
+            "depot": code, "district": area, "order_ref": ref if asset.state == "on_loan" else None,
+            "due": asset.next_inspection_due, "overdue": asset.next_inspection_due < today,
+            "last_inspected_on": asset.last_inspected_on,
+        }
+        for asset, sku, name, regime, code, area, ref in rows
+    ], total

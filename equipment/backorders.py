@@ -1,0 +1,44 @@
+"""Back orders: when units become available at a depot, the longest-waiting orders get them first."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from equipment.models import Order, OrderEvent, OrderLine
+from equipment.stock_orders import reserve_for_line
+from equipment.vocabulary import OrderStatus
+
+
+def fill(session: Session, *, depot_id: int, item_id: int, user_id: int | None) -> list[str]:
+    """Reserve newly available units for back-ordered lines (earliest due first); flush only.
+
+    Returns the refs of orders that became ready because every line is now fully allocated.
+    """
+    waiting = session.exec(
+        select(OrderLine, Order)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.status == OrderStatus.BACK_ORDER,
+            Order.depot_id == depot_id,
+            OrderLine.item_id == item_id,
+            OrderLine.allocated < OrderLine.quantity,
+        )
+        .order_by(Order.due_at.is_(None), Order.due_at, Order.id, OrderLine.id)
+    ).all()
+    ready: list[str] = []
+    touched: dict[int, Order] = {}
+    for line, order in waiting:
+        if reserve_for_line(session, line=line, depot_id=depot_id, user_id=user_id):
+            touched[order.id] = order
+        if line.allocated < line.quantity:
+            break  # nothing left for the orders behind this one
+    for order in touched.values():
+        lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
+        if all(line.allocated >= line.quantity for line in lines):
+            order.status = OrderStatus.READY
+            session.add(order)
+            session.add(OrderEvent(order_id=order.id, user_id=user_id, event="allocated",
+                                   detail="all lines allocated from stock that became available"))
+            ready.append(order.ref)
+    session.flush()
+    return ready

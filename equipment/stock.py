@@ -1,0 +1,408 @@
+"""Stock use cases: goods received, counts, transfers between depots and processing returns.
+
+One function per use case, one transaction each: read, check, write movements and asset
+events, update balances (guarded, see equipment.stock_ledger), commit once. Any error rolls
+the whole use case back, so bad input writes nothing. The order-related building blocks
+(reserve_for_line, release_line, load_line, deliver_line, collect_asset, collect_bulk,
+available_quantity) live in equipment.stock_orders and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from equipment import audit, backorders
+from equipment.catalogue import depot_by_code, item_by_sku
+from equipment.db import utcnow
+from equipment.errors import Invalid, InvalidTransition, NotFound
+from equipment.inspections import next_due
+from equipment.models import Asset, Depot, Item, StockMovement, Transfer
+from equipment.stock_ledger import (
+    Ledger,
+    asset_by_serial,
+    asset_event,
+    balance,
+    change_asset,
+    service_today,
+    use_case,
+)
+from equipment.stock_orders import (  # noqa: F401  (re-exported: the interface other modules use)
+    available_quantity,
+    collect_asset,
+    collect_bulk,
+    deliver_line,
+    load_line,
+    release_line,
+    reserve_for_line,
+)
+from equipment.vocabulary import StockState
+
+S = StockState
+SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+
+
+def positive(quantity: Any, field: str = "quantity") -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise Invalid(f"{field} must be a whole number above zero", field=field)
+    return quantity
+
+
+def clean_serials(serials: Iterable[str], field: str = "serials") -> list[str]:
+    """Serial numbers as scanned: trimmed, well-formed and each given once."""
+    cleaned = [str(s).strip() for s in serials]
+    if not cleaned:
+        raise Invalid("give at least one serial number", field=field)
+    for serial in cleaned:
+        if not SERIAL.match(serial):
+            raise Invalid(f"{serial!r} is not a serial number (letters, digits, . _ / -, at most 40)", field=field)
+    seen: set[str] = set()
+    for serial in cleaned:
+        if serial in seen:
+            raise Invalid(f"serial {serial} is given twice", field=field)
+        seen.add(serial)
+    return cleaned
+
+
+def _depot_and_item(session: Session, depot_code: str, sku: str, depot_field: str = "depot") -> tuple[Depot, Item]:
+    return depot_by_code(session, depot_code, field=depot_field), item_by_sku(session, sku)
+
+
+@dataclass
+class Receipt:
+    depot: str
+    sku: str
+    quantity: int
+    serials: list[str] = field(default_factory=list)
+    movement_ids: list[int] = field(default_factory=list)
+    orders_ready: list[str] = field(default_factory=list)
+
+
+@use_case
+def receive_goods(
+    session: Session, *, depot_code: str, sku: str, quantity: int | None = None, serials: list[str] | None = None,
+    user_id: int | None, reason: str = "",
+) -> Receipt:
+    """Goods received into a depot: bulk by quantity, serialised units by serial number."""
+    depot, item = _depot_and_item(session, depot_code, sku)
+    ledger = Ledger(session, user_id)
+    if item.serialised:
+        if not serials:
+            raise Invalid(f"{item.sku} is serialised: give the serial number of each unit", field="serials")
+        serials = clean_serials(serials)
+        if quantity is not None and quantity != len(serials):
+            raise Invalid(f"quantity {quantity} does not match the {len(serials)} serials given", field="quantity")
+        taken = session.exec(select(Asset.serial).where(Asset.serial.in_(serials))).first()
+        if taken:
+            raise Invalid(f"serial {taken} already exists", field="serials")
+        today = service_today()
+        due = next_due(item.inspection_regime, today)
+        assets = [
+            Asset(serial=serial, item_id=item.id, depot_id=depot.id, state=S.AVAILABLE,
+                  last_inspected_on=today if due else None, next_inspection_due=due)
+            for serial in serials
+        ]
+        session.add_all(assets)
+        try:
+            session.flush()
+        except IntegrityError as exc:  # a concurrent receipt of the same serial won the race
+            raise Invalid("one of these serials already exists", field="serials") from exc
+        for asset in assets:
+            ledger.move(item_id=item.id, quantity=1, kind="receipt", target=(depot.id, S.AVAILABLE),
+                        asset_id=asset.id, reason=reason)
+            asset_event(session, asset, event="received", from_state=None, to_state=S.AVAILABLE, user_id=user_id,
+                        depot_id=depot.id, note=reason)
+        quantity = len(serials)
+    else:
+        if serials:
+            raise Invalid(f"{item.sku} is counted, not serialised: give a quantity", field="serials")
+        quantity = positive(quantity)
+        ledger.move(item_id=item.id, quantity=quantity, kind="receipt", target=(depot.id, S.AVAILABLE), reason=reason)
+    ledger.apply()
+    ready = backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
+    audit.record(session, user_id=user_id, action="stock_received", entity="item", entity_id=item.sku,
+                 detail=f"{quantity} into {depot.code}")
+    session.commit()
+    return Receipt(depot.code, item.sku, quantity, list(serials or []), [m.id for m in ledger.movements], ready)
+
+
+@use_case
+def adjust_count(
+    session: Session, *, depot_code: str, sku: str, counted: int, reason: str, user_id: int | None,
+    serials: list[str] | None = None,
+) -> StockMovement | None:
+    """A stock count: the difference from the available balance is booked as an adjustment.
+
+    Serialised items are counted by scanning the serials present: available units not scanned
+    are booked lost, scanned units that were lost are booked found. None when nothing differs.
+    """
+    depot, item = _depot_and_item(session, depot_code, sku)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("say why the count differs (a reason is required)", field="reason")
+    if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+        raise Invalid("counted must be a whole number, zero or more", field="counted")
+    ledger = Ledger(session, user_id)
+    current = balance(session, depot.id, item.id, S.AVAILABLE)
+    if item.serialised:
+        if serials is None:
+            if counted == current:
+                return None
+            raise Invalid(f"{item.sku} is serialised: scan the serial of each unit present", field="serials")
+        _count_assets(session, ledger, depot, item, clean_serials(serials) if serials else [], counted, reason)
+    elif counted != current:
+        difference = counted - current
+        side = {"target": (depot.id, S.AVAILABLE)} if difference > 0 else {"source": (depot.id, S.AVAILABLE)}
+        ledger.move(item_id=item.id, quantity=abs(difference), kind="adjustment", reason=reason, **side)
+    if not ledger.movements:
+        return None
+    ledger.apply()
+    backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
+    audit.record(session, user_id=user_id, action="stock_counted", entity="item", entity_id=item.sku,
+                 detail=f"{depot.code}: counted {counted}, was {current}; {reason}")
+    session.commit()
+    return ledger.movements[0]
+
+
+def _count_assets(
+    session: Session, ledger: Ledger, depot: Depot, item: Item, serials: list[str], counted: int, reason: str
+) -> None:
+    if counted != len(serials):
+        raise Invalid(f"counted {counted} but {len(serials)} serials were scanned", field="counted")
+    scanned = {a.serial: a for a in session.exec(select(Asset).where(Asset.serial.in_(serials)))} if serials else {}
+    for serial in serials:
+        asset = scanned.get(serial)
+        if asset is None:
+            raise NotFound(f"serial {serial} is not known: receive it as goods first", field="serials")
+        if asset.item_id != item.id:
+            raise Invalid(f"serial {serial} is not a {item.sku}", field="serials")
+        if asset.state == S.LOST:
+            lost_at = asset.depot_id
+            change_asset(session, asset, expected=S.LOST, to_state=S.AVAILABLE, depot_id=depot.id)
+            ledger.move(item_id=item.id, quantity=1, kind="adjustment", source=(lost_at, S.LOST),
+                        target=(depot.id, S.AVAILABLE), asset_id=asset.id, reason=f"found: {reason}")
+            asset_event(session, asset, event="found", from_state=S.LOST, to_state=S.AVAILABLE,
+                        user_id=ledger.user_id, depot_id=depot.id, note=reason)
+        elif not (asset.state == S.AVAILABLE and asset.depot_id == depot.id):
+            raise InvalidTransition(f"serial {serial} is recorded as {asset.state} elsewhere: record that first",
+                                    field="serials")
+    missing = session.exec(
+        select(Asset).where(Asset.depot_id == depot.id, Asset.item_id == item.id, Asset.state == S.AVAILABLE,
+                            Asset.serial.not_in(serials or [""]))
+    ).all()
+    for asset in missing:
+        change_asset(session, asset, expected=S.AVAILABLE, to_state=S.LOST)
+        ledger.move(item_id=item.id, quantity=1, kind="adjustment", source=(depot.id, S.AVAILABLE),
+                    target=(depot.id, S.LOST), asset_id=asset.id, reason=f"not found in count: {reason}")
+        asset_event(session, asset, event="lost", from_state=S.AVAILABLE, to_state=S.LOST, user_id=ledger.user_id,
+                    depot_id=depot.id, note=f"not found in count: {reason}")
+
+
+@use_case
+def transfer_stock(
+    session: Session, *, from_depot_code: str, to_depot_code: str, sku: str, quantity: int | None = None,
+    serials: list[str] | None = None, user_id: int | None, receive: bool = True, reason: str = "",
+) -> Transfer:
+    """Move available stock between depots: dispatched (in transit), and received at once unless
+    `receive` is false (then `receive_transfer` books its arrival later)."""
+    source, item = _depot_and_item(session, from_depot_code, sku, "from_depot")
+    target = depot_by_code(session, to_depot_code, field="to_depot")
+    if source.id == target.id:
+        raise Invalid("a transfer goes to a different depot", field="to_depot")
+    ledger = Ledger(session, user_id)
+    if item.serialised:
+        if not serials:
+            raise Invalid(f"{item.sku} is serialised: give the serials to transfer", field="serials")
+        serials = clean_serials(serials)
+        if quantity is not None and quantity != len(serials):
+            raise Invalid(f"quantity {quantity} does not match the {len(serials)} serials given", field="quantity")
+        quantity = len(serials)
+    else:
+        if serials:
+            raise Invalid(f"{item.sku} is counted, not serialised: give a quantity", field="serials")
+        quantity = positive(quantity)
+    transfer = Transfer(item_id=item.id, quantity=quantity, from_depot_id=source.id, to_depot_id=target.id,
+                        serials=" ".join(serials or []), dispatched_by=user_id)
+    session.add(transfer)
+    session.flush()
+    note = reason or f"transfer {transfer.id} {source.code} to {target.code}"
+    for asset in _transfer_assets(session, serials or [], item, source):
+        change_asset(session, asset, expected=S.AVAILABLE, to_state=S.IN_TRANSIT, depot_id=target.id)
+        ledger.move(item_id=item.id, quantity=1, kind="transfer_out", source=(source.id, S.AVAILABLE),
+                    target=(target.id, S.IN_TRANSIT), asset_id=asset.id, reason=note)
+        asset_event(session, asset, event="dispatched", from_state=S.AVAILABLE, to_state=S.IN_TRANSIT,
+                    user_id=user_id, depot_id=source.id, note=note)
+    if not item.serialised:
+        ledger.move(item_id=item.id, quantity=quantity, kind="transfer_out", source=(source.id, S.AVAILABLE),
+                    target=(target.id, S.IN_TRANSIT), reason=note)
+    if receive:
+        _arrive(session, ledger, transfer, item, note)
+    ledger.apply()
+    if receive:
+        backorders.fill(session, depot_id=target.id, item_id=item.id, user_id=user_id)
+    audit.record(session, user_id=user_id, action="stock_transferred", entity="transfer", entity_id=transfer.id,
+                 detail=f"{quantity} {item.sku} {source.code} to {target.code}")
+    session.commit()
+    return transfer
+
+
+def dispatch_transfer(session: Session, **kwargs: Any) -> Transfer:
+    """Dispatch a transfer and leave it in transit until `receive_transfer`."""
+    return transfer_stock(session, **{**kwargs, "receive": False})
+
+
+def _transfer_assets(session: Session, serials: list[str], item: Item, source: Depot) -> list[Asset]:
+    if not serials:
+        return []
+    found = {a.serial: a for a in session.exec(select(Asset).where(Asset.serial.in_(serials)))}
+    for serial in serials:
+        asset = found.get(serial)
+        if asset is None:
+            raise NotFound(f"no asset with serial {serial!r}", field="serials")
+        if asset.item_id != item.id:
+            raise Invalid(f"serial {serial} is not a {item.sku}", field="serials")
+        if asset.depot_id != source.id:
+            raise InvalidTransition(f"serial {serial} is not at {source.code}", field="serials")
+    return sorted(found.values(), key=lambda a: a.id)  # a fixed order: concurrent transfers cannot deadlock
+
+
+def _arrive(session: Session, ledger: Ledger, transfer: Transfer, item: Item, note: str) -> None:
+    if item.serialised:
+        for serial in transfer.serials.split():
+            asset = asset_by_serial(session, serial)
+            change_asset(session, asset, expected=S.IN_TRANSIT, to_state=S.AVAILABLE)
+            ledger.move(item_id=item.id, quantity=1, kind="transfer_in", source=(transfer.to_depot_id, S.IN_TRANSIT),
+                        target=(transfer.to_depot_id, S.AVAILABLE), asset_id=asset.id, reason=note)
+            asset_event(session, asset, event="received", from_state=S.IN_TRANSIT, to_state=S.AVAILABLE,
+                        user_id=ledger.user_id, depot_id=transfer.to_depot_id, note=note)
+    else:
+        ledger.move(item_id=item.id, quantity=transfer.quantity, kind="transfer_in",
+                    source=(transfer.to_depot_id, S.IN_TRANSIT), target=(transfer.to_depot_id, S.AVAILABLE), reason=note)
+    transfer.status = "received"
+    transfer.received_at = utcnow()
+    transfer.received_by = ledger.user_id
+    session.add(transfer)
+
+
+@use_case
+def receive_transfer(session: Session, *, transfer_id: int, user_id: int | None) -> Transfer:
+    """A transfer in transit arrives at its depot and its units become available there."""
+    transfer = session.get(Transfer, transfer_id)
+    if transfer is None:
+        raise NotFound(f"no transfer {transfer_id}", field="transfer")
+    table = Transfer.__table__
+    claimed = session.exec(
+        update(table).where(table.c.id == transfer_id, table.c.status == "in_transit").values(status="received")
+    )
+    if claimed.rowcount != 1:
+        raise InvalidTransition(f"transfer {transfer_id} has already been received", field="transfer")
+    item = session.get(Item, transfer.item_id)
+    ledger = Ledger(session, user_id)
+    _arrive(session, ledger, transfer, item, f"transfer {transfer.id} received")
+    ledger.apply()
+    backorders.fill(session, depot_id=transfer.to_depot_id, item_id=item.id, user_id=user_id)
+    audit.record(session, user_id=user_id, action="transfer_received", entity="transfer", entity_id=transfer.id)
+    session.commit()
+    return transfer
+
+
+# --- Processing returns: quarantine -> decontaminated -> (inspected, see equipment.inspections)
+# -> available; repair; scrap; lost.
+
+ASSET_STEPS: dict[str, tuple[tuple[str, ...], str]] = {
+    # action: (states it may start from, the state it leads to)
+    "decontaminated": ((S.QUARANTINE,), S.DECONTAMINATED),
+    "repaired": ((S.REPAIR,), S.DECONTAMINATED),  # back to the inspection queue before it is lent again
+    "quarantined": ((S.AVAILABLE, S.DECONTAMINATED, S.REPAIR), S.QUARANTINE),
+    "scrapped": ((S.QUARANTINE, S.DECONTAMINATED, S.REPAIR, S.AVAILABLE), S.SCRAPPED),
+    "lost": ((S.AVAILABLE, S.QUARANTINE, S.DECONTAMINATED, S.REPAIR, S.ON_LOAN, S.IN_TRANSIT), S.LOST),
+}
+BULK_STEPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "decontaminated": ((S.QUARANTINE,), S.DECONTAMINATED),
+    "returned_to_stock": ((S.DECONTAMINATED,), S.AVAILABLE),
+    "scrapped": ((S.QUARANTINE, S.DECONTAMINATED, S.REPAIR, S.AVAILABLE), S.SCRAPPED),
+    "lost": ((S.AVAILABLE,), S.LOST),
+}
+
+
+@use_case
+def process_asset(session: Session, *, serial: str, action: str, user_id: int | None, note: str = "") -> Asset:
+    """One step of a returned asset's processing (see ASSET_STEPS), recorded on its timeline."""
+    if action not in ASSET_STEPS:
+        raise Invalid(f"action must be one of {', '.join(ASSET_STEPS)}", field="action")
+    asset = asset_by_serial(session, serial)
+    from_states, to_state = ASSET_STEPS[action]
+    depot_id, item_id = asset.depot_id, asset.item_id
+    extra = {"service_user_id": None, "on_loan_since": None, "order_line_id": None} if action == "lost" else {}
+    before = change_asset(session, asset, expected=from_states, to_state=to_state, **extra)
+    ledger = Ledger(session, user_id)
+    ledger.move(item_id=item_id, quantity=1, kind=action, source=(depot_id, before), target=(depot_id, to_state),
+                asset_id=asset.id, reason=note)
+    asset_event(session, asset, event=action, from_state=before, to_state=to_state, user_id=user_id,
+                depot_id=depot_id, note=note)
+    ledger.apply()
+    audit.record(session, user_id=user_id, action=f"asset_{action}", entity="asset", entity_id=serial, detail=note)
+    session.commit()
+    return asset
+
+
+@use_case
+def process_bulk(
+    session: Session, *, depot_code: str, sku: str, quantity: int, action: str, user_id: int | None, note: str = "",
+    from_state: str | None = None,
+) -> StockMovement:
+    """Process returned bulk units: decontaminated, returned to stock, scrapped or lost."""
+    if action not in BULK_STEPS:
+        raise Invalid(f"action must be one of {', '.join(BULK_STEPS)}", field="action")
+    depot, item = _depot_and_item(session, depot_code, sku)
+    if item.serialised:
+        raise Invalid(f"{item.sku} is serialised: process each unit by its serial", field="serial")
+    quantity = positive(quantity)
+    states, to_state = BULK_STEPS[action]
+    source = from_state or states[0]
+    if source not in states:
+        raise Invalid(f"{action} starts from {', '.join(states)}", field="from_state")
+    ledger = Ledger(session, user_id)
+    movement = ledger.move(item_id=item.id, quantity=quantity, kind=action, source=(depot.id, source),
+                           target=(depot.id, to_state), reason=note)
+    ledger.apply()
+    if to_state == S.AVAILABLE:
+        backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
+    audit.record(session, user_id=user_id, action=f"bulk_{action}", entity="item", entity_id=item.sku,
+                 detail=f"{quantity} at {depot.code}")
+    session.commit()
+    return movement
+
+
+@use_case
+def reverse_movement(session: Session, *, movement_id: int, reason: str, user_id: int | None) -> StockMovement:
+    """Undo a bulk receipt or adjustment booked by mistake with a movement the other way."""
+    original = session.get(StockMovement, movement_id)
+    if original is None:
+        raise NotFound(f"no movement {movement_id}", field="movement")
+    if not (reason or "").strip():
+        raise Invalid("say why the movement is reversed", field="reason")
+    if original.asset_id is not None or original.kind not in ("receipt", "adjustment"):
+        raise InvalidTransition("only bulk receipts and adjustments can be reversed; use the asset's steps",
+                                field="movement")
+    already = session.exec(select(StockMovement.id).where(StockMovement.reverses_id == movement_id)).first()
+    if already:
+        raise InvalidTransition(f"movement {movement_id} was already reversed by {already}", field="movement")
+    ledger = Ledger(session, user_id)
+    back = ledger.move(
+        item_id=original.item_id, quantity=original.quantity, kind="reversal", reason=reason.strip(),
+        source=(original.to_depot_id, original.to_state) if original.to_depot_id else None,
+        target=(original.from_depot_id, original.from_state) if original.from_depot_id else None,
+        reverses_id=original.id,
+    )
+    ledger.apply()
+    audit.record(session, user_id=user_id, action="movement_reversed", entity="movement", entity_id=movement_id,
+                 detail=reason)
+    session.commit()
+    return back

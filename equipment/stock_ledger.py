@@ -1,0 +1,223 @@
+"""The stock ledger's primitives: movements, balances and guarded asset state changes.
+
+Every helper here only adds rows and runs guarded UPDATEs in the caller's transaction; the
+use cases in `equipment.stock` commit. Two guards keep stock honest under concurrency on
+SQLite and PostgreSQL alike, without reading first and writing later:
+
+- a balance is decreased with `quantity = quantity - n WHERE quantity >= n`; no row changed
+  means there was not enough, and the caller's transaction is abandoned (OutOfStock);
+- an asset changes state with `... WHERE id = :id AND state = :expected`; no row changed means
+  someone else moved it first (InvalidTransition or OutOfStock).
+
+PostgreSQL re-checks the WHERE clause after waiting for a concurrent writer's row lock, and
+SQLite runs every transaction as BEGIN IMMEDIATE, so neither check can be overtaken.
+Balance changes of one use case are applied in a fixed order (depot, item, state) so that two
+transfers in opposite directions cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from equipment.db import utcnow
+from equipment.errors import InvalidTransition, NotFound, OutOfStock
+from equipment.models import Asset, AssetEvent, StockBalance, StockMovement
+
+BalanceKey = tuple[int, int, str]  # depot_id, item_id, state
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def use_case(function: Callable[P, R]) -> Callable[P, R]:
+    """Roll the session back when a use case fails, so nothing half-done is left behind."""
+
+    @functools.wraps(function)
+    def run(session: Session, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(session, *args, **kwargs)
+        except BaseException:
+            session.rollback()
+            raise
+
+    return run  # type: ignore[return-value]
+
+
+def service_today(tz: str = "Europe/London") -> date:
+    """Today's date where the service works."""
+    return utcnow().astimezone(ZoneInfo(tz)).date()
+
+
+@dataclass
+class Ledger:
+    """The movements of one use case, with their balance changes applied in a fixed order."""
+
+    session: Session
+    user_id: int | None
+    deltas: dict[BalanceKey, int] = field(default_factory=lambda: defaultdict(int))
+    movements: list[StockMovement] = field(default_factory=list)
+
+    def move(
+        self,
+        *,
+        item_id: int,
+        quantity: int,
+        kind: str,
+        source: tuple[int, str] | None = None,
+        target: tuple[int, str] | None = None,
+        asset_id: int | None = None,
+        order_id: int | None = None,
+        van_id: int | None = None,
+        reason: str = "",
+        at: datetime | None = None,
+        reverses_id: int | None = None,
+    ) -> StockMovement:
+        """Book `quantity` units from `source` (depot_id, state) to `target`; None is outside."""
+        movement = StockMovement(
+            at=at or utcnow(),
+            user_id=self.user_id,
+            item_id=item_id,
+            quantity=quantity,
+            from_depot_id=source[0] if source else None,
+            from_state=source[1] if source else None,
+            to_depot_id=target[0] if target else None,
+            to_state=target[1] if target else None,
+            asset_id=asset_id,
+            order_id=order_id,
+            van_id=van_id,
+            kind=kind,
+            reason=reason[:200],
+            reverses_id=reverses_id,
+        )
+        self.session.add(movement)
+        self.movements.append(movement)
+        if source:
+            self.deltas[(source[0], item_id, source[1])] -= quantity
+        if target:
+            self.deltas[(target[0], item_id, target[1])] += quantity
+        return movement
+
+    def apply(self) -> None:
+        """Apply the net balance changes (guarded) and flush the movements."""
+        pending, self.deltas = self.deltas, defaultdict(int)
+        for key in sorted(pending):
+            change = pending[key]
+            if change < 0:
+                take(self.session, key, -change)
+            elif change > 0:
+                put(self.session, key, change)
+        self.session.flush()
+
+
+def take(session: Session, key: BalanceKey, quantity: int) -> None:
+    """Decrease a balance, refusing to go below zero."""
+    depot_id, item_id, state = key
+    table = StockBalance.__table__
+    result = session.exec(
+        update(table)
+        .where(
+            table.c.depot_id == depot_id,
+            table.c.item_id == item_id,
+            table.c.state == state,
+            table.c.quantity >= quantity,
+        )
+        .values(quantity=table.c.quantity - quantity)
+    )
+    if result.rowcount != 1:
+        raise OutOfStock(f"not enough {state} stock: {quantity} needed", field="quantity")
+
+
+def put(session: Session, key: BalanceKey, quantity: int) -> None:
+    """Increase a balance, creating its row the first time (an upsert, safe under concurrency)."""
+    depot_id, item_id, state = key
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = StockBalance.__table__
+    statement = insert(table).values(depot_id=depot_id, item_id=item_id, state=state, quantity=quantity)
+    statement = statement.on_conflict_do_update(
+        index_elements=["depot_id", "item_id", "state"],
+        set_={"quantity": table.c.quantity + quantity},
+    )
+    session.exec(statement)
+
+
+def balance(session: Session, depot_id: int, item_id: int, state: str) -> int:
+    row = session.exec(
+        select(StockBalance.quantity).where(
+            StockBalance.depot_id == depot_id, StockBalance.item_id == item_id, StockBalance.state == state
+        )
+    ).first()
+    return row or 0
+
+
+def change_asset(
+    session: Session,
+    asset: Asset,
+    *,
+    expected: str | tuple[str, ...],
+    to_state: str,
+    error: type[InvalidTransition | OutOfStock] = InvalidTransition,
+    **values: Any,
+) -> str:
+    """Move `asset` to `to_state` if (and only if) it is still in one of the `expected` states.
+
+    Returns the state it was in. Other columns to set go in `values`.
+    """
+    states = (expected,) if isinstance(expected, str) else expected
+    table = Asset.__table__
+    for state in states:
+        result = session.exec(
+            update(table).where(table.c.id == asset.id, table.c.state == state).values(state=to_state, **values)
+        )
+        if result.rowcount == 1:
+            # Keep the in-memory row in step with what the database now holds.
+            session.expire(asset)
+            return state
+    session.refresh(asset)
+    raise error(f"asset {asset.serial} is {asset.state}; this needs it {' or '.join(states)}", field="serial")
+
+
+def asset_event(
+    session: Session,
+    asset: Asset,
+    *,
+    event: str,
+    from_state: str | None,
+    to_state: str | None,
+    user_id: int | None,
+    depot_id: int | None = None,
+    order_id: int | None = None,
+    result: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> AssetEvent:
+    row = AssetEvent(
+        asset_id=asset.id,
+        at=at or utcnow(),
+        user_id=user_id,
+        event=event,
+        from_state=from_state,
+        to_state=to_state,
+        depot_id=depot_id,
+        order_id=order_id,
+        result=result,
+        note=note[:300],
+    )
+    session.add(row)
+    return row
+
+
+def asset_by_serial(session: Session, serial: str, *, field: str = "serial") -> Asset:
+    asset = session.exec(select(Asset).where(Asset.serial == serial.strip())).first()
+    if asset is None:
+        raise NotFound(f"no asset with serial {serial!r}", field=field)
+    return asset
