@@ -1,0 +1,128 @@
+"""Benchmark: plan the seeded county's day end to end, then insert an urgent job.
+
+    python bench/plan_day.py [--orders 400] [--seconds 30] [--postgres URL | --no-postgres]
+
+Seeds a fresh SQLite database (and a PostgreSQL one when reachable, default
+postgresql://postgres@127.0.0.1:5432/bench_plan_day, created if missing), generates ready orders
+for tomorrow across the county, plans the day with the given solve budget (database to stored
+plan), publishes it and times an urgent insertion (dry run and real). Targets: total < 60 s with a
+30 s budget; insertion < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, time as dtime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, text  # noqa: E402
+from sqlmodel import select  # noqa: E402
+
+from bench.ready_orders import generate_day, make_ready_order  # noqa: E402
+from equipment import planning  # noqa: E402
+from equipment.db import make_engine, new_session  # noqa: E402
+from equipment.models import Depot, Item, Plan, Route, Stop, Unplanned, ServiceUser  # noqa: E402
+from equipment.schema import upgrade_to_head  # noqa: E402
+from equipment.seed import seed  # noqa: E402
+from equipment.vocabulary import OrderKind  # noqa: E402
+
+TZ = "Europe/London"
+
+
+def next_working_day(today: date) -> date:
+    day = today + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def run(url: str, *, orders: int, seconds: float, label: str) -> dict:
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    service_date = next_working_day(date.today())
+    with new_session(engine) as session:
+        seed(session, demo=True)
+        made = generate_day(session, service_date=service_date, count=orders, tz=TZ)
+    t0 = time.monotonic()
+    solve_started = [None]
+
+    def progress_hook():
+        pass
+
+    plan_id = planning.plan_day_now(engine, service_date=service_date, depot_codes=None, seconds=seconds, tz=TZ)
+    total = time.monotonic() - t0
+    with new_session(engine) as session:
+        plan = session.get(Plan, plan_id)
+        routes = session.exec(select(func.count()).select_from(Route).where(Route.plan_id == plan_id)).one()
+        stops = session.exec(select(func.count()).select_from(Stop).join(Route, Route.id == Stop.route_id)
+                             .where(Route.plan_id == plan_id)).one()
+        view = planning.plan_view(session, plan_id)
+        planned_orders = sum(len(sv.orders) for rv in view.routes for sv in rv.stops)
+        late = sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late)
+        unplanned = session.exec(select(func.count()).select_from(Unplanned).where(Unplanned.plan_id == plan_id)).one()
+        solve_s = (plan.finished_at - plan.started_at).total_seconds()
+        planning.publish_plan(session, plan_id=plan_id, user_id=None)
+        # An emergency order arriving during the day.
+        person = session.exec(select(ServiceUser).where(ServiceUser.district == "IP4")).first()
+        depot = session.exec(select(Depot).where(Depot.code == "IPS")).one()
+        item = session.exec(select(Item).where(Item.serialised == False, Item.volume <= 4)).first()  # noqa: E712
+        due = datetime.combine(service_date, dtime(16), tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+        make_ready_order(session, ref="EQ-999999", person=person, depot=depot, lines=[(item, 1)], due_at=due,
+                         kind=OrderKind.DELIVERY, response_class="emergency")
+        session.commit()
+        t1 = time.monotonic()
+        dry = planning.insert_urgent(session, plan_id=plan_id, order_ref="EQ-999999", dry_run=True, user_id=None, tz=TZ)
+        dry_s = time.monotonic() - t1
+        t2 = time.monotonic()
+        real = planning.insert_urgent(session, plan_id=plan_id, order_ref="EQ-999999", dry_run=False, user_id=None, tz=TZ)
+        insert_s = time.monotonic() - t2
+    engine.dispose()
+    result = dict(label=label, orders=made, total_s=total, solve_s=solve_s, routes=routes, stops=stops,
+                  planned=planned_orders, late_stops=late, unplanned=unplanned, insert_dry_s=dry_s, insert_s=insert_s,
+                  insert_van=real.stop.van if real.stop else None, knock_on_late=len(dry.late_stops))
+    print(f"[{label}] orders={made} plan total={total:.1f}s (target < 60 s) solve={solve_s:.1f}s routes={routes} "
+          f"stops={stops} planned orders={planned_orders} late stops={late} unplanned={unplanned} | urgent insertion: "
+          f"dry run {dry_s:.2f}s, real {insert_s:.2f}s (target < 2 s) on {result['insert_van']}, "
+          f"{len(dry.late_stops)} stops made late")
+    return result
+
+
+def postgres_url(url: str) -> str | None:
+    """The benchmark database on the server, created when missing; None if unreachable."""
+    base, _, name = url.rpartition("/")
+    try:
+        admin = make_engine(f"{base}/postgres")
+        with admin.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return url
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL not reachable ({type(exc).__name__}); skipped")
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=400)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_plan_day")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:///{tmp}/bench.db", orders=args.orders, seconds=args.seconds, label="sqlite")
+    if not args.no_postgres:
+        url = postgres_url(args.postgres)
+        if url:
+            run(url, orders=args.orders, seconds=args.seconds, label="postgresql")
+
+
+if __name__ == "__main__":
+    main()

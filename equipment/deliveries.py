@@ -1,0 +1,293 @@
+"""What happens at a stop: delivered, collected or failed; and retries that never count twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from equipment import audit
+from equipment.db import utcnow
+from equipment.delays import record_delay
+from equipment.errors import Conflict, DomainError, Forbidden, Invalid, InvalidTransition, NotFound
+from equipment.models import (
+    Asset,
+    Delay,
+    IdempotentRequest,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Outcome,
+    Plan,
+    Route,
+    Stop,
+    StopOrder,
+    Van,
+)
+from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus, OutcomeStatus, Role
+
+FAIL_REASONS = (
+    DelayCause.NOT_AT_HOME,
+    DelayCause.ACCESS_PROBLEM,
+    DelayCause.WRONG_ADDRESS,
+    DelayCause.VEHICLE_BREAKDOWN,
+    DelayCause.EQUIPMENT_FAULT,
+    DelayCause.LATER_DATE_REQUESTED,
+    DelayCause.OTHER,
+)
+OPEN_STATUSES = (OrderStatus.PLANNED, OrderStatus.LOADED)
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who records the outcome (from the web layer's principal)."""
+
+    user_id: int | None
+    role: str
+    van_id: int | None = None
+
+
+def stop_for(session: Session, stop_id: int, actor: Actor) -> tuple[Stop, Route, Plan]:
+    """The stop, if this user may act on it: its route's driver, a coordinator or an admin."""
+    stop = session.get(Stop, stop_id)
+    if stop is None:
+        raise NotFound(f"no stop {stop_id}")
+    route = session.get(Route, stop.route_id)
+    plan = session.get(Plan, route.plan_id)
+    if actor.role == Role.DRIVER and (actor.van_id is None or actor.van_id != route.van_id):
+        raise Forbidden("this stop is on another driver's route")
+    if actor.role not in (Role.DRIVER, Role.COORDINATOR, Role.ADMIN):
+        raise Forbidden(f"the {actor.role} role may not record outcomes")
+    if plan.published_at is None:
+        raise InvalidTransition("the route is not published yet")
+    return stop, route, plan
+
+
+def _open_orders(session: Session, stop: Stop) -> list[Order]:
+    done = set(session.exec(select(Outcome.order_id).where(Outcome.stop_id == stop.id)))
+    orders = session.exec(
+        select(Order).join(StopOrder, StopOrder.order_id == Order.id).where(StopOrder.stop_id == stop.id).order_by(Order.id)
+    )
+    return [o for o in orders if o.id not in done and o.status in OPEN_STATUSES]
+
+
+def _targets(orders: list[Order], status: str, refs: list[str] | None) -> list[Order]:
+    if refs:
+        wanted = set(refs)
+        chosen = [o for o in orders if o.ref in wanted]
+        missing = wanted - {o.ref for o in chosen}
+        if missing:
+            raise Invalid(f"not open at this stop: {', '.join(sorted(missing))}", field="order_refs")
+    elif status == OutcomeStatus.DELIVERED:
+        chosen = [o for o in orders if o.kind in (OrderKind.DELIVERY, OrderKind.INSPECTION)]
+    elif status == OutcomeStatus.COLLECTED:
+        chosen = [o for o in orders if o.kind == OrderKind.COLLECTION]
+    else:
+        chosen = list(orders)
+    if status == OutcomeStatus.DELIVERED and any(o.kind == OrderKind.COLLECTION for o in chosen):
+        raise Invalid("a collection is recorded as collected, not delivered", field="order_refs")
+    if status == OutcomeStatus.COLLECTED and any(o.kind != OrderKind.COLLECTION for o in chosen):
+        raise Invalid("only collections can be recorded as collected", field="order_refs")
+    if not chosen:
+        raise InvalidTransition(f"nothing at this stop is open to record as {status}")
+    return chosen
+
+
+def _lines(session: Session, order: Order) -> list[OrderLine]:
+    return list(session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)))
+
+
+def expected_serials(session: Session, order: Order) -> list[str]:
+    """Serials a driver confirms at the door: the units reserved for a delivery, the units to
+    bring back for a collection."""
+    lines = _lines(session, order)
+    if order.kind == OrderKind.COLLECTION:
+        return [line.serial for line in lines if line.serial]
+    if not lines:
+        return []
+    return list(session.exec(select(Asset.serial).where(Asset.order_line_id.in_([l.id for l in lines])).order_by(Asset.serial)))
+
+
+def _actual_cause(session: Session, order: Order) -> DelayCause:
+    """The cause of a late completion: what was last predicted or reported for the order."""
+    cause = session.exec(select(Delay.cause).where(Delay.order_id == order.id).order_by(Delay.id.desc())).first()
+    return DelayCause(cause) if cause else DelayCause.OTHER
+
+
+def _complete(session: Session, order: Order, *, at: datetime, plan_id: int, actor: Actor, what: str) -> None:
+    if order.due_at is not None and at > order.due_at:
+        record_delay(session, order, kind=DelayKind.ACTUAL, cause=_actual_cause(session, order), expected_at=at,
+                     plan_id=plan_id, user_id=actor.user_id, note=f"{what} after the due time")
+    order.status, order.completed_at = OrderStatus.COMPLETED, at
+    session.add(order)
+    session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="completed", at=at, detail=what))
+
+
+def apply_outcome(
+    session: Session,
+    *,
+    stop_id: int,
+    status: str,
+    actor: Actor,
+    reason: str | None = None,
+    recipient: str = "",
+    serials: list[str] | None = None,
+    order_refs: list[str] | None = None,
+    at: datetime | None = None,
+    note: str = "",
+) -> tuple[Stop, list[tuple[Order, Outcome]]]:
+    """Record an outcome for the stop's open orders (flush only)."""
+    now = utcnow()
+    at = at or now
+    if at.tzinfo is None:
+        raise Invalid("give the time with its UTC offset", field="at")
+    if at > now + CLOCK_SKEW:
+        raise Invalid("the outcome cannot be in the future", field="at")
+    if status not in set(OutcomeStatus):
+        raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
+    stop, route, plan = stop_for(session, stop_id, actor)
+    orders = _targets(_open_orders(session, stop), status, order_refs)
+    van = session.get(Van, route.van_id)
+    given = sorted({s.strip() for s in (serials or []) if s.strip()})
+    results: list[tuple[Order, Outcome]] = []
+    if status == OutcomeStatus.FAILED:
+        if reason not in set(FAIL_REASONS):
+            raise Invalid(f"say why, one of: {', '.join(FAIL_REASONS)}", field="reason")
+    else:
+        if status == OutcomeStatus.DELIVERED and not recipient.strip():
+            raise Invalid("who received the equipment?", field="recipient")
+        expected = sorted({s for o in orders for s in expected_serials(session, o)})
+        if expected and given != expected:
+            missing, extra = set(expected) - set(given), set(given) - set(expected)
+            detail = "; ".join(filter(None, [f"not confirmed: {', '.join(sorted(missing))}" if missing else "",
+                                              f"not expected: {', '.join(sorted(extra))}" if extra else ""]))
+            raise Invalid(f"serials do not match: {detail}", field="serials")
+    for order in orders:
+        done_serials: list[str] = []
+        if status == OutcomeStatus.DELIVERED:
+            from equipment.stock import deliver_line
+
+            for line in _lines(session, order):
+                if order.kind == OrderKind.DELIVERY:
+                    done_serials += deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
+                                                 user_id=actor.user_id)
+            _complete(session, order, at=at, plan_id=plan.id, actor=actor,
+                      what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
+        elif status == OutcomeStatus.COLLECTED:
+            from equipment.stock import collect_asset, collect_bulk
+
+            for line in _lines(session, order):
+                if line.serial:
+                    collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
+                    done_serials.append(line.serial)
+                else:
+                    collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
+                                 user_id=actor.user_id)
+            _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
+        else:
+            kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
+            if order.due_at is not None:
+                record_delay(session, order, kind=kind, cause=reason, expected_at=None, plan_id=plan.id,
+                             user_id=actor.user_id, note=note or "visit failed")
+            order.status = OrderStatus.READY
+            session.add(order)
+            session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="visit_failed", at=at,
+                                   detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling"))
+        outcome = Outcome(stop_id=stop.id, order_id=order.id, status=status,
+                          reason=reason if status == OutcomeStatus.FAILED else None,
+                          recipient=recipient.strip()[:120], serials=" ".join(done_serials or given)[:1000], at=at,
+                          recorded_by=actor.user_id)
+        session.add(outcome)
+        results.append((order, outcome))
+    session.flush()
+    if not _open_orders(session, stop):
+        recorded = set(session.exec(select(Outcome.status).where(Outcome.stop_id == stop.id)))
+        stop.status = "done" if recorded - {OutcomeStatus.FAILED} else "failed"
+    else:
+        stop.status = "partial"
+    session.add(stop)
+    audit.record(session, user_id=actor.user_id, action=f"outcome_{status}", entity="stop", entity_id=stop.id,
+                 detail=" ".join(o.ref for o, _ in results))
+    session.flush()
+    return stop, results
+
+
+def outcome_body(stop: Stop, results: list[tuple[Order, Outcome]]) -> dict[str, Any]:
+    """The answer to an outcome, as JSON-ready data (stored for replays)."""
+    return {
+        "stop_id": stop.id,
+        "stop_status": stop.status,
+        "outcomes": [
+            {"order_ref": order.ref, "status": out.status, "reason": out.reason, "recipient": out.recipient,
+             "serials": out.serials.split(), "at": out.at.isoformat(), "order_status": order.status}
+            for order, out in results
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------- idempotency
+
+
+def body_hash(body: Any) -> str:
+    """A stable fingerprint of a request body (key order and spacing do not matter)."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def _replay(session: Session, *, key: str, user_id: int, method: str, path: str, digest: str) -> tuple[int, dict] | None:
+    row = session.get(IdempotentRequest, key)
+    if row is None:
+        return None
+    if (row.user_id, row.method, row.path, row.body_hash) != (user_id, method, path, digest):
+        raise Conflict("this Idempotency-Key was already used for a different request")
+    return row.status_code, json.loads(row.response_body)
+
+
+def record_outcome(
+    session: Session,
+    *,
+    stop_id: int,
+    actor: Actor,
+    payload: dict[str, Any],
+    idempotency_key: str | None = None,
+    method: str = "POST",
+    path: str = "",
+) -> tuple[int, dict]:
+    """Record an outcome once: with an Idempotency-Key, a retry with the same body gets the first
+    answer again and changes nothing; the same key with another body is refused (409)."""
+    fields = {k: payload.get(k) for k in ("status", "reason", "recipient", "serials", "order_refs", "at", "note")}
+    fields["recipient"] = fields["recipient"] or ""
+    fields["note"] = fields["note"] or ""
+    if not idempotency_key:
+        stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
+        body = outcome_body(stop, results)
+        session.commit()
+        return 200, body
+    if len(idempotency_key) > 100:
+        raise Invalid("Idempotency-Key is at most 100 characters", field="Idempotency-Key")
+    digest = body_hash({"stop_id": stop_id, **payload})
+    key_args = dict(key=idempotency_key, user_id=actor.user_id, method=method, path=path, digest=digest)
+    earlier = _replay(session, **key_args)
+    if earlier:
+        session.rollback()
+        return earlier
+    try:
+        stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
+        body = outcome_body(stop, results)
+        session.add(IdempotentRequest(key=idempotency_key, user_id=actor.user_id, method=method, path=path,
+                                      body_hash=digest, status_code=200, response_body=json.dumps(body)))
+        session.commit()
+        return 200, body
+    except (IntegrityError, DomainError):
+        # A twin request may have won the race: its stored answer is ours too.
+        session.rollback()
+        earlier = _replay(session, **key_args)
+        if earlier:
+            session.rollback()
+            return earlier
+        raise

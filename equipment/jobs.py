@@ -1,0 +1,176 @@
+"""Planning jobs, off the request thread.
+
+By default each app process runs plans one at a time in a background worker thread. With
+`REDIS_URL` set, plans go to the RQ queue "planning" and run in `rq worker` processes, on this
+machine or any other that reaches the same database and Redis. Start one (or several) from the
+repository root with the virtualenv active and the same settings as the web app:
+
+    export DATABASE_URL=postgresql://USER@DBHOST/equipment REDIS_URL=redis://REDISHOST:6379/0
+    rq worker planning --url "$REDIS_URL"
+
+A job that raises is marked failed with the reason; one whose worker died (killed, machine
+lost) is marked failed once it is well past its time budget, or as soon as RQ reports the job
+failed or stopped. A failed plan can be retried (POST /api/v1/plans/{id}/retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from equipment import planning
+from equipment.db import make_engine, utcnow
+from equipment.models import Plan
+from equipment.vocabulary import PlanStatus
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "planning"
+QUEUED_TOO_LONG = timedelta(minutes=30)
+
+
+# ---------------------------------------------------------------------------- the job itself
+
+
+def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None) -> None:
+    """Run one plan; any error marks it failed with the reason (and is logged)."""
+    try:
+        planning.run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
+    except BaseException as exc:  # noqa: BLE001 - a job must never die silently
+        log.exception("planning job for plan %s failed", plan_id)
+        planning.mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])
+        if not isinstance(exc, Exception):
+            raise
+
+
+_engines: dict[str, Engine] = {}
+
+
+def run_job(plan_id: int, database_url: str | None = None, tz: str | None = None, osrm_url: str | None = None) -> None:
+    """The RQ entry point: settings come from the worker's environment unless given."""
+    import config
+
+    settings = config.load()
+    url = database_url or settings["DATABASE_URL"]
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    execute(_engines[url], plan_id, tz=tz or settings["TIMEZONE"], osrm_url=osrm_url or settings["OSRM_URL"] or None)
+
+
+def on_rq_failure(job: Any, connection: Any, exc_type: Any = None, exc_value: Any = None, traceback: Any = None) -> None:
+    """RQ calls this when a job fails (including a worker's hard death it notices)."""
+    plan_id, url = job.args[0], job.args[1] if len(job.args) > 1 else None
+    import config
+
+    engine = _engines.get(url) or make_engine(url or config.load()["DATABASE_URL"])
+    planning.mark_failed(engine, plan_id, f"the planning worker failed: {exc_value or 'job lost'}")
+
+
+# ---------------------------------------------------------------------------- in-app worker
+
+
+class InAppWorker:
+    """One daemon thread per database that runs queued plans one after another."""
+
+    _workers: dict[int, InAppWorker] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.jobs: queue.Queue = queue.Queue()
+        self.thread: threading.Thread | None = None
+        self.current: int | None = None
+        self.waiting: set[int] = set()
+
+    @classmethod
+    def for_engine(cls, engine: Engine) -> InAppWorker:
+        with cls._lock:
+            worker = cls._workers.get(id(engine))
+            if worker is None or worker.engine is not engine:
+                worker = cls._workers[id(engine)] = cls(engine)
+            return worker
+
+    def submit(self, plan_id: int, *, tz: str, osrm_url: str | None) -> None:
+        with self._lock:
+            self.waiting.add(plan_id)
+            self.jobs.put((plan_id, tz, osrm_url))
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._loop, name="planning-worker", daemon=True)
+                self.thread.start()
+
+    def knows(self, plan_id: int) -> bool:
+        return plan_id == self.current or plan_id in self.waiting
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                plan_id, tz, osrm_url = self.jobs.get(timeout=30)
+            except queue.Empty:
+                with self._lock:
+                    if self.jobs.empty():
+                        self.thread = None
+                        return
+                continue
+            self.current = plan_id
+            self.waiting.discard(plan_id)
+            try:
+                execute(self.engine, plan_id, tz=tz, osrm_url=osrm_url)
+            except BaseException:  # noqa: BLE001 - keep serving the next plans
+                log.exception("planning worker error")
+            finally:
+                self.current = None
+
+
+# ---------------------------------------------------------------------------- submitting
+
+
+def _rq_queue(redis_url: str):
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
+
+
+def submit(*, engine: Engine, plan: Plan, settings: dict) -> None:
+    """Hand a queued plan to the configured worker."""
+    tz, osrm_url = settings.get("TIMEZONE", "Europe/London"), settings.get("OSRM_URL") or None
+    redis_url = settings.get("REDIS_URL")
+    if redis_url:
+        from rq import Callback
+
+        q = _rq_queue(redis_url)
+        job_id = f"plan-{plan.id}"
+        old = q.fetch_job(job_id)
+        if old is not None:
+            old.delete()
+        q.enqueue(
+            "equipment.jobs.run_job", plan.id, settings.get("DATABASE_URL"), tz, osrm_url,
+            job_id=job_id, job_timeout=int(plan.seconds * 3 + 300), result_ttl=3600, failure_ttl=7 * 86400,
+            on_failure=Callback(on_rq_failure),
+        )
+        return
+    InAppWorker.for_engine(engine).submit(plan.id, tz=tz, osrm_url=osrm_url)
+
+
+def check_alive(session: Session, *, engine: Engine, plan: Plan, settings: dict) -> Plan:
+    """Mark a plan failed when its job has died; returns the (possibly updated) plan."""
+    if plan.status not in (PlanStatus.QUEUED, PlanStatus.RUNNING):
+        return plan
+    alive: bool | None = None
+    redis_url = settings.get("REDIS_URL")
+    if redis_url:
+        try:
+            job = _rq_queue(redis_url).fetch_job(f"plan-{plan.id}")
+            if job is None or job.get_status(refresh=True) in ("failed", "stopped", "canceled"):
+                alive = False
+        except Exception:  # noqa: BLE001 - Redis away: judge by time only
+            log.warning("could not ask Redis about plan %s", plan.id)
+    elif plan.status == PlanStatus.QUEUED and utcnow() - plan.created_at > QUEUED_TOO_LONG:
+        alive = InAppWorker.for_engine(engine).knows(plan.id) or False
+    return planning.fail_if_stale(session, plan, worker_alive=alive)

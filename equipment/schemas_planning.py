@@ -1,0 +1,213 @@
+"""Request and response bodies of /api/v1/plans, /routes and /stops."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from equipment.schemas import Location, PageQuery, Strict
+
+FailReason = Literal[
+    "not_at_home", "access_problem", "wrong_address", "vehicle_breakdown", "equipment_fault",
+    "later_date_requested", "other",
+]
+
+
+class PlanCreate(Strict):
+    date: Date = Field(description="The service day to plan (YYYY-MM-DD)")
+    depots: list[str] | None = Field(None, max_length=20, description="Depot codes; all depots when left out")
+    seconds: float | None = Field(None, gt=0, le=600, description="Solve budget in seconds (default PLAN_SECONDS)")
+
+
+class PlanAccepted(BaseModel):
+    id: int
+    status: str
+
+
+class PlanPath(BaseModel):
+    id: int = Field(description="The plan's id")
+
+
+class PlanListQuery(PageQuery):
+    date: Date | None = Field(None, description="Only plans of this service day")
+
+
+class Load(BaseModel):
+    volume: int = Field(description="Volume units delivered from the van")
+    capacity: int = Field(description="The van's volume capacity")
+
+
+class StopPublic(BaseModel):
+    id: int
+    sequence: int
+    order_refs: list[str] = Field(description="The orders served at this visit")
+    eta: datetime = Field(description="When service starts")
+    late: bool = Field(description="True when the ETA is after an order's due time")
+    status: str = Field(description="pending, partial, done or failed")
+    service_minutes: int
+    location: Location
+
+
+class RoutePublic(BaseModel):
+    id: int
+    van: str
+    depot: str
+    driver: str | None = Field(description="The driver's username")
+    locked: bool
+    start_at: datetime | None
+    end_at: datetime | None
+    distance_km: float
+    hours: float = Field(description="From leaving the depot to coming back")
+    load: Load
+    loaded_at: datetime | None
+    stops: list[StopPublic]
+
+
+class Unassigned(BaseModel):
+    order_ref: str
+    reason: str
+
+
+class PlanSummary(BaseModel):
+    id: int
+    date: Date
+    depots: list[str]
+    status: str = Field(description="queued, running, done or failed")
+    progress: float = Field(description="0 to 1")
+    best_cost: int | None = Field(description="Travel seconds of the best plan found so far")
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    published_at: datetime | None
+
+
+class PlanPublic(PlanSummary):
+    started_at: datetime | None
+    seconds: float
+    routes: list[RoutePublic]
+    unassigned: list[Unassigned]
+
+
+class PlanList(BaseModel):
+    items: list[PlanSummary]
+    total: int
+
+
+class InsertRequest(Strict):
+    order_ref: str = Field(min_length=1, max_length=20)
+    dry_run: bool = Field(False, description="Only show where it would go and what would become late")
+
+
+class StopChange(BaseModel):
+    stop_id: int | None = Field(description="null for the new stop of a dry run")
+    van: str
+    order_refs: list[str]
+    eta: datetime
+    previous_eta: datetime | None
+    late: bool
+    sequence: int
+
+
+class InsertResult(BaseModel):
+    inserted: bool
+    dry_run: bool
+    stop: StopChange
+    late_stops: list[StopChange] = Field(description="Stops that were on time and would become late")
+
+
+class StopPath(BaseModel):
+    id: int
+    stop_id: int
+
+
+class RoutePath(BaseModel):
+    id: int
+    route_id: int
+
+
+class MoveRequest(Strict):
+    van: str = Field(min_length=1, max_length=12, description="Registration of the van to move the stop to")
+
+
+class LockRequest(Strict):
+    locked: bool = True
+
+
+class ReoptimiseRequest(Strict):
+    seconds: float = Field(5, gt=0, le=120)
+
+
+# ---------------------------------------------------------------------------- driver's view
+
+
+class RouteQuery(BaseModel):
+    date: Date = Field(description="The service day")
+
+
+class LinePublic(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    serials: list[str]
+
+
+class StopDetail(StopPublic):
+    name: str
+    address: str
+    postcode: str
+    phone: str
+    access_notes: str
+    safety_alerts: str
+    deliver: list[LinePublic]
+    collect: list[LinePublic]
+
+
+class RouteDetail(BaseModel):
+    id: int
+    plan_id: int
+    date: Date
+    van: str
+    depot: str
+    driver: str | None
+    start_at: datetime | None
+    end_at: datetime | None
+    distance_km: float
+    stops: list[StopDetail]
+
+
+class RouteList(BaseModel):
+    items: list[RouteDetail]
+    total: int
+
+
+class StopOnlyPath(BaseModel):
+    id: int = Field(description="The stop's id")
+
+
+class OutcomeRequest(Strict):
+    status: Literal["delivered", "collected", "failed"]
+    reason: FailReason | None = Field(None, description="Required when failed")
+    recipient: str | None = Field(None, max_length=120, description="Who received it (delivered)")
+    serials: list[str] | None = Field(None, max_length=100, description="Serials confirmed or scanned")
+    order_refs: list[str] | None = Field(None, max_length=20, description="Only these orders of the stop")
+    at: datetime | None = Field(None, description="When it happened; default now; no offset = local time")
+    note: str | None = Field(None, max_length=300)
+
+
+class OutcomeLine(BaseModel):
+    order_ref: str
+    status: str
+    reason: str | None
+    recipient: str
+    serials: list[str]
+    at: datetime
+    order_status: str
+
+
+class OutcomeResult(BaseModel):
+    stop_id: int
+    stop_status: str
+    outcomes: list[OutcomeLine]
