@@ -5,7 +5,14 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from equipment import reports
 from equipment.schemas import Problem
-from equipment.schemas_reports import DelayList, DelayPublic, DelayQuery, KpiList, KpiPublic, PeriodQuery
+from equipment.schemas_reports import (
+    DelayList,
+    DelayPublic,
+    DelayQuery,
+    KpiList,
+    KpiPublic,
+    PeriodQuery,
+)
 from equipment.vocabulary import Role
 from equipment.web.access import allow
 from equipment.web.database import get_db

@@ -5,5 +5,6 @@ from flask import Blueprint
 
 def blueprints() -> list[Blueprint]:
     from equipment.web.pages import home
+    from equipment.web.pages import reports as reports_pages
 
-    return [home.bp]
+    return [home.bp, reports_pages.bp]

@@ -1,0 +1,340 @@
+"""Officers' pages: the performance dashboard, the monthly contract report, an order's timeline
+(by reference, never a name or address) and a CSV download of every table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from markupsafe import Markup, escape
+
+from equipment import reports
+from equipment.errors import DomainError
+from equipment.vocabulary import Role
+from equipment.web.access import allow, current_principal
+from equipment.web.database import get_db
+
+bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
+READERS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER)
+CLASS_COLOURS = ["#b3261e", "#0b5cad", "#1e7b34", "#9a6700", "#6a3d9a", "#00838f", "#5b6472"]
+
+
+def _tz() -> str:
+    return current_app.config.get("TIMEZONE", reports.DEFAULT_TZ)
+
+
+def _date_arg(name: str, errors: dict[str, str]) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = "Give a date as YYYY-MM-DD."
+        return None
+
+
+def _period_from_args() -> tuple[reports.Period, dict[str, str]]:
+    errors: dict[str, str] = {}
+    first, last = _date_arg("from", errors), _date_arg("to", errors)
+    try:
+        return reports.period(first, last, tz=_tz()), errors
+    except DomainError as exc:
+        errors[exc.field or "from"] = exc.detail
+        return reports.period(None, None, tz=_tz()), errors
+
+
+def _month_from_args() -> tuple[reports.Period, dict[str, str]]:
+    try:
+        return reports.month_period(request.args.get("month", "").strip() or None, tz=_tz()), {}
+    except DomainError as exc:
+        return reports.month_period(None, tz=_tz()), {"month": exc.detail}
+
+
+def local_time(moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(_tz())).strftime(fmt)
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}%"
+
+
+@bp.app_template_filter("local")
+def _local_filter(moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    return local_time(moment, fmt)
+
+
+@bp.app_template_filter("percent")
+def _percent_filter(value: float | None) -> str:
+    return percent(value)
+
+
+# --------------------------------------------------------------------------------------------
+# The weekly trend chart: an inline SVG drawn here, no JavaScript needed.
+
+
+def trend_svg(board: reports.Dashboard, width: int = 880, height: int = 300) -> Markup:
+    """% on time per week and class as lines, with the lowest target as a dashed line."""
+    weeks = board.weeks
+    classes = [row for row in board.kpis if row.figures.due]
+    if not weeks or not classes:
+        return Markup('<p class="muted">No orders were due in this period.</p>')
+    left, right, top, bottom = 48, 150, 16, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    low = 50.0
+    points: dict[str, dict[date, float]] = {}
+    for t in board.trend:
+        pct = t.figures.percent_on_time
+        if pct is not None:
+            points.setdefault(t.response_class, {})[t.week_start] = pct
+            low = min(low, (pct // 10) * 10)
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / max(len(weeks) - 1, 1))
+
+    def y(pct: float) -> float:
+        return top + plot_h * (100 - pct) / (100 - low)
+
+    parts = [
+        (
+            f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" xmlns="http://www.w3.org/2000/svg" '
+            'aria-label="Weekly percentage on time per response class">'
+        )
+    ]
+    for tick in range(int(low), 101, 10):
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e3e6ea"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6472">{tick}%</text>')
+    step = max(1, len(weeks) // 12)
+    for i, week in enumerate(weeks):
+        if i % step == 0:
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" fill="#5b6472">'
+                f"{week.strftime('%d %b')}</text>"
+            )
+    target = min(row.target for row in classes)
+    parts.append(
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{y(target):.1f}" y2="{y(target):.1f}" stroke="#1d2430" '
+        f'stroke-dasharray="5 4"><title>Target {target:g}%</title></line>'
+    )
+    index = {week: i for i, week in enumerate(weeks)}
+    for n, row in enumerate(classes):
+        colour = CLASS_COLOURS[n % len(CLASS_COLOURS)]
+        series = sorted((index[w], pct) for w, pct in points.get(row.response_class, {}).items() if w in index)
+        if not series:
+            continue
+        path = " ".join(f"{'M' if k == 0 else 'L'}{x(i):.1f},{y(p):.1f}" for k, (i, p) in enumerate(series))
+        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for i, p in series:
+            label = escape(f"{row.name}, week of {weeks[i]:%d %b %Y}: {p:.1f}%")
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(p):.1f}" r="2.5" fill="{colour}"><title>{label}</title></circle>')
+        legend_y = top + 14 + n * 18
+        parts.append(f'<rect x="{left + plot_w + 12}" y="{legend_y - 9}" width="12" height="4" fill="{colour}"/>')
+        parts.append(f'<text x="{left + plot_w + 30}" y="{legend_y - 3}" font-size="12">{escape(row.name)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+
+
+@bp.get("/")
+@allow(*READERS)
+def dashboard():
+    """Performance for a period: % on time per class, trend, breakdowns, late and at-risk orders."""
+    p, errors = _period_from_args()
+    board = reports.dashboard(get_db(), p)
+    return render_template(
+        "reports/dashboard.html", board=board, p=p, errors=errors, chart=trend_svg(board),
+        args={"from": p.first.isoformat(), "to": p.last.isoformat()},
+    )
+
+
+@bp.get("/monthly")
+@allow(*READERS)
+def monthly_report():
+    """The monthly contract report, print-friendly."""
+    p, errors = _month_from_args()
+    report = reports.monthly_report(get_db(), p)
+    return render_template(
+        "reports/monthly.html", report=report, p=p, errors=errors, month=p.first.strftime("%Y-%m"),
+        args={"month": p.first.strftime("%Y-%m")},
+    )
+
+
+@bp.get("/orders")
+@allow(*READERS)
+def find_order():
+    """The look-up form's target: go to the order's timeline."""
+    ref = request.args.get("ref", "").strip().upper()
+    if not ref:
+        return redirect(url_for("reports_pages.dashboard"))
+    return redirect(url_for("reports_pages.order_timeline", ref=ref))
+
+
+@bp.get("/orders/<ref>")
+@allow(*READERS)
+def order_timeline(ref: str):
+    """One order's timeline by reference: no names or addresses; officers see no free text."""
+    principal = current_principal()
+    try:
+        timeline = reports.order_timeline(get_db(), ref, with_details=principal.role != Role.OFFICER)
+    except DomainError as exc:
+        return render_template("error.html", title="No such order", message=exc.detail), exc.status
+    return render_template("reports/timeline.html", t=timeline)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV downloads: every table on the pages
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _kpi_rows(rows: list[reports.KpiRow]) -> Iterator[list[Any]]:
+    for r in rows:
+        f = r.figures
+        yield [r.response_class, r.name, f.due, f.on_time, f.late, f.excused, f.pending, _pct(f.percent_on_time), r.target,
+               {True: "met", False: "breached", None: ""}[r.met]]
+
+
+KPI_HEADER = ["response_class", "name", "due", "on_time", "late", "excused", "not_yet_due", "percent_on_time", "target", "result"]
+BREAKDOWN_HEADER = ["due", "on_time", "late", "excused", "percent_on_time"]
+
+
+def _breakdown_rows(parts: list[reports.Breakdown]) -> Iterator[list[Any]]:
+    for b in parts:
+        f = b.figures
+        yield [b.key, f.due, f.on_time, f.late, f.excused, _pct(f.percent_on_time)]
+
+
+def _late_rows(items: list[reports.LateOrder]) -> Iterator[list[Any]]:
+    for o in items:
+        yield [o.ref, o.response_class, o.kind, o.status, o.depot, o.district, _stamp(o.due_at), _stamp(o.completed_at),
+               o.minutes_late, "yes" if o.excused else "no", o.cause]
+
+
+def _tables() -> dict[str, Callable[[], tuple[list[str], Iterator[list[Any]]]]]:
+    db = get_db()
+
+    def period() -> reports.Period:
+        p, errors = _period_from_args()
+        if errors:
+            abort(422, "; ".join(errors.values()))
+        return p
+
+    def month() -> reports.Period:
+        p, errors = _month_from_args()
+        if errors:
+            abort(422, "; ".join(errors.values()))
+        return p
+
+    def weekly():
+        return (["week_start", "response_class", *BREAKDOWN_HEADER],
+                ([t.week_start.isoformat(), t.response_class, t.figures.due, t.figures.on_time, t.figures.late,
+                  t.figures.excused, _pct(t.figures.percent_on_time)] for t in reports.weekly_trend(db, period())))
+
+    def causes(rows: list[reports.CauseRow]):
+        return ([r.response_class or "", r.cause, r.label, "yes" if r.attributable else "no", r.late_orders] for r in rows)
+
+    def delays():
+        entries, _ = reports.delay_log(db, period(), reports.DelayFilter(), limit=None)
+        return (["recorded_at", "order_ref", "kind", "cause", "attributable", "response_class", "depot", "district",
+                 "due_at", "expected_at"],
+                ([_stamp(e.recorded_at), e.order_ref, e.kind, e.cause, "yes" if e.attributable else "no",
+                  e.response_class, e.depot, e.district, _stamp(e.due_at), _stamp(e.expected_at)] for e in entries))
+
+    def at_risk():
+        items, _ = reports.at_risk(db, limit=None)
+        return (["ref", "response_class", "kind", "status", "depot", "district", "due_at", "planned_eta", "reason"],
+                ([i.ref, i.response_class, i.kind, i.status, i.depot, i.district, _stamp(i.due_at), _stamp(i.planned_eta),
+                  i.reason] for i in items))
+
+    def monthly_breaches():
+        report = reports.monthly_report(db, month())
+        return (["response_class", "target", "percent_on_time", "more_on_time_needed", "cause", "attributable", "late_orders"],
+                ([b.response_class, b.target, _pct(b.percent_on_time), b.shortfall_orders, c.cause,
+                  "yes" if c.attributable else "no", c.late_orders] for b in report.breaches for c in b.causes))
+
+    return {
+        "kpis": lambda: (KPI_HEADER, _kpi_rows(reports.kpis(db, period()))),
+        "weekly": weekly,
+        "depots": lambda: (["depot", *BREAKDOWN_HEADER], _breakdown_rows(reports.by_depot(db, period()))),
+        "districts": lambda: (["district", *BREAKDOWN_HEADER], _breakdown_rows(reports.by_district(db, period()))),
+        "causes": lambda: (["response_class", "cause", "label", "attributable", "late_orders"],
+                           causes(reports.by_cause(db, period()))),
+        "attributable": lambda: (["response_class", "late", "attributable", "not_attributable"],
+                                 ([a.response_class, a.late, a.attributable, a.not_attributable]
+                                  for a in reports.by_attributable(reports.kpis(db, period())))),
+        "late": lambda: (["ref", "response_class", "kind", "status", "depot", "district", "due_at", "completed_at",
+                          "minutes_late", "excused", "cause"],
+                         _late_rows(reports.late_orders(db, period(), limit=None)[0])),
+        "at_risk": at_risk,
+        "delays": delays,
+        "monthly_kpis": lambda: (KPI_HEADER, _kpi_rows(reports.kpis(db, month()))),
+        "monthly_depots": lambda: (["depot", *BREAKDOWN_HEADER], _breakdown_rows(reports.by_depot(db, month()))),
+        "breaches": monthly_breaches,
+        "recycling": lambda: (["category", "collected", "returned_to_stock", "scrapped", "percent_returned"],
+                              ([r.category, r.collected, r.returned_to_stock, r.scrapped, _pct(r.recycled_percent)]
+                               for r in reports.recycling(db, month()))),
+        "on_loan": lambda: (["category", "depot", "serialised_units", "bulk_units", "units"],
+                            ([r.category, r.depot, r.serialised_units, r.bulk_units, r.units] for r in reports.on_loan(db))),
+        "inspections_overdue": lambda: (["regime", "category", "in_homes", "in_stores", "overdue", "oldest_due"],
+                                        ([r.regime, r.category, r.in_homes, r.in_stores, r.overdue,
+                                          r.oldest_due.isoformat() if r.oldest_due else ""]
+                                         for r in reports.inspections_overdue(db, today=date.today()))),
+    }
+
+
+CSV_TABLES = (
+    "kpis", "weekly", "depots", "districts", "causes", "attributable", "late", "at_risk", "delays",
+    "monthly_kpis", "monthly_depots", "breaches", "recycling", "on_loan", "inspections_overdue",
+)
+
+
+@bp.get("/csv/<name>.csv")
+@allow(*READERS)
+def csv_download(name: str):
+    """One table of the dashboard or the monthly report as CSV, for the same period."""
+    tables = _tables()
+    if name not in tables:
+        abort(404, f"There is no table called {name}.")
+    header, rows = tables[name]()
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in [header, *rows]:
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+
+    suffix = "-".join(v for k, v in sorted(request.args.items()) if k in ("from", "to", "month"))
+    filename = f"{name}{'-' + suffix if suffix else ''}.csv"
+    return Response(
+        stream_with_context(generate()), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
