@@ -9,7 +9,16 @@ from sqlmodel import select
 
 from equipment import backorders, inspections, stock, stock_queries
 from equipment.errors import Invalid, InvalidTransition, NotFound, OutOfStock
-from equipment.models import Asset, AssetEvent, Order, OrderEvent, OrderLine, ResponseClass, ServiceUser, StockMovement
+from equipment.models import (
+    Asset,
+    AssetEvent,
+    Order,
+    OrderEvent,
+    OrderLine,
+    ResponseClass,
+    ServiceUser,
+    StockMovement,
+)
 from equipment.stock_ledger import balance, service_today
 
 
@@ -245,7 +254,7 @@ def test_serialised_count_books_lost_and_found(db, make, depots, clerk):
 
 
 def test_inspections_due_by_depot_and_area(db, make, depots, clerk):
-    ips, bse = depots
+    _, bse = depots
     make.item("HST-1", serialised=True, inspection_regime="loler_6m")
     stock.receive_goods(db, depot_code="IPS", sku="HST-1", serials=["H1", "H2"], user_id=clerk.id)
     stock.receive_goods(db, depot_code="BSE", sku="HST-1", serials=["H3"], user_id=clerk.id)

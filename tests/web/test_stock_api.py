@@ -1,0 +1,168 @@
+"""The stock, assets and exports API: contract, validation, roles, and nothing written on bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import func, select
+
+from equipment import stock
+from equipment.models import (
+    Item,
+    Order,
+    OrderLine,
+    ServiceUser,
+    StockMinimum,
+    StockMovement,
+)
+
+
+@pytest.fixture
+def base(db, make):
+    ips, bse = make.depot("IPS"), make.depot("BSE")
+    make.item("FRM-1", name="Zimmer frame")
+    make.item("HST-1", name="Mobile hoist", serialised=True, inspection_regime="loler_6m")
+    return ips, bse, make.headers("clerk")
+
+
+def movements(db) -> int:
+    db.expire_all()
+    return db.exec(select(func.count()).select_from(StockMovement)).one()
+
+
+def test_receipt_transfer_adjustment_and_balances(client, db, make, base):
+    _, _, clerk = base
+    made = client.post("/api/v1/stock/receipts", json={"depot": "IPS", "sku": "FRM-1", "quantity": 8}, headers=clerk)
+    assert made.status_code == 201 and made.json["quantity"] == 8 and len(made.json["movements"]) == 1
+    serial = client.post("/api/v1/stock/receipts", json={"depot": "IPS", "sku": "HST-1", "serials": ["H1", "H2"]},
+                         headers=clerk)
+    assert serial.status_code == 201 and serial.json["serials"] == ["H1", "H2"]
+    moved = client.post("/api/v1/stock/transfers", json={"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1",
+                                                         "quantity": 3, "receive": False}, headers=clerk)
+    assert moved.status_code == 201 and moved.json["status"] == "in_transit"
+    listed = client.get("/api/v1/stock/transfers?status=in_transit", headers=clerk).json
+    assert listed["total"] == 1
+    got = client.post(f"/api/v1/stock/transfers/{moved.json['id']}/receive", headers=clerk)
+    assert got.status_code == 200 and got.json["status"] == "received"
+    assert client.post(f"/api/v1/stock/transfers/{moved.json['id']}/receive", headers=clerk).status_code == 409
+    count = client.post("/api/v1/stock/adjustments", json={"depot": "IPS", "sku": "FRM-1", "counted": 4,
+                                                           "reason": "annual count"}, headers=clerk)
+    assert count.status_code == 201 and count.json["movement"]["quantity"] == 1
+    same = client.post("/api/v1/stock/adjustments", json={"depot": "IPS", "sku": "FRM-1", "counted": 4,
+                                                          "reason": "recount"}, headers=clerk)
+    assert same.status_code == 200 and same.json == {"changed": False, "movement": None}
+    balances = client.get("/api/v1/stock?depot=IPS", headers=make.headers("officer")).json
+    rows = {r["sku"]: r for r in balances["items"]}
+    assert rows["FRM-1"]["available"] == 4 and rows["HST-1"]["available"] == 2 and rows["FRM-1"]["depot"] == "IPS"
+    ledger = client.get("/api/v1/stock/movements?depot=BSE&sku=FRM-1", headers=make.headers("coordinator")).json
+    assert [m["kind"] for m in ledger["items"]] == ["transfer_in", "transfer_out"]
+    reversed_ = client.post(f"/api/v1/stock/movements/{count.json['movement']['id']}/reverse",
+                            json={"reason": "miscounted"}, headers=clerk)
+    assert reversed_.status_code == 201 and reversed_.json["reverses"] == count.json["movement"]["id"]
+
+
+def test_low_stock_against_minimum(client, db, make, base):
+    ips, _, clerk = base
+    frame = db.exec(select(Item).where(Item.sku == "FRM-1")).one()
+    db.add(StockMinimum(depot_id=ips.id, item_id=frame.id, minimum=5))
+    db.commit()
+    stock.receive_goods(db, depot_code="IPS", sku="FRM-1", quantity=3, user_id=None)
+    low = client.get("/api/v1/stock?low=true", headers=clerk).json
+    assert [(r["sku"], r["available"], r["minimum"], r["low"]) for r in low["items"]] == [("FRM-1", 3, 5, True)]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/api/v1/stock/receipts", {"depot": "XXX", "sku": "FRM-1", "quantity": 1}, 404, None),
+        ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "NOPE", "quantity": 1}, 404, None),
+        ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-1", "quantity": 0}, 422, "quantity"),
+        ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-1", "quantity": -3}, 422, "quantity"),
+        ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-1"}, 422, "body"),
+        ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-1", "quantity": 1, "colour": "red"}, 422, "colour"),
+        ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "HST-1", "serials": ["OLD"]}, 422, "serials"),
+        ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "HST-1", "quantity": 2}, 422, "serials"),
+        ("/api/v1/stock/transfers", {"from_depot": "IPS", "to_depot": "IPS", "sku": "FRM-1", "quantity": 1}, 422,
+         "to_depot"),
+        ("/api/v1/stock/transfers", {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": 99}, 409,
+         None),
+        ("/api/v1/stock/adjustments", {"depot": "IPS", "sku": "FRM-1", "counted": -1, "reason": "x"}, 422, "counted"),
+        ("/api/v1/stock/adjustments", {"depot": "IPS", "sku": "FRM-1", "counted": 1, "reason": ""}, 422, "reason"),
+        ("/api/v1/assets/OLD/actions", {"action": "repaired"}, 409, None),
+        ("/api/v1/assets/NOPE/actions", {"action": "lost"}, 404, None),
+        ("/api/v1/assets/OLD/inspections", {"result": "maybe"}, 422, "result"),
+    ],
+)
+def test_bad_input_is_a_clear_4xx_and_writes_nothing(client, db, make, base, path, body, status, field):
+    _, _, clerk = base
+    stock.receive_goods(db, depot_code="IPS", sku="HST-1", serials=["OLD"], user_id=None)
+    before = movements(db)
+    response = client.post(path, json=body, headers=clerk)
+    assert response.status_code == status, response.json
+    assert response.mimetype == "application/problem+json"
+    if field:
+        assert field in {e["field"] for e in response.json["errors"]}
+    assert movements(db) == before
+
+
+def test_roles(client, make, base):
+    body = {"depot": "IPS", "sku": "FRM-1", "quantity": 1}
+    for role, expected in [("coordinator", 403), ("officer", 403), ("driver", 403), ("admin", 201), ("clerk", 201)]:
+        assert client.post("/api/v1/stock/receipts", json=body, headers=make.headers(role)).status_code == expected
+    for role, expected in [("officer", 200), ("coordinator", 200), ("driver", 403)]:
+        assert client.get("/api/v1/stock", headers=make.headers(role)).status_code == expected
+    assert client.get("/api/v1/stock/movements", headers=make.headers("officer")).status_code == 403
+    assert client.get("/api/v1/assets/X", headers=make.headers("officer")).status_code == 403
+
+
+def test_asset_history_inspection_and_on_loan_export(client, db, make, base):
+    ips, _, clerk = base
+    stock.receive_goods(db, depot_code="IPS", sku="HST-1", serials=["H1"], user_id=None)
+    make.response_classes()
+    person = ServiceUser(name="Secret Name", address="2 Lane", postcode="IP4 2BB", district="IP4", lat=52, lon=1.1)
+    db.add(person)
+    db.flush()
+    order = Order(ref="EQ-000042", kind="delivery", response_class="standard", status="ready",
+                  service_user_id=person.id, depot_id=ips.id, district="IP4", received_at=datetime.now(UTC))
+    db.add(order)
+    db.flush()
+    hoist = db.exec(select(Item).where(Item.sku == "HST-1")).one()
+    line = OrderLine(order_id=order.id, item_id=hoist.id, quantity=1)
+    db.add(line)
+    db.flush()
+    stock.reserve_for_line(db, line=line, depot_id=ips.id, user_id=None)
+    stock.deliver_line(db, line=line, service_user_id=person.id, at=datetime.now(UTC), user_id=None)
+    db.commit()
+    asset = client.get("/api/v1/assets/H1", headers=clerk).json
+    assert asset["state"] == "on_loan" and asset["order_ref"] == "EQ-000042" and asset["area"] == "IP4"
+    assert [h["event"] for h in asset["history"]] == ["received", "allocated", "delivered"]
+    assert asset["next_inspection_due"] and asset["overdue"] is False
+    exported = client.get("/api/v1/exports/on-loan.csv", headers=make.headers("officer"))
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    assert "Secret Name" not in exported.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert rows[0]["asset"] == "H1" and rows[0]["order_ref"] == "EQ-000042" and rows[0]["area"] == "IP4"
+    assert rows[0]["next_inspection_due"] == asset["next_inspection_due"]
+    assert client.get("/api/v1/exports/on-loan.csv", headers=make.headers("driver")).status_code == 403
+    due = client.get("/api/v1/inspections/due?within_days=366&district=IP4", headers=make.headers("officer")).json
+    assert [r["serial"] for r in due["items"]] == ["H1"]
+    back = client.post("/api/v1/assets/H1/return", json={"depot": "IPS"}, headers=clerk)
+    assert back.status_code == 200 and back.json["state"] == "quarantine" and back.json["area"] is None
+    assert client.post("/api/v1/assets/H1/actions", json={"action": "decontaminated"}, headers=clerk).json[
+        "state"] == "decontaminated"
+    failed = client.post("/api/v1/assets/H1/inspections", json={"result": "fail", "on_fail": "quarantine"},
+                         headers=clerk)
+    assert failed.status_code == 201 and failed.json["state"] == "quarantine"
+    assert failed.json["history"][-1]["result"] == "fail"
+
+
+def test_openapi_describes_the_stock_api(client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    for path in ["/api/v1/stock", "/api/v1/stock/receipts", "/api/v1/stock/adjustments", "/api/v1/stock/transfers",
+                 "/api/v1/stock/movements", "/api/v1/assets/{serial}", "/api/v1/exports/on-loan.csv"]:
+        assert path in paths, path
+    receipt = paths["/api/v1/stock/receipts"]["post"]
+    assert "201" in receipt["responses"] and "409" in receipt["responses"]
