@@ -68,3 +68,6 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(migrate_command)
     app.cli.add_command(users_group)
+    from equipment.cli_stock import stock_group  # stock engineer: flask stock verify
+
+    app.cli.add_command(stock_group)
