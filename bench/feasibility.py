@@ -14,12 +14,6 @@ import math
 import sys
 
 
-def _haversine_matrix(coords):
-    # Only used when a problem has no matrix and the plan carries no times to check
-    # against; the caller should prefer passing matrices explicitly.
-    raise ValueError("the checker needs matrices in the problem")
-
-
 def check(problem: dict, solution: dict, *, durations=None, distances=None) -> dict:
     """Return {"errors": [...], "distance": int, "duration": int, "served": n, ...}."""
     errors: list[str] = []
@@ -43,11 +37,6 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
     vehicles = {v["id"]: v for v in problem["vehicles"]}
     seen: dict[tuple[str, int], int] = {}
     total_dist = total_dur = served = prio = 0
-
-    def loc_of(obj, idx_key, loc_key):
-        if idx_key in obj:
-            return obj[idx_key]
-        return None
 
     for r in solution.get("routes", []):
         vid = r["vehicle"]
@@ -85,6 +74,27 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
         picked: set[int] = set()
         n_tasks = 0
         breaks_taken = set()
+        pending: list[dict] = []  # breaks on the current leg
+
+        def drive(t0: int, leg: int) -> int:
+            """Arrival after a leg of `leg` seconds with the pending breaks taken on it.
+
+            A break has no location: it can be taken anywhere along the leg, including
+            while waiting at the next stop, and must start inside one of its windows.
+            """
+            t_free, remaining = t0, leg
+            for b in pending:
+                start = _start_in(b.get("time_windows", [[0, math.inf]]), t_free)
+                if start is None:
+                    errors.append(f"vehicle {vid}: break {b['id']} cannot start in its windows "
+                                  f"(free from {t_free})")
+                    start = t_free
+                # Drive until the break starts (or until arrived), then rest.
+                driven = min(remaining, start - t_free)
+                remaining -= driven
+                t_free = start + b.get("service", 0)
+            pending.clear()
+            return t_free + remaining
         for s in steps[1:]:
             typ = s["type"]
             if typ == "break":
@@ -93,21 +103,19 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
                     errors.append(f"vehicle {vid}: unknown break {s.get('id')}")
                     continue
                 breaks_taken.add(b["id"])
-                start = _start_in(b.get("time_windows", [[0, math.inf]]), t_now)
-                if start is None:
-                    errors.append(f"vehicle {vid}: break {b['id']} at {t_now} misses its windows")
-                    start = t_now
-                t_now = start + b.get("service", 0)
+                pending.append(b)
                 if "max_load" in b and any(a > m for a, m in zip(load, b["max_load"])):
                     errors.append(f"vehicle {vid}: load {load} above break max_load")
                 continue
             if typ == "end":
                 end_loc = v.get("end_index")
+                leg = 0
                 if end_loc is not None and loc is not None:
-                    dur += dur_m[loc][end_loc]
-                    t_now += dur_m[loc][end_loc]
+                    leg = dur_m[loc][end_loc]
+                    dur += leg
                     if dist_m is not None:
                         dist += dist_m[loc][end_loc]
+                t_now = drive(t_now, leg)
                 if t_now > tw[1]:
                     errors.append(f"vehicle {vid}: back at {t_now} after its shift ends {tw[1]}")
                 continue
@@ -126,12 +134,11 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
             if not t["skills"] <= vskills:
                 errors.append(f"vehicle {vid} lacks skills for {typ} {key[1]}")
             tl = src.get("location_index")
-            if loc is not None:
-                leg = dur_m[loc][tl]
-                dur += leg
-                t_now += leg
-                if dist_m is not None:
-                    dist += dist_m[loc][tl]
+            leg = dur_m[loc][tl] if loc is not None else 0
+            dur += leg
+            if dist_m is not None and loc is not None:
+                dist += dist_m[loc][tl]
+            t_now = drive(t_now, leg)
             start = _start_in(src.get("time_windows", [[0, math.inf]]), t_now)
             if start is None:
                 errors.append(f"vehicle {vid}: {typ} {key[1]} reached at {t_now}, after its windows")

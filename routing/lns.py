@@ -80,7 +80,15 @@ def ruin_recreate(
             states[r].steps = [s for s in states[r].steps if not (s[0] == "task" and s[1] in rem)]
             states[r].refresh()
         before = {r: list(states[r].steps) for r in range(len(states))}
-        pending = removed + list(unassigned)
+        # Retry the unplaced jobs near the ruined area, and a few others at random.
+        pool = set(unassigned)
+        retry = [int(jobs[k]) for j in removed for k in near[pos_of[j], 1:8] if int(jobs[k]) in pool]
+        if len(unassigned) > 0:
+            extra = rng.choice(len(unassigned), size=min(len(unassigned), 5), replace=False)
+            retry += [unassigned[e] for e in extra]
+        retry = list(dict.fromkeys(retry))
+        rest = [j for j in unassigned if j not in set(retry)]
+        pending = removed + retry
         rng.shuffle(pending)
         cands = set(touched)
         for j in pending:
@@ -96,6 +104,7 @@ def ruin_recreate(
                 break
         left = regret_insert(states, pending, k=int(rng.integers(1, 4)), rng=rng, noise=0.2,
                              candidates=sorted(cands))
+        left = left + rest
         new_cost = total(states, left)
         if new_cost < cur_cost or rng.random() < math.exp(-(new_cost - cur_cost) / max(temp, 1e-9)):
             cur_cost = new_cost

@@ -62,25 +62,39 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
     cost = v.fixed if seq else 0
     prev = v.start
     route.steps.append(TimedStep("start", None, v.start, t, 0, 0, 0, 0, 0, tuple(load)))
-    for kind, i in seq:
-        if kind == "break":
-            b = v.breaks[i]
-            start = first_start(b.windows, t)
+    pending: list[int] = []
+
+    def leg_with_breaks(t0: int, leg: int, travel0: int, metres0: int) -> int:
+        """Drive a leg, taking the pending breaks on the way (or while waiting at its end)."""
+        t_free, remaining = t0, leg
+        for b_idx in pending:
+            b = v.breaks[b_idx]
+            start = first_start(b.windows, t_free)
             late = 0
             if start is None:
-                start, late = t, t - b.windows[-1][1]
-            route.steps.append(TimedStep("break", i, None, t, start - t, 0, b.service,
-                                         travel, metres, tuple(load), late))
+                start, late = t_free, t_free - b.windows[-1][1]
+            driven = min(remaining, start - t_free)
+            remaining -= driven
+            arrival = t_free + driven  # where the break begins, or the waiting before it
+            route.steps.append(TimedStep("break", b_idx, None, arrival, start - arrival, 0,
+                                         b.service, travel0 + leg - remaining, metres0,
+                                         tuple(load), late))
             route.lateness += late
-            t = start + b.service
+            t_free = start + b.service
+        pending.clear()
+        return t_free + remaining
+
+    for kind, i in seq:
+        if kind == "break":
+            pending.append(i)
             continue
         task = tasks[i]
         leg = int(dur[prev, task.location])
+        arrival = leg_with_breaks(t, leg, travel, metres)
         travel += leg
         if dist is not None:
             metres += int(dist[prev, task.location])
         cost += int(cost_m[prev, task.location])
-        arrival = t + leg
         start = first_start(task.windows, arrival)
         late = 0
         if start is None:
@@ -96,11 +110,11 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
         t = start + setup + task.service
         prev = task.location
     leg = int(dur[prev, v.end])
+    t = leg_with_breaks(t, leg, travel, metres)
     travel += leg
     if dist is not None:
         metres += int(dist[prev, v.end])
     cost += int(cost_m[prev, v.end])
-    t += leg
     late = max(0, t - v.window[1])
     route.lateness += late
     route.steps.append(TimedStep("end", None, v.end, t, 0, 0, 0, travel, metres, tuple(load), late))

@@ -86,18 +86,21 @@ class Model:
 
         # Breaks: intervals on the time dimension, never during a visit.
         self.breaks: dict[int, list] = {}
-        visit = [int(d) for d in dur]
+        # Visit durations by routing index (not node): a break never overlaps a visit.
+        visit = [int(dur[m.IndexToNode(i)]) for i in range(r.Size() + V)]
         for vi, v in enumerate(vehs):
             if not v.breaks:
                 continue
             ivs = []
             for b in v.breaks:
-                sv = solver.IntVar(b.windows[0][0], min(b.windows[-1][1], horizon), f"b{vi}_{b.id}")
+                # Inside the shift too: OR-Tools may put a break before the route's start
+                # or after its end, and the plan then takes it on the first or last leg.
+                lo = max(b.windows[0][0], v.window[0])
+                hi = min(b.windows[-1][1], v.window[1] - b.service, horizon)
+                sv = solver.IntVar(lo, max(lo, hi), f"b{vi}_{b.id}")
                 for (a1, b1), (a2, b2) in zip(b.windows, b.windows[1:]):
                     sv.RemoveInterval(b1 + 1, a2 - 1)
                 iv = solver.FixedDurationIntervalVar(sv, b.service, f"break{vi}_{b.id}")
-                solver.Add(iv.StartExpr() >= time_dim.CumulVar(r.Start(vi)))
-                solver.Add(iv.EndExpr() <= time_dim.CumulVar(r.End(vi)))
                 ivs.append(iv)
             time_dim.SetBreakIntervalsOfVehicle(ivs, vi, visit)
             self.breaks[vi] = ivs

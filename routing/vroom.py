@@ -271,6 +271,10 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
                 service=_int(b.get("service", 0), f"{bw}.service"),
                 max_load=_amounts(b["max_load"], f"{bw}.max_load", dims) if "max_load" in b else None,
             ))
+        for b_i, b in enumerate(breaks):
+            if not any(max(a, window[0]) + b.service <= window[1] and max(a, window[0]) <= e
+                       for a, e in b.windows):
+                raise ProblemError(f"{where}.breaks[{b_i}] cannot be taken within the vehicle's time_window")
         vcosts = _obj(v.get("costs", {}), f"{where}.costs")
         profile = v.get("profile", "car")
         if not isinstance(profile, str):
