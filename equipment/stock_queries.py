@@ -92,11 +92,13 @@ def item_across_depots(session: Session, sku: str) -> tuple[Item, list[BalanceRo
 
 
 def depot_assets(
-    session: Session, *, depot_id: int, sku: str | None = None, state: str | None = None, limit: int = 200,
+    session: Session, *, depot_id: int | None, sku: str | None = None, state: str | None = None, limit: int = 200,
     offset: int = 0,
 ) -> tuple[list[tuple[Asset, str]], int]:
-    """Assets recorded at a depot (with their SKU), optionally of one item or state."""
-    query = select(Asset, Item.sku).join(Item, Item.id == Asset.item_id).where(Asset.depot_id == depot_id)
+    """Assets recorded at a depot (all depots if None), with their SKU, optionally of one item or state."""
+    query = select(Asset, Item.sku).join(Item, Item.id == Asset.item_id)
+    if depot_id is not None:
+        query = query.where(Asset.depot_id == depot_id)
     if sku:
         query = query.where(Item.sku == sku)
     if state:
