@@ -1,7 +1,9 @@
 """Stock use cases: goods received, counts, transfers between depots and processing returns.
 
 One function per use case, one transaction each: read, check, write movements and asset
-events, update balances (guarded, see equipment.stock_ledger), commit once. Any error rolls
+events, update balances (guarded, see equipment.stock_ledger), commit once. The movements and
+asset events carry who did what and when: they are the audit trail of receipts and transfers;
+corrections (counts, reversals, processing steps) are also written to the general audit log. Any error rolls
 the whole use case back, so bad input writes nothing. The order-related building blocks
 (reserve_for_line, release_line, load_line, deliver_line, collect_asset, collect_bulk,
 available_quantity) live in equipment.stock_orders and are re-exported here.
@@ -126,8 +128,6 @@ def receive_goods(
         ledger.move(item_id=item.id, quantity=quantity, kind="receipt", target=(depot.id, S.AVAILABLE), reason=reason)
     ledger.apply()
     ready = backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
-    audit.record(session, user_id=user_id, action="stock_received", entity="item", entity_id=item.sku,
-                 detail=f"{quantity} into {depot.code}")
     session.commit()
     return Receipt(depot.code, item.sku, quantity, list(serials or []), [m.id for m in ledger.movements], ready)
 
@@ -211,8 +211,12 @@ def transfer_stock(
 ) -> Transfer:
     """Move available stock between depots: dispatched (in transit), and received at once unless
     `receive` is false (then `receive_transfer` books its arrival later)."""
-    source, item = _depot_and_item(session, from_depot_code, sku, "from_depot")
-    target = depot_by_code(session, to_depot_code, field="to_depot")
+    found = {d.code: d for d in session.exec(select(Depot).where(Depot.code.in_((from_depot_code, to_depot_code))))}
+    if from_depot_code not in found:
+        raise NotFound(f"no depot with code {from_depot_code!r}", field="from_depot")
+    if to_depot_code not in found:
+        raise NotFound(f"no depot with code {to_depot_code!r}", field="to_depot")
+    source, target, item = found[from_depot_code], found[to_depot_code], item_by_sku(session, sku)
     if source.id == target.id:
         raise Invalid("a transfer goes to a different depot", field="to_depot")
     ledger = Ledger(session, user_id)
@@ -229,6 +233,8 @@ def transfer_stock(
         quantity = positive(quantity)
     transfer = Transfer(item_id=item.id, quantity=quantity, from_depot_id=source.id, to_depot_id=target.id,
                         serials=" ".join(serials or []), dispatched_by=user_id)
+    if receive:  # booked as received in the same insert: the arrival is part of this transaction
+        transfer.status, transfer.received_at, transfer.received_by = "received", transfer.dispatched_at, user_id
     session.add(transfer)
     session.flush()
     note = reason or f"transfer {transfer.id} {source.code} to {target.code}"
@@ -246,8 +252,6 @@ def transfer_stock(
     ledger.apply()
     if receive:
         backorders.fill(session, depot_id=target.id, item_id=item.id, user_id=user_id)
-    audit.record(session, user_id=user_id, action="stock_transferred", entity="transfer", entity_id=transfer.id,
-                 detail=f"{quantity} {item.sku} {source.code} to {target.code}")
     session.commit()
     return transfer
 
@@ -284,10 +288,9 @@ def _arrive(session: Session, ledger: Ledger, transfer: Transfer, item: Item, no
     else:
         ledger.move(item_id=item.id, quantity=transfer.quantity, kind="transfer_in",
                     source=(transfer.to_depot_id, S.IN_TRANSIT), target=(transfer.to_depot_id, S.AVAILABLE), reason=note)
-    transfer.status = "received"
-    transfer.received_at = utcnow()
-    transfer.received_by = ledger.user_id
-    session.add(transfer)
+    if transfer.received_at is None:
+        transfer.status, transfer.received_at, transfer.received_by = "received", utcnow(), ledger.user_id
+        session.add(transfer)
 
 
 @use_case

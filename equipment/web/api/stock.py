@@ -131,7 +131,8 @@ def create_transfer(body: TransferCreate):
         get_db(), from_depot_code=body.from_depot, to_depot_code=body.to_depot, sku=body.sku,
         quantity=body.quantity, serials=body.serials, user_id=user_id(), receive=body.receive, reason=body.reason,
     ))
-    return transfer_public(stock_queries.transfer_row(get_db(), transfer.id)).model_dump(mode="json"), 201
+    # The codes matched exactly, so the answer is built from the request without reading again.
+    return transfer_public((transfer, body.sku, body.from_depot, body.to_depot)).model_dump(mode="json"), 201
 
 
 @bp.get("/stock/transfers", responses={200: TransferList, 401: Problem, 403: Problem, 422: Problem})
