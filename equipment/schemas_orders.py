@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -10,6 +10,14 @@ from pydantic import BaseModel, Field
 from equipment.schemas import PageQuery, Strict
 
 OrderKindName = Literal["delivery", "collection", "inspection"]
+# The classes the API names (../shared/API.md); their clocks are configuration (response_classes).
+ResponseClassName = Literal[
+    "emergency", "next_day", "three_day", "standard", "urgent_collection", "standard_collection"
+]
+OrderStatusName = Literal[
+    "awaiting_authorisation", "back_order", "ready", "planned", "loaded", "completed", "failed", "cancelled"
+]
+POSTCODE_PATTERN = r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$"
 
 
 class ServiceUserIn(Strict):
@@ -37,10 +45,7 @@ class SlotIn(Strict):
 
 class OrderCreate(Strict):
     kind: OrderKindName
-    response_class: str = Field(
-        min_length=1, max_length=24,
-        description="emergency, next_day, three_day, standard, urgent_collection or standard_collection",
-    )
+    response_class: ResponseClassName
     service_user: ServiceUserIn
     lines: list[LineIn] = Field(min_length=1, max_length=50)
     slot: SlotIn | None = None
@@ -52,7 +57,7 @@ class OrderCreate(Strict):
 class OrderAmend(Strict):
     """Only the fields sent change. `lines` replaces every line; `slot: null` clears the slot."""
 
-    response_class: str | None = Field(None, min_length=1, max_length=24)
+    response_class: ResponseClassName | None = None
     lines: list[LineIn] | None = Field(None, min_length=1, max_length=50)
     slot: SlotIn | None = None
     notes: str | None = Field(None, max_length=1000)
@@ -166,12 +171,13 @@ class OrderDetail(OrderSummary):
 
 
 class OrderQuery(PageQuery):
-    status: str | None = Field(None, max_length=24)
-    response_class: str | None = Field(None, max_length=24)
+    offset: int = Field(0, ge=0, le=2_000_000_000, description="How many items to skip")
+    status: OrderStatusName | None = None
+    response_class: ResponseClassName | None = None
     kind: OrderKindName | None = None
     depot: str | None = Field(None, max_length=8, description="Depot code")
-    due_from: str | None = Field(None, max_length=40, description="Date or ISO 8601 time; due at or after")
-    due_to: str | None = Field(None, max_length=40, description="Date (whole day included) or time; due before")
+    due_from: date | datetime | None = Field(None, description="A date (from its start) or an ISO 8601 time")
+    due_to: date | datetime | None = Field(None, description="A date (to its end, inclusive) or an ISO 8601 time")
 
 
 class OrderPath(BaseModel):
@@ -179,8 +185,8 @@ class OrderPath(BaseModel):
 
 
 class DuePreviewQuery(BaseModel):
-    response_class: str = Field(max_length=24)
-    received_at: str | None = Field(None, max_length=40, description="Default now; without an offset it is local")
+    response_class: ResponseClassName
+    received_at: datetime | None = Field(None, description="Default now; without an offset it is local time")
     needs_authorisation: bool = False
 
 
@@ -192,7 +198,9 @@ class DuePreview(BaseModel):
 
 
 class AvailabilityQuery(BaseModel):
-    postcode: str | None = Field(None, max_length=10, description="The address's postcode: gives the serving depot")
+    postcode: str | None = Field(
+        None, max_length=10, pattern=POSTCODE_PATTERN, description="The address's postcode: gives the serving depot"
+    )
     depot: str | None = Field(None, max_length=8, description="Or a depot code")
     q: str | None = Field(None, max_length=100, description="Words in the SKU, name or category")
     limit: int = Field(20, ge=1, le=100)
@@ -208,6 +216,6 @@ class AvailabilityItem(BaseModel):
 
 
 class Availability(BaseModel):
-    depot: str | None
+    depot: str | None = Field(description="The serving depot; null when no depot serves the district")
     district: str | None
     items: list[AvailabilityItem]

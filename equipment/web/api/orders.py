@@ -1,0 +1,192 @@
+"""/api/v1/orders: take, list, read, amend, authorise and cancel orders; the due-time preview and
+availability the order form uses. Officers and clerks never see names, addresses or NHS numbers."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_openapi3 import APIBlueprint, Tag
+
+from equipment import orders, orders_queries
+from equipment.models import Order
+from equipment.orders import OrderSettings
+from equipment.schemas import Problem
+from equipment.schemas_orders import (
+    AuthoriseRequest,
+    Availability,
+    AvailabilityItem,
+    AvailabilityQuery,
+    CancelRequest,
+    DelayPublic,
+    DuePreview,
+    DuePreviewQuery,
+    EventPublic,
+    LinePublic,
+    OrderAmend,
+    OrderCreate,
+    OrderCreated,
+    OrderDetail,
+    OrderList,
+    OrderPath,
+    OrderQuery,
+    OrderSummary,
+    OutcomePublic,
+    ServiceUserBrief,
+    ServiceUserPublic,
+)
+from equipment.vocabulary import Role
+from equipment.web.access import allow, current_principal
+from equipment.web.database import get_db
+
+bp = APIBlueprint("api_orders", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="orders")])
+
+TAKERS = (Role.ADMIN, Role.COORDINATOR)  # take and change orders; see people
+READERS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.CLERK)
+ERRORS = {401: Problem, 403: Problem, 422: Problem}
+
+
+def settings() -> OrderSettings:
+    return OrderSettings.from_config(current_app.config)
+
+
+def sees_people() -> bool:
+    principal = current_principal()
+    return principal is not None and principal.role in TAKERS
+
+
+def summary_fields(order: Order, depot: str) -> dict:
+    return dict(
+        ref=order.ref, kind=order.kind, status=order.status, response_class=order.response_class, depot=depot,
+        district=order.district, received_at=order.received_at, clock_started_at=order.clock_started_at,
+        due_at=order.due_at, slot_start=order.slot_start, slot_end=order.slot_end, completed_at=order.completed_at,
+        excused=order.excused,
+    )
+
+
+def created_public(order: Order) -> OrderCreated:
+    depot = orders_queries.depot_codes(get_db()).get(order.depot_id, "")
+    return OrderCreated(
+        ref=order.ref, kind=order.kind, status=order.status, response_class=order.response_class, depot=depot,
+        received_at=order.received_at, due_at=order.due_at,
+    )
+
+
+def detail_public(view: orders_queries.OrderView) -> OrderDetail:
+    fields = summary_fields(view.order, view.depot)
+    if view.person is None:
+        return OrderDetail(**fields)
+    p = view.person
+    return OrderDetail(
+        **fields,
+        authorised_at=view.order.authorised_at,
+        notes=view.order.notes,
+        lines=[
+            LinePublic(sku=item.sku, name=item.name, quantity=line.quantity, allocated=line.allocated, serial=line.serial)
+            for line, item in view.lines
+        ],
+        events=[EventPublic(at=e.at, event=e.event, user=who, detail=e.detail) for e, who in view.events],
+        delays=[
+            DelayPublic(kind=d.kind, cause=d.cause, attributable=d.attributable, due_at=d.due_at,
+                        expected_at=d.expected_at, recorded_at=d.recorded_at, note=d.note)
+            for d in view.delays
+        ],
+        outcomes=[
+            OutcomePublic(status=o.status, reason=o.reason, at=o.at, serials=o.serials.split())
+            for o in view.outcomes
+        ],
+        service_user=ServiceUserPublic(
+            name=p.name, address=p.address, postcode=p.postcode, nhs_number=p.nhs_number, phone=p.phone,
+            lat=p.lat, lon=p.lon, access_notes=p.access_notes, safety_alerts=p.safety_alerts,
+        ),
+    )
+
+
+@bp.post("/orders", responses={201: OrderCreated, 409: Problem, **ERRORS})
+@allow(*TAKERS)
+def create_order(body: OrderCreate):
+    """Take an order. Returns its `ref`, `status` (ready, back_order or awaiting_authorisation) and `due_at`."""
+    order = orders.create_order(get_db(), data=body, user_id=current_principal().id, settings=settings())
+    return created_public(order).model_dump(mode="json"), 201
+
+
+@bp.get("/orders", responses={200: OrderList, **ERRORS})
+@allow(*READERS)
+def list_orders(query: OrderQuery):
+    """Orders, earliest due first, filtered by status, response class, kind, depot and due time."""
+    people = sees_people()
+    rows, total = orders_queries.list_orders(
+        get_db(), status=query.status, response_class=query.response_class, kind=query.kind, depot=query.depot,
+        # The raw text tells a date (the whole day) from a time; the model has checked its format.
+        due_from=request.args.get("due_from"), due_to=request.args.get("due_to"), limit=query.limit, offset=query.offset,
+        with_people=people, user_id=current_principal().id, tz=settings().tz,
+    )
+    items = [
+        OrderSummary(
+            **summary_fields(row.order, row.depot),
+            service_user=ServiceUserBrief(name=row.person.name, postcode=row.person.postcode) if row.person else None,
+        )
+        for row in rows
+    ]
+    return OrderList(items=items, total=total).model_dump(mode="json")
+
+
+@bp.get("/orders/preview-due", responses={200: DuePreview, **ERRORS})
+@allow(*TAKERS)
+def preview_due(query: DuePreviewQuery):
+    """The due time an order of this class received at `received_at` (default now) would get."""
+    rc, received, starts, due = orders_queries.preview_due(
+        get_db(), response_class=query.response_class, received_at=query.received_at,
+        needs_authorisation=query.needs_authorisation, tz=settings().tz,
+    )
+    return DuePreview(response_class=rc.code, received_at=received, clock_starts=starts, due_at=due).model_dump(
+        mode="json"
+    )
+
+
+@bp.get("/orders/availability", responses={200: Availability, 404: Problem, **ERRORS})
+@allow(*TAKERS)
+def availability(query: AvailabilityQuery):
+    """Catalogue items matching `q` with what is available now at the depot serving `postcode`."""
+    depot, district, found = orders_queries.availability(
+        get_db(), postcode=query.postcode, depot=query.depot, q=query.q, limit=query.limit
+    )
+    items = [
+        AvailabilityItem(sku=item.sku, name=item.name, serialised=item.serialised,
+                         needs_authorisation=item.needs_authorisation, available=here, elsewhere=elsewhere)
+        for item, here, elsewhere in found
+    ]
+    return Availability(depot=depot.code if depot else None, district=district, items=items).model_dump(mode="json")
+
+
+@bp.get("/orders/<ref>", responses={200: OrderDetail, 404: Problem, **ERRORS})
+@allow(*READERS)
+def get_order(path: OrderPath):
+    """One order. Coordinators and admins also get lines, timeline and the person (each view is
+    audited); officers and clerks get the summary without any personal data."""
+    view = orders_queries.view_order(get_db(), ref=path.ref, user_id=current_principal().id, personal=sees_people())
+    return detail_public(view).model_dump(mode="json")
+
+
+@bp.patch("/orders/<ref>", responses={200: OrderCreated, 404: Problem, 409: Problem, **ERRORS})
+@allow(*TAKERS)
+def amend_order(path: OrderPath, body: OrderAmend):
+    """Change the class, lines, slot or notes before dispatch; reservations follow the change."""
+    order = orders.amend_order(get_db(), ref=path.ref, data=body, user_id=current_principal().id, settings=settings())
+    return created_public(order).model_dump(mode="json")
+
+
+@bp.post("/orders/<ref>/cancel", responses={200: OrderCreated, 404: Problem, 409: Problem, **ERRORS})
+@allow(*TAKERS)
+def cancel_order(path: OrderPath, body: CancelRequest):
+    """Cancel before dispatch, releasing what was reserved."""
+    order = orders.cancel_order(get_db(), ref=path.ref, user_id=current_principal().id, reason=body.reason)
+    return created_public(order).model_dump(mode="json")
+
+
+@bp.post("/orders/<ref>/authorise", responses={200: OrderCreated, 404: Problem, 409: Problem, **ERRORS})
+@allow(*TAKERS)
+def authorise_order(path: OrderPath, body: AuthoriseRequest):
+    """Authorise an order waiting for it (high-cost items): starts the clock if the class says so."""
+    order = orders.authorise_order(
+        get_db(), ref=path.ref, user_id=current_principal().id, note=body.note, settings=settings()
+    )
+    return created_public(order).model_dump(mode="json")
