@@ -11,6 +11,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from routing.problem import INF_TIME, Problem
 
 Route = list[tuple[str, int]]  # ("task", i) / ("break", b)
+FINALIZE_CUMULS = True
 
 
 class Model:
@@ -104,6 +105,10 @@ class Model:
                 ivs.append(iv)
             time_dim.SetBreakIntervalsOfVehicle(ivs, vi, visit)
             self.breaks[vi] = ivs
+        if self.breaks and FINALIZE_CUMULS:
+            # Without this, restoring a given plan with breaks fails now and then.
+            for n in range(N):
+                r.AddVariableMinimizedByFinalizer(time_dim.CumulVar(m.NodeToIndex(n)))
 
         # Capacity: a simple dimension when a dimension only delivers or only picks up;
         # otherwise an on-board load dimension whose start equals the route's deliveries.
@@ -243,7 +248,20 @@ def solve(
         def cb() -> None:
             on_progress(int(r.CostVar().Max()))
         r.AddAtSolutionCallback(cb)
-    start = model.routes_to_assignment(initial) if initial is not None else None
+    start = None
+    if initial is not None:
+        start = model.routes_to_assignment(initial)
+        if start is None:
+            # Restoring a plan with breaks is not always accepted at once: keep the
+            # routes OR-Tools accepts; its search inserts the rest again.
+            kept = [[] for _ in initial]
+            for v, route in enumerate(initial):
+                if time.monotonic() > deadline - 0.5:
+                    break
+                kept[v] = route
+                if model.routes_to_assignment(kept) is None:
+                    kept[v] = []
+            start = model.routes_to_assignment(kept)
     ms = int((deadline - time.monotonic()) * 1000)
     prm.time_limit.FromMilliseconds(max(ms, 1))
     if start is not None:
