@@ -22,7 +22,9 @@ def _engine():
 @click.command("seed")
 @with_appcontext
 @click.option("--demo", is_flag=True, help=f"Also create one demo user per role (password {seeding.DEMO_PASSWORD}).")
-def seed_command(demo: bool) -> None:
+@click.option("--history", "history_months", type=click.IntRange(1, 60), default=None, metavar="MONTHS",
+              help="Also generate MONTHS months of realistic orders, outcomes and delays up to yesterday.")
+def seed_command(demo: bool, history_months: int | None) -> None:
     """Bring an empty database to the current schema and load seed_data/."""
     started = time.perf_counter()
     upgrade_to_head(_engine())
@@ -33,6 +35,14 @@ def seed_command(demo: bool) -> None:
             raise click.ClickException(exc.detail) from exc
     summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
     click.echo(f"Seeded {summary} in {time.perf_counter() - started:.1f} s.")
+    if history_months:
+        from equipment.history import generate_history
+
+        started = time.perf_counter()
+        with new_session(_engine()) as session:
+            made = generate_history(session, months=history_months, tz=current_app.config.get("TIMEZONE", "Europe/London"))
+        summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in made.items())
+        click.echo(f"History of {history_months} months: {summary} in {time.perf_counter() - started:.1f} s.")
 
 
 @click.command("migrate")

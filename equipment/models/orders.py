@@ -34,6 +34,8 @@ class Order(SQLModel, table=True):
         Index("ix_orders_status_due", "status", "due_at"),
         Index("ix_orders_class_due", "response_class", "due_at"),
         Index("ix_orders_depot_due", "depot_id", "due_at"),
+        # Covers the KPI aggregations (revision 0005_reports).
+        Index("ix_orders_kpi", "due_at", "response_class", "status", "completed_at", "excused", "depot_id", "district"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

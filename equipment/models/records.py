@@ -14,7 +14,10 @@ class Delay(SQLModel, table=True):
     """A predicted or actual delay of one order, with its cause."""
 
     __tablename__ = "delays"
-    __table_args__ = (Index("ix_delays_recorded", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_delays_recorded", "recorded_at"),
+        Index("ix_delays_kind_recorded", "kind", "recorded_at"),  # revision 0005_reports
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
