@@ -64,7 +64,7 @@ def prepare_database(kind: str, pg_url: str, workdir: Path) -> str:
 
 
 def run_flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True,
+    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], check=False, cwd=ROOT, env=env, capture_output=True,
                           text=True)
     if done.returncode not in (0, 1) or (done.returncode == 1 and args[0] != "stock"):
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -122,7 +122,7 @@ def stop(process: subprocess.Popen) -> None:
 
 def bulk_skus(api: Api) -> list[str]:
     _, items = api.call("GET", "/api/v1/items?limit=1000")
-    return [i["sku"] for i in items["items"] if not i["serialised"]][:6]
+    return [i["sku"] for i in items["items"] if not i["serialised"]]
 
 
 def writer(port: int, token: str, skus: list[str], until: float, seed: int, out: list, errors: list) -> None:

@@ -74,10 +74,12 @@ def reserve_for_line(session: Session, *, line: OrderLine, depot_id: int, user_i
 def _reserve_assets(session: Session, ledger: Ledger, line: OrderLine, depot_id: int, need: int) -> int:
     got, tried = 0, set()
     while got < need:
-        query = _allocatable(depot_id, line.item_id).order_by(Asset.id).limit(need - got + 5)
+        # Exactly as many as still needed: on PostgreSQL the rows are locked (SKIP LOCKED lets
+        # concurrent reservations pass each other rather than queue), and locking more than we
+        # take would hide units from the others.
+        query = _allocatable(depot_id, line.item_id).order_by(Asset.id).limit(need - got)
         if tried:
             query = query.where(Asset.id.not_in(tried))
-        # PostgreSQL: let concurrent reservations pass each other instead of queueing on one unit.
         candidates = list(session.exec(query.with_for_update(skip_locked=True)))
         if not candidates:
             break

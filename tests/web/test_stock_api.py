@@ -166,3 +166,14 @@ def test_openapi_describes_the_stock_api(client):
         assert path in paths, path
     receipt = paths["/api/v1/stock/receipts"]["post"]
     assert "201" in receipt["responses"] and "409" in receipt["responses"]
+
+
+def test_movements_by_time_local_or_with_offset(client, db, make, base):
+    _, _, clerk = base
+    stock.receive_goods(db, depot_code="IPS", sku="FRM-1", quantity=2, user_id=None)
+    for query in ["from=2020-01-01T00:00:00", "from=2020-01-01T00:00:00%2B01:00", "to=2999-01-01T10:00:00Z"]:
+        found = client.get(f"/api/v1/stock/movements?{query}", headers=clerk)
+        assert found.status_code == 200 and found.json["total"] == 1, query
+    assert client.get("/api/v1/stock/movements?from=2999-01-01", headers=clerk).json["total"] == 0
+    assert client.get("/api/v1/stock/movements?from=soon", headers=clerk).status_code == 422
+    assert client.get("/api/v1/stock/movements?depot=NOPE", headers=clerk).status_code == 404

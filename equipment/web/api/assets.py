@@ -26,7 +26,13 @@ from equipment.schemas_stock import (
 from equipment.stock_ledger import use_case
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
-from equipment.web.api.stock import STAFF_READERS, WRITE_ERRORS, WRITERS, retrying
+from equipment.web.api.stock import (
+    STAFF_READERS,
+    WRITE_ERRORS,
+    WRITERS,
+    aware,
+    retrying,
+)
 from equipment.web.database import get_db
 
 bp = APIBlueprint("api_assets", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="assets")])
@@ -87,7 +93,7 @@ def _collect(session, *, serial: str, depot_code: str, at, user_id: int):
 @allow(*WRITERS)
 def return_asset(path: AssetPath, body: CollectionCreate):
     """An asset on loan comes back to a depot (outside a planned collection): it goes to quarantine."""
-    retrying(lambda: _collect(get_db(), serial=path.serial, depot_code=body.depot, at=body.at,
+    retrying(lambda: _collect(get_db(), serial=path.serial, depot_code=body.depot, at=aware(body.at),
                               user_id=current_principal().id))
     return asset_public(path.serial).model_dump(mode="json")
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy.exc import DBAPIError
 
@@ -59,6 +62,13 @@ def retrying(call: Callable[[], T], attempts: int = 4) -> T:
 
 def user_id() -> int:
     return current_principal().id
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A time sent without an offset is the service's local time (API.md)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London")))
 
 
 def balance_public(row: stock_queries.BalanceRow) -> BalancePublic:
@@ -157,7 +167,7 @@ def list_movements(query: MovementQuery):
     """The ledger, newest first, by depot (either side), SKU, asset serial, order ref, kind and time."""
     rows, total = stock_queries.list_movements(
         get_db(), depot_code=query.depot, sku=query.sku, serial=query.asset, order_ref=query.order, kind=query.kind,
-        since=query.from_, until=query.to, limit=query.limit, offset=query.offset,
+        since=aware(query.from_), until=aware(query.to), limit=query.limit, offset=query.offset,
     )
     return MovementList(items=[MovementPublic(**r) for r in rows], total=total).model_dump(mode="json")
 
