@@ -12,6 +12,7 @@ local days [first, last] (Europe/London by default), cancelled orders left out:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -266,16 +267,27 @@ def kpis(session: Session, p: Period, *, now: datetime | None = None, depot_id: 
     where = _due_in(p) if depot_id is None else and_(_due_in(p), O.depot_id == depot_id)
     query = select(O.response_class, *_figure_columns(now)).where(where).group_by(O.response_class)
     found = {row.response_class: _figures(row) for row in session.execute(query)}
+    return _kpi_rows(session, found)
+
+
+def _kpi_rows(session: Session, found: dict[str, Figures]) -> list[KpiRow]:
+    found = dict(found)
     rows = [KpiRow(rc.code, rc.name, rc.target_percent, found.pop(rc.code, Figures())) for rc in response_classes(session)]
     rows += [KpiRow(code, code, 95.0, figures) for code, figures in sorted(found.items())]
     return rows
 
 
+def _add(total: Figures, part: Figures) -> None:
+    total.due += part.due
+    total.on_time += part.on_time
+    total.late += part.late
+    total.excused += part.excused
+
+
 def totals(rows: list[KpiRow]) -> Figures:
     total = Figures()
     for row in rows:
-        for name in ("due", "on_time", "late", "excused"):
-            setattr(total, name, getattr(total, name) + getattr(row.figures, name))
+        _add(total, row.figures)
     return total
 
 
@@ -292,9 +304,12 @@ class Breakdown:
 
 def by_depot(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
     now = now or utcnow()
-    depots = {d.id: d for d in session.exec(select(Depot)).scalars()}
     query = select(O.depot_id, *_figure_columns(now)).where(_due_in(p)).group_by(O.depot_id)
-    found = {row.depot_id: _figures(row) for row in session.execute(query)}
+    return _depot_rows(session, {row.depot_id: _figures(row) for row in session.execute(query)})
+
+
+def _depot_rows(session: Session, found: dict[int, Figures]) -> list[Breakdown]:
+    depots = {d.id: d for d in session.exec(select(Depot)).scalars()}
     return [
         Breakdown(depots[i].code if i in depots else str(i), depots[i].name if i in depots else "", found[i])
         for i in sorted(found, key=lambda i: depots[i].code if i in depots else str(i))
@@ -378,11 +393,15 @@ class TrendPoint:
     figures: Figures
 
 
+def _week(p: Period) -> ColumnElement:
+    # 1970-01-01 was a Thursday: day 4 is the first Monday.
+    return ((local_day_number(O.due_at, p) - 4) // 7).label("week")
+
+
 def weekly_trend(session: Session, p: Period, *, now: datetime | None = None) -> list[TrendPoint]:
     """Per response class and local week (Monday to Sunday) of the due time."""
     now = now or utcnow()
-    # 1970-01-01 was a Thursday: day 4 is the first Monday.
-    week = ((local_day_number(O.due_at, p) - 4) // 7).label("week")
+    week = _week(p)
     query = (
         select(O.response_class, week, *_figure_columns(now))
         .where(_due_in(p))
@@ -844,15 +863,36 @@ class Dashboard:
 
 
 def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_limit: int = 100) -> Dashboard:
-    """Everything the officers' dashboard shows for a period."""
+    """Everything the officers' dashboard shows for a period. The per-class, per-depot,
+    per-district and weekly figures come from one aggregation grouped by all four, rolled up."""
     now = now or utcnow()
-    rows = kpis(session, p, now=now)
+    week = _week(p)
+    query = (
+        select(O.response_class, O.depot_id, O.district, week, *_figure_columns(now))
+        .where(_due_in(p))
+        .group_by(O.response_class, O.depot_id, O.district, week)
+    )
+    per_class: dict[str, Figures] = defaultdict(Figures)
+    per_depot: dict[int, Figures] = defaultdict(Figures)
+    per_district: dict[str, Figures] = defaultdict(Figures)
+    per_week: dict[tuple[int, str], Figures] = defaultdict(Figures)
+    for row in session.execute(query):
+        part = _figures(row)
+        _add(per_class[row.response_class], part)
+        _add(per_depot[row.depot_id], part)
+        _add(per_district[row.district], part)
+        _add(per_week[(int(row.week), row.response_class)], part)
+    rows = _kpi_rows(session, per_class)
+    trend = [
+        TrendPoint(day_of(w * 7 + 4), code, f)
+        for (w, code), f in sorted(per_week.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    ]
+    districts = [Breakdown(d or "-", d or "unknown", per_district[d]) for d in sorted(per_district)]
     late, late_total = late_orders(session, p, now=now, limit=list_limit)
     risky, risky_total = at_risk(session, now=now, limit=list_limit)
     return Dashboard(
-        p, rows, totals(rows), weekly_trend(session, p, now=now), weeks_of(p), by_depot(session, p, now=now),
-        by_district(session, p, now=now), by_cause(session, p, now=now), by_attributable(rows), late, late_total,
-        risky, risky_total, now,
+        p, rows, totals(rows), trend, weeks_of(p), _depot_rows(session, per_depot), districts,
+        by_cause(session, p, now=now), by_attributable(rows), late, late_total, risky, risky_total, now,
     )
 
 

@@ -296,3 +296,25 @@ def test_monthly_report_breaches_recycling_loans_and_inspections(db, orders, mak
     overdue = report.inspections_overdue
     assert [(r.regime, r.in_homes, r.in_stores) for r in overdue] == [("electrical_12m", 1, 1)]
     assert overdue[0].oldest_due == today - timedelta(days=3)
+
+
+def test_dashboard_rolls_up_to_the_same_figures_as_each_query(db, orders):
+    rng = random.Random(3)
+    start = local(2026, 5, 25)
+    for _ in range(300):
+        due = start + timedelta(minutes=rng.randint(0, 60 * 24 * 40))
+        completed = None if rng.random() < 0.2 else due + timedelta(minutes=rng.choice([-300, 0, 45, 3000]))
+        orders.add(due=due, completed=completed, rc=rng.choice(reports.CLASS_ORDER), excused=rng.random() < 0.2,
+                   depot=rng.choice([orders.ips, orders.bse]), district=rng.choice(["IP1", "IP4", "CO10"]))
+    db.commit()
+    p = june()
+    board = reports.dashboard(db, p, now=NOW)
+
+    def flat(rows):
+        return [(getattr(r, "response_class", None), getattr(r, "key", None), getattr(r, "week_start", None),
+                 r.figures.due, r.figures.on_time, r.figures.late, r.figures.excused) for r in rows]
+
+    assert flat(board.kpis) == flat(reports.kpis(db, p, now=NOW))
+    assert flat(board.depots) == flat(reports.by_depot(db, p, now=NOW))
+    assert flat(board.districts) == flat(reports.by_district(db, p, now=NOW))
+    assert flat(board.trend) == flat(reports.weekly_trend(db, p, now=NOW))
