@@ -318,8 +318,20 @@ def _depot_rows(session: Session, found: dict[int, Figures]) -> list[Breakdown]:
 
 def by_district(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
     now = now or utcnow()
-    query = select(O.district, *_figure_columns(now)).where(_due_in(p)).group_by(O.district).order_by(O.district)
-    return [Breakdown(row.district or "-", row.district or "unknown", _figures(row)) for row in session.execute(query)]
+    query = select(O.district, *_figure_columns(now)).where(_due_in(p)).group_by(O.district)
+    found = {row.district: _figures(row) for row in session.execute(query)}
+    return _district_rows(found)
+
+
+def district_sort_key(district: str) -> tuple[str, int, str]:
+    """IP2 before IP10: the letters, then the number."""
+    letters = district.rstrip("0123456789")
+    digits = district[len(letters):]
+    return (letters, int(digits) if digits.isdigit() else -1, district)
+
+
+def _district_rows(found: dict[str, Figures]) -> list[Breakdown]:
+    return [Breakdown(d or "-", d or "unknown", found[d]) for d in sorted(found, key=lambda d: district_sort_key(d or ""))]
 
 
 def _cause_of_late_order() -> Any:
@@ -374,6 +386,7 @@ def by_cause(session: Session, p: Period, *, now: datetime | None = None, per_cl
 @dataclass
 class AttributableRow:
     response_class: str
+    name: str
     late: int
     attributable: int
     not_attributable: int
@@ -382,7 +395,8 @@ class AttributableRow:
 def by_attributable(rows: list[KpiRow]) -> list[AttributableRow]:
     """Late orders split into the provider's (attributable) and not (excused); from the KPI sums."""
     return [
-        AttributableRow(r.response_class, r.figures.late, r.figures.attributable_late, r.figures.excused) for r in rows
+        AttributableRow(r.response_class, r.name, r.figures.late, r.figures.attributable_late, r.figures.excused)
+        for r in rows
     ]
 
 
@@ -887,7 +901,7 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
         TrendPoint(day_of(w * 7 + 4), code, f)
         for (w, code), f in sorted(per_week.items(), key=lambda kv: (kv[0][0], kv[0][1]))
     ]
-    districts = [Breakdown(d or "-", d or "unknown", per_district[d]) for d in sorted(per_district)]
+    districts = _district_rows(per_district)
     late, late_total = late_orders(session, p, now=now, limit=list_limit)
     risky, risky_total = at_risk(session, now=now, limit=list_limit)
     return Dashboard(
