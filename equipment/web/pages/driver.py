@@ -1,0 +1,96 @@
+"""The driver's day on a phone: their own route only, outcomes that survive a weak signal, and a
+printable run sheet."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from equipment import audit, deliveries, planning
+from equipment.errors import DomainError
+from equipment.vocabulary import CAUSE_LABELS, Role
+from equipment.web.access import allow, current_principal
+from equipment.web.api.routes import route_detail
+from equipment.web.database import get_db
+
+bp = Blueprint("driver_pages", __name__, url_prefix="/driver")
+FAIL_CHOICES = [(cause.value, CAUSE_LABELS[cause]) for cause in deliveries.FAIL_REASONS]
+
+
+def _day() -> date:
+    text = request.args.get("date", "")
+    try:
+        return date.fromisoformat(text) if text else datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).date()
+    except ValueError:
+        return datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).date()
+
+
+def _my_routes(day: date):
+    """Only the signed-in driver's own van's published routes of the day."""
+    me = current_principal()
+    session = get_db()
+    views = planning.day_routes(session, service_date=day, van_id=me.van_id) if me.van_id else []
+    routes = [route_detail(session, rv) for rv in views]
+    for rv in views:
+        audit.record(session, user_id=me.id, action="viewed_route", entity="route", entity_id=rv.route.id)
+    session.commit()
+    return routes
+
+
+def _map_data(routes) -> dict:
+    return {
+        "tiles": current_app.config.get("MAP_TILE_URL") or "",
+        "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+        "depots": [],
+        "routes": [{"van": r.van, "colour": "#0b5cad", "path": [[s.location.lat, s.location.lon] for s in r.stops],
+                    "stops": [{"id": s.id, "seq": s.sequence, "lat": s.location.lat, "lon": s.location.lon,
+                               "eta": s.eta.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).strftime("%H:%M"),
+                               "late": s.late, "refs": s.order_refs} for s in r.stops]} for r in routes],
+    }
+
+
+@bp.route("/today")
+@allow(Role.DRIVER)
+def today():
+    """Today's route in visiting order, with what to do at each stop and the outcome buttons."""
+    day = _day()
+    routes = _my_routes(day)
+    return render_template("driver/today.html", day=day, routes=routes, fail_choices=FAIL_CHOICES,
+                           map_data=_map_data(routes), new_key=lambda: uuid.uuid4().hex)
+
+
+@bp.route("/run-sheet")
+@allow(Role.DRIVER)
+def run_sheet():
+    """The day's route on paper: the fallback when the phone fails."""
+    day = _day()
+    return render_template("driver/run_sheet.html", day=day, routes=_my_routes(day))
+
+
+@bp.route("/stops/<int:stop_id>/outcome", methods=["POST"])
+@allow(Role.DRIVER)
+def record_outcome(stop_id: int):
+    """The outcome form without JavaScript; the form's own key makes a double tap harmless."""
+    me = current_principal()
+    payload = {"status": request.form.get("status", "")}
+    if request.form.get("reason"):
+        payload["reason"] = request.form["reason"]
+    if request.form.get("recipient"):
+        payload["recipient"] = request.form["recipient"]
+    serials = request.form.getlist("serials")
+    if serials:
+        payload["serials"] = serials
+    try:
+        deliveries.record_outcome(
+            get_db(), stop_id=stop_id, actor=deliveries.Actor(me.id, me.role, me.van_id), payload=payload,
+            idempotency_key=(request.form.get("idempotency_key") or "")[:100] or None, method="POST", path=request.path,
+        )
+        flash("Saved.")
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        flash(f"Not saved: {exc.detail}")
+    return redirect(url_for("driver_pages.today", date=request.form.get("date") or None) + f"#stop-{stop_id}")

@@ -1,0 +1,228 @@
+"""Coordinators plan the day and review it on a map; clerks load the vans."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+
+from sqlmodel import select
+
+from equipment import jobs, planning
+from equipment.errors import DomainError
+from equipment.models import Depot, Van
+from equipment.planning_problem import vans_on_shift
+from equipment.vocabulary import Role
+from equipment.web.access import ALL_ROLES, allow, current_principal
+from equipment.web.database import get_db, get_engine
+
+bp = Blueprint("planning_pages", __name__)
+PLANNERS = (Role.ADMIN, Role.COORDINATOR)
+LOADERS = (Role.ADMIN, Role.CLERK, Role.COORDINATOR)
+ROUTE_COLOURS = ["#0b5cad", "#b3261e", "#1e7b34", "#9a6700", "#6a3d9a", "#00838f", "#c2185b", "#5d4037", "#33691e",
+                 "#283593"]
+
+
+def _tz() -> str:
+    return current_app.config.get("TIMEZONE", "Europe/London")
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(_tz())).date()
+
+
+def _local(moment: datetime | None, fmt: str = "%H:%M") -> str:
+    return moment.astimezone(ZoneInfo(_tz())).strftime(fmt) if moment else ""
+
+
+@bp.app_template_filter("local_time")
+def local_time_filter(moment: datetime | None, fmt: str = "%H:%M") -> str:
+    return _local(moment, fmt)
+
+
+@bp.route("/vendor/leaflet/<path:filename>")
+@allow(*ALL_ROLES)
+def leaflet_asset(filename: str):
+    """Leaflet's files straight from the xstatic-leaflet package."""
+    import xstatic.pkg.leaflet as leaflet
+
+    return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
+
+
+@bp.route("/plans", methods=["GET", "POST"])
+@allow(*PLANNERS)
+def plans():
+    """Recent plans and the form to plan a day."""
+    session = get_db()
+    depots = list(session.exec(select(Depot).order_by(Depot.code)))
+    errors: dict[str, str] = {}
+    form = {"date": (_today() + timedelta(days=1)).isoformat(), "seconds": str(int(current_app.config.get("PLAN_SECONDS", 30)))}
+    if request.method == "POST":
+        form = {"date": request.form.get("date", ""), "seconds": request.form.get("seconds", "")}
+        chosen = request.form.getlist("depots")
+        try:
+            day = date.fromisoformat(form["date"])
+        except ValueError:
+            errors["date"] = "Give the day as YYYY-MM-DD."
+        try:
+            seconds = float(form["seconds"] or current_app.config.get("PLAN_SECONDS", 30))
+        except ValueError:
+            errors["seconds"] = "Give a number of seconds."
+        if not errors:
+            try:
+                plan = planning.create_plan(session, service_date=day, depot_codes=chosen or None, seconds=seconds,
+                                            user_id=current_principal().id)
+                jobs.submit(engine=get_engine(), plan=plan, settings=current_app.config)
+                return redirect(url_for("planning_pages.plan", plan_id=plan.id))
+            except DomainError as exc:
+                errors[exc.field or "date"] = exc.detail
+    recent, _ = planning.list_plans(session, limit=30)
+    return render_template("planning/plans.html", plans=recent, depots=depots, form=form, errors=errors), (
+        422 if errors else 200)
+
+
+def _map_data(view: planning.PlanView, depots: list[Depot]) -> dict:
+    routes = []
+    for n, rv in enumerate(view.routes):
+        depot = next((d for d in depots if d.id == rv.van.depot_id), None)
+        path = [[depot.lat, depot.lon]] if depot else []
+        path += [[sv.stop.lat, sv.stop.lon] for sv in rv.stops]
+        path += [[depot.lat, depot.lon]] if depot else []
+        routes.append({
+            "van": rv.van.reg, "colour": ROUTE_COLOURS[n % len(ROUTE_COLOURS)], "path": path,
+            "stops": [{"id": sv.stop.id, "seq": sv.stop.sequence, "lat": sv.stop.lat, "lon": sv.stop.lon,
+                       "eta": _local(sv.stop.eta), "late": sv.stop.late, "refs": [o.ref for o in sv.orders]}
+                      for sv in rv.stops],
+        })
+    return {
+        "tiles": current_app.config.get("MAP_TILE_URL") or "",
+        "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+        "depots": [{"code": d.code, "name": d.name, "lat": d.lat, "lon": d.lon} for d in depots],
+        "routes": routes,
+    }
+
+
+@bp.route("/plans/<int:plan_id>")
+@allow(*PLANNERS)
+def plan(plan_id: int):
+    """Review a plan: map, routes with stops and ETAs, load and hours, lateness, unplanned orders."""
+    session = get_db()
+    plan_row = planning.get_plan(session, plan_id)
+    jobs.check_alive(session, engine=get_engine(), plan=plan_row, settings=current_app.config)
+    view = planning.plan_view(session, plan_id)
+    codes = view.plan.depots.split()
+    depots = [d for d in session.exec(select(Depot).order_by(Depot.code)) if not codes or d.code in codes]
+    vans = vans_on_shift(session, [d.id for d in depots], view.plan.service_date) if view.plan.status == "done" else []
+    preview = request.args.get("preview")
+    insertion = None
+    if preview and view.plan.published_at:
+        try:
+            insertion = planning.insert_urgent(session, plan_id=plan_id, order_ref=preview, dry_run=True,
+                                               user_id=current_principal().id, tz=_tz(),
+                                               osrm_url=current_app.config.get("OSRM_URL") or None)
+        except DomainError as exc:
+            flash(f"{preview}: {exc.detail}")
+    stats = {"vans": len(view.routes), "stops": sum(len(rv.stops) for rv in view.routes),
+             "late": sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late), "unplanned": len(view.unplanned)}
+    return render_template("planning/plan.html", view=view, vans=vans, map_data=_map_data(view, depots), stats=stats,
+                           colours=ROUTE_COLOURS, insertion=insertion, preview=preview)
+
+
+def _act(plan_id: int, action, done: str):
+    try:
+        action()
+        flash(done)
+    except DomainError as exc:
+        flash(exc.detail)
+    return redirect(url_for("planning_pages.plan", plan_id=plan_id))
+
+
+def _int_field(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
+@allow(*PLANNERS)
+def publish(plan_id: int):
+    return _act(plan_id, lambda: planning.publish_plan(get_db(), plan_id=plan_id, user_id=current_principal().id),
+                "Published: drivers can see their routes.")
+
+
+@bp.route("/plans/<int:plan_id>/retry", methods=["POST"])
+@allow(*PLANNERS)
+def retry(plan_id: int):
+    def run():
+        p = planning.retry_plan(get_db(), plan_id=plan_id, user_id=current_principal().id)
+        jobs.submit(engine=get_engine(), plan=p, settings=current_app.config)
+
+    return _act(plan_id, run, "Planning again.")
+
+
+@bp.route("/plans/<int:plan_id>/move", methods=["POST"])
+@allow(*PLANNERS)
+def move(plan_id: int):
+    stop_id, van = _int_field("stop_id"), request.form.get("van", "")
+    return _act(plan_id, lambda: planning.move_stop(get_db(), plan_id=plan_id, stop_id=stop_id, van_reg=van,
+                                                    user_id=current_principal().id, tz=_tz()),
+                f"Stop moved to {van}.")
+
+
+@bp.route("/plans/<int:plan_id>/lock", methods=["POST"])
+@allow(*PLANNERS)
+def lock(plan_id: int):
+    route_id, locked = _int_field("route_id"), request.form.get("locked") == "1"
+    return _act(plan_id, lambda: planning.set_route_lock(get_db(), plan_id=plan_id, route_id=route_id, locked=locked,
+                                                         user_id=current_principal().id),
+                "Route locked." if locked else "Route unlocked.")
+
+
+@bp.route("/plans/<int:plan_id>/reoptimise", methods=["POST"])
+@allow(*PLANNERS)
+def reoptimise(plan_id: int):
+    return _act(plan_id, lambda: planning.reoptimise(get_db(), plan_id=plan_id, seconds=5, user_id=current_principal().id,
+                                                     tz=_tz()), "Re-optimised the unlocked routes.")
+
+
+@bp.route("/plans/<int:plan_id>/insert", methods=["POST"])
+@allow(*PLANNERS)
+def insert(plan_id: int):
+    ref = request.form.get("order_ref", "").strip().upper()
+    if request.form.get("confirm") != "1":
+        return redirect(url_for("planning_pages.plan", plan_id=plan_id, preview=ref))
+    return _act(plan_id, lambda: planning.insert_urgent(get_db(), plan_id=plan_id, order_ref=ref, dry_run=False,
+                                                        user_id=current_principal().id, tz=_tz()),
+                f"{ref} inserted.")
+
+
+@bp.route("/load-lists")
+@allow(*LOADERS)
+def load_lists():
+    """Per van: what to load and which serials, for a day's published plan."""
+    session = get_db()
+    try:
+        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else _today() + timedelta(days=1)
+    except ValueError:
+        day = _today() + timedelta(days=1)
+    plans_of_day, _ = planning.list_plans(session, service_date=day)
+    lists = []
+    for p in plans_of_day:
+        if p.published_at is not None:
+            lists += planning.load_list(session, p.id)
+    return render_template("planning/load_lists.html", day=day, lists=lists)
+
+
+@bp.route("/load-lists/<int:route_id>/loaded", methods=["POST"])
+@allow(*LOADERS)
+def mark_loaded(route_id: int):
+    day = request.form.get("date", "")
+    try:
+        route = planning.mark_loaded(get_db(), route_id=route_id, user_id=current_principal().id)
+        van = get_db().get(Van, route.van_id)
+        flash(f"{van.reg} marked loaded.")
+    except DomainError as exc:
+        flash(exc.detail)
+    return redirect(url_for("planning_pages.load_lists", date=day))

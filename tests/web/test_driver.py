@@ -1,0 +1,111 @@
+"""Drivers: only their own route (API and pages), outcomes with Idempotency-Key, the run sheet."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from equipment.models import Outcome
+from equipment.vocabulary import Role
+from tests.conftest import csrf_token_from, sign_in
+from tests.equipment.test_planning_support import build_world, get_order
+
+
+@pytest.fixture
+def two_routes(db, engine, make):
+    """Two vans with two stops each, published; a driver for each van."""
+    w = build_world(db, engine, make, vans=2, volume_capacity=4)
+    people = [w.person(km_north=2 + k, name=f"Resident {k}", access_notes=f"Key safe {k}") for k in range(4)]
+    for p in people:
+        w.order(p)
+    plan = w.published()
+    drivers = [make.user(Role.DRIVER, van=van) for van in w.vans]
+    view = w.view(plan)
+    assert len(view.routes) == 2
+    return w, plan, drivers, view
+
+
+def _bearer(make, user) -> dict:
+    return {"Authorization": f"Bearer {make.token(user)}"}
+
+
+def test_a_driver_sees_only_their_own_route(client, make, two_routes):
+    w, plan, drivers, view = two_routes
+    mine = {rv.van.reg: rv for rv in view.routes}
+    for driver, van in zip(drivers, w.vans):
+        body = client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, driver)).get_json()
+        assert body["total"] == 1 and body["items"][0]["van"] == van.reg
+        stops = body["items"][0]["stops"]
+        assert [s["id"] for s in stops] == [sv.stop.id for sv in mine[van.reg].stops]
+        assert stops[0]["name"].startswith("Resident") and stops[0]["access_notes"].startswith("Key safe")
+        assert stops[0]["deliver"][0]["sku"] == "FRAME"
+    coordinator = client.get(f"/api/v1/routes?date={w.day}", headers=make.headers(Role.COORDINATOR)).get_json()
+    assert coordinator["total"] == 2
+    vanless = client.get(f"/api/v1/routes?date={w.day}", headers=make.headers(Role.DRIVER)).get_json()
+    assert vanless["total"] == 0
+    assert client.get(f"/api/v1/routes?date={w.day}", headers=make.headers(Role.OFFICER)).status_code == 403
+
+
+def test_another_driver_cannot_record_an_outcome(client, make, two_routes):
+    w, plan, drivers, view = two_routes
+    other_stop = next(rv for rv in view.routes if rv.van.id == w.vans[1].id).stops[0].stop
+    answer = client.post(f"/api/v1/stops/{other_stop.id}/outcome", json={"status": "delivered", "recipient": "X"},
+                         headers=_bearer(make, drivers[0]))
+    assert answer.status_code == 403
+    assert client.post("/api/v1/stops/9999/outcome", json={"status": "failed", "reason": "other"},
+                       headers=_bearer(make, drivers[0])).status_code == 404
+
+
+def test_outcome_retries_with_the_same_key_count_once(client, make, two_routes):
+    w, plan, drivers, view = two_routes
+    rv = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
+    stop = rv.stops[0]
+    headers = {**_bearer(make, drivers[0]), "Idempotency-Key": "phone-123"}
+    body = {"status": "delivered", "recipient": "Mr Smith"}
+    first = client.post(f"/api/v1/stops/{stop.stop.id}/outcome", json=body, headers=headers)
+    second = client.post(f"/api/v1/stops/{stop.stop.id}/outcome", json=body, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert first.get_json() == second.get_json()
+    assert first.get_json()["outcomes"][0]["order_status"] == "completed"
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 1
+    other = client.post(f"/api/v1/stops/{stop.stop.id}/outcome", json={**body, "recipient": "Someone else"},
+                        headers=headers)
+    assert other.status_code == 409
+    assert get_order(w.db, stop.orders[0].ref).status == "completed"
+    bad = client.post(f"/api/v1/stops/{rv.stops[1].stop.id}/outcome", json={"status": "failed", "reason": "bored"},
+                      headers=_bearer(make, drivers[0]))
+    assert bad.status_code == 422
+
+
+def test_driver_pages_show_only_their_route_and_take_outcomes(client, make, two_routes):
+    w, plan, drivers, view = two_routes
+    mine = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
+    theirs = next(rv for rv in view.routes if rv.van.id == w.vans[1].id)
+    sign_in(client, drivers[0].username)
+    page = client.get(f"/driver/today?date={w.day}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for sv in mine.stops:
+        assert sv.person.name in html
+    for sv in theirs.stops:
+        assert sv.person.name not in html
+    assert "Idempotency-Key" not in html and "driver.js" in html and 'name="viewport"' in html
+    sheet = client.get(f"/driver/run-sheet?date={w.day}").get_data(as_text=True)
+    assert mine.stops[0].person.name in sheet and theirs.stops[0].person.name not in sheet
+    token = csrf_token_from(html)
+    refused = client.post(f"/driver/stops/{theirs.stops[0].stop.id}/outcome",
+                          data={"status": "delivered", "recipient": "X", "csrf_token": token})
+    assert refused.status_code == 403
+    form = {"status": "failed", "reason": "not_at_home", "idempotency_key": "form-1", "csrf_token": token}
+    for _ in range(2):  # a double tap
+        saved = client.post(f"/driver/stops/{mine.stops[0].stop.id}/outcome", data=form)
+        assert saved.status_code == 302
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 1
+    assert get_order(w.db, mine.stops[0].orders[0].ref).status == "ready"
+    assert client.get("/vendor/leaflet/leaflet.js").status_code == 200
+
+
+def test_other_roles_do_not_get_the_driver_page(client, make, two_routes):
+    user = make.user(Role.CLERK)
+    sign_in(client, user.username)
+    assert client.get("/driver/today").status_code == 403
