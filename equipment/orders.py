@@ -301,8 +301,10 @@ def _amend(session: Session, ref: str, data: OrderAmend, user_id: int | None, se
     sent = data.model_fields_set
     changes: list[str] = []
     if "slot" in sent:
-        order.slot_start, order.slot_end = _slot(data.slot, settings.tz)
-        changes.append("slot")
+        slot = _slot(data.slot, settings.tz)
+        if slot != (order.slot_start, order.slot_end):
+            order.slot_start, order.slot_end = slot
+            changes.append("slot")
     if data.notes is not None and data.notes.strip() != order.notes:
         order.notes = data.notes.strip()
         changes.append("notes")

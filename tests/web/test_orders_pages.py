@@ -1,0 +1,134 @@
+"""The coordinators' order pages: new-order form, list, order page with its timeline and actions."""
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from equipment.models import AuditEvent, Order, OrderLine, ServiceUser
+from tests.conftest import post_form, sign_in
+from tests.equipment.test_orders_support import VALID_NHS, build_world, receive
+
+
+@pytest.fixture
+def world(db):
+    return build_world(db)
+
+
+@pytest.fixture
+def coordinator(client, make, world):
+    user = make.user("coordinator")
+    sign_in(client, user.username)
+    return user
+
+
+FORM = {
+    "kind": "delivery", "response_class": "three_day", "received_at": "",
+    "su_nhs_number": VALID_NHS[0], "su_name": "Ada Lovelace", "su_address": "12 Test Street, Ipswich",
+    "su_postcode": "ip4 2qj", "su_phone": "01632 960000", "su_access_notes": "Key safe", "su_safety_alerts": "",
+    "lines-0-sku": "frame", "lines-0-quantity": "2", "lines-0-serial": "",
+    "lines-1-sku": "", "lines-1-quantity": "", "lines-1-serial": "",
+    "slot_date": "", "slot_window": "", "slot_start": "", "slot_end": "", "notes": "From the OT",
+}
+
+
+def test_new_order_page_renders_for_coordinators_only(client, make, coordinator):
+    page = client.get("/orders/new")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for name in ("su_nhs_number", "su_postcode", "lines-0-sku", "response_class", "slot_window", "item-search"):
+        assert f'id="{name}"' in html or f'name="{name}"' in html
+    assert "orders.js" in html and "if taken now" in html  # due times without the script
+    officer = make.user("officer")
+    sign_in(client, officer.username)
+    assert client.get("/orders/new").status_code == 403
+    assert client.get("/orders").status_code == 403
+
+
+def test_taking_an_order_through_the_form(client, db, coordinator):
+    receive(db, "IPS", "FRAME", quantity=5)
+    response = post_form(client, "/orders/new", FORM)
+    assert response.status_code == 302
+    order = db.exec(select(Order)).one()
+    assert response.headers["Location"].endswith(f"/orders/{order.ref}")
+    assert order.status == "ready" and order.notes == "From the OT" and order.created_by == coordinator.id
+    assert db.exec(select(OrderLine)).one().quantity == 2
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f"Order {order.ref} taken" in html and "Ada Lovelace" in html and "943 476 5919" in html
+    assert "received" in html and "allocated" in html  # the timeline
+    viewed = db.exec(select(AuditEvent).where(AuditEvent.action == "viewed")).all()
+    assert viewed and viewed[-1].user_id == coordinator.id
+
+
+@pytest.mark.parametrize(
+    "changes, field, words",
+    [
+        ({"su_nhs_number": "9434765918"}, "su_nhs_number", "check digit"),
+        ({"su_postcode": "NOWHERE"}, "su_postcode", "not a UK postcode"),
+        ({"lines-0-sku": "", "lines-1-sku": "NOPE", "lines-1-quantity": "1"}, "lines-1-sku", "No catalogue item"),
+        ({"lines-0-quantity": "zero"}, "lines-0-quantity", "integer"),
+        ({"lines-0-sku": ""}, "lines", "at least one item"),
+        ({"su_name": ""}, "su_name", "at least 1 character"),
+        ({"slot_date": "2026-12-01", "slot_window": "custom", "slot_start": "14:00", "slot_end": "10:00"}, "slot",
+         "end after it starts"),
+        ({"received_at": "2999-01-01T10:00"}, "received_at", "future"),
+    ],
+)
+def test_mistakes_are_shown_beside_the_field_and_nothing_is_written(client, db, coordinator, changes, field, words):
+    response = post_form(client, "/orders/new", {**FORM, **changes})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    message = re.search(rf'<p class="error" id="{re.escape(field)}-error"[^>]*>([^<]*)</p>', html)
+    assert message, html[:3000]
+    assert words.lower() in message.group(1).lower()
+    assert db.exec(select(Order)).first() is None and db.exec(select(ServiceUser)).first() is None
+    assert 'value="Ada Lovelace"' in html or field == "su_name"  # what was typed is kept
+
+
+def test_order_list_filters_and_shows_people(client, db, coordinator):
+    receive(db, "IPS", "FRAME", quantity=5)
+    post_form(client, "/orders/new", FORM)
+    post_form(client, "/orders/new", {**FORM, "response_class": "standard", "su_name": "Bob Brown",
+                                      "su_nhs_number": VALID_NHS[1]})
+    html = client.get("/orders").get_data(as_text=True)
+    assert "Ada Lovelace" in html and "Bob Brown" in html and "Orders <span class=\"muted\">(2)" in html
+    filtered = client.get("/orders?response_class=standard").get_data(as_text=True)
+    assert "Bob Brown" in filtered and "Ada Lovelace" not in filtered
+    assert "No order matches" in client.get("/orders?status=back_order").get_data(as_text=True)
+    assert "No order matches" in client.get("/orders?depot=BSE").get_data(as_text=True)
+    assert client.get("/orders?due_from=nonsense").status_code == 422
+
+
+def test_authorise_change_and_cancel_from_the_order_page(client, db, coordinator):
+    receive(db, "IPS", "BARI", serials=["X1"])
+    receive(db, "IPS", "FRAME", quantity=5)
+    post_form(client, "/orders/new", {**FORM, "lines-0-sku": "BARI", "lines-0-quantity": "1"})
+    order = db.exec(select(Order)).one()
+    assert order.status == "awaiting_authorisation"
+    page_url = f"/orders/{order.ref}"
+    assert "Authorise" in client.get(page_url).get_data(as_text=True)
+    post_form(client, page_url, {"note": "Panel agreed"}, action=f"{page_url}/authorise")
+    db.refresh(order)
+    assert order.status == "ready" and order.authorised_by == coordinator.id
+
+    edit = client.get(f"{page_url}/edit")
+    assert edit.status_code == 200 and 'value="BARI"' in edit.get_data(as_text=True)
+    changed = post_form(client, f"{page_url}/edit", {
+        "response_class": "standard", "lines-0-sku": "FRAME", "lines-0-quantity": "3", "lines-0-serial": "",
+        "slot_date": "2026-12-01", "slot_window": "am", "notes": "", "reason": "Smaller bed not needed",
+    })
+    assert changed.status_code == 302
+    db.refresh(order)
+    assert order.response_class == "standard" and order.slot_start is not None
+    assert [(line.quantity, line.allocated) for line in db.exec(select(OrderLine))] == [(3, 3)]
+    bad = post_form(client, f"{page_url}/edit", {"response_class": "standard", "lines-0-sku": "NOPE",
+                                                 "lines-0-quantity": "1"})
+    assert bad.status_code == 422 and 'id="lines-0-sku-error"' in bad.get_data(as_text=True)
+
+    post_form(client, page_url, {"reason": "Went into care"}, action=f"{page_url}/cancel")
+    db.refresh(order)
+    assert order.status == "cancelled"
+    html = client.get(page_url).get_data(as_text=True)
+    assert "cancelled" in html and "Went into care" in html and "Cancel the order" not in html
