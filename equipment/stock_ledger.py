@@ -168,15 +168,21 @@ def change_asset(
     error: type[InvalidTransition | OutOfStock] = InvalidTransition,
     **values: Any,
 ) -> str:
-    """Move `asset` to `to_state` if (and only if) it is still in one of the `expected` states.
+    """Move `asset` to `to_state` if (and only if) it is still in one of the `expected` states
+    at the depot the caller read.
 
     Returns the state it was in. Other columns to set go in `values`.
     """
     states = (expected,) if isinstance(expected, str) else expected
     table = Asset.__table__
+    # The depot is part of the guard: a concurrent transfer can take a unit away and bring it back
+    # to "available" at another depot before we get its row, and our ledger entry names this depot.
+    depot_id = asset.depot_id
     for state in states:
         result = session.exec(
-            update(table).where(table.c.id == asset.id, table.c.state == state).values(state=to_state, **values)
+            update(table)
+            .where(table.c.id == asset.id, table.c.state == state, table.c.depot_id == depot_id)
+            .values(state=to_state, **values)
         )
         if result.rowcount == 1:
             # Keep the in-memory row in step with what the database now holds.
