@@ -214,7 +214,7 @@ def test_move_stop_and_lock_then_reoptimise(db, engine, make):
     # Lock the target's route; re-optimising leaves it exactly as it is.
     planning.set_route_lock(db, plan_id=plan.id, route_id=on_target.route.id, locked=True, user_id=None)
     kept = [(sv.stop.id, sv.stop.eta) for sv in on_target.stops]
-    planning.reoptimise(db, plan_id=plan.id, seconds=1, user_id=None, tz=TZ)
+    planning.reoptimise(db, plan_id=plan.id, seconds=0.3, user_id=None, tz=TZ)
     view = w.view(plan)
     locked = next(rv for rv in view.routes if rv.route.locked)
     assert [(sv.stop.id, sv.stop.eta) for sv in locked.stops] == kept

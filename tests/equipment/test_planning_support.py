@@ -57,13 +57,13 @@ class World:
         self.db.commit()
         return order
 
-    def plan(self, seconds: float = 1, depots: list[str] | None = None) -> Plan:
+    def plan(self, seconds: float = 0.3, depots: list[str] | None = None) -> Plan:
         self.db.commit()
         plan_id = planning.plan_day_now(self.engine, service_date=self.day, depot_codes=depots, seconds=seconds, tz=TZ)
         self.db.expire_all()
         return self.db.get(Plan, plan_id)
 
-    def published(self, seconds: float = 1) -> Plan:
+    def published(self, seconds: float = 0.3) -> Plan:
         plan = self.plan(seconds)
         planning.publish_plan(self.db, plan_id=plan.id, user_id=None)
         return plan

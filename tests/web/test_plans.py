@@ -25,7 +25,7 @@ def test_plan_a_day_through_the_api(client, make, world):
     c = world.order(world.person(km_east=4))
     headers = make.headers(Role.COORDINATOR)
     started = time.monotonic()
-    response = client.post("/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 1}, headers=headers)
+    response = client.post("/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5}, headers=headers)
     assert response.status_code == 202 and time.monotonic() - started < 1.5
     plan_id = response.get_json()["id"]
     body = wait_done(client, headers, plan_id)
@@ -45,7 +45,7 @@ def test_plan_a_day_through_the_api(client, make, world):
 
 
 def test_who_may_plan(client, make, world):
-    body = {"date": world.day.isoformat(), "seconds": 1}
+    body = {"date": world.day.isoformat(), "seconds": 0.5}
     assert client.post("/api/v1/plans", json=body).status_code == 401
     for role in (Role.DRIVER, Role.OFFICER, Role.CLERK):
         assert client.post("/api/v1/plans", json=body, headers=make.headers(role)).status_code == 403
@@ -59,7 +59,7 @@ def test_who_may_plan(client, make, world):
 def test_unplanned_orders_are_listed_with_reasons(client, make, world):
     order = world.order(slot=(world.at(19), world.at(20)))
     headers = make.headers(Role.COORDINATOR)
-    plan_id = client.post("/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 1}, headers=headers).get_json()["id"]
+    plan_id = client.post("/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5}, headers=headers).get_json()["id"]
     body = wait_done(client, headers, plan_id)
     assert body["routes"] == []
     assert body["unassigned"][0]["order_ref"] == order.ref and "time window" in body["unassigned"][0]["reason"]
@@ -118,7 +118,7 @@ def test_move_lock_reoptimise_and_load_through_the_api(client, make, db, engine)
     assert stop_id in [s["id"] for s in target["stops"]]
     locked = client.post(f"/api/v1/plans/{plan.id}/routes/{target['id']}/lock", json={"locked": True}, headers=headers)
     assert next(r for r in locked.get_json()["routes"] if r["id"] == target["id"])["locked"]
-    again = client.post(f"/api/v1/plans/{plan.id}/reoptimise", json={"seconds": 1}, headers=headers)
+    again = client.post(f"/api/v1/plans/{plan.id}/reoptimise", json={"seconds": 0.5}, headers=headers)
     assert again.status_code == 200
     kept = next(r for r in again.get_json()["routes"] if r["id"] == target["id"])
     assert kept["stops"] == target["stops"]
@@ -127,7 +127,7 @@ def test_move_lock_reoptimise_and_load_through_the_api(client, make, db, engine)
     loaded = client.post(f"/api/v1/plans/{plan.id}/routes/{target['id']}/loaded", headers=clerk)
     assert loaded.status_code == 200
     assert next(r for r in loaded.get_json()["routes"] if r["id"] == target["id"])["loaded_at"]
-    assert client.post(f"/api/v1/plans/{plan.id}/reoptimise", json={"seconds": 1}, headers=headers).status_code == 409
+    assert client.post(f"/api/v1/plans/{plan.id}/reoptimise", json={"seconds": 0.5}, headers=headers).status_code == 409
 
 
 def test_openapi_describes_the_planning_api(client):

@@ -24,7 +24,7 @@ def test_plan_a_day_from_the_page_and_review_it(client, make, world):
     _coordinator(client, make)
     page = client.get("/plans")
     assert page.status_code == 200 and 'name="date"' in page.get_data(as_text=True)
-    answer = post_form(client, "/plans", {"date": world.day.isoformat(), "seconds": "1"})
+    answer = post_form(client, "/plans", {"date": world.day.isoformat(), "seconds": "0.5"})
     assert answer.status_code == 302
     plan_url = answer.headers["Location"]
     plan_id = int(plan_url.rstrip("/").split("/")[-1])
@@ -47,7 +47,7 @@ def test_plan_a_day_from_the_page_and_review_it(client, make, world):
 
 def test_plan_form_errors_are_shown_beside_the_field(client, make, world):
     _coordinator(client, make)
-    answer = post_form(client, "/plans", {"date": "tomorrow", "seconds": "1"})
+    answer = post_form(client, "/plans", {"date": "tomorrow", "seconds": "0.5"})
     assert answer.status_code == 422 and "YYYY-MM-DD" in answer.get_data(as_text=True)
     answer = post_form(client, "/plans", {"date": world.day.isoformat(), "seconds": "1", "depots": "NOPE"})
     assert answer.status_code == 422 and "unknown depot" in answer.get_data(as_text=True)
