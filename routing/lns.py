@@ -21,6 +21,7 @@ def ruin_recreate(
     deadline: float,
     seed: int = 0,
     on_best=None,
+    cool: bool = False,
 ) -> tuple[list[list], list[int]]:
     """Improve the routes in place until the deadline; return the best routes and leftovers."""
     if not states:
@@ -47,7 +48,9 @@ def ruin_recreate(
     t_start = time.monotonic()
     span = max(deadline - t_start, 1e-6)
     base_cost = max(1, sum(s.cost for s in states if s.n_tasks()))
-    t0_temp, t1_temp = 0.01 * base_cost / max(1, len(jobs)) * 10, 0.0005 * base_cost / max(1, len(jobs)) * 10
+    t0_temp, t1_temp = 0.1 * base_cost / max(1, len(jobs)), 0.005 * base_cost / max(1, len(jobs))
+    if cool:  # polishing a good plan: start cooler
+        t0_temp = t0_temp / 10
     where = {}
     it = 0
     n_max = min(len(jobs) - 1, max(5, len(jobs) // 8), 30)

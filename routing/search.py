@@ -1,4 +1,4 @@
-"""The search: regret insertion for a first plan, then OR-Tools' guided local search."""
+"""The search: OR-Tools' guided local search and our own ruin and recreate, taking turns."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from routing.reasons import NO_ROOM, allowed_vehicles
 from routing.schedule import simulate
 
 Route = list[tuple[str, int]]
-LNS_SHARE = 0.5  # of the search time, before OR-Tools takes over
+LNS_SHARE = 0.4  # of the search time: ruin and recreate first,
+ORTOOLS_SHARE = 0.45  # then OR-Tools, then ruin and recreate again for the rest
 GLS_LAMBDA = 0.3  # guided local search penalty factor (tuned on Solomon)
+SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
 
 
 def plan(
@@ -27,23 +29,86 @@ def plan(
     """Routes per vehicle and (task, reason) for the tasks left out."""
     t0 = time.monotonic()
     allowed, reasons = allowed_vehicles(problem)
+    progress = _Throttle(on_progress, t0, deadline)
+    has_breaks = any(v.breaks for v in problem.vehicles)
+    if not has_breaks and len(problem.tasks) <= SMALL:
+        routes, served = _plan_small(problem, allowed, deadline, seed, progress)
+    else:
+        routes, served = _plan_large(problem, allowed, deadline, seed, progress)
+    unassigned = [(i, reasons.get(i, NO_ROOM)) for i in range(len(problem.tasks)) if i not in served]
+    return routes, unassigned
+
+
+def _served(routes: list[Route]) -> set[int]:
+    return {i for r in routes for k, i in r if k == "task"}
+
+
+def _plan_small(problem, allowed, deadline, seed, progress):
+    """OR-Tools from its own first plan; our ruin and recreate; OR-Tools again."""
+    ins = Inserter(problem, allowed)
+    budget = max(0.0, deadline - time.monotonic())
+    has_shipments = any(t.kind != "job" for t in problem.tasks)
+    first = time.monotonic() + (1.0 if has_shipments else 0.5) * budget
+    result = solver.solve(problem, allowed, None, deadline=first, seed=seed,
+                          on_progress=progress, lam=GLS_LAMBDA)
+    if result is None:  # no plan from OR-Tools in time: regret insertion instead
+        states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+        regret_insert(states, ins.jobs, k=2)
+        result = [list(s.steps) for s in states], None
+        result = result[0], _served(result[0])
+    routes, served = result
+    if has_shipments or time.monotonic() > deadline - 0.05:
+        return routes, served
+    states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
+    left = [j for j in ins.jobs if j not in served]
+    mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
+    routes2, _ = lns.ruin_recreate(states, left, deadline=mid, seed=seed, on_best=progress,
+                                   cool=True)
+    if _objective(problem, _served(routes2), routes2) <= _objective(problem, served, routes):
+        routes, served = routes2, _served(routes2)
+    result = solver.solve(problem, allowed, routes, deadline=deadline, seed=seed,
+                          on_progress=progress, lam=GLS_LAMBDA)
+    if result is not None and _objective(problem, result[1], result[0]) <= _objective(problem, served, routes):
+        routes, served = result
+    return routes, served
+
+
+def _plan_large(problem, allowed, deadline, seed, progress):
+    """Regret insertion; ruin and recreate; OR-Tools on the served jobs; ruin and recreate."""
     ins = Inserter(problem, allowed)
     states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
     left = regret_insert(states, ins.jobs, k=2)
-    progress = _Throttle(on_progress, t0, deadline)
-    # Our ruin and recreate explores; OR-Tools' guided local search then polishes.
-    split = time.monotonic() + LNS_SHARE * max(0.0, deadline - time.monotonic())
-    routes, left = lns.ruin_recreate(states, left, deadline=split, seed=seed, on_best=progress)
+    budget = max(0.0, deadline - time.monotonic())
+    t_lns = time.monotonic() + LNS_SHARE * budget
+    t_ortools = t_lns + ORTOOLS_SHARE * budget
+    # 1. Our ruin and recreate explores and chooses which jobs to serve.
+    routes, left = lns.ruin_recreate(states, left, deadline=t_lns, seed=seed, on_best=progress)
     served = {i for r in routes for k, i in r if k == "task"}
-    if any(v.breaks for v in problem.vehicles):
-        result = _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progress)
+    # 2. OR-Tools' guided local search shortens the routes of the served jobs (and places
+    #    the shipments, which the insertion leaves to it).
+    # With many jobs left out, OR-Tools does better on the served ones alone.
+    n_out = sum(1 for j in ins.jobs if j not in served)
+    if n_out <= max(20, len(problem.tasks) // 10):
+        focus = allowed
     else:
-        result = solver.solve(problem, allowed, routes, deadline=deadline, seed=seed,
+        focus = [a if (i in served or problem.tasks[i].kind != "job") else set()
+                 for i, a in enumerate(allowed)]
+    if any(v.breaks for v in problem.vehicles):
+        result = _solve_with_breaks_relaxed(problem, focus, routes, t_ortools, seed, progress)
+    else:
+        result = solver.solve(problem, focus, routes, deadline=t_ortools, seed=seed,
                               on_progress=progress, lam=GLS_LAMBDA)
-    if result is not None and _objective(problem, result[1], result[0]) < _objective(problem, served, routes):
+    if result is not None and _objective(problem, result[1], result[0]) <= _objective(problem, served, routes):
         routes, served = result
-    unassigned = [(i, reasons.get(i, NO_ROOM)) for i in range(len(problem.tasks)) if i not in served]
-    return routes, unassigned
+    # 3. Ruin and recreate again from there: shorter routes may fit in more jobs.
+    has_shipments = any(t.kind != "job" for t in problem.tasks)
+    if not has_shipments and ins.jobs and time.monotonic() < deadline - 0.05:
+        states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
+        left = [j for j in ins.jobs if j not in served]
+        routes, left = lns.ruin_recreate(states, left, deadline=deadline, seed=seed + 1,
+                                         on_best=progress, cool=True)
+        served = {i for r in routes for k, i in r if k == "task"}
+    return routes, served
 
 
 def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progress):

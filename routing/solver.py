@@ -25,16 +25,18 @@ class Model:
         self.N, self.V = N, V
         tasks = problem.tasks
         vehs = problem.vehicles
-        loc = np.array(
-            [tasks[t].location for t in self.task_nodes]
-            + [v.start for v in vehs] + [v.end for v in vehs], dtype=np.int64)
+        # Vehicles share depot nodes: identical vehicles then form one vehicle class,
+        # which OR-Tools' operators exploit (no symmetric moves between empty vans).
+        depots = sorted({v.start for v in vehs} | {v.end for v in vehs})
+        depot_node = {d: N + k for k, d in enumerate(depots)}
+        loc = np.array([tasks[t].location for t in self.task_nodes] + depots, dtype=np.int64)
         self.loc = loc
-        dur = np.zeros(N + 2 * V, dtype=np.int64)
+        dur = np.zeros(len(loc), dtype=np.int64)
         dur[:N] = [tasks[t].setup + tasks[t].service for t in self.task_nodes]
         self.node_dur = dur
-        starts = list(range(N, N + V))
-        ends = list(range(N + V, N + 2 * V))
-        self.manager = pywrapcp.RoutingIndexManager(N + 2 * V, V, starts, ends)
+        starts = [depot_node[v.start] for v in vehs]
+        ends = [depot_node[v.end] for v in vehs]
+        self.manager = pywrapcp.RoutingIndexManager(len(loc), V, starts, ends)
         self.routing = pywrapcp.RoutingModel(self.manager)
         m, r = self.manager, self.routing
         solver = r.solver()
@@ -114,8 +116,8 @@ class Model:
         # otherwise an on-board load dimension whose start equals the route's deliveries.
         for k in range(problem.dims):
             caps = [int(v.capacity[k]) for v in vehs]
-            dl = [0] * (N + 2 * V)
-            pk = [0] * (N + 2 * V)
+            dl = [0] * len(loc)
+            pk = [0] * len(loc)
             mixed = False
             for n, t in enumerate(self.task_nodes):
                 task = tasks[t]
@@ -130,7 +132,7 @@ class Model:
                 cb = r.RegisterUnaryTransitVector(vec)
                 r.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"cap{k}")
                 continue
-            delta = [0] * (N + 2 * V)
+            delta = [0] * len(loc)
             for n, t in enumerate(self.task_nodes):
                 delta[n] = tasks[t].delta[k]
             cb = r.RegisterUnaryTransitVector(delta)
@@ -142,7 +144,7 @@ class Model:
                 solver.Add(load.CumulVar(r.Start(vi)) == deliv.CumulVar(r.End(vi)))
 
         if any(v.max_tasks is not None for v in vehs):
-            cb = r.RegisterUnaryTransitVector([1] * N + [0] * (2 * V))
+            cb = r.RegisterUnaryTransitVector([1] * N + [0] * (len(loc) - N))
             r.AddDimensionWithVehicleCapacity(
                 cb, 0, [v.max_tasks if v.max_tasks is not None else N for v in vehs], True, "tasks")
         if any(v.max_travel_time is not None for v in vehs):
