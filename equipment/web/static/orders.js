@@ -240,6 +240,13 @@
     search.addEventListener("blur", () => setTimeout(close, 150));
   }
 
+  // Alt+I: find an item; Alt+S: submit (event.code, so Option on a Mac works too).
+  document.addEventListener("keydown", (event) => {
+    if (!event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.code === "KeyI" && search) { event.preventDefault(); search.focus(); search.select(); }
+    else if (event.code === "KeyS") { event.preventDefault(); form.requestSubmit(); }
+  });
+
   const postcodeInput = $("#su_postcode");
   if (postcodeInput) {
     postcodeInput.addEventListener("change", () => $$("tr", tbody).forEach(refreshRow));

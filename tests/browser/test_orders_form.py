@@ -1,0 +1,57 @@
+"""The new-order form from the keyboard: search the catalogue with live availability, see the due
+time before submitting, take the order, and find it in the list."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in_as
+
+
+def test_keyboard_order_with_availability_and_due_time(live_server, open_page):
+    page = open_page()
+    sign_in_as(page, live_server, "coordinator")
+    page.goto(f"{live_server}/orders/new")
+    assert page.evaluate("document.activeElement.id") == "kind"
+
+    page.fill("#su_nhs_number", "943 476 5919")
+    page.fill("#su_name", "Ada Lovelace")
+    page.fill("#su_address", "12 Test Street, Ipswich")
+    page.fill("#su_postcode", "IP4 2QJ")
+    page.press("#su_postcode", "Tab")
+
+    page.select_option("#response_class", "emergency")
+    page.fill("#received_at", "2026-11-20T19:00")
+    page.press("#received_at", "Tab")
+    expect(page.locator("#due-preview")).to_contain_text("Sat, 21 Nov 2026, 11:00")
+
+    page.keyboard.press("Alt+i")
+    assert page.evaluate("document.activeElement.id") == "item-search"
+    page.keyboard.type("profiling bed")
+    options = page.locator("#item-results li[role=option]")
+    options.first.wait_for()
+    first_text = options.first.inner_text()
+    assert re.search(r"\d+ at IPS", first_text), first_text
+    page.keyboard.press("ArrowDown")
+    chosen = options.nth(1).inner_text().split(" — ")[0]
+    page.keyboard.press("Enter")
+    assert page.input_value("input[name=lines-0-sku]") == chosen
+    assert page.evaluate("document.activeElement.name") == "lines-0-quantity"
+    assert "at IPS" in page.locator("tr[data-row='0'] .avail").inner_text()
+
+    page.keyboard.press("Alt+s")
+    page.wait_for_url(re.compile(r".*/orders/EQ-\d{6}$"))
+    assert "taken" in page.locator(".flash").inner_text()
+    ref = page.url.rsplit("/", 1)[1]
+    page.goto(f"{live_server}/orders?response_class=emergency")
+    assert page.get_by_role("link", name=ref).is_visible()
+
+
+def test_collections_offer_only_collection_classes(live_server, open_page):
+    page = open_page()
+    sign_in_as(page, live_server, "coordinator")
+    page.goto(f"{live_server}/orders/new")
+    page.select_option("#kind", "collection")
+    selected = page.eval_on_selector("#response_class", "s => s.selectedOptions[0].dataset.kind")
+    assert selected == "collection"
+    expect(page.locator("#due-preview")).to_contain_text("17:00")
