@@ -32,6 +32,7 @@ from equipment.stock_ledger import (
     asset_event,
     balance,
     change_asset,
+    put,
     service_today,
     use_case,
 )
@@ -149,10 +150,14 @@ def adjust_count(
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise Invalid("counted must be a whole number, zero or more", field="counted")
     ledger = Ledger(session, user_id)
+    # Lock the available balance before reading it (PostgreSQL): a count is absolute, and two
+    # counts booked at once must not both subtract the same difference.
+    put(session, (depot.id, item.id, S.AVAILABLE), 0)
     current = balance(session, depot.id, item.id, S.AVAILABLE)
     if item.serialised:
         if serials is None:
             if counted == current:
+                session.rollback()  # nothing to book: release the lock at once
                 return None
             raise Invalid(f"{item.sku} is serialised: scan the serial of each unit present", field="serials")
         _count_assets(session, ledger, depot, item, clean_serials(serials) if serials else [], counted, reason)
@@ -161,6 +166,7 @@ def adjust_count(
         side = {"target": (depot.id, S.AVAILABLE)} if difference > 0 else {"source": (depot.id, S.AVAILABLE)}
         ledger.move(item_id=item.id, quantity=abs(difference), kind="adjustment", reason=reason, **side)
     if not ledger.movements:
+        session.rollback()
         return None
     ledger.apply()
     backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
@@ -386,7 +392,8 @@ def process_bulk(
 @use_case
 def reverse_movement(session: Session, *, movement_id: int, reason: str, user_id: int | None) -> StockMovement:
     """Undo a bulk receipt or adjustment booked by mistake with a movement the other way."""
-    original = session.get(StockMovement, movement_id)
+    # Locked (PostgreSQL) so that two people reversing the same movement cannot both do it.
+    original = session.exec(select(StockMovement).where(StockMovement.id == movement_id).with_for_update()).first()
     if original is None:
         raise NotFound(f"no movement {movement_id}", field="movement")
     if not (reason or "").strip():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from equipment.errors import Invalid, OutOfStock
@@ -235,11 +235,14 @@ def collect_bulk(
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise Invalid("quantity must be a whole number above zero", field="quantity")
-    on_loan = session.exec(
+    # Lock the on-loan balances (in depot order, as everywhere) before reading them.
+    held = session.exec(
         select(StockBalance.depot_id, StockBalance.quantity)
         .where(StockBalance.item_id == item_id, StockBalance.state == S.ON_LOAN, StockBalance.quantity > 0)
-        .order_by(case((StockBalance.depot_id == depot_id, 0), else_=1), StockBalance.depot_id)
+        .order_by(StockBalance.depot_id)
+        .with_for_update()
     ).all()
+    on_loan = sorted(held, key=lambda row: (row[0] != depot_id, row[0]))  # this depot's loans first
     ledger = Ledger(session, user_id)
     left = quantity
     for from_depot, held in on_loan:
