@@ -13,8 +13,8 @@ from routing.reasons import NO_ROOM, allowed_vehicles
 from routing.schedule import simulate
 
 Route = list[tuple[str, int]]
-LNS_SHARE = 0.4  # of the search time: ruin and recreate first,
-ORTOOLS_SHARE = 0.45  # then OR-Tools, then ruin and recreate again for the rest
+LNS_SHARE = 0.35  # large problems: ruin and recreate first,
+ORTOOLS_SHARE = 0.35  # then OR-Tools, then ruin and recreate again for the rest
 GLS_LAMBDA = 0.3  # guided local search penalty factor (tuned on Solomon)
 SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
 
@@ -98,8 +98,11 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     else:
         result = solver.solve(problem, focus, routes, deadline=t_ortools, seed=seed,
                               on_progress=progress, lam=GLS_LAMBDA)
-    if result is not None and _objective(problem, result[1], result[0]) <= _objective(problem, served, routes):
-        routes, served = result
+    best = (_objective(problem, served, routes), routes, served)
+    if result is not None:
+        cand = (_objective(problem, result[1], result[0]), result[0], result[1])
+        best = min(best, cand, key=lambda x: x[0])
+        routes, served = result  # continue from OR-Tools' shorter routes in any case
     # 3. Ruin and recreate again from there: shorter routes may fit in more jobs.
     has_shipments = any(t.kind != "job" for t in problem.tasks)
     if not has_shipments and ins.jobs and time.monotonic() < deadline - 0.05:
@@ -107,8 +110,9 @@ def _plan_large(problem, allowed, deadline, seed, progress):
         left = [j for j in ins.jobs if j not in served]
         routes, left = lns.ruin_recreate(states, left, deadline=deadline, seed=seed + 1,
                                          on_best=progress, cool=True)
-        served = {i for r in routes for k, i in r if k == "task"}
-    return routes, served
+        served = _served(routes)
+        best = min(best, (_objective(problem, served, routes), routes, served), key=lambda x: x[0])
+    return best[1], best[2]
 
 
 def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progress):
@@ -132,12 +136,25 @@ def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progres
         if not route or not problem.vehicles[v].breaks:
             placed.append(route)
             continue
+        placed.append(_place_breaks(problem, v, route))
+    return placed, _served(placed)
+
+
+def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
+    """Put the vehicle's breaks where they delay least; drop jobs until they fit."""
+    while True:
+        out = route
         for b in range(len(problem.vehicles[v].breaks)):
-            route = _place(problem, v, route, ("break", b))
-            if route is None:
-                return None
-        placed.append(route)
-    return placed, result[1]
+            out = _place(problem, v, out, ("break", b)) if out is not None else None
+        if out is not None:
+            return out
+        tasks = [s for s in route if s[0] == "task" and problem.tasks[s[1]].kind == "job"]
+        if not tasks:
+            return []
+        # Drop the least important job whose removal helps most (latest end otherwise).
+        worst = min(tasks, key=lambda s: (problem.tasks[s[1]].priority,
+                                          -problem.tasks[s[1]].service))
+        route = [s for s in route if s != worst]
 
 
 def _place(problem: Problem, v: int, route: Route, step) -> Route | None:
