@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from equipment import audit, clocks
@@ -72,7 +73,11 @@ def create_order(
     """Take an order: check it, find or create the person, start the clock, reserve stock. Commits."""
     settings = settings or OrderSettings()
     now = now or utcnow()
-    return _one_transaction(session, lambda: _create(session, data, user_id, settings, now))
+    try:
+        return _one_transaction(session, lambda: _create(session, data, user_id, settings, now))
+    except IntegrityError:
+        # Another request created the same person (NHS number) a moment ago: now we find them.
+        return _one_transaction(session, lambda: _create(session, data, user_id, settings, now))
 
 
 def _create(session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings, now: datetime) -> Order:

@@ -356,3 +356,54 @@ def test_amend_adding_a_high_cost_item_waits_for_authorisation(db, world):
     assert all(line.allocated == 0 for line in db.exec(select(OrderLine)))
     ready = orders.authorise_order(db, ref=order.ref, user_id=world["user"].id)
     assert ready.status == "ready"
+
+
+def _in_parallel(engine, work, count: int) -> list:
+    """Run work(session, i) in `count` threads at once, each with its own session."""
+    import threading
+
+    from equipment.db import new_session
+
+    barrier = threading.Barrier(count)
+    results: list = []
+    errors: list = []
+
+    def run(i: int) -> None:
+        session = new_session(engine)
+        try:
+            barrier.wait()
+            results.append(work(session, i))
+        except Exception as exc:  # noqa: BLE001  (collected and asserted below)
+            errors.append(exc)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return results
+
+
+def test_concurrent_orders_never_share_the_last_unit(engine, db, world):
+    receive(db, "IPS", "BED", serials=["B1", "B2"])
+
+    def take(session, i):
+        body = order_body(response_class="standard", lines=[{"sku": "BED"}],
+                          service_user=person(nhs_number=VALID_NHS[i], name=f"Person {i}"))
+        return orders.create_order(session, data=body, user_id=None, now=MONDAY_10).status
+
+    statuses = _in_parallel(engine, take, 4)
+    assert sorted(statuses) == ["back_order", "back_order", "ready", "ready"]
+    assert sorted(a.order_line_id is not None for a in db.exec(select(Asset))) == [True, True]
+
+
+def test_concurrent_orders_for_one_new_person_make_one_person(engine, db, world):
+    def take(session, i):
+        return orders.create_order(session, data=order_body(response_class="standard"), user_id=None,
+                                   now=MONDAY_10).service_user_id
+
+    people = _in_parallel(engine, take, 3)
+    assert len(set(people)) == 1 and count(db, ServiceUser) == 1

@@ -26,7 +26,7 @@ def build_world(db) -> dict[str, Any]:
     for district, (code, lat, lon) in DISTRICTS.items():
         db.add(PostcodeDistrict(district=district, town=district, lat=lat, lon=lon, depot_id=depots[code].id))
     _load_response_classes(db, SEED_DIR)
-    common = dict(install_minutes=5, inspection_regime="none")
+    common = {"install_minutes": 5, "inspection_regime": "none"}
     items = {
         "FRAME": Item(sku="FRAME", name="Walking frame", category="walking", serialised=False, volume=2, **common),
         "BED": Item(sku="BED", name="Profiling bed", category="beds", serialised=True, volume=20, skills="two_person",

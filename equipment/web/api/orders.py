@@ -54,12 +54,12 @@ def sees_people() -> bool:
 
 
 def summary_fields(order: Order, depot: str) -> dict:
-    return dict(
-        ref=order.ref, kind=order.kind, status=order.status, response_class=order.response_class, depot=depot,
-        district=order.district, received_at=order.received_at, clock_started_at=order.clock_started_at,
-        due_at=order.due_at, slot_start=order.slot_start, slot_end=order.slot_end, completed_at=order.completed_at,
-        excused=order.excused,
-    )
+    return {
+        "ref": order.ref, "kind": order.kind, "status": order.status, "response_class": order.response_class,
+        "depot": depot, "district": order.district, "received_at": order.received_at,
+        "clock_started_at": order.clock_started_at, "due_at": order.due_at, "slot_start": order.slot_start,
+        "slot_end": order.slot_end, "completed_at": order.completed_at, "excused": order.excused,
+    }
 
 
 def created_public(order: Order) -> OrderCreated:
