@@ -130,15 +130,17 @@ def fail_if_stale(session: Session, plan: Plan, *, grace_s: float = 120.0, worke
     return plan
 
 
-def run_plan(engine: Engine, plan_id: int, *, tz: str = "Europe/London", osrm_url: str | None = None, seed: int = 0) -> None:
+def run_plan(engine: Engine, plan_id: int, *, tz: str = "Europe/London", osrm_url: str | None = None,
+             seed: int = 0) -> dict[str, float]:
     """Solve a queued plan and store it. Runs in a worker; short transactions only, so that the
-    application keeps writing while the router thinks."""
+    application keeps writing while the router thinks. Returns seconds spent per phase."""
     from routing import solve_json
 
+    t0 = clock.monotonic()
     with new_session(engine) as session:
         plan = get_plan(session, plan_id)
         if plan.status not in (PlanStatus.QUEUED, PlanStatus.RUNNING):
-            return
+            return {}
         plan.status, plan.started_at, plan.progress, plan.error = PlanStatus.RUNNING, utcnow(), 0.0, ""
         session.add(plan)
         session.commit()
@@ -147,11 +149,13 @@ def run_plan(engine: Engine, plan_id: int, *, tz: str = "Europe/London", osrm_ur
         session.commit()  # release the read transaction before the long solve
         seconds = plan.seconds
     progress = _progress_writer(engine, plan_id)
+    t1 = clock.monotonic()
     if built.problem["jobs"] and built.problem["vehicles"]:
         output = solve_json(built.problem, seconds=seconds, seed=seed, on_progress=progress)
     else:
         output = {"routes": [], "unassigned": [{"id": j["id"], "reason": "no van on shift"} for j in built.problem["jobs"]],
                   "summary": {"cost": 0}}
+    t2 = clock.monotonic()
     with new_session(engine) as session:
         plan = get_plan(session, plan_id)
         _reattach(session, built)
@@ -160,6 +164,10 @@ def run_plan(engine: Engine, plan_id: int, *, tz: str = "Europe/London", osrm_ur
         plan.best_cost = int(output.get("summary", {}).get("cost", 0))
         session.add(plan)
         session.commit()
+    timings = {"build_s": t1 - t0, "solve_s": t2 - t1, "store_s": clock.monotonic() - t2}
+    log.info("plan %s: %d jobs, built in %.1fs, solved in %.1fs, stored in %.1fs", plan_id,
+             len(built.jobs), timings["build_s"], timings["solve_s"], timings["store_s"])
+    return timings
 
 
 def _progress_writer(engine: Engine, plan_id: int) -> Callable[[float, int], None]:
@@ -780,7 +788,7 @@ def plan_day_now(
     engine: Engine, *, service_date: date, depot_codes: list[str] | None, seconds: float, user_id: int | None = None,
     tz: str = "Europe/London", osrm_url: str | None = None,
 ) -> int:
-    """Create and run a plan in this thread (CLI, benchmark)."""
+    """Create and run a plan in this thread (CLI, benchmark); returns its id."""
     with new_session(engine) as session:
         plan = create_plan(session, service_date=service_date, depot_codes=depot_codes, seconds=seconds, user_id=user_id)
         plan_id = plan.id
