@@ -219,3 +219,12 @@ class Availability(BaseModel):
     depot: str | None = Field(description="The serving depot; null when no depot serves the district")
     district: str | None
     items: list[AvailabilityItem]
+
+
+class PersonQuery(BaseModel):
+    nhs_number: str = Field(pattern=r"^\s*\d{3}\s?\d{3}\s?\d{4}\s*$", description="10 digits")
+
+
+class PersonFound(BaseModel):
+    service_user: ServiceUserPublic
+    open_orders: list[str] = Field(description="Refs of the person's orders not yet completed or cancelled")

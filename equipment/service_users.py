@@ -129,3 +129,25 @@ def _update(session, person, details, postcode, number, geocoder, field_prefix) 
         session.add(person)
         session.flush()
     return changed
+
+
+def look_up(session: Session, *, nhs_number: str, user_id: int | None) -> tuple[ServiceUser, list[str]] | None:
+    """The person with this NHS number and the refs of their open orders, or None. A find is a
+    view of their record: it is audited (and committed)."""
+    from equipment.models import Order
+    from equipment.orders_lines import OPEN_STATUSES
+
+    if not nhs.is_valid("".join(nhs_number.split())):
+        return None
+    person = session.exec(select(ServiceUser).where(ServiceUser.nhs_number == "".join(nhs_number.split()))).first()
+    if person is None:
+        return None
+    refs = list(
+        session.exec(
+            select(Order.ref).where(Order.service_user_id == person.id, Order.status.in_(OPEN_STATUSES)).order_by(Order.id)
+        )
+    )
+    audit.record(session, user_id=user_id, action="viewed", entity="service_user", entity_id=person.id,
+                 detail="looked up by NHS number")
+    session.commit()
+    return person, refs

@@ -55,3 +55,17 @@ def test_collections_offer_only_collection_classes(live_server, open_page):
     selected = page.eval_on_selector("#response_class", "s => s.selectedOptions[0].dataset.kind")
     assert selected == "collection"
     expect(page.locator("#due-preview")).to_contain_text("17:00")
+
+
+def test_a_known_nhs_number_fills_in_the_person(live_server, open_page):
+    page = open_page()
+    sign_in_as(page, live_server, "coordinator")
+    page.goto(f"{live_server}/orders/new")
+    page.fill("#su_nhs_number", "9434765918")
+    page.press("#su_nhs_number", "Tab")
+    expect(page.locator("#su_nhs_number-live")).to_contain_text("not a valid NHS number")
+    page.fill("#su_nhs_number", "999 737 1275")  # Colin Squirrell in the seed
+    page.press("#su_nhs_number", "Tab")
+    expect(page.locator("#su_nhs_number-live")).to_contain_text("Known person")
+    assert page.input_value("#su_name") == "Colin Squirrell"
+    assert page.input_value("#su_postcode") == "IP31 7UX"

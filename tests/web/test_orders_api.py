@@ -171,3 +171,16 @@ def test_openapi_describes_the_orders_api(client):
     assert {"/api/v1/orders", "/api/v1/orders/{ref}", "/api/v1/orders/{ref}/cancel"} <= set(spec["paths"])
     create = spec["paths"]["/api/v1/orders"]["post"]
     assert "201" in create["responses"] and "422" in create["responses"]
+
+
+def test_find_a_known_person_by_nhs_number(client, db, auth, world):
+    ref = post_order(client, auth).json["ref"]
+    found = client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[0]}", headers=auth["coordinator"])
+    assert found.status_code == 200
+    assert found.json["service_user"]["name"] == "Ada Lovelace" and found.json["open_orders"] == [ref]
+    audit = db.exec(select(AuditEvent).where(AuditEvent.detail == "looked up by NHS number")).one()
+    assert audit.user_id == world["user"].id
+    assert client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[1]}", headers=auth["coordinator"]).status_code == 404
+    assert client.get("/api/v1/orders/person?nhs_number=9434765918", headers=auth["coordinator"]).status_code == 404
+    assert client.get("/api/v1/orders/person?nhs_number=12", headers=auth["coordinator"]).status_code == 422
+    assert client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[0]}", headers=auth["officer"]).status_code == 403

@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 
-from equipment import orders, orders_queries
+from equipment import orders, orders_queries, service_users
+from equipment.errors import NotFound
 from equipment.models import Order
 from equipment.orders import OrderSettings
 from equipment.schemas import Problem
@@ -30,6 +31,8 @@ from equipment.schemas_orders import (
     OrderQuery,
     OrderSummary,
     OutcomePublic,
+    PersonFound,
+    PersonQuery,
     ServiceUserBrief,
     ServiceUserPublic,
 )
@@ -93,10 +96,14 @@ def detail_public(view: orders_queries.OrderView) -> OrderDetail:
             OutcomePublic(status=o.status, reason=o.reason, at=o.at, serials=o.serials.split())
             for o in view.outcomes
         ],
-        service_user=ServiceUserPublic(
-            name=p.name, address=p.address, postcode=p.postcode, nhs_number=p.nhs_number, phone=p.phone,
-            lat=p.lat, lon=p.lon, access_notes=p.access_notes, safety_alerts=p.safety_alerts,
-        ),
+        service_user=person_public(p),
+    )
+
+
+def person_public(p) -> ServiceUserPublic:
+    return ServiceUserPublic(
+        name=p.name, address=p.address, postcode=p.postcode, nhs_number=p.nhs_number, phone=p.phone,
+        lat=p.lat, lon=p.lon, access_notes=p.access_notes, safety_alerts=p.safety_alerts,
     )
 
 
@@ -155,6 +162,17 @@ def availability(query: AvailabilityQuery):
         for item, here, elsewhere in found
     ]
     return Availability(depot=depot.code if depot else None, district=district, items=items).model_dump(mode="json")
+
+
+@bp.get("/orders/person", responses={200: PersonFound, 404: Problem, **ERRORS})
+@allow(*TAKERS)
+def find_person(query: PersonQuery):
+    """The person with this NHS number (for the order form; the view is audited); 404 when unknown."""
+    found = service_users.look_up(get_db(), nhs_number=query.nhs_number, user_id=current_principal().id)
+    if found is None:
+        raise NotFound("No person with this NHS number", field="nhs_number")
+    person, refs = found
+    return PersonFound(service_user=person_public(person), open_orders=refs).model_dump(mode="json")
 
 
 @bp.get("/orders/<ref>", responses={200: OrderDetail, 404: Problem, **ERRORS})

@@ -240,6 +240,58 @@
     search.addEventListener("blur", () => setTimeout(close, 150));
   }
 
+  // --- the person: check digit and postcode as typed; a known NHS number fills the rest -------
+  function fieldMessage(input, message, isError) {
+    const field = input.closest(".field");
+    const served = document.getElementById(input.id + "-error");  // the server's message, now out of date
+    if (served) served.remove();
+    let p = document.getElementById(input.id + "-live");
+    if (!message) { if (p) p.remove(); if (isError !== undefined) { input.removeAttribute("aria-invalid"); field.classList.remove("has-error"); } return; }
+    if (!p) { p = document.createElement("p"); p.id = input.id + "-live"; p.setAttribute("role", "status"); field.appendChild(p); }
+    p.className = isError ? "error" : "muted";
+    p.textContent = message;
+    if (isError) { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", p.id); field.classList.add("has-error"); }
+    else { input.removeAttribute("aria-invalid"); field.classList.remove("has-error"); }
+  }
+
+  function nhsValid(digits) {
+    if (!/^\d{10}$/.test(digits)) return false;
+    let total = 0;
+    for (let i = 0; i < 9; i++) total += Number(digits[i]) * (10 - i);
+    let check = 11 - (total % 11);
+    if (check === 11) check = 0;
+    return check !== 10 && check === Number(digits[9]);
+  }
+
+  const nhsInput = $("#su_nhs_number");
+  if (nhsInput && form.dataset.personUrl) {
+    nhsInput.addEventListener("change", async () => {
+      const digits = nhsInput.value.replace(/[\s-]/g, "");
+      if (!digits) { fieldMessage(nhsInput, "", false); return; }
+      if (!nhsValid(digits)) { fieldMessage(nhsInput, "This is not a valid NHS number (check the digits)", true); return; }
+      fieldMessage(nhsInput, "Looking up…", false);
+      try {
+        const found = await getJSON(form.dataset.personUrl, { nhs_number: digits });
+        const su = found.service_user;
+        const fill = { su_name: su.name, su_address: su.address, su_postcode: su.postcode, su_phone: su.phone,
+                       su_access_notes: su.access_notes, su_safety_alerts: su.safety_alerts };
+        Object.entries(fill).forEach(([id, value]) => { const el = document.getElementById(id); if (el && !el.value) el.value = value || ""; });
+        const open = found.open_orders.length ? ` · open orders ${found.open_orders.join(", ")}` : "";
+        fieldMessage(nhsInput, `Known person: ${su.name}, ${su.postcode}${open}`, false);
+        $$("tr", tbody).forEach(refreshRow);
+      } catch (e) {
+        fieldMessage(nhsInput, "New person: fill in their details", false);
+      }
+    });
+  }
+  const pcInput = $("#su_postcode");
+  if (pcInput) {
+    pcInput.addEventListener("change", () => {
+      const ok = !pcInput.value.trim() || POSTCODE.test(pcInput.value);
+      fieldMessage(pcInput, ok ? "" : "Not a UK postcode (for example IP4 2QJ)", !ok ? true : false);
+    });
+  }
+
   // Alt+I: find an item; Alt+S: submit (event.code, so Option on a Mac works too).
   document.addEventListener("keydown", (event) => {
     if (!event.altKey || event.ctrlKey || event.metaKey) return;
