@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    BigInteger,
     Integer,
     and_,
     case,
@@ -30,11 +29,10 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from equipment.db import utcnow
@@ -115,61 +113,50 @@ def month_period(month: str | None, *, tz: str = DEFAULT_TZ, today: date | None 
 # SQL building blocks
 
 
-class epoch_seconds(FunctionElement):
-    """Seconds since 1970 of a naive-UTC timestamp column, as an integer, on every database."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+def week_starts(p: Period) -> list[date]:
+    """The Mondays of the local weeks that overlap the period."""
+    monday = p.first - timedelta(days=p.first.weekday())
+    weeks = []
+    while monday <= p.last:
+        weeks.append(monday)
+        monday += timedelta(days=7)
+    return weeks
 
 
-@compiles(epoch_seconds)
-def _epoch_default(element: Any, compiler: Any, **kw: Any) -> str:
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+def week_index(column: Any, p: Period) -> ColumnElement:
+    """Which local week of the period (0, 1, ...) a UTC timestamp in it falls in.
 
+    A balanced tree of CASE comparisons against each week's first instant (local Monday 00:00 as
+    UTC, so BST and GMT are both right): about log2(weeks) comparisons a row, the same SQL on
+    every database, and no date arithmetic on the column."""
+    zone = ZoneInfo(p.tz)
+    starts = [datetime.combine(monday, time(0), zone).astimezone(UTC) for monday in week_starts(p)]
 
-def _utc_offsets(start: datetime, end: datetime, tz: str) -> list[tuple[datetime, int]]:
-    """[(from_instant, offset_seconds)] of the zone across [start, end): its DST changes."""
-    zone = ZoneInfo(tz)
+    def subtree(low: int, high: int) -> ColumnElement:
+        if high - low == 1:
+            return literal(low, Integer)
+        middle = (low + high) // 2
+        return case((column < starts[middle], subtree(low, middle)), else_=subtree(middle, high))
 
-    def offset(at: datetime) -> int:
-        return int(at.astimezone(zone).utcoffset().total_seconds())
-
-    changes = [(start, offset(start))]
-    at = start
-    while at < end:
-        following = min(at + timedelta(days=1), end)
-        if offset(following) != changes[-1][1]:
-            low, high = at, following  # bisect to the second the offset changes
-            while (high - low) > timedelta(seconds=1):
-                mid = low + (high - low) / 2
-                low, high = (mid, high) if offset(mid) == changes[-1][1] else (low, mid)
-            changes.append((high.replace(microsecond=0), offset(following)))
-        at = following
-    return changes
-
-
-def local_day_number(column: Any, p: Period) -> ColumnElement:
-    """Days since 1970-01-01 of the local date of `column` (a UTC timestamp) within period p."""
-    changes = _utc_offsets(p.start - timedelta(days=1), p.end + timedelta(days=1), p.tz)
-    if len(changes) == 1:
-        offset: ColumnElement = literal(changes[0][1], Integer)
-    else:
-        whens = [(column < at, literal(before, Integer)) for (at, _), (_, before) in zip(changes[1:], changes, strict=False)]
-        offset = case(*whens, else_=literal(changes[-1][1], Integer))
-    return (epoch_seconds(column) + offset) // 86400
-
-
-def day_of(number: int) -> date:
-    return date(1970, 1, 1) + timedelta(days=int(number))
+    return subtree(0, len(starts))
 
 
 def _late(now: datetime) -> ColumnElement:
     return or_(O.completed_at > O.due_at, and_(O.completed_at.is_(None), O.due_at < now))
+
+
+def _late_or_open() -> ColumnElement:
+    """The predicate of the partial index ix_orders_late, spelled as the index spells it so both
+    planners see that it applies (it is implied by _late)."""
+    return text("(orders.completed_at > orders.due_at OR orders.completed_at IS NULL)")
+
+
+def tune_for_aggregation(session: Session) -> None:
+    """PostgreSQL: room to hash-aggregate in memory, and no JIT compile (it costs more than it
+    saves on these short aggregations). For the current transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
 def _on_time() -> ColumnElement:
@@ -177,7 +164,8 @@ def _on_time() -> ColumnElement:
 
 
 def _count_if(condition: ColumnElement) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """COUNT(*) FILTER (WHERE condition): on PostgreSQL and SQLite (3.30+) alike."""
+    return func.count().filter(condition)
 
 
 def _figure_columns(now: datetime) -> list[ColumnElement]:
@@ -188,6 +176,13 @@ def _figure_columns(now: datetime) -> list[ColumnElement]:
         _count_if(late).label("late"),
         _count_if(and_(late, O.excused == true())).label("excused"),
     ]
+
+
+def _key(column: Any, default: Any) -> ColumnElement:
+    """A grouping key as an expression rather than the bare column: that keeps SQLite from
+    walking an index that starts with the column (to save a sort) and fetching every row from
+    the table, instead of reading the period's range of the covering ix_orders_kpi."""
+    return func.coalesce(column, default).label(column.name)
 
 
 def _due_in(p: Period) -> ColumnElement:
@@ -264,8 +259,10 @@ def response_classes(session: Session) -> list[ResponseClass]:
 def kpis(session: Session, p: Period, *, now: datetime | None = None, depot_id: int | None = None) -> list[KpiRow]:
     """Per response class: due, on time, late, excused, percent on time, target."""
     now = now or utcnow()
+    tune_for_aggregation(session)
     where = _due_in(p) if depot_id is None else and_(_due_in(p), O.depot_id == depot_id)
-    query = select(O.response_class, *_figure_columns(now)).where(where).group_by(O.response_class)
+    code = _key(O.response_class, "")
+    query = select(code, *_figure_columns(now)).where(where).group_by(code)
     found = {row.response_class: _figures(row) for row in session.execute(query)}
     return _kpi_rows(session, found)
 
@@ -304,7 +301,8 @@ class Breakdown:
 
 def by_depot(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
     now = now or utcnow()
-    query = select(O.depot_id, *_figure_columns(now)).where(_due_in(p)).group_by(O.depot_id)
+    depot = _key(O.depot_id, 0)
+    query = select(depot, *_figure_columns(now)).where(_due_in(p)).group_by(depot)
     return _depot_rows(session, {row.depot_id: _figures(row) for row in session.execute(query)})
 
 
@@ -318,7 +316,8 @@ def _depot_rows(session: Session, found: dict[int, Figures]) -> list[Breakdown]:
 
 def by_district(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
     now = now or utcnow()
-    query = select(O.district, *_figure_columns(now)).where(_due_in(p)).group_by(O.district)
+    district = _key(O.district, "")
+    query = select(district, *_figure_columns(now)).where(_due_in(p)).group_by(district)
     found = {row.district: _figures(row) for row in session.execute(query)}
     return _district_rows(found)
 
@@ -364,22 +363,58 @@ def cause_label(cause: str) -> str:
         return cause
 
 
-def by_cause(session: Session, p: Period, *, now: datetime | None = None, per_class: bool = False) -> list[CauseRow]:
-    """Late orders due in the period by the cause that explains them (see _cause_of_late_order)."""
+def by_cause(
+    session: Session,
+    p: Period,
+    *,
+    now: datetime | None = None,
+    per_class: bool = False,
+    late_per_class: dict[str, int] | None = None,
+) -> list[CauseRow]:
+    """Late orders due in the period by the cause that explains them (see _cause_of_late_order);
+    late orders without any delay recorded are counted as 'not recorded'.
+
+    Driven from the delay log (far smaller than the orders): each explaining delay is joined to
+    its order; `late_per_class` (from the KPIs, computed when not given) gives the remainder."""
     now = now or utcnow()
+    tune_for_aggregation(session)
+    # Each order's latest attributable and latest non-attributable delay, in one pass over the log.
+    log = Delay.__table__.alias("log")
+    latest = (
+        select(
+            log.c.order_id,
+            func.max(log.c.id).filter(log.c.attributable == true()).label("attributable_id"),
+            func.max(log.c.id).filter(log.c.attributable == false()).label("excusing_id"),
+        )
+        .group_by(log.c.order_id)
+        .subquery("latest")
+    )
     explaining = Delay.__table__.alias("d")
-    cause = func.coalesce(explaining.c.cause, NO_CAUSE).label("cause")
-    keys = [cause, O.excused] + ([O.response_class] if per_class else [])
+    chosen = case((O.excused == true(), latest.c.excusing_id), else_=latest.c.attributable_id)
+    keys = [explaining.c.cause, O.excused] + ([O.response_class] if per_class else [])
     query = (
         select(*keys, func.count().label("n"))
-        .select_from(Order.__table__.outerjoin(explaining, explaining.c.id == _cause_of_late_order()))
-        .where(_due_in(p), _late(now))
+        .select_from(
+            Order.__table__.join(latest, latest.c.order_id == O.id).join(explaining, explaining.c.id == chosen)
+        )
+        .where(_due_in(p), _late_or_open(), _late(now))
         .group_by(*keys)
     )
     rows = [
         CauseRow(r.cause, cause_label(r.cause), not r.excused, int(r.n), r.response_class if per_class else None)
         for r in session.execute(query)
     ]
+    if late_per_class is None:
+        late_per_class = {k.response_class: k.figures.late for k in kpis(session, p, now=now)}
+    explained: dict[str | None, int] = defaultdict(int)
+    for r in rows:
+        explained[r.response_class] += r.late_orders
+    unexplained = (
+        {code: late - explained[code] for code, late in late_per_class.items()}
+        if per_class
+        else {None: sum(late_per_class.values()) - explained[None]}
+    )
+    rows += [CauseRow(NO_CAUSE, cause_label(NO_CAUSE), True, n, code) for code, n in unexplained.items() if n > 0]
     return sorted(rows, key=lambda r: (_class_sort_key(r.response_class or ""), -r.late_orders, r.cause))
 
 
@@ -408,30 +443,26 @@ class TrendPoint:
 
 
 def _week(p: Period) -> ColumnElement:
-    # 1970-01-01 was a Thursday: day 4 is the first Monday.
-    return ((local_day_number(O.due_at, p) - 4) // 7).label("week")
+    return week_index(O.due_at, p).label("week")
 
 
 def weekly_trend(session: Session, p: Period, *, now: datetime | None = None) -> list[TrendPoint]:
     """Per response class and local week (Monday to Sunday) of the due time."""
     now = now or utcnow()
+    tune_for_aggregation(session)
     week = _week(p)
     query = (
-        select(O.response_class, week, *_figure_columns(now))
+        select(_key(O.response_class, ""), week, *_figure_columns(now))
         .where(_due_in(p))
-        .group_by(O.response_class, week)
+        .group_by(_key(O.response_class, ""), week)
         .order_by(week, O.response_class)
     )
-    return [TrendPoint(day_of(int(r.week) * 7 + 4), r.response_class, _figures(r)) for r in session.execute(query)]
+    weeks = week_starts(p)
+    return [TrendPoint(weeks[int(r.week)], r.response_class, _figures(r)) for r in session.execute(query)]
 
 
 def weeks_of(p: Period) -> list[date]:
-    monday = p.first - timedelta(days=p.first.weekday())
-    weeks = []
-    while monday <= p.last:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
+    return week_starts(p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -459,13 +490,16 @@ class LateOrder:
 
 
 def late_orders(
-    session: Session, p: Period, *, now: datetime | None = None, limit: int | None = 200, offset: int = 0
+    session: Session, p: Period, *, now: datetime | None = None, limit: int | None = 200, offset: int = 0,
+    total: int | None = None,
 ) -> tuple[list[LateOrder], int]:
-    """Late orders due in the period, earliest due first, with the cause that explains each."""
+    """Late orders due in the period, earliest due first, with the cause that explains each
+    (`total`, when the caller already has it from the KPIs, saves counting again)."""
     now = now or utcnow()
     explaining = Delay.__table__.alias("d")
-    where = and_(_due_in(p), _late(now))
-    total = session.execute(select(func.count()).select_from(Order.__table__).where(where)).scalar_one()
+    where = and_(_due_in(p), _late_or_open(), _late(now))
+    if total is None:
+        total = session.execute(select(func.count()).select_from(Order.__table__).where(where)).scalar_one()
     query = (
         select(
             O.ref, O.response_class, O.kind, O.status, O.depot_id, O.district, O.due_at, O.completed_at, O.excused,
@@ -506,30 +540,33 @@ class AtRisk:
     reason: str
 
 
-def at_risk(session: Session, *, now: datetime | None = None, horizon_hours: int = 48, limit: int | None = 200) -> tuple[list[AtRisk], int]:
+def at_risk(
+    session: Session, *, now: datetime | None = None, horizon_hours: int = 48, limit: int | None = 200
+) -> tuple[list[AtRisk], int]:
     """Open orders due within the horizon (or already overdue) that are not planned, or whose
     planned stop is late."""
     now = now or utcnow()
     so = StopOrder.__table__.c
-    latest_stop = select(func.max(so.stop_id)).where(so.order_id == O.id).correlate(Order.__table__).scalar_subquery()
-    stop = Stop.__table__.alias("stop")
-    planned = O.status.in_(PLANNED_STATUSES)
-    planned_late = and_(planned, or_(stop.c.late == true(), stop.c.eta > O.due_at))
-    not_planned = not_(planned)
-    overdue = O.due_at < now
-    where = and_(
-        O.status.in_(OPEN_STATUSES),
-        O.due_at.is_not(None),
-        O.due_at < now + timedelta(hours=horizon_hours),
-        or_(overdue, not_planned, planned_late),
+    # Open orders are few next to the history: find them first by (status, due_at), then
+    # look at their stops. MATERIALIZED keeps the planner from walking the due_at index instead.
+    open_orders = (
+        select(O.id, O.ref, O.response_class, O.kind, O.status, O.depot_id, O.district, O.due_at)
+        .where(O.status.in_(OPEN_STATUSES), O.due_at.is_not(None), O.due_at < now + timedelta(hours=horizon_hours))
+        .cte("open_orders")
+        .prefix_with("MATERIALIZED")
     )
-    joined = Order.__table__.outerjoin(stop, stop.c.id == latest_stop)
+    oo = open_orders.c
+    latest_stop = select(func.max(so.stop_id)).where(so.order_id == oo.id).correlate(open_orders).scalar_subquery()
+    stop = Stop.__table__.alias("stop")
+    planned = oo.status.in_(PLANNED_STATUSES)
+    where = or_(oo.due_at < now, not_(planned), and_(planned, or_(stop.c.late == true(), stop.c.eta > oo.due_at)))
+    joined = open_orders.outerjoin(stop, stop.c.id == latest_stop)
     total = session.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
     query = (
-        select(O.ref, O.response_class, O.kind, O.status, O.depot_id, O.district, O.due_at, stop.c.eta, stop.c.late)
+        select(oo.ref, oo.response_class, oo.kind, oo.status, oo.depot_id, oo.district, oo.due_at, stop.c.eta)
         .select_from(joined)
         .where(where)
-        .order_by(O.due_at, O.id)
+        .order_by(oo.due_at, oo.id)
     )
     if limit is not None:
         query = query.limit(limit)
@@ -846,7 +883,7 @@ def monthly_report(session: Session, p: Period, *, now: datetime | None = None) 
     recycling, equipment on loan and inspections overdue."""
     now = now or utcnow()
     rows = kpis(session, p, now=now)
-    causes = by_cause(session, p, now=now, per_class=True)
+    causes = by_cause(session, p, now=now, per_class=True, late_per_class={r.response_class: r.figures.late for r in rows})
     today = now.astimezone(ZoneInfo(p.tz)).date()
     return MonthlyReport(
         p, rows, totals(rows), breaches(rows, causes), by_depot(session, p, now=now), recycling(session, p),
@@ -880,11 +917,12 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
     """Everything the officers' dashboard shows for a period. The per-class, per-depot,
     per-district and weekly figures come from one aggregation grouped by all four, rolled up."""
     now = now or utcnow()
+    tune_for_aggregation(session)
     week = _week(p)
     query = (
-        select(O.response_class, O.depot_id, O.district, week, *_figure_columns(now))
+        select(_key(O.response_class, ""), _key(O.depot_id, 0), _key(O.district, ""), week, *_figure_columns(now))
         .where(_due_in(p))
-        .group_by(O.response_class, O.depot_id, O.district, week)
+        .group_by(_key(O.response_class, ""), _key(O.depot_id, 0), _key(O.district, ""), week)
     )
     per_class: dict[str, Figures] = defaultdict(Figures)
     per_depot: dict[int, Figures] = defaultdict(Figures)
@@ -897,16 +935,19 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
         _add(per_district[row.district], part)
         _add(per_week[(int(row.week), row.response_class)], part)
     rows = _kpi_rows(session, per_class)
+    weeks = week_starts(p)
     trend = [
-        TrendPoint(day_of(w * 7 + 4), code, f)
+        TrendPoint(weeks[w], code, f)
         for (w, code), f in sorted(per_week.items(), key=lambda kv: (kv[0][0], kv[0][1]))
     ]
     districts = _district_rows(per_district)
-    late, late_total = late_orders(session, p, now=now, limit=list_limit)
+    total = totals(rows)
+    late, late_total = late_orders(session, p, now=now, limit=list_limit, total=total.late)
     risky, risky_total = at_risk(session, now=now, limit=list_limit)
+    causes = by_cause(session, p, now=now, late_per_class={r.response_class: r.figures.late for r in rows})
     return Dashboard(
-        p, rows, totals(rows), trend, weeks_of(p), _depot_rows(session, per_depot), districts,
-        by_cause(session, p, now=now), by_attributable(rows), late, late_total, risky, risky_total, now,
+        p, rows, total, trend, weeks, _depot_rows(session, per_depot), districts, causes,
+        by_attributable(rows), late, late_total, risky, risky_total, now,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from equipment.db import UTCDateTime, utcnow
@@ -36,6 +36,12 @@ class Order(SQLModel, table=True):
         Index("ix_orders_depot_due", "depot_id", "due_at"),
         # Covers the KPI aggregations (revision 0005_reports).
         Index("ix_orders_kpi", "due_at", "response_class", "status", "completed_at", "excused", "depot_id", "district"),
+        # The few orders that can be late (done after their due time, or not done): lists and causes.
+        Index(
+            "ix_orders_late", "due_at", "completed_at", "status", "excused", "response_class", "id",
+            postgresql_where=text("completed_at > due_at OR completed_at IS NULL"),
+            sqlite_where=text("completed_at > due_at OR completed_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
