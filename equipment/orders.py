@@ -24,7 +24,7 @@ from equipment.delays import record_delay
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.geocoding import GeocoderSettings
 from equipment.models import Delay, Order, OrderEvent, OrderLine, ResponseClass, ServiceUser
-from equipment.orders_allocation import allocate, release_all, serving_depot, shortfall_text
+from equipment.orders_allocation import allocate, move_whole_order, release_all, serving_depot, shortfall_text
 from equipment.orders_lines import (
     ResolvedLine,
     check_assets_with_person,
@@ -223,6 +223,39 @@ def predict_back_order_delays(
     logged = [o.ref for o in orders if _predict_stock_delay(session, o, now=now, user_id=user_id, tz=tz)]
     session.commit()
     return logged
+
+
+def review_back_orders(
+    session: Session, *, user_id: int | None, now: datetime | None = None, tz: str = clocks.DEFAULT_TZ
+) -> tuple[list[str], list[str]]:
+    """Try every back-order again, earliest due first, at any depot that can now supply it whole
+    (stock that arrived at another depot than the one it waits at), and log predicted stock
+    delays for those that can no longer meet their due time. Commits; returns (ready, delayed) refs."""
+    from equipment.models import Depot
+
+    now = now or utcnow()
+    waiting = session.exec(
+        select(Order).where(Order.status == OrderStatus.BACK_ORDER).order_by(Order.due_at.is_(None), Order.due_at, Order.id)
+    ).all()
+    ready: list[str] = []
+    for order in waiting:
+        rows = order_lines(session, order)
+        person = session.get(ServiceUser, order.service_user_id)
+        complete = allocate(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id)
+        if not complete and any(row.allocated for row in rows):
+            complete = move_whole_order(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id) is not None
+        if complete:
+            order.status = OrderStatus.READY
+            session.add(order)
+            depot = session.get(Depot, order.depot_id)
+            _event(session, order, user_id, "allocated", f"all lines reserved at {depot.code} on review")
+            ready.append(order.ref)
+    session.flush()
+    delayed = [o.ref for o in waiting if _predict_stock_delay(session, o, now=now, user_id=user_id, tz=tz)]
+    audit.record(session, user_id=user_id, action="reviewed_back_orders", entity="order", entity_id="back_order",
+                 detail=f"{len(ready)} ready, {len(delayed)} delays predicted")
+    session.commit()
+    return ready, delayed
 
 
 # --- changes -----------------------------------------------------------------------------------

@@ -79,6 +79,28 @@ def _reserve_all(session: Session, lines: list[OrderLine], depot_id: int, user_i
     return all(line.allocated >= line.quantity for line in lines)
 
 
+def move_whole_order(
+    session: Session, order: Order, lines: list[OrderLine], *, lat: float, lon: float, user_id: int | None
+) -> Depot | None:
+    """A part-held back-order: when another depot can supply the whole order, release what is
+    held and reserve it all there; returns that depot (None when no depot can)."""
+    from equipment import stock
+
+    total: dict[int, int] = defaultdict(int)
+    for line in lines:
+        total[line.item_id] += line.quantity
+    for depot in candidate_depots(session, serving_depot(session, order.district), lat, lon):
+        if depot.id == order.depot_id:
+            continue
+        if all(stock.available_quantity(session, depot_id=depot.id, item_id=i) >= n for i, n in total.items()):
+            release_all(session, lines, user_id=user_id)
+            order.depot_id = depot.id
+            if _reserve_all(session, lines, depot.id, user_id):
+                return depot
+            return None
+    return None
+
+
 def release_all(session: Session, lines: list[OrderLine], *, user_id: int | None) -> None:
     from equipment import stock
 

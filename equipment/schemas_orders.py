@@ -228,3 +228,8 @@ class PersonQuery(BaseModel):
 class PersonFound(BaseModel):
     service_user: ServiceUserPublic
     open_orders: list[str] = Field(description="Refs of the person's orders not yet completed or cancelled")
+
+
+class BackOrderReview(BaseModel):
+    ready: list[str] = Field(description="Refs of back-orders now fully reserved")
+    delayed: list[str] = Field(description="Refs newly logged as predicted late for want of stock")

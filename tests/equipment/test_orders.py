@@ -407,3 +407,21 @@ def test_concurrent_orders_for_one_new_person_make_one_person(engine, db, world)
 
     people = _in_parallel(engine, take, 3)
     assert len(set(people)) == 1 and count(db, ServiceUser) == 1
+
+
+def test_review_moves_back_orders_to_a_depot_that_now_has_the_stock(db, world):
+    waiting = create(db, world, response_class="standard", lines=[{"sku": "FRAME", "quantity": 2}])
+    receive(db, "IPS", "FRAME", quantity=1)  # fill() holds one at Ipswich: still short
+    db.refresh(waiting)
+    assert waiting.status == "back_order"
+    late = create(db, world, response_class="next_day", lines=[{"sku": "BED"}],
+                  service_user=person(nhs_number=VALID_NHS[1], name="Bo"))
+    assert late.status == "back_order"
+    receive(db, "ELL", "FRAME", quantity=2)  # Ellough can supply the whole first order
+    ready, delayed = orders.review_back_orders(db, user_id=world["user"].id, now=MONDAY_10)
+    assert ready == [waiting.ref] and delayed == []  # the bed's delay was logged at intake
+    db.refresh(waiting)
+    assert waiting.status == "ready" and waiting.depot_id == world["depots"]["ELL"].id
+    ips, frame = world["depots"]["IPS"].id, world["items"]["FRAME"].id
+    assert stock.available_quantity(db, depot_id=ips, item_id=frame) == 1  # released at Ipswich
+    assert db.exec(select(OrderLine).where(OrderLine.order_id == waiting.id)).one().allocated == 2

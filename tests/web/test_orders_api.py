@@ -184,3 +184,12 @@ def test_find_a_known_person_by_nhs_number(client, db, auth, world):
     assert client.get("/api/v1/orders/person?nhs_number=9434765918", headers=auth["coordinator"]).status_code == 404
     assert client.get("/api/v1/orders/person?nhs_number=12", headers=auth["coordinator"]).status_code == 422
     assert client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[0]}", headers=auth["officer"]).status_code == 403
+
+
+def test_review_back_orders(client, db, auth):
+    ref = post_order(client, auth, response_class="standard").json["ref"]
+    assert client.post("/api/v1/orders/review-back-orders", headers=auth["officer"]).status_code == 403
+    receive(db, "BSE", "FRAME", quantity=1)
+    review = client.post("/api/v1/orders/review-back-orders", headers=auth["coordinator"])
+    assert review.status_code == 200 and review.json == {"ready": [ref], "delayed": []}
+    assert client.get(f"/api/v1/orders/{ref}", headers=auth["officer"]).json["depot"] == "BSE"

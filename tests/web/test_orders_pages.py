@@ -132,3 +132,15 @@ def test_authorise_change_and_cancel_from_the_order_page(client, db, coordinator
     assert order.status == "cancelled"
     html = client.get(page_url).get_data(as_text=True)
     assert "cancelled" in html and "Went into care" in html and "Cancel the order" not in html
+
+
+def test_review_back_orders_button(client, db, coordinator):
+    post_form(client, "/orders/new", FORM)
+    order = db.exec(select(Order)).one()
+    assert order.status == "back_order"
+    receive(db, "BSE", "FRAME", quantity=5)
+    response = post_form(client, "/orders", {}, action="/orders/review-back-orders")
+    assert response.status_code == 302
+    db.refresh(order)
+    assert order.status == "ready"
+    assert "1 now ready" in client.get(response.headers["Location"]).get_data(as_text=True)

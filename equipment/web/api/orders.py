@@ -16,6 +16,7 @@ from equipment.schemas_orders import (
     Availability,
     AvailabilityItem,
     AvailabilityQuery,
+    BackOrderReview,
     CancelRequest,
     DelayPublic,
     DuePreview,
@@ -173,6 +174,15 @@ def find_person(query: PersonQuery):
         raise NotFound("No person with this NHS number", field="nhs_number")
     person, refs = found
     return PersonFound(service_user=person_public(person), open_orders=refs).model_dump(mode="json")
+
+
+@bp.post("/orders/review-back-orders", responses={200: BackOrderReview, **ERRORS})
+@allow(*TAKERS)
+def review_back_orders():
+    """Try every back-order again at any depot that can now supply it whole; log predicted stock
+    delays for back-orders that can no longer meet their due time."""
+    ready, delayed = orders.review_back_orders(get_db(), user_id=current_principal().id, tz=settings().tz)
+    return BackOrderReview(ready=ready, delayed=delayed).model_dump(mode="json")
 
 
 @bp.get("/orders/<ref>", responses={200: OrderDetail, 404: Problem, **ERRORS})

@@ -197,6 +197,18 @@ def order_list():
     ), (422 if errors else 200)
 
 
+@bp.route("/review-back-orders", methods=["POST"])
+@allow(*TAKERS)
+def review_back_orders():
+    """Try back-orders again at every depot; log predicted delays for those now too late."""
+    ready, delayed = orders.review_back_orders(get_db(), user_id=current_principal().id, tz=_tz())
+    flash(
+        f"Back-orders reviewed: {len(ready)} now ready" + (f" ({', '.join(ready[:10])})" if ready else "")
+        + f"; {len(delayed)} predicted late for want of stock."
+    )
+    return redirect(url_for("orders_pages.order_list", status="back_order"))
+
+
 @bp.route("/<ref>")
 @allow(*TAKERS)
 def order_detail(ref: str):
