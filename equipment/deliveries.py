@@ -143,6 +143,7 @@ def apply_outcome(
     note: str = "",
 ) -> tuple[Stop, list[tuple[Order, Outcome]]]:
     """Record an outcome for the stop's open orders (flush only)."""
+    stop, route, plan = stop_for(session, stop_id, actor)
     now = utcnow()
     at = at or now
     if at.tzinfo is None:
@@ -151,7 +152,6 @@ def apply_outcome(
         raise Invalid("the outcome cannot be in the future", field="at")
     if status not in set(OutcomeStatus):
         raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
-    stop, route, plan = stop_for(session, stop_id, actor)
     orders = _targets(_open_orders(session, stop), status, order_refs)
     van = session.get(Van, route.van_id)
     given = sorted({s.strip() for s in (serials or []) if s.strip()})

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from equipment.errors import Invalid
+from equipment.errors import NotFound
 from equipment.models import Depot, Item, Order, OrderLine, ServiceUser, Van, VanAbsence
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus
 
@@ -82,7 +82,7 @@ def depots_for(session: Session, codes: list[str] | None) -> list[Depot]:
     by_code = {d.code: d for d in depots}
     unknown = [c for c in codes if c not in by_code]
     if unknown:
-        raise Invalid(f"unknown depot {', '.join(unknown)}", field="depots")
+        raise NotFound(f"unknown depot {', '.join(unknown)}", field="depots")
     return [by_code[c] for c in codes]
 
 
