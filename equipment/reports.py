@@ -451,11 +451,12 @@ def weekly_trend(session: Session, p: Period, *, now: datetime | None = None) ->
     now = now or utcnow()
     tune_for_aggregation(session)
     week = _week(p)
+    code = _key(O.response_class, "")
     query = (
-        select(_key(O.response_class, ""), week, *_figure_columns(now))
+        select(code, week, *_figure_columns(now))
         .where(_due_in(p))
-        .group_by(_key(O.response_class, ""), week)
-        .order_by(week, O.response_class)
+        .group_by(code, week)
+        .order_by(week, code)
     )
     weeks = week_starts(p)
     return [TrendPoint(weeks[int(r.week)], r.response_class, _figures(r)) for r in session.execute(query)]
@@ -919,10 +920,11 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
     now = now or utcnow()
     tune_for_aggregation(session)
     week = _week(p)
+    keys = [_key(O.response_class, ""), _key(O.depot_id, 0), _key(O.district, "")]
     query = (
-        select(_key(O.response_class, ""), _key(O.depot_id, 0), _key(O.district, ""), week, *_figure_columns(now))
+        select(*keys, week, *_figure_columns(now))
         .where(_due_in(p))
-        .group_by(_key(O.response_class, ""), _key(O.depot_id, 0), _key(O.district, ""), week)
+        .group_by(*keys, week)
     )
     per_class: dict[str, Figures] = defaultdict(Figures)
     per_depot: dict[int, Figures] = defaultdict(Figures)
