@@ -54,6 +54,7 @@ from equipment.vocabulary import CAUSE_LABELS, DelayCause, OrderStatus, StockSta
 
 DEFAULT_TZ = "Europe/London"
 MAX_PERIOD_DAYS = 3700
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 # The order the contract lists its classes in; other codes follow alphabetically.
 CLASS_ORDER = ["emergency", "next_day", "three_day", "standard", "urgent_collection", "standard_collection"]
 OPEN_STATUSES = [s.value for s in OrderStatus if s not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)]
@@ -86,6 +87,9 @@ def period(first: date | None, last: date | None, *, tz: str = DEFAULT_TZ, today
     if last is None:
         last = today if first is None else max(first, today)
     first = first or last - timedelta(days=29)
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:
+            raise Invalid(f"'{name}' must be between {EARLIEST} and {LATEST}", field=name)
     if first > last:
         raise Invalid("'from' must not be after 'to'", field="from")
     if (last - first).days > MAX_PERIOD_DAYS:
@@ -103,6 +107,8 @@ def month_period(month: str | None, *, tz: str = DEFAULT_TZ, today: date | None 
             first = datetime.strptime(month, "%Y-%m").date()
         except ValueError as exc:
             raise Invalid("month must be YYYY-MM", field="month") from exc
+        if not EARLIEST <= first <= LATEST:
+            raise Invalid(f"month must be between {EARLIEST:%Y-%m} and {LATEST:%Y-%m}", field="month")
     else:
         first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)

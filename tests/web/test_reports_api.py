@@ -109,3 +109,9 @@ def test_openapi_describes_the_reports(client):
     delays = spec["paths"]["/api/v1/delays"]["get"]
     assert {p["name"] for p in delays["parameters"]} >= {"from", "to", "class", "depot", "cause", "limit", "offset"}
     assert "KpiList" in str(kpis["responses"]["200"])
+
+
+@pytest.mark.parametrize("query", ["from=9999-12-30&to=9999-12-31", "from=0001-01-01&to=0001-01-02", "from=2000-01-01&to=2099-12-31"])
+def test_dates_far_away_are_422_not_500(client, make, query):
+    response = client.get(f"/api/v1/kpis?{query}", headers=make.headers("officer"))
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"

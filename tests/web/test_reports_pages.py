@@ -118,4 +118,6 @@ def test_bad_dates_are_shown_beside_the_field(client, make):
     reversed_ = client.get("/reports/?from=2026-03-01&to=2026-01-01").get_data(as_text=True)
     assert "must not be after" in reversed_
     assert "YYYY-MM" in client.get("/reports/monthly?month=March").get_data(as_text=True)
+    assert client.get("/reports/monthly?month=9999-12").status_code == 200
+    assert client.get("/reports/csv/recycling.csv?month=9999-12").status_code == 422
     assert client.get("/reports/csv/kpis.csv?from=bad").status_code == 422
