@@ -15,22 +15,23 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, time as dtime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, text  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from sqlalchemy import func, text
+from sqlmodel import select
 
-from bench.ready_orders import generate_day, make_ready_order  # noqa: E402
-from equipment import planning  # noqa: E402
-from equipment.db import make_engine, new_session  # noqa: E402
-from equipment.models import Depot, Item, Plan, Route, Stop, Unplanned, ServiceUser  # noqa: E402
-from equipment.schema import upgrade_to_head  # noqa: E402
-from equipment.seed import seed  # noqa: E402
-from equipment.vocabulary import OrderKind  # noqa: E402
+from bench.ready_orders import generate_day, make_ready_order
+from equipment import planning
+from equipment.db import make_engine, new_session
+from equipment.models import Depot, Item, Route, ServiceUser, Stop, Unplanned
+from equipment.schema import upgrade_to_head
+from equipment.seed import seed
+from equipment.vocabulary import OrderKind
 
 TZ = "Europe/London"
 
@@ -56,7 +57,6 @@ def run(url: str, *, orders: int, seconds: float, label: str) -> dict:
     phases = planning.run_plan(engine, plan_id, tz=TZ)
     total = time.monotonic() - t0
     with new_session(engine) as session:
-        plan = session.get(Plan, plan_id)
         routes = session.exec(select(func.count()).select_from(Route).where(Route.plan_id == plan_id)).one()
         stops = session.exec(select(func.count()).select_from(Stop).join(Route, Route.id == Stop.route_id)
                              .where(Route.plan_id == plan_id)).one()
@@ -69,7 +69,7 @@ def run(url: str, *, orders: int, seconds: float, label: str) -> dict:
         # An emergency order arriving during the day.
         person = session.exec(select(ServiceUser).where(ServiceUser.district == "IP4")).first()
         depot = session.exec(select(Depot).where(Depot.code == "IPS")).one()
-        item = session.exec(select(Item).where(Item.serialised == False, Item.volume <= 4)).first()  # noqa: E712
+        item = session.exec(select(Item).where(Item.serialised == False, Item.volume <= 4)).first()
         due = datetime.combine(service_date, dtime(16), tzinfo=ZoneInfo(TZ)).astimezone(UTC)
         make_ready_order(session, ref="EQ-999999", person=person, depot=depot, lines=[(item, 1)], due_at=due,
                          kind=OrderKind.DELIVERY, response_class="emergency")
@@ -81,9 +81,10 @@ def run(url: str, *, orders: int, seconds: float, label: str) -> dict:
         real = planning.insert_urgent(session, plan_id=plan_id, order_ref="EQ-999999", dry_run=False, user_id=None, tz=TZ)
         insert_s = time.monotonic() - t2
     engine.dispose()
-    result = dict(label=label, orders=made, total_s=total, solve_s=solve_s, routes=routes, stops=stops,
-                  planned=planned_orders, late_stops=late, unplanned=unplanned, insert_dry_s=dry_s, insert_s=insert_s,
-                  insert_van=real.stop.van if real.stop else None, knock_on_late=len(dry.late_stops))
+    result = {"label": label, "orders": made, "total_s": total, "solve_s": solve_s, "routes": routes, "stops": stops,
+              "planned": planned_orders, "late_stops": late, "unplanned": unplanned, "insert_dry_s": dry_s,
+              "insert_s": insert_s, "insert_van": real.stop.van if real.stop else None,
+              "knock_on_late": len(dry.late_stops)}
     print(f"[{label}] orders={made} plan total={total:.1f}s (target < 60 s): build {phases['build_s']:.1f}s, "
           f"solve {solve_s:.1f}s, store {phases['store_s']:.1f}s; routes={routes} "
           f"stops={stops} planned orders={planned_orders} late stops={late} unplanned={unplanned} | urgent insertion: "

@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from equipment.models import Asset, Depot, Item, Order, OrderLine, PostcodeDistrict, ServiceUser, StockBalance
+from equipment.models import (
+    Asset,
+    Depot,
+    Item,
+    Order,
+    OrderLine,
+    PostcodeDistrict,
+    ServiceUser,
+    StockBalance,
+)
 from equipment.vocabulary import OrderKind, OrderStatus, StockState
 
 
@@ -97,7 +106,7 @@ def generate_day(session: Session, *, service_date: date, count: int = 400, seed
     people = list(session.exec(select(ServiceUser).order_by(ServiceUser.id)))
     depot_of = {d.district: d.depot_id for d in session.exec(select(PostcodeDistrict))}
     depots = {d.id: d for d in session.exec(select(Depot))}
-    items = list(session.exec(select(Item).where(Item.needs_authorisation == False)))  # noqa: E712
+    items = list(session.exec(select(Item).where(Item.needs_authorisation == False)))
     small = [i for i in items if not i.serialised and i.volume <= 4]
     large = [i for i in items if i.serialised and i.bed_slots + i.hoist_slots > 0]
     mid = [i for i in items if i.serialised and i.bed_slots + i.hoist_slots == 0]

@@ -14,7 +14,14 @@ from sqlmodel import Session, select
 from equipment import audit
 from equipment.db import utcnow
 from equipment.delays import record_delay
-from equipment.errors import Conflict, DomainError, Forbidden, Invalid, InvalidTransition, NotFound
+from equipment.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    InvalidTransition,
+    NotFound,
+)
 from equipment.models import (
     Asset,
     Delay,
@@ -29,7 +36,14 @@ from equipment.models import (
     StopOrder,
     Van,
 )
-from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus, OutcomeStatus, Role
+from equipment.vocabulary import (
+    DelayCause,
+    DelayKind,
+    OrderKind,
+    OrderStatus,
+    OutcomeStatus,
+    Role,
+)
 
 FAIL_REASONS = (
     DelayCause.NOT_AT_HOME,
@@ -271,7 +285,7 @@ def record_outcome(
     if len(idempotency_key) > 100:
         raise Invalid("Idempotency-Key is at most 100 characters", field="Idempotency-Key")
     digest = body_hash({"stop_id": stop_id, **payload})
-    key_args = dict(key=idempotency_key, user_id=actor.user_id, method=method, path=path, digest=digest)
+    key_args = {"key": idempotency_key, "user_id": actor.user_id, "method": method, "path": path, "digest": digest}
     earlier = _replay(session, **key_args)
     if earlier:
         session.rollback()

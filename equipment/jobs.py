@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -42,7 +42,7 @@ def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None) -> N
     """Run one plan; any error marks it failed with the reason (and is logged)."""
     try:
         planning.run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
-    except BaseException as exc:  # noqa: BLE001 - a job must never die silently
+    except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)
         planning.mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])
         if not isinstance(exc, Exception):
@@ -78,7 +78,7 @@ def on_rq_failure(job: Any, connection: Any, exc_type: Any = None, exc_value: An
 class InAppWorker:
     """One daemon thread per database that runs queued plans one after another."""
 
-    _workers: dict[int, InAppWorker] = {}
+    _workers: ClassVar[dict[int, InAppWorker]] = {}
     _lock = threading.Lock()
 
     def __init__(self, engine: Engine) -> None:
@@ -121,7 +121,7 @@ class InAppWorker:
             self.waiting.discard(plan_id)
             try:
                 execute(self.engine, plan_id, tz=tz, osrm_url=osrm_url)
-            except BaseException:  # noqa: BLE001 - keep serving the next plans
+            except BaseException:
                 log.exception("planning worker error")
             finally:
                 self.current = None

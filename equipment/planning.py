@@ -46,7 +46,14 @@ from equipment.planning_problem import (
     order_priority,
     vans_on_shift,
 )
-from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus, PlanStatus, Role
+from equipment.vocabulary import (
+    DelayCause,
+    DelayKind,
+    OrderKind,
+    OrderStatus,
+    PlanStatus,
+    Role,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +215,7 @@ def _reattach(session: Session, built: BuiltProblem) -> None:
 
 def _driver_of(session: Session, van_id: int) -> int | None:
     return session.exec(
-        select(User.id).where(User.van_id == van_id, User.role == Role.DRIVER, User.active == True).order_by(User.id)  # noqa: E712
+        select(User.id).where(User.van_id == van_id, User.role == Role.DRIVER, User.active == True).order_by(User.id)
     ).first()
 
 
@@ -389,7 +396,7 @@ def publish_plan(session: Session, *, plan_id: int, user_id: int | None) -> Plan
     if plan.published_at is not None:
         raise InvalidTransition(f"plan {plan.id} is already published")
     mine = set(plan.depots.split())
-    for other in session.exec(select(Plan).where(Plan.service_date == plan.service_date, Plan.published_at != None)):  # noqa: E711
+    for other in session.exec(select(Plan).where(Plan.service_date == plan.service_date, Plan.published_at != None)):
         theirs = set(other.depots.split())
         if not mine or not theirs or mine & theirs:
             raise Conflict(f"plan {other.id} is already published for {plan.service_date} and these depots")
@@ -748,7 +755,7 @@ def reoptimise(
 def day_routes(session: Session, *, service_date: date, van_id: int | None = None) -> list[RouteView]:
     """Published routes of a day (one van's only, when given), with their stops."""
     query = select(Route).join(Plan, Plan.id == Route.plan_id).where(
-        Plan.service_date == service_date, Plan.published_at != None  # noqa: E711
+        Plan.service_date == service_date, Plan.published_at != None
     )
     if van_id is not None:
         query = query.where(Route.van_id == van_id)
@@ -797,6 +804,18 @@ def plan_day_now(
 
 
 __all__ = [
-    "create_plan", "run_plan", "retry_plan", "publish_plan", "insert_urgent", "move_stop", "set_route_lock",
-    "reoptimise", "plan_view", "load_list", "mark_loaded", "mark_failed", "fail_if_stale", "UTC",
+    "UTC",
+    "create_plan",
+    "fail_if_stale",
+    "insert_urgent",
+    "load_list",
+    "mark_failed",
+    "mark_loaded",
+    "move_stop",
+    "plan_view",
+    "publish_plan",
+    "reoptimise",
+    "retry_plan",
+    "run_plan",
+    "set_route_lock",
 ]

@@ -89,7 +89,7 @@ def depots_for(session: Session, codes: list[str] | None) -> list[Depot]:
 def vans_on_shift(session: Session, depot_ids: list[int], service_date: date) -> list[Van]:
     absent = set(session.exec(select(VanAbsence.van_id).where(VanAbsence.day == service_date)))
     vans = session.exec(
-        select(Van).where(Van.depot_id.in_(depot_ids), Van.active == True).order_by(Van.id)  # noqa: E712
+        select(Van).where(Van.depot_id.in_(depot_ids), Van.active == True).order_by(Van.id)
     )
     return [v for v in vans if v.id not in absent]
 

@@ -12,7 +12,12 @@ from equipment.db import utcnow
 from equipment.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from equipment.models import Asset, Delay, Order, Outcome
 from equipment.vocabulary import OrderKind, OrderStatus, Role
-from tests.equipment.test_planning_support import get_order, world  # noqa: F401
+from tests.equipment.test_planning_support import build_world, get_order
+
+
+@pytest.fixture
+def world(db, engine, make):
+    return build_world(db, engine, make)
 
 COORD = deliveries.Actor(None, Role.COORDINATOR)
 
@@ -27,7 +32,7 @@ def test_delivered_puts_units_on_loan_and_completes_the_order(world):
     plan = world.published()
     stop = _stop_of(world, plan, order.ref)
     at = utcnow() - timedelta(minutes=5)
-    stop, results = deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD,
+    stop, _ = deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD,
                                              recipient="Mrs Jones", serials=["BED-001"], at=at)
     world.db.commit()
     assert stop.status == "done"

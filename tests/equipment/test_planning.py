@@ -9,11 +9,20 @@ from sqlmodel import select
 
 from equipment import planning
 from equipment.errors import Conflict, InvalidTransition
-from equipment.models import Asset, Delay, Order, OrderEvent, Unplanned, VanAbsence
+from equipment.models import Asset, Delay, Order, OrderEvent, VanAbsence
 from equipment.planning_problem import build_day_problem, cause_from_reason
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus, PlanStatus
-from tests.equipment.test_planning_support import TZ, get_order, order_refs_on_routes, world  # noqa: F401
+from tests.equipment.test_planning_support import (
+    TZ,
+    build_world,
+    get_order,
+    order_refs_on_routes,
+)
 
+
+@pytest.fixture
+def world(db, engine, make):
+    return build_world(db, engine, make)
 
 def test_day_problem_is_vroom_with_depot_skills_breaks_slots_and_one_visit_per_address(world):
     home = world.person()
@@ -64,8 +73,6 @@ def test_plan_stores_routes_stops_etas_and_one_stop_for_two_orders(world):
 
 
 def test_mandatory_orders_win_over_brought_forward_ones(db, engine, make):
-    from tests.equipment.test_planning_support import build_world
-
     w = build_world(db, engine, make, volume_capacity=24)
     optional = [w.order(klass="standard", due=w.at(17) + timedelta(days=4), lines=[(w.frame, 5)]) for _ in range(2)]
     must = w.order(lines=[(w.bed, 1)])  # 20 of 24 volume units
@@ -107,8 +114,6 @@ def test_back_orders_due_today_are_reported_as_stock_unavailable(world):
 
 
 def test_van_off_the_road_is_not_planned(db, engine, make):
-    from tests.equipment.test_planning_support import build_world
-
     w = build_world(db, engine, make, vans=2)
     db.add(VanAbsence(van_id=w.vans[0].id, day=w.day, reason="service"))
     db.commit()
@@ -150,8 +155,6 @@ def test_publish_marks_orders_planned_once(world):
 def _tight_world(db, engine, make):
     """One van from 07:00; stop A (long install) due one minute after its ETA; an urgent order X
     whose slot forces it before A."""
-    from tests.equipment.test_planning_support import build_world
-
     w = build_world(db, engine, make, shift_start=__import__("datetime").time(7))
     slow = make.item("SLOW", volume=5, install_minutes=60)
     from equipment import stock
@@ -168,7 +171,7 @@ def _tight_world(db, engine, make):
 
 
 def test_urgent_insertion_dry_run_shows_knock_on_without_changing_anything(db, engine, make):
-    w, plan, a, x, stop = _tight_world(db, engine, make)
+    w, plan, _, x, stop = _tight_world(db, engine, make)
     result = planning.insert_urgent(db, plan_id=plan.id, order_ref=x.ref, dry_run=True, user_id=None, tz=TZ)
     assert result.dry_run and result.stop.order_refs == [x.ref] and result.stop.sequence == 1
     assert [c.stop_id for c in result.late_stops] == [stop.id]
@@ -196,8 +199,6 @@ def test_urgent_insertion_keeps_the_order_of_existing_stops(db, engine, make):
 
 
 def test_move_stop_and_lock_then_reoptimise(db, engine, make):
-    from tests.equipment.test_planning_support import build_world
-
     w = build_world(db, engine, make, vans=2)
     for k in range(6):
         w.order(w.person(km_north=2 + k, km_east=(-1) ** k * 3))

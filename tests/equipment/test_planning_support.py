@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlmodel import select
 
 from bench.ready_orders import make_ready_order
@@ -88,11 +87,6 @@ def build_world(db, engine, make, *, vans: int = 1, day: date | None = None, **v
     stock.receive_goods(db, depot_code="IPS", sku="HOIST", serials=[f"HST-{i:03d}" for i in range(1, 6)], user_id=None)
     day = day or (datetime.now(ZoneInfo(TZ)).date() + timedelta(days=2))
     return World(db, engine, make, depot, van_list, frame, bed, hoist, day)
-
-
-@pytest.fixture
-def world(db, engine, make) -> World:
-    return build_world(db, engine, make)
 
 
 def order_refs_on_routes(view: planning.PlanView) -> list[list[str]]:

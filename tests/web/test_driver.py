@@ -30,7 +30,7 @@ def _bearer(make, user) -> dict:
 
 
 def test_a_driver_sees_only_their_own_route(client, make, two_routes):
-    w, plan, drivers, view = two_routes
+    w, _, drivers, view = two_routes
     mine = {rv.van.reg: rv for rv in view.routes}
     for driver, van in zip(drivers, w.vans):
         body = client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, driver)).get_json()
@@ -47,7 +47,7 @@ def test_a_driver_sees_only_their_own_route(client, make, two_routes):
 
 
 def test_another_driver_cannot_record_an_outcome(client, make, two_routes):
-    w, plan, drivers, view = two_routes
+    w, _, drivers, view = two_routes
     other_stop = next(rv for rv in view.routes if rv.van.id == w.vans[1].id).stops[0].stop
     answer = client.post(f"/api/v1/stops/{other_stop.id}/outcome", json={"status": "delivered", "recipient": "X"},
                          headers=_bearer(make, drivers[0]))
@@ -57,7 +57,7 @@ def test_another_driver_cannot_record_an_outcome(client, make, two_routes):
 
 
 def test_outcome_retries_with_the_same_key_count_once(client, make, two_routes):
-    w, plan, drivers, view = two_routes
+    w, _, drivers, view = two_routes
     rv = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
     stop = rv.stops[0]
     headers = {**_bearer(make, drivers[0]), "Idempotency-Key": "phone-123"}
@@ -78,7 +78,7 @@ def test_outcome_retries_with_the_same_key_count_once(client, make, two_routes):
 
 
 def test_driver_pages_show_only_their_route_and_take_outcomes(client, make, two_routes):
-    w, plan, drivers, view = two_routes
+    w, _, drivers, view = two_routes
     mine = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
     theirs = next(rv for rv in view.routes if rv.van.id == w.vans[1].id)
     sign_in(client, drivers[0].username)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import time
 
-from equipment.vocabulary import Role
-from tests.equipment.test_planning_support import get_order, world  # noqa: F401
+import pytest
 
+from equipment.vocabulary import Role
+from tests.equipment.test_planning_support import build_world, get_order
+
+
+@pytest.fixture
+def world(db, engine, make):
+    return build_world(db, engine, make)
 
 def wait_done(client, headers, plan_id: int, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
@@ -101,8 +107,6 @@ def test_failed_plan_shows_its_reason_and_can_be_retried(client, make, world):
 
 
 def test_move_lock_reoptimise_and_load_through_the_api(client, make, db, engine):
-    from tests.equipment.test_planning_support import build_world
-
     w = build_world(db, engine, make, vans=2)
     for k in range(4):
         w.order(w.person(km_north=2 + k, km_east=(-1) ** k * 3), lines=[(w.bed, 1)] if k == 0 else None)

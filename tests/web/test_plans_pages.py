@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlmodel import select
 
 from equipment.models import Asset
 from equipment.vocabulary import Role
 from tests.conftest import csrf_token_from, post_form, sign_in
-from tests.equipment.test_planning_support import world  # noqa: F401
+from tests.equipment.test_planning_support import build_world
 
+
+@pytest.fixture
+def world(db, engine, make):
+    return build_world(db, engine, make)
 
 def _coordinator(client, make):
     user = make.user(Role.COORDINATOR)

@@ -10,10 +10,15 @@ import time
 import pytest
 
 from equipment.vocabulary import Role
-from tests.equipment.test_planning_support import world  # noqa: F401
+from tests.equipment.test_planning_support import build_world
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 
+
+
+@pytest.fixture
+def world(db, engine, make):
+    return build_world(db, engine, make)
 
 @pytest.fixture
 def redis_url():

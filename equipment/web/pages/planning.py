@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
-
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from sqlmodel import select
 
 from equipment import jobs, planning
@@ -45,7 +54,7 @@ def local_time_filter(moment: datetime | None, fmt: str = "%H:%M") -> str:
 @allow(*ALL_ROLES)
 def leaflet_asset(filename: str):
     """Leaflet's files straight from the xstatic-leaflet package."""
-    import xstatic.pkg.leaflet as leaflet
+    from xstatic.pkg import leaflet
 
     return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
 
