@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--keep-order", action="store_true")
     s.add_argument("--osrm-url", default=None)
     args = parser.parse_args(argv)
+    if not args.seconds > 0:
+        sys.stderr.write(f"error: --seconds must be positive, got {args.seconds}\n")
+        return 2
     try:
         if args.problem == "-":
             text = sys.stdin.read()

@@ -10,6 +10,11 @@ import numpy as np
 from routing.insertion import Inserter, RouteState, regret_insert
 
 
+TEMP_START, TEMP_END, COOL = 0.1, 0.005, 0.1  # temperatures, in average cost per job
+MAX_RUIN = 30
+ROUTE_RUIN = 0.1  # share of ruins that empty a whole short route
+
+
 def _penalty(ins: Inserter, m0: int, m1: int, jobs) -> int:
     return sum(m1 * int(ins.prio[j]) + m0 for j in jobs)
 
@@ -48,12 +53,13 @@ def ruin_recreate(
     t_start = time.monotonic()
     span = max(deadline - t_start, 1e-6)
     base_cost = max(1, sum(s.cost for s in states if s.n_tasks()))
-    t0_temp, t1_temp = 0.1 * base_cost / max(1, len(jobs)), 0.005 * base_cost / max(1, len(jobs))
+    per_job = base_cost / max(1, len(jobs))
+    t0_temp, t1_temp = TEMP_START * per_job, TEMP_END * per_job
     if cool:  # polishing a good plan: start cooler
-        t0_temp = t0_temp / 10
+        t0_temp = t0_temp * COOL
     where = {}
     it = 0
-    n_max = min(len(jobs) - 1, max(5, len(jobs) // 8), 30)
+    n_max = min(len(jobs) - 1, max(5, len(jobs) // 8), MAX_RUIN)
     while True:
         now = time.monotonic()
         if now >= deadline:
@@ -70,12 +76,19 @@ def ruin_recreate(
         seed_j = int(jobs[rng.integers(len(jobs))])
         size = int(rng.integers(min(3, n_max), n_max + 1))
         removed = []
-        for k in near[pos_of[seed_j]]:
-            j = int(jobs[k])
-            if j in where:
-                removed.append(j)
-                if len(removed) >= size:
-                    break
+        used = [r for r, st in enumerate(states) if st.n_tasks()]
+        if len(used) > 1 and rng.random() < ROUTE_RUIN:
+            # Empty one of the shortest routes: the only way to merge routes.
+            short = sorted(used, key=lambda r: states[r].n_tasks())[:3]
+            r0 = short[int(rng.integers(len(short)))]
+            removed = [i for k, i in states[r0].steps if k == "task" and i in pos_of]
+        else:
+            for k in near[pos_of[seed_j]]:
+                j = int(jobs[k])
+                if j in where:
+                    removed.append(j)
+                    if len(removed) >= size:
+                        break
         touched = {where[j] for j in removed}
         saved = {r: list(states[r].steps) for r in touched}
         rem = set(removed)
