@@ -54,7 +54,7 @@ def asset_public(serial: str) -> AssetPublic:
     )
 
 
-@bp.get("/assets/<serial>", responses={200: AssetPublic, 401: Problem, 403: Problem, 404: Problem})
+@bp.get("/assets/<serial>", responses={200: AssetPublic, 401: Problem, 403: Problem, 404: Problem, 422: Problem})
 @allow(*STAFF_READERS)
 def get_asset(path: AssetPath):
     """One asset with its full history and next inspection due (no personal names)."""
