@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
 
 from equipment.db import utcnow
+from equipment.users import hash_password, unusable_password
 from equipment.errors import Conflict
 from equipment.inspections import next_due
 from equipment.models import (
@@ -192,7 +192,7 @@ def _load_vans(session: Session, data_dir: Path, depots: dict[str, Depot]) -> di
 
 def _load_staff(session: Session, data_dir: Path, vans: dict[str, Van], *, demo: bool) -> int:
     # Without --demo, staff accounts get a random unusable password until an admin sets one.
-    demo_hash = generate_password_hash(DEMO_PASSWORD) if demo else None
+    demo_hash = hash_password(DEMO_PASSWORD) if demo else None
     count = 0
     for row in rows("staff.csv", data_dir):
         van = vans.get(row["van_reg"]) if row["van_reg"] else None
@@ -202,7 +202,7 @@ def _load_staff(session: Session, data_dir: Path, vans: dict[str, Van], *, demo:
                 full_name=row["full_name"],
                 role=row["role"],
                 van_id=van.id if van else None,
-                password_hash=demo_hash or "!" + generate_password_hash(random.SystemRandom().randbytes(16).hex()),
+                password_hash=demo_hash or unusable_password(),
             )
         )
         count += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import UTC, datetime
 
@@ -15,8 +16,17 @@ from equipment.models import User, Van
 from equipment.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 8
-# Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
+PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default; the test suite lowers the cost
+UNUSABLE_PREFIX = "!"  # a stored hash starting with this never matches: the account has no password yet
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+
+
+def unusable_password() -> str:
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
 
 
 def create_user(
@@ -51,7 +61,7 @@ def create_user(
         username=username,
         role=role,
         full_name=full_name,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         van_id=van_id,
     )
     session.add(user)
@@ -64,7 +74,8 @@ def create_user(
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
+    if user is None or not user.active or user.password_hash.startswith(UNUSABLE_PREFIX):
+        # Checked anyway, so a wrong name costs as long as a wrong password.
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None

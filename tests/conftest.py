@@ -28,6 +28,12 @@ TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "
 PASSWORD = "password-for-tests"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Hashing stays real, at a cost suited to a test run rather than to an attacker."""
+    users.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
 def on_postgres() -> bool:
     return TEST_DATABASE_URL.startswith("postgresql")
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import redirect
 from flask_openapi3 import Info, OpenAPI
+from werkzeug.routing import IntegerConverter
 
 import config
 from equipment.cli import init_cli
@@ -20,6 +21,12 @@ from equipment.web.navigation import init_navigation
 from equipment.web.openapi import EquipmentOpenAPI
 from equipment.web.problems import register_error_handlers, validation_problem
 from equipment.web.security import init_security_headers
+
+
+class DatabaseIdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
@@ -37,6 +44,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
         validation_error_callback=validation_problem,
     )
     app.config.update(settings)
+    # An id beyond the database's integer range can match nothing: let such URLs be plain 404s.
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -117,10 +117,18 @@ def enforce_access() -> Any:
         principal = current_user._get_current_object()
         via_cookie = True
     g.principal = principal
+    refusal = _refusal(rule, principal, endpoint)
+    if refusal is not None:
+        return refusal
     if via_cookie and request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
     if is_api_request() and request.is_json and request.get_data() and request.get_json(silent=True) is None:
         return problem(400, "Bad request", "The request body is not valid JSON.")
+    return None
+
+
+def _refusal(rule: frozenset[str] | str | None, principal: Principal | None, endpoint: str) -> Any:
+    """The answer refusing this request, or None when the rule lets it through."""
     if rule == PUBLIC:
         return None
     if rule is None:
