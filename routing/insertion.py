@@ -69,6 +69,20 @@ class Inserter:
             np.array(v.capacity if problem.dims else (INF_TIME,), dtype=np.int64)
             for v in problem.vehicles
         ]
+        # Python lists for the scalar loops of RouteState.refresh (numpy scalars are slow).
+        cache: dict[int, list] = {}
+
+        def as_list(m):
+            if m is None:
+                return None
+            if id(m) not in cache:
+                cache[id(m)] = m.tolist()
+            return cache[id(m)]
+
+        self.Tl = [as_list(m) for m in self.T]
+        self.Cl = [as_list(m) for m in self.C]
+        self.Sl = [as_list(m) for m in self.S]
+        self.dur_l = self.dur.tolist()
 
 
 class RouteState:
@@ -84,106 +98,101 @@ class RouteState:
     def refresh(self) -> None:
         ins, p = self.ins, self.ins.p
         veh = p.vehicles[self.v]
-        T, C = ins.T[self.v], ins.C[self.v]
+        T, C, S = ins.Tl[self.v], ins.Cl[self.v], ins.Sl[self.v]
         tasks = p.tasks
         steps = self.steps
         k = len(steps)
-        self._n_tasks = sum(1 for kind, _ in steps if kind == "task")
-        # Real location at/before each step (index 0 = start), departure times, loads.
+        real_next = [kind == "task" for kind, _ in steps] + [True]  # step s+1 real? (end is)
+        task_ids = [i for kind, i in steps if kind == "task"]
+        self._n_tasks = len(task_ids)
+        # Loads after each step (index 0 = start): all deliveries on board at the start.
+        D = ins.deliv.shape[1]
+        delta = np.zeros((k + 1, D), dtype=np.int64)
+        if task_ids:
+            rows = [s + 1 for s in range(k) if real_next[s]]
+            delta[rows] = ins.pick[task_ids] - ins.deliv[task_ids]
+            delta[0] = ins.deliv[task_ids].sum(axis=0)
+        loads = np.cumsum(delta, axis=0)
+        # Forward: real location at/before each step, departure times, travel, cost.
         real = [veh.start] * (k + 1)
         dep = [0] * (k + 1)
         t = veh.window[0]
         dep[0] = t
         loc = veh.start
-        D = ins.deliv.shape[1]
-        start_load = np.zeros(D, dtype=np.int64)
-        for kind, i in steps:
-            if kind == "task":
-                start_load += ins.deliv[i]
-        loads = np.zeros((k + 1, D), dtype=np.int64)
-        loads[0] = start_load
-        cur = start_load.copy()
-        travel = 0
-        dist = 0
-        cost = 0
-        S = ins.S[self.v]
+        travel = dist = cost = 0
+        dur_l = ins.dur_l
         for s, (kind, i) in enumerate(steps, start=1):
             if kind == "task":
                 task = tasks[i]
-                arr = t + int(T[loc, task.location])
-                travel += int(T[loc, task.location])
-                cost += int(C[loc, task.location])
+                tl = task.location
+                leg = T[loc][tl]
+                travel += leg
+                cost += C[loc][tl]
                 if S is not None:
-                    dist += int(S[loc, task.location])
-                st = first_start(task.windows, arr)
-                if st is None:
-                    st = arr  # late (only in keep-order routes)
-                t = st + task.setup + task.service
-                loc = task.location
-                cur = cur + ins.pick[i] - ins.deliv[i]
+                    dist += S[loc][tl]
+                st = first_start(task.windows, t + leg)
+                t = (st if st is not None else t + leg) + dur_l[i]  # late only in keep-order
+                loc = tl
             else:
                 b = veh.breaks[i]
                 st = first_start(b.windows, t)
                 t = (st if st is not None else t) + b.service
             real[s] = loc
             dep[s] = t
-            loads[s] = cur
-        travel += int(T[loc, veh.end])
-        cost += int(C[loc, veh.end])
+        travel += T[loc][veh.end]
+        cost += C[loc][veh.end]
         if S is not None:
-            dist += int(S[loc, veh.end])
+            dist += S[loc][veh.end]
         self.travel, self.cost, self.dist = travel, cost, dist
-        # Latest start of each step (index k+1 = end: latest arrival).
-        latest = [0] * (k +2)
+        # Backward: latest start of each step (index k+1 = end: latest arrival).
+        latest = [0] * (k + 2)
         latest[k + 1] = veh.window[1]
         nxt_loc = veh.end
         for s in range(k, 0, -1):
             kind, i = steps[s - 1]
             if kind == "task":
                 task = tasks[i]
-                bound = latest[s + 1] - (int(T[task.location, nxt_loc]) if steps_is_real(steps, s + 1) else 0)
-                if not steps_is_real(steps, s + 1):
-                    # next is a break: it starts where we are; the drive comes after it
-                    bound = latest[s + 1]
-                latest[s] = _latest_start(task.windows, bound - task.setup - task.service)
+                # A break next starts where we are; the drive comes after it.
+                bound = latest[s + 1] - (T[task.location][nxt_loc] if real_next[s] else 0)
+                latest[s] = _latest_start(task.windows, bound - dur_l[i])
                 nxt_loc = task.location
             else:
                 b = veh.breaks[i]
-                here = real[s - 1]
-                if steps_is_real(steps, s + 1):
-                    bound = latest[s + 1] - int(T[here, nxt_loc])
-                else:
-                    bound = latest[s + 1]
+                bound = latest[s + 1] - (T[real[s - 1]][nxt_loc] if real_next[s] else 0)
                 latest[s] = _latest_start(b.windows, bound - b.service)
         # Gap arrays: gap g sits between step g and step g+1 (g = 0..k).
         G = k + 1
         self.a_loc = np.array(real, dtype=np.int64)
         self.dep = np.array(dep, dtype=np.int64)
-        b_loc = np.empty(G, dtype=np.int64)
-        next_latest = np.empty(G, dtype=np.int64)
-        brk = np.zeros(G, dtype=np.int64) - 1  # break index when the next step is a break
-        q_latest = np.zeros(G, dtype=np.int64)
-        blocked = np.zeros(G, dtype=bool)
+        b_loc = [0] * G
+        next_latest = [0] * G
+        brk = [-1] * G  # break index when the next step is a break
+        q_latest = [0] * G
+        blocked = [False] * G
+        big = int(BIG)
         for g in range(G):
             s = g + 1
-            if s == k + 1 or steps[s - 1][0] == "task":
+            if s == k + 1 or real_next[g]:
                 b_loc[g] = veh.end if s == k + 1 else tasks[steps[s - 1][1]].location
                 next_latest[g] = latest[s]
             else:
                 brk[g] = steps[s - 1][1]
                 q = s + 1
-                if q <= k and steps[q - 1][0] != "task":
+                if q <= k and not real_next[q - 1]:
                     blocked[g] = True  # two breaks in a row: not worth handling
                     b_loc[g] = veh.end
                 else:
                     b_loc[g] = veh.end if q == k + 1 else tasks[steps[q - 1][1]].location
                 q_latest[g] = latest[q] if q <= k + 1 else veh.window[1]
-                next_latest[g] = BIG
-        self.b_loc, self.next_latest, self.brk, self.q_latest = b_loc, next_latest, brk, q_latest
-        self.blocked = blocked
+                next_latest[g] = big
+        self.b_loc = np.array(b_loc, dtype=np.int64)
+        self.next_latest = np.array(next_latest, dtype=np.int64)
+        self.brk = np.array(brk, dtype=np.int64)
+        self.q_latest = np.array(q_latest, dtype=np.int64)
+        self.blocked = np.array(blocked, dtype=bool)
         self.loads = loads
         pm = np.maximum.accumulate(loads, axis=0)
-        sm = np.full_like(loads, -int(BIG))
+        sm = np.full_like(loads, -big)
         if k >= 1:
             sm[:-1] = np.maximum.accumulate(loads[::-1], axis=0)[::-1][1:]
         self.pmax, self.smax = pm, sm
@@ -236,11 +245,6 @@ class RouteState:
     def insert(self, job: int, gap: int) -> None:
         self.steps.insert(gap, ("task", job))
         self.refresh()
-
-
-def steps_is_real(steps, s: int) -> bool:
-    """Step s (1-based; len+1 = end) is a task or the end."""
-    return s == len(steps) + 1 or steps[s - 1][0] == "task"
 
 
 def initial_routes(problem: Problem, ins: Inserter) -> list[list[tuple[str, int]]]:
