@@ -1,5 +1,5 @@
-"""Delays and KPIs: every figure is one SQL aggregation (GROUP BY with CASE sums) over indexed
-columns; no order row is loaded into Python to compute a figure.
+"""Delays and KPIs: every figure is an SQL aggregation (GROUP BY with filtered counts) over
+indexed columns; no order row is loaded into Python to compute a figure.
 
 Definitions (../shared/API.md, `/kpis`), for the orders whose due time falls in a period of
 local days [first, last] (Europe/London by default), cancelled orders left out:
@@ -13,8 +13,7 @@ local days [first, last] (Europe/London by default), cancelled orders left out:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -818,7 +817,11 @@ def recycling(session: Session, p: Period) -> list[RecyclingRow]:
     by category, from the stock ledger."""
     m = StockMovement.__table__.c
     i = Item.__table__.c
-    collected = and_(m.from_state == StockState.ON_LOAN.value, m.to_state.in_(RETURN_STATES))
+    # Collected: out of a home into the returns states (a collection of units the ledger did not
+    # know were on loan books no source).
+    collected = and_(
+        or_(m.from_state == StockState.ON_LOAN.value, m.kind == "collection"), m.to_state.in_(RETURN_STATES)
+    )
     returned = and_(m.from_state.in_(RETURN_STATES), m.to_state == StockState.AVAILABLE.value, m.reverses_id.is_(None))
     scrapped = and_(
         m.reverses_id.is_(None),
@@ -957,12 +960,3 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
         p, rows, total, trend, weeks, _depot_rows(session, per_depot), districts, causes,
         by_attributable(rows), late, late_total, risky, risky_total, now,
     )
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    return asdict(obj)
-
-
-def iter_csv_rows(header: list[str], rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
-    yield header
-    yield from rows
