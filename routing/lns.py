@@ -13,6 +13,7 @@ from routing.insertion import Inserter, RouteState, regret_insert
 TEMP_START, TEMP_END, COOL = 0.1, 0.005, 0.1  # temperatures, in average cost per job
 MAX_RUIN = 30
 ROUTE_RUIN = 0.1  # share of ruins that empty a whole short route
+STRING_RUIN = 0.5  # share of the others that remove strings (else nearest neighbours)
 
 
 def _penalty(ins: Inserter, m0: int, m1: int, jobs) -> int:
@@ -82,6 +83,24 @@ def ruin_recreate(
             short = sorted(used, key=lambda r: states[r].n_tasks())[:3]
             r0 = short[int(rng.integers(len(short)))]
             removed = [i for k, i in states[r0].steps if k == "task" and i in pos_of]
+        elif rng.random() < STRING_RUIN:
+            # Strings of consecutive stops from the routes nearest the seed (as in SISR).
+            n_strings = int(rng.integers(1, 4))
+            l_max = max(2, min(10, size))
+            ruined: set[int] = set()
+            for k in near[pos_of[seed_j]]:
+                j = int(jobs[k])
+                r = where.get(j)
+                if r is None or r in ruined:
+                    continue
+                ruined.add(r)
+                route = [i for kind, i in states[r].steps if kind == "task"]
+                pos = route.index(j)
+                length = int(rng.integers(1, min(l_max, len(route)) + 1))
+                first = int(rng.integers(max(0, pos - length + 1), min(pos, len(route) - length) + 1))
+                removed += [i for i in route[first:first + length] if i in pos_of]
+                if len(ruined) >= n_strings:
+                    break
         else:
             for k in near[pos_of[seed_j]]:
                 j = int(jobs[k])
