@@ -27,14 +27,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from feasibility import check  # noqa: E402
+from feasibility import check
 
 DEPOTS = {"IPS": (1.155, 52.06), "BSE": (0.71, 52.245), "ELL": (1.59, 52.435)}
 TOWNS = [  # (lon, lat, weight): where service users live
-    (1.155, 52.06, 10), (0.71, 52.245, 5), (1.59, 52.435, 2), (1.73, 52.48, 4),
-    (1.33, 52.10, 3), (0.97, 52.19, 3), (1.50, 52.35, 2), (1.31, 51.96, 3),
-    (0.92, 52.02, 2), (0.41, 52.25, 3), (1.05, 52.30, 1), (1.36, 52.22, 2),
-    (1.62, 52.21, 2), (0.75, 52.08, 2), (1.45, 52.46, 1),
+    (1.155, 52.06, 10),
+    (0.71, 52.245, 5),
+    (1.59, 52.435, 2),
+    (1.73, 52.48, 4),
+    (1.33, 52.10, 3),
+    (0.97, 52.19, 3),
+    (1.50, 52.35, 2),
+    (1.31, 51.96, 3),
+    (0.92, 52.02, 2),
+    (0.41, 52.25, 3),
+    (1.05, 52.30, 1),
+    (1.36, 52.22, 2),
+    (1.62, 52.21, 2),
+    (0.75, 52.08, 2),
+    (1.45, 52.46, 1),
 ]
 EMERGENCY, NEXT_DAY, THREE_DAY, STANDARD, COLLECTION = 100, 60, 40, 20, 10
 H = 3600
@@ -47,7 +58,10 @@ def generate(seed: int = 1, n_jobs: int = 500, n_vans: int = 25) -> dict:
     rng = np.random.default_rng(seed)
     w = np.array([t[2] for t in TOWNS], dtype=float)
     towns = rng.choice(len(TOWNS), size=n_jobs, p=w / w.sum())
-    pts = [(TOWNS[t][0] + rng.normal(0, 0.06), TOWNS[t][1] + rng.normal(0, 0.04)) for t in towns]
+    pts = [
+        (TOWNS[t][0] + rng.normal(0, 0.06), TOWNS[t][1] + rng.normal(0, 0.04))
+        for t in towns
+    ]
     locations = list(DEPOTS.values()) + pts
     durations, distances = build_matrices(locations)
     vehicles = []
@@ -58,28 +72,46 @@ def generate(seed: int = 1, n_jobs: int = 500, n_vans: int = 25) -> dict:
         skills = [1] if k % 4 == 0 else []  # two-person crew
         if k % 5 in (0, 2):
             skills.append(2)  # hoist-trained
-        vehicles.append({
-            "id": k + 1, "start_index": d, "end_index": d, "description": f"van {k + 1}",
-            "capacity": [24 if big else 14, 4 if big else 2], "skills": skills,
-            "time_window": [8 * H, 18 * H],
-            "breaks": [{"id": 1, "time_windows": [[12 * H, 14 * H]], "service": 30 * 60}],
-        })
+        vehicles.append(
+            {
+                "id": k + 1,
+                "start_index": d,
+                "end_index": d,
+                "description": f"van {k + 1}",
+                "capacity": [24 if big else 14, 4 if big else 2],
+                "skills": skills,
+                "time_window": [8 * H, 18 * H],
+                "breaks": [
+                    {"id": 1, "time_windows": [[12 * H, 14 * H]], "service": 30 * 60}
+                ],
+            }
+        )
     jobs = []
     for i in range(n_jobs):
         r = rng.random()
         kind = "delivery" if r < 0.55 else ("collection" if r < 0.85 else "exchange")
-        cls = rng.choice([EMERGENCY, NEXT_DAY, THREE_DAY, STANDARD], p=[0.03, 0.2, 0.3, 0.47])
+        cls = rng.choice(
+            [EMERGENCY, NEXT_DAY, THREE_DAY, STANDARD], p=[0.03, 0.2, 0.3, 0.47]
+        )
         if kind == "collection" and cls != EMERGENCY:
             cls = COLLECTION
         bed = rng.random() < 0.2
         vol = int(rng.integers(6, 12)) if bed else int(rng.integers(1, 5))
         amount = [vol, 1 if bed else 0]
-        job = {"id": 1000 + i, "location_index": 3 + i, "priority": int(cls),
-               "service": int(rng.choice([10, 15, 20, 30, 45]) * 60 + (15 * 60 if bed else 0))}
+        job = {
+            "id": 1000 + i,
+            "location_index": 3 + i,
+            "priority": int(cls),
+            "service": int(
+                rng.choice([10, 15, 20, 30, 45]) * 60 + (15 * 60 if bed else 0)
+            ),
+        }
         if kind in ("delivery", "exchange"):
             job["delivery"] = amount
         if kind in ("collection", "exchange"):
-            job["pickup"] = amount if kind == "collection" else [max(1, vol // 2), amount[1]]
+            job["pickup"] = (
+                amount if kind == "collection" else [max(1, vol // 2), amount[1]]
+            )
         skills = []
         if bed and rng.random() < 0.6:
             skills.append(1)
@@ -95,8 +127,13 @@ def generate(seed: int = 1, n_jobs: int = 500, n_vans: int = 25) -> dict:
         elif slot < 0.7:
             job["time_windows"] = [[12 * H, 17 * H]]
         jobs.append(job)
-    return {"vehicles": vehicles, "jobs": jobs,
-            "matrices": {"car": {"durations": durations.tolist(), "distances": distances.tolist()}}}
+    return {
+        "vehicles": vehicles,
+        "jobs": jobs,
+        "matrices": {
+            "car": {"durations": durations.tolist(), "distances": distances.tolist()}
+        },
+    }
 
 
 def _child(name: str, path: str, seconds: float, conn) -> None:
@@ -112,8 +149,9 @@ def _child(name: str, path: str, seconds: float, conn) -> None:
         import vroom
 
         inp = vroom.Input.from_json(path)
-        sol = inp.solve(exploration_level=5, nb_threads=1,
-                        timeout=timedelta(seconds=seconds)).to_dict()
+        sol = inp.solve(
+            exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds)
+        ).to_dict()
     elapsed = time.monotonic() - t
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     conn.send((sol, elapsed, rss_mb))
@@ -135,9 +173,14 @@ def summarise(problem: dict, sol: dict) -> dict:
     res = check(problem, sol)
     served = {s["id"] for r in sol["routes"] for s in r["steps"] if s["type"] == "job"}
     emerg = {j["id"] for j in problem["jobs"] if j.get("priority", 0) == EMERGENCY}
-    return {"errors": res["errors"], "priority": res["priority"], "served": len(served),
-            "emergencies": len(emerg & served), "travel": res["duration"],
-            "distance": res["distance"]}
+    return {
+        "errors": res["errors"],
+        "priority": res["priority"],
+        "served": len(served),
+        "emergencies": len(emerg & served),
+        "travel": res["duration"],
+        "distance": res["distance"],
+    }
 
 
 def servable_emergencies(problem: dict) -> int:
@@ -146,14 +189,18 @@ def servable_emergencies(problem: dict) -> int:
 
     p = vroom_mod.parse(problem)
     allowed, _ = allowed_vehicles(p)
-    return sum(1 for i, t in enumerate(p.tasks) if t.priority == EMERGENCY and allowed[i])
+    return sum(
+        1 for i, t in enumerate(p.tasks) if t.priority == EMERGENCY and allowed[i]
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--write", default=None, help="also save the generated problem here")
+    ap.add_argument(
+        "--write", default=None, help="also save the generated problem here"
+    )
     ap.add_argument("--solvers", default="ours,vroom")
     args = ap.parse_args()
 
@@ -174,24 +221,30 @@ def main() -> None:
         with open(args.write, "w") as f:
             json.dump(problem, f)
     n_em = sum(1 for j in problem["jobs"] if j.get("priority") == EMERGENCY)
-    print(f"county day seed {args.seed}: {len(problem['jobs'])} jobs "
-          f"({n_em} emergencies, {servable_emergencies(problem)} servable), "
-          f"{len(problem['vehicles'])} vans, 3 depots, {args.seconds:g} s limit")
+    print(
+        f"county day seed {args.seed}: {len(problem['jobs'])} jobs "
+        f"({n_em} emergencies, {servable_emergencies(problem)} servable), "
+        f"{len(problem['vehicles'])} vans, 3 depots, {args.seconds:g} s limit"
+    )
     rows = {}
     for name in args.solvers.split(","):
         sol, elapsed, rss = run(name, path, args.seconds)
         s = summarise(problem, sol)
         rows[name] = s
-        print(f"{name:6} time {elapsed:5.1f} s  peak mem {rss:6.0f} MB  priority {s['priority']:5d}  "
-              f"jobs {s['served']:3d}  emergencies {s['emergencies']:2d}/{n_em}  "
-              f"travel {s['travel'] / 3600:6.2f} h  feasible {'yes' if not s['errors'] else 'NO'}")
+        print(
+            f"{name:6} time {elapsed:5.1f} s  peak mem {rss:6.0f} MB  priority {s['priority']:5d}  "
+            f"jobs {s['served']:3d}  emergencies {s['emergencies']:2d}/{n_em}  "
+            f"travel {s['travel'] / 3600:6.2f} h  feasible {'yes' if not s['errors'] else 'NO'}"
+        )
         for e in s["errors"][:5]:
             print("   ", e)
     if "ours" in rows and "vroom" in rows:
         o, v = rows["ours"], rows["vroom"]
-        print(f"ours/vroom: priority {o['priority'] / max(1, v['priority']):.3f}, "
-              f"jobs {o['served'] / max(1, v['served']):.3f}, "
-              f"travel time {o['travel'] / max(1, v['travel']):.3f}")
+        print(
+            f"ours/vroom: priority {o['priority'] / max(1, v['priority']):.3f}, "
+            f"jobs {o['served'] / max(1, v['served']):.3f}, "
+            f"travel time {o['travel'] / max(1, v['travel']):.3f}"
+        )
     os.unlink(path)
 
 

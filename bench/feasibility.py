@@ -26,14 +26,22 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
     dims = dims or 0
     tasks: dict[tuple[str, int], dict] = {}
     for j in problem.get("jobs", []):
-        tasks[("job", j["id"])] = {"src": j, "kind": "job", "skills": set(j.get("skills", [])),
-                                   "priority": j.get("priority", 0)}
+        tasks[("job", j["id"])] = {
+            "src": j,
+            "kind": "job",
+            "skills": set(j.get("skills", [])),
+            "priority": j.get("priority", 0),
+        }
     for s in problem.get("shipments", []):
         for half in ("pickup", "delivery"):
             h = s[half]
-            tasks[(half, h["id"])] = {"src": h, "kind": half, "ship": s,
-                                      "skills": set(s.get("skills", [])),
-                                      "priority": s.get("priority", 0)}
+            tasks[(half, h["id"])] = {
+                "src": h,
+                "kind": half,
+                "ship": s,
+                "skills": set(s.get("skills", [])),
+                "priority": s.get("priority", 0),
+            }
     vehicles = {v["id"]: v for v in problem["vehicles"]}
     seen: dict[tuple[str, int], int] = {}
     total_dist = total_dur = served = prio = 0
@@ -53,7 +61,9 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
         breaks = {b["id"]: b for b in v.get("breaks", [])}
         steps = r["steps"]
         if not steps or steps[0]["type"] != "start" or steps[-1]["type"] != "end":
-            errors.append(f"vehicle {vid}: route must begin with start and finish with end")
+            errors.append(
+                f"vehicle {vid}: route must begin with start and finish with end"
+            )
             continue
         # Initial load: all deliveries of the route's jobs.
         load = [0] * dims
@@ -76,7 +86,7 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
         breaks_taken = set()
         pending: list[dict] = []  # breaks on the current leg
 
-        def drive(t0: int, leg: int) -> int:
+        def drive(t0: int, leg: int, pending=pending, vid=vid) -> int:
             """Arrival after a leg of `leg` seconds with the pending breaks taken on it.
 
             A break has no location: it can be taken anywhere along the leg, including
@@ -86,8 +96,10 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
             for b in pending:
                 start = _start_in(b.get("time_windows", [[0, math.inf]]), t_free)
                 if start is None:
-                    errors.append(f"vehicle {vid}: break {b['id']} cannot start in its windows "
-                                  f"(free from {t_free})")
+                    errors.append(
+                        f"vehicle {vid}: break {b['id']} cannot start in its windows "
+                        f"(free from {t_free})"
+                    )
                     start = t_free
                 # Drive until the break starts (or until arrived), then rest.
                 driven = min(remaining, start - t_free)
@@ -95,6 +107,7 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
                 t_free = start + b.get("service", 0)
             pending.clear()
             return t_free + remaining
+
         for s in steps[1:]:
             typ = s["type"]
             if typ == "break":
@@ -117,7 +130,9 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
                         dist += dist_m[loc][end_loc]
                 t_now = drive(t_now, leg)
                 if t_now > tw[1]:
-                    errors.append(f"vehicle {vid}: back at {t_now} after its shift ends {tw[1]}")
+                    errors.append(
+                        f"vehicle {vid}: back at {t_now} after its shift ends {tw[1]}"
+                    )
                 continue
             key = (typ, s.get("id"))
             t = tasks.get(key)
@@ -141,44 +156,66 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
             t_now = drive(t_now, leg)
             start = _start_in(src.get("time_windows", [[0, math.inf]]), t_now)
             if start is None:
-                errors.append(f"vehicle {vid}: {typ} {key[1]} reached at {t_now}, after its windows")
+                errors.append(
+                    f"vehicle {vid}: {typ} {key[1]} reached at {t_now}, after its windows"
+                )
                 start = t_now
             setup = src.get("setup", 0) if tl != loc else 0
             t_now = start + setup + src.get("service", 0)
             loc = tl
             if typ == "job":
                 for k in range(dims):
-                    load[k] += src.get("pickup", [0] * dims)[k] - src.get("delivery", [0] * dims)[k]
+                    load[k] += (
+                        src.get("pickup", [0] * dims)[k]
+                        - src.get("delivery", [0] * dims)[k]
+                    )
             elif typ == "pickup":
                 picked.add(id(t["ship"]))
                 for k in range(dims):
                     load[k] += t["ship"].get("amount", [0] * dims)[k]
             else:
                 if id(t["ship"]) not in picked:
-                    errors.append(f"vehicle {vid}: delivery {key[1]} before its pickup (or elsewhere)")
+                    errors.append(
+                        f"vehicle {vid}: delivery {key[1]} before its pickup (or elsewhere)"
+                    )
                 for k in range(dims):
                     load[k] -= t["ship"].get("amount", [0] * dims)[k]
             if any(a > c for a, c in zip(load, cap)) or any(a < 0 for a in load):
-                errors.append(f"vehicle {vid}: load {load} outside capacity {cap} after {typ} {key[1]}")
+                errors.append(
+                    f"vehicle {vid}: load {load} outside capacity {cap} after {typ} {key[1]}"
+                )
         if "max_tasks" in v and n_tasks > v["max_tasks"]:
-            errors.append(f"vehicle {vid}: {n_tasks} tasks > max_tasks {v['max_tasks']}")
+            errors.append(
+                f"vehicle {vid}: {n_tasks} tasks > max_tasks {v['max_tasks']}"
+            )
         if "max_travel_time" in v and dur > v["max_travel_time"]:
             errors.append(f"vehicle {vid}: travel time {dur} > max_travel_time")
         if n_tasks and set(breaks) - breaks_taken:
-            errors.append(f"vehicle {vid}: breaks {sorted(set(breaks) - breaks_taken)} not taken")
+            errors.append(
+                f"vehicle {vid}: breaks {sorted(set(breaks) - breaks_taken)} not taken"
+            )
         total_dist += dist
         total_dur += dur
     # Shipments on one vehicle; everything served or listed as unassigned.
     for s in problem.get("shipments", []):
-        a, b = seen.get(("pickup", s["pickup"]["id"])), seen.get(("delivery", s["delivery"]["id"]))
+        a, b = (
+            seen.get(("pickup", s["pickup"]["id"])),
+            seen.get(("delivery", s["delivery"]["id"])),
+        )
         if (a is None) != (b is None) or (a is not None and a != b):
             errors.append(f"shipment {s['pickup']['id']}/{s['delivery']['id']} split")
     listed = {(u.get("type", "job"), u["id"]) for u in solution.get("unassigned", [])}
     for key in tasks:
         if key not in seen and key not in listed:
             errors.append(f"{key[0]} {key[1]} neither served nor unassigned")
-    return {"errors": errors, "distance": total_dist, "duration": total_dur,
-            "served": served, "priority": prio, "unassigned": len(tasks) - served}
+    return {
+        "errors": errors,
+        "distance": total_dist,
+        "duration": total_dur,
+        "served": served,
+        "priority": prio,
+        "unassigned": len(tasks) - served,
+    }
 
 
 def _start_in(windows, t):

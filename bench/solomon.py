@@ -25,9 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from feasibility import check  # noqa: E402
+from feasibility import check
 
-DATA = Path(os.environ.get("SOLOMON_DIR", ROOT.parent / "shared" / "benchmarks" / "solomon"))
+DATA = Path(
+    os.environ.get("SOLOMON_DIR", ROOT.parent / "shared" / "benchmarks" / "solomon")
+)
 
 
 def read_instance(name: str) -> dict:
@@ -47,17 +49,31 @@ def read_instance(name: str) -> dict:
     depot = rows[0]
     jobs = []
     for r in rows[1:]:
-        jobs.append({
-            "id": int(r[0]), "location_index": int(r[0]), "delivery": [int(r[3])],
-            "service": int(r[6]) * 10, "time_windows": [[int(r[4]) * 10, int(r[5]) * 10]],
-        })
-    vehicles = [{
-        "id": k, "start_index": 0, "end_index": 0, "capacity": [cap],
-        "time_window": [int(depot[4]) * 10, int(depot[5]) * 10],
-    } for k in range(n_veh)]
+        jobs.append(
+            {
+                "id": int(r[0]),
+                "location_index": int(r[0]),
+                "delivery": [int(r[3])],
+                "service": int(r[6]) * 10,
+                "time_windows": [[int(r[4]) * 10, int(r[5]) * 10]],
+            }
+        )
+    vehicles = [
+        {
+            "id": k,
+            "start_index": 0,
+            "end_index": 0,
+            "capacity": [cap],
+            "time_window": [int(depot[4]) * 10, int(depot[5]) * 10],
+        }
+        for k in range(n_veh)
+    ]
     m = d.tolist()
-    return {"vehicles": vehicles, "jobs": jobs,
-            "matrices": {"car": {"durations": m, "distances": m}}}
+    return {
+        "vehicles": vehicles,
+        "jobs": jobs,
+        "matrices": {"car": {"durations": m, "distances": m}},
+    }
 
 
 def bks() -> dict[str, int]:
@@ -81,7 +97,9 @@ def run_vroom(problem: dict, seconds: float, seed: int) -> dict:
         inp = vroom.Input.from_json(path)
     finally:
         os.unlink(path)
-    sol = inp.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds))
+    sol = inp.solve(
+        exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds)
+    )
     return sol.to_dict()
 
 
@@ -94,14 +112,26 @@ def run_pyvrp(problem: dict, seconds: float, seed: int) -> dict:
     m = Model()
     locs = [m.add_location(0, 0) for _ in range(n)]
     v0 = problem["vehicles"][0]
-    depot = m.add_depot(locs[0], tw_early=v0["time_window"][0], tw_late=v0["time_window"][1])
-    m.add_vehicle_type(num_available=len(problem["vehicles"]), capacity=v0["capacity"],
-                       start_depot=depot, end_depot=depot,
-                       tw_early=v0["time_window"][0], tw_late=v0["time_window"][1])
+    depot = m.add_depot(
+        locs[0], tw_early=v0["time_window"][0], tw_late=v0["time_window"][1]
+    )
+    m.add_vehicle_type(
+        num_available=len(problem["vehicles"]),
+        capacity=v0["capacity"],
+        start_depot=depot,
+        end_depot=depot,
+        tw_early=v0["time_window"][0],
+        tw_late=v0["time_window"][1],
+    )
     for j in problem["jobs"]:
         w = j["time_windows"][0]
-        m.add_client(locs[j["location_index"]], delivery=j["delivery"],
-                     service_duration=j["service"], tw_early=w[0], tw_late=w[1])
+        m.add_client(
+            locs[j["location_index"]],
+            delivery=j["delivery"],
+            service_duration=j["service"],
+            tw_early=w[0],
+            tw_late=w[1],
+        )
     for a in range(n):
         for b in range(n):
             m.add_edge(locs[a], locs[b], distance=mat[a][b], duration=mat[a][b])
@@ -132,8 +162,13 @@ def main() -> None:
     solvers = args.solvers.split(",")
     gaps: dict[str, list[float]] = {s: [] for s in solvers}
     feasible = {s: 0 for s in solvers}
-    print(f"# Solomon, {args.seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS")
-    print(f"{'instance':9} {'bks':>6} " + " ".join(f"{s + ' gap%':>10} {s + ' ok':>8} {'t':>5}" for s in solvers))
+    print(
+        f"# Solomon, {args.seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS"
+    )
+    print(
+        f"{'instance':9} {'bks':>6} "
+        + " ".join(f"{s + ' gap%':>10} {s + ' ok':>8} {'t':>5}" for s in solvers)
+    )
     for name in names:
         prob = read_instance(name)
         cols = []
@@ -141,7 +176,7 @@ def main() -> None:
             t0 = time.monotonic()
             try:
                 sol = SOLVERS[s](prob, args.seconds, args.seed)
-            except Exception as exc:  # report, keep going
+            except Exception as exc:  # noqa: BLE001 - report, keep going
                 cols.append(f"{'error':>10} {type(exc).__name__[:8]:>8} {0:5.1f}")
                 continue
             el = time.monotonic() - t0
@@ -154,9 +189,15 @@ def main() -> None:
             if res["errors"]:
                 print(f"  {s} {name}: {res['errors'][:3]}", file=sys.stderr)
         print(f"{name:9} {best[name]:6d} " + " ".join(cols), flush=True)
-    print("mean      " + " " * 6 + " ".join(
-        f"{(sum(gaps[s]) / len(gaps[s]) if gaps[s] else math.nan):10.2f} "
-        f"{f'{feasible[s]}/{len(names)}':>8} {'':5}" for s in solvers))
+    print(
+        "mean      "
+        + " " * 6
+        + " ".join(
+            f"{(sum(gaps[s]) / len(gaps[s]) if gaps[s] else math.nan):10.2f} "
+            f"{f'{feasible[s]}/{len(names)}':>8} {'':5}"
+            for s in solvers
+        )
+    )
 
 
 def _order(name: str) -> tuple:

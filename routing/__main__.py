@@ -48,13 +48,23 @@ def main(argv: list[str] | None = None) -> int:
     # The time limit counts from process start (imports, parsing, matrices included).
     used = time.monotonic() - T_START
     try:
-        result = solve_json(data, seconds=max(0.05, args.seconds - used), seed=args.seed,
-                            keep_order=args.keep_order, osrm_url=args.osrm_url)
+        result = solve_json(
+            data,
+            seconds=max(0.05, args.seconds - used),
+            seed=args.seed,
+            keep_order=args.keep_order,
+            osrm_url=args.osrm_url,
+        )
     except ProblemError as exc:
-        sys.stderr.write(f"error: {str(exc).splitlines()[0] if str(exc) else 'invalid problem'}\n")
+        sys.stderr.write(
+            f"error: {str(exc).splitlines()[0] if str(exc) else 'invalid problem'}\n"
+        )
         return 2
-    except Exception as exc:  # an internal error still answers in one line
-        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n".splitlines()[0] + "\n")
+    except Exception as exc:  # noqa: BLE001 - an internal error still answers in one line
+        sys.stderr.write(
+            f"error: internal error: {type(exc).__name__}: {exc}\n".splitlines()[0]
+            + "\n"
+        )
         return 1
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

@@ -19,7 +19,9 @@ def given_routes(p: Problem) -> list[Route]:
         bidx = {b.id: k for k, b in enumerate(v.breaks)}
         seq: Route = []
         for typ, sid in v.steps:
-            seq.append(("break", bidx[sid]) if typ == "break" else ("task", index[(typ, sid)]))
+            seq.append(
+                ("break", bidx[sid]) if typ == "break" else ("task", index[(typ, sid)])
+            )
         if any(k == "task" for k, _ in seq):
             listed = {i for k, i in seq if k == "break"}
             for b in range(len(v.breaks)):
@@ -45,7 +47,9 @@ def _best_position(p: Problem, v_idx: int, seq: Route, step: tuple[str, int]):
     return best_key, best_seq
 
 
-def insert_keeping_order(p: Problem, *, deadline: float) -> tuple[list[Route], list[tuple[int, str]]]:
+def insert_keeping_order(
+    p: Problem, *, deadline: float
+) -> tuple[list[Route], list[tuple[int, str]]]:
     """Cheapest insertion of the jobs not in any given route; given stops keep their order."""
     allowed, reasons = allowed_vehicles(p)
     routes = given_routes(p)
@@ -84,6 +88,6 @@ def _limits_ok(p: Problem, v: int, seq: Route) -> bool:
     tr = simulate(p, v, seq)
     if veh.max_travel_time is not None and tr.steps[-1].duration > veh.max_travel_time:
         return False
-    if veh.max_distance is not None and tr.steps[-1].distance > veh.max_distance:
-        return False
-    return True
+    return not (
+        veh.max_distance is not None and tr.steps[-1].distance > veh.max_distance
+    )

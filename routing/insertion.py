@@ -102,7 +102,9 @@ class RouteState:
         tasks = p.tasks
         steps = self.steps
         k = len(steps)
-        real_next = [kind == "task" for kind, _ in steps] + [True]  # step s+1 real? (end is)
+        real_next = [kind == "task" for kind, _ in steps] + [
+            True
+        ]  # step s+1 real? (end is)
         task_ids = [i for kind, i in steps if kind == "task"]
         self._n_tasks = len(task_ids)
         # Loads after each step (index 0 = start): all deliveries on board at the start.
@@ -131,7 +133,9 @@ class RouteState:
                 if S is not None:
                     dist += S[loc][tl]
                 st = first_start(task.windows, t + leg)
-                t = (st if st is not None else t + leg) + dur_l[i]  # late only in keep-order
+                t = (st if st is not None else t + leg) + dur_l[
+                    i
+                ]  # late only in keep-order
                 loc = tl
             else:
                 b = veh.breaks[i]
@@ -153,7 +157,9 @@ class RouteState:
             if kind == "task":
                 task = tasks[i]
                 # A break next starts where we are; the drive comes after it.
-                bound = latest[s + 1] - (T[task.location][nxt_loc] if real_next[s] else 0)
+                bound = latest[s + 1] - (
+                    T[task.location][nxt_loc] if real_next[s] else 0
+                )
                 latest[s] = _latest_start(task.windows, bound - dur_l[i])
                 nxt_loc = task.location
             else:
@@ -182,7 +188,9 @@ class RouteState:
                     blocked[g] = True  # two breaks in a row: not worth handling
                     b_loc[g] = veh.end
                 else:
-                    b_loc[g] = veh.end if q == k + 1 else tasks[steps[q - 1][1]].location
+                    b_loc[g] = (
+                        veh.end if q == k + 1 else tasks[steps[q - 1][1]].location
+                    )
                 q_latest[g] = latest[q] if q <= k + 1 else veh.window[1]
                 next_latest[g] = big
         self.b_loc = np.array(b_loc, dtype=np.int64)
@@ -219,9 +227,16 @@ class RouteState:
             br = veh.breaks[int(self.brk[g])]
             bws = np.array([[w[0] for w in br.windows]], dtype=np.int64)
             bwe = np.array([[w[1] for w in br.windows]], dtype=np.int64)
-            bs = _first_start_vec(dp[:, g : g + 1], np.repeat(bws, nj, 0), np.repeat(bwe, nj, 0))[:, 0]
+            bs = _first_start_vec(
+                dp[:, g : g + 1], np.repeat(bws, nj, 0), np.repeat(bwe, nj, 0)
+            )[:, 0]
             arr_q = bs + br.service + T[jl, b[g]]
-            ok[:, g] = (st[:, g] < BIG) & (bs < BIG) & (arr_q <= self.q_latest[g]) & (~self.blocked[g])
+            ok[:, g] = (
+                (st[:, g] < BIG)
+                & (bs < BIG)
+                & (arr_q <= self.q_latest[g])
+                & (~self.blocked[g])
+            )
         cap = ins.cap[v]
         dl, pk = ins.deliv[jobs], ins.pick[jobs]
         ok &= np.all(self.pmax[None, :, :] + dl[:, None, :] <= cap, axis=2)
@@ -229,13 +244,23 @@ class RouteState:
         ok &= np.all(self.smax[None, :, :] + pk[:, None, :] <= cap, axis=2)
         ok &= ins.allowed[jobs, v][:, None]
         if veh.max_travel_time is not None:
-            dt = T[a[None, :], jl[:, None]] + T[jl[:, None], b[None, :]] - T[a, b][None, :]
+            dt = (
+                T[a[None, :], jl[:, None]]
+                + T[jl[:, None], b[None, :]]
+                - T[a, b][None, :]
+            )
             ok &= self.travel + dt <= veh.max_travel_time
         if veh.max_distance is not None and ins.S[v] is not None:
             S = ins.S[v]
-            dd = S[a[None, :], jl[:, None]] + S[jl[:, None], b[None, :]] - S[a, b][None, :]
+            dd = (
+                S[a[None, :], jl[:, None]]
+                + S[jl[:, None], b[None, :]]
+                - S[a, b][None, :]
+            )
             ok &= self.dist + dd <= veh.max_distance
-        cost = C[a[None, :], jl[:, None]] + C[jl[:, None], b[None, :]] - C[a, b][None, :]
+        cost = (
+            C[a[None, :], jl[:, None]] + C[jl[:, None], b[None, :]] - C[a, b][None, :]
+        )
         if not self.n_tasks():
             cost = cost + veh.fixed
         cost = np.where(ok, cost, BIG)
@@ -253,8 +278,13 @@ def initial_routes(problem: Problem, ins: Inserter) -> list[list[tuple[str, int]
 
 
 def regret_insert(
-    states: list[RouteState], pending: list[int], *, k: int = 3, rng: np.random.Generator | None = None,
-    noise: float = 0.0, candidates: list[int] | None = None,
+    states: list[RouteState],
+    pending: list[int],
+    *,
+    k: int = 3,
+    rng: np.random.Generator | None = None,
+    noise: float = 0.0,
+    candidates: list[int] | None = None,
 ) -> list[int]:
     """Insert pending jobs by priority then regret-k; returns the jobs that did not fit."""
     if not pending:
@@ -271,8 +301,21 @@ def regret_insert(
         else:
             costs[:, r], gaps[:, r] = BIG, 0
     # Identical empty vehicles are one option, not many, when measuring regret.
-    vtype = [(v.start, v.end, v.window, v.capacity, v.skills, v.profile, v.fixed, v.per_hour,
-              v.per_km, len(v.breaks)) for v in ins.p.vehicles]
+    vtype = [
+        (
+            v.start,
+            v.end,
+            v.window,
+            v.capacity,
+            v.skills,
+            v.profile,
+            v.fixed,
+            v.per_hour,
+            v.per_km,
+            len(v.breaks),
+        )
+        for v in ins.p.vehicles
+    ]
     alive = np.ones(len(jobs), dtype=bool)
     prio = ins.prio[jobs]
     left: list[int] = []

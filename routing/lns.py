@@ -9,7 +9,6 @@ import numpy as np
 
 from routing.insertion import Inserter, RouteState, regret_insert
 
-
 TEMP_START, TEMP_END, COOL = 0.1, 0.005, 0.1  # temperatures, in average cost per job
 MAX_RUIN = 30
 ROUTE_RUIN = 0.1  # share of ruins that empty a whole short route
@@ -97,8 +96,12 @@ def ruin_recreate(
                 route = [i for kind, i in states[r].steps if kind == "task"]
                 pos = route.index(j)
                 length = int(rng.integers(1, min(l_max, len(route)) + 1))
-                first = int(rng.integers(max(0, pos - length + 1), min(pos, len(route) - length) + 1))
-                removed += [i for i in route[first:first + length] if i in pos_of]
+                first = int(
+                    rng.integers(
+                        max(0, pos - length + 1), min(pos, len(route) - length) + 1
+                    )
+                )
+                removed += [i for i in route[first : first + length] if i in pos_of]
                 if len(ruined) >= n_strings:
                     break
         else:
@@ -112,14 +115,23 @@ def ruin_recreate(
         saved = {r: list(states[r].steps) for r in touched}
         rem = set(removed)
         for r in touched:
-            states[r].steps = [s for s in states[r].steps if not (s[0] == "task" and s[1] in rem)]
+            states[r].steps = [
+                s for s in states[r].steps if not (s[0] == "task" and s[1] in rem)
+            ]
             states[r].refresh()
         before = {r: list(states[r].steps) for r in range(len(states))}
         # Retry the unplaced jobs near the ruined area, and a few others at random.
         pool = set(unassigned)
-        retry = [int(jobs[k]) for j in removed for k in near[pos_of[j], 1:8] if int(jobs[k]) in pool]
+        retry = [
+            int(jobs[k])
+            for j in removed
+            for k in near[pos_of[j], 1:8]
+            if int(jobs[k]) in pool
+        ]
         if len(unassigned) > 0:
-            extra = rng.choice(len(unassigned), size=min(len(unassigned), 5), replace=False)
+            extra = rng.choice(
+                len(unassigned), size=min(len(unassigned), 5), replace=False
+            )
             retry += [unassigned[e] for e in extra]
         retry = list(dict.fromkeys(retry))
         rest = [j for j in unassigned if j not in set(retry)]
@@ -137,11 +149,19 @@ def ruin_recreate(
                 cands.add(r)
                 types.add(s.v)
                 break
-        left = regret_insert(states, pending, k=int(rng.integers(1, 4)), rng=rng, noise=0.2,
-                             candidates=sorted(cands))
+        left = regret_insert(
+            states,
+            pending,
+            k=int(rng.integers(1, 4)),
+            rng=rng,
+            noise=0.2,
+            candidates=sorted(cands),
+        )
         left = left + rest
         new_cost = total(states, left)
-        if new_cost < cur_cost or rng.random() < math.exp(-(new_cost - cur_cost) / max(temp, 1e-9)):
+        if new_cost < cur_cost or rng.random() < math.exp(
+            -(new_cost - cur_cost) / max(temp, 1e-9)
+        ):
             cur_cost = new_cost
             unassigned = left
             if new_cost < best_cost:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from routing.problem import Problem, Task, Vehicle, first_start
 
 NO_SKILLS = "no vehicle has the required skills"
@@ -29,11 +31,11 @@ def _within_limits(p: Problem, v: Vehicle, stops: list[Task]) -> bool:
     path = [v.start] + [s.location for s in stops] + [v.end]
     if v.max_travel_time is not None:
         dur = p.durations[v.profile]
-        if sum(int(dur[a, b]) for a, b in zip(path, path[1:])) > v.max_travel_time:
+        if sum(int(dur[a, b]) for a, b in itertools.pairwise(path)) > v.max_travel_time:
             return False
     if v.max_distance is not None and v.profile in p.distances:
         dist = p.distances[v.profile]
-        if sum(int(dist[a, b]) for a, b in zip(path, path[1:])) > v.max_distance:
+        if sum(int(dist[a, b]) for a, b in itertools.pairwise(path)) > v.max_distance:
             return False
     return True
 
@@ -57,7 +59,9 @@ def allowed_vehicles(p: Problem) -> tuple[list[set[int]], dict[int, str]]:
             need = [max(a, b) for a, b in zip(t.delivery, t.pickup)]
         else:
             need = list(t.amount)
-        vs = [k for k in vs if all(a <= c for a, c in zip(need, p.vehicles[k].capacity))]
+        vs = [
+            k for k in vs if all(a <= c for a, c in zip(need, p.vehicles[k].capacity))
+        ]
         if not vs:
             reasons[i] = NO_CAPACITY
             allowed.append(set())

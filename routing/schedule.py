@@ -75,10 +75,24 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
                 start, late = t_free, t_free - b.windows[-1][1]
             driven = min(remaining, start - t_free)
             remaining -= driven
-            arrival = t_free + driven  # where the break begins, or the waiting before it
-            route.steps.append(TimedStep("break", b_idx, None, arrival, start - arrival, 0,
-                                         b.service, travel0 + leg - remaining, metres0,
-                                         tuple(load), late))
+            arrival = (
+                t_free + driven
+            )  # where the break begins, or the waiting before it
+            route.steps.append(
+                TimedStep(
+                    "break",
+                    b_idx,
+                    None,
+                    arrival,
+                    start - arrival,
+                    0,
+                    b.service,
+                    travel0 + leg - remaining,
+                    metres0,
+                    tuple(load),
+                    late,
+                )
+            )
             route.lateness += late
             t_free = start + b.service
         pending.clear()
@@ -104,8 +118,21 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
             load[k] += d
         if any(x > c for x, c in zip(load, v.capacity)):
             route.overload = True
-        route.steps.append(TimedStep(task.kind, i, task.location, arrival, start - arrival,
-                                     setup, task.service, travel, metres, tuple(load), late))
+        route.steps.append(
+            TimedStep(
+                task.kind,
+                i,
+                task.location,
+                arrival,
+                start - arrival,
+                setup,
+                task.service,
+                travel,
+                metres,
+                tuple(load),
+                late,
+            )
+        )
         route.lateness += late
         t = start + setup + task.service
         prev = task.location
@@ -117,6 +144,8 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
     cost += int(cost_m[prev, v.end])
     late = max(0, t - v.window[1])
     route.lateness += late
-    route.steps.append(TimedStep("end", None, v.end, t, 0, 0, 0, travel, metres, tuple(load), late))
+    route.steps.append(
+        TimedStep("end", None, v.end, t, 0, 0, 0, travel, metres, tuple(load), late)
+    )
     route.cost = cost
     return route

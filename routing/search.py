@@ -35,7 +35,11 @@ def plan(
         routes, served = _plan_small(problem, allowed, deadline, seed, progress)
     else:
         routes, served = _plan_large(problem, allowed, deadline, seed, progress)
-    unassigned = [(i, reasons.get(i, NO_ROOM)) for i in range(len(problem.tasks)) if i not in served]
+    unassigned = [
+        (i, reasons.get(i, NO_ROOM))
+        for i in range(len(problem.tasks))
+        if i not in served
+    ]
     return routes, unassigned
 
 
@@ -49,10 +53,19 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     budget = max(0.0, deadline - time.monotonic())
     has_shipments = any(t.kind != "job" for t in problem.tasks)
     first = time.monotonic() + (1.0 if has_shipments else 0.5) * budget
-    result = solver.solve(problem, allowed, None, deadline=first, seed=seed,
-                          on_progress=progress, lam=GLS_LAMBDA)
+    result = solver.solve(
+        problem,
+        allowed,
+        None,
+        deadline=first,
+        seed=seed,
+        on_progress=progress,
+        lam=GLS_LAMBDA,
+    )
     if result is None:  # no plan from OR-Tools in time: regret insertion instead
-        states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+        states = [
+            RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))
+        ]
         regret_insert(states, ins.jobs, k=2)
         result = [list(s.steps) for s in states], None
         result = result[0], _served(result[0])
@@ -62,13 +75,25 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
     left = [j for j in ins.jobs if j not in served]
     mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
-    routes2, _ = lns.ruin_recreate(states, left, deadline=mid, seed=seed, on_best=progress,
-                                   cool=True)
-    if _objective(problem, _served(routes2), routes2) <= _objective(problem, served, routes):
+    routes2, _ = lns.ruin_recreate(
+        states, left, deadline=mid, seed=seed, on_best=progress, cool=True
+    )
+    if _objective(problem, _served(routes2), routes2) <= _objective(
+        problem, served, routes
+    ):
         routes, served = routes2, _served(routes2)
-    result = solver.solve(problem, allowed, routes, deadline=deadline, seed=seed,
-                          on_progress=progress, lam=GLS_LAMBDA)
-    if result is not None and _objective(problem, result[1], result[0]) <= _objective(problem, served, routes):
+    result = solver.solve(
+        problem,
+        allowed,
+        routes,
+        deadline=deadline,
+        seed=seed,
+        on_progress=progress,
+        lam=GLS_LAMBDA,
+    )
+    if result is not None and _objective(problem, result[1], result[0]) <= _objective(
+        problem, served, routes
+    ):
         routes, served = result
     return routes, served
 
@@ -82,7 +107,9 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     t_lns = time.monotonic() + LNS_SHARE * budget
     t_ortools = t_lns + ORTOOLS_SHARE * budget
     # 1. Our ruin and recreate explores and chooses which jobs to serve.
-    routes, left = lns.ruin_recreate(states, left, deadline=t_lns, seed=seed, on_best=progress)
+    routes, left = lns.ruin_recreate(
+        states, left, deadline=t_lns, seed=seed, on_best=progress
+    )
     served = {i for r in routes for k, i in r if k == "task"}
     # 2. OR-Tools' guided local search shortens the routes of the served jobs (and places
     #    the shipments, which the insertion leaves to it).
@@ -91,13 +118,24 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     if n_out <= max(20, len(problem.tasks) // 10):
         focus = allowed
     else:
-        focus = [a if (i in served or problem.tasks[i].kind != "job") else set()
-                 for i, a in enumerate(allowed)]
+        focus = [
+            a if (i in served or problem.tasks[i].kind != "job") else set()
+            for i, a in enumerate(allowed)
+        ]
     if any(v.breaks for v in problem.vehicles):
-        result = _solve_with_breaks_relaxed(problem, focus, routes, t_ortools, seed, progress)
+        result = _solve_with_breaks_relaxed(
+            problem, focus, routes, t_ortools, seed, progress
+        )
     else:
-        result = solver.solve(problem, focus, routes, deadline=t_ortools, seed=seed,
-                              on_progress=progress, lam=GLS_LAMBDA)
+        result = solver.solve(
+            problem,
+            focus,
+            routes,
+            deadline=t_ortools,
+            seed=seed,
+            on_progress=progress,
+            lam=GLS_LAMBDA,
+        )
     best = (_objective(problem, served, routes), routes, served)
     if result is not None:
         cand = (_objective(problem, result[1], result[0]), result[0], result[1])
@@ -108,10 +146,15 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     if not has_shipments and ins.jobs and time.monotonic() < deadline - 0.05:
         states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
         left = [j for j in ins.jobs if j not in served]
-        routes, left = lns.ruin_recreate(states, left, deadline=deadline, seed=seed + 1,
-                                         on_best=progress, cool=True)
+        routes, left = lns.ruin_recreate(
+            states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True
+        )
         served = _served(routes)
-        best = min(best, (_objective(problem, served, routes), routes, served), key=lambda x: x[0])
+        best = min(
+            best,
+            (_objective(problem, served, routes), routes, served),
+            key=lambda x: x[0],
+        )
     return best[1], best[2]
 
 
@@ -122,13 +165,30 @@ def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progres
     breaks are placed afterwards, each on the leg where it delays the route least; the
     result is used only when every break fits.
     """
-    relaxed = dataclasses.replace(problem, vehicles=tuple(
-        dataclasses.replace(v, breaks=(), window=(v.window[0], max(
-            v.window[0], v.window[1] - sum(b.service for b in v.breaks))))
-        for v in problem.vehicles))
+    relaxed = dataclasses.replace(
+        problem,
+        vehicles=tuple(
+            dataclasses.replace(
+                v,
+                breaks=(),
+                window=(
+                    v.window[0],
+                    max(v.window[0], v.window[1] - sum(b.service for b in v.breaks)),
+                ),
+            )
+            for v in problem.vehicles
+        ),
+    )
     bare = [[s for s in r if s[0] == "task"] for r in routes]
-    result = solver.solve(relaxed, allowed, bare, deadline=deadline, seed=seed,
-                          on_progress=progress, lam=GLS_LAMBDA)
+    result = solver.solve(
+        relaxed,
+        allowed,
+        bare,
+        deadline=deadline,
+        seed=seed,
+        on_progress=progress,
+        lam=GLS_LAMBDA,
+    )
     if result is None:
         return None
     placed = []
@@ -148,12 +208,16 @@ def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
             out = _place(problem, v, out, ("break", b)) if out is not None else None
         if out is not None:
             return out
-        tasks = [s for s in route if s[0] == "task" and problem.tasks[s[1]].kind == "job"]
+        tasks = [
+            s for s in route if s[0] == "task" and problem.tasks[s[1]].kind == "job"
+        ]
         if not tasks:
             return []
         # Drop the least important job whose removal helps most (latest end otherwise).
-        worst = min(tasks, key=lambda s: (problem.tasks[s[1]].priority,
-                                          -problem.tasks[s[1]].service))
+        worst = min(
+            tasks,
+            key=lambda s: (problem.tasks[s[1]].priority, -problem.tasks[s[1]].service),
+        )
         route = [s for s in route if s != worst]
 
 
@@ -169,11 +233,16 @@ def _place(problem: Problem, v: int, route: Route, step) -> Route | None:
     return None if best is None else best[1]
 
 
-def _objective(problem: Problem, served: set[int], routes: list[Route]) -> tuple[int, int, int]:
+def _objective(
+    problem: Problem, served: set[int], routes: list[Route]
+) -> tuple[int, int, int]:
     """VROOM's order: priority left out, then tasks left out, then cost."""
     out = [t for i, t in enumerate(problem.tasks) if i not in served]
-    cost = sum(simulate(problem, v, r).cost for v, r in enumerate(routes)
-               if any(k == "task" for k, _ in r))
+    cost = sum(
+        simulate(problem, v, r).cost
+        for v, r in enumerate(routes)
+        if any(k == "task" for k, _ in r)
+    )
     return sum(t.priority for t in out), len(out), cost
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 
@@ -29,7 +30,9 @@ class Model:
         # which OR-Tools' operators exploit (no symmetric moves between empty vans).
         depots = sorted({v.start for v in vehs} | {v.end for v in vehs})
         depot_node = {d: N + k for k, d in enumerate(depots)}
-        loc = np.array([tasks[t].location for t in self.task_nodes] + depots, dtype=np.int64)
+        loc = np.array(
+            [tasks[t].location for t in self.task_nodes] + depots, dtype=np.int64
+        )
         self.loc = loc
         dur = np.zeros(len(loc), dtype=np.int64)
         dur[:N] = [tasks[t].setup + tasks[t].service for t in self.task_nodes]
@@ -59,26 +62,36 @@ class Model:
         self.bound += sum(v.fixed for v in vehs)
 
         # Time: service (with setup) at the origin plus the drive.
-        horizon = max([w[1] for v in vehs for w in [v.window] if w[1] < INF_TIME]
-                      + [w[1] for t in tasks for w in t.windows if w[1] < INF_TIME]
-                      + [b.windows[-1][1] for v in vehs for b in v.breaks if b.windows[-1][1] < INF_TIME]
-                      + [0])
+        horizon = max(
+            [w[1] for v in vehs for w in [v.window] if w[1] < INF_TIME]
+            + [w[1] for t in tasks for w in t.windows if w[1] < INF_TIME]
+            + [
+                b.windows[-1][1]
+                for v in vehs
+                for b in v.breaks
+                if b.windows[-1][1] < INF_TIME
+            ]
+            + [0]
+        )
         time_cache: dict[str, int] = {}
         for v in vehs:
             if v.profile not in time_cache:
                 tm = problem.durations[v.profile][np.ix_(loc, loc)] + dur[:, None]
                 horizon = max(horizon, 0)
                 time_cache[v.profile] = r.RegisterTransitMatrix(tm.tolist())
-        total_work = int(dur.sum()) + sum(int(problem.durations[p].max()) for p in time_cache) * (N + 1)
+        total_work = int(dur.sum()) + sum(
+            int(problem.durations[p].max()) for p in time_cache
+        ) * (N + 1)
         self.horizon = horizon = min(INF_TIME, horizon + total_work + 1)
         r.AddDimensionWithVehicleTransits(
-            [time_cache[v.profile] for v in vehs], horizon, horizon, False, "time")
+            [time_cache[v.profile] for v in vehs], horizon, horizon, False, "time"
+        )
         self.time = time_dim = r.GetDimensionOrDie("time")
         for n, t in enumerate(self.task_nodes):
             w = tasks[t].windows
             var = time_dim.CumulVar(m.NodeToIndex(n))
             var.SetRange(w[0][0], min(w[-1][1], horizon))
-            for (a1, b1), (a2, b2) in zip(w, w[1:]):
+            for (a1, b1), (a2, b2) in itertools.pairwise(w):
                 var.RemoveInterval(b1 + 1, a2 - 1)
         for vi, v in enumerate(vehs):
             lo, hi = v.window[0], min(v.window[1], horizon)
@@ -139,25 +152,54 @@ class Model:
             r.AddDimensionWithVehicleCapacity(cb, 0, caps, False, f"load{k}")
             cb2 = r.RegisterUnaryTransitVector(dl)
             r.AddDimensionWithVehicleCapacity(cb2, 0, caps, True, f"deliv{k}")
-            load, deliv = r.GetDimensionOrDie(f"load{k}"), r.GetDimensionOrDie(f"deliv{k}")
+            load, deliv = (
+                r.GetDimensionOrDie(f"load{k}"),
+                r.GetDimensionOrDie(f"deliv{k}"),
+            )
             for vi in range(V):
                 solver.Add(load.CumulVar(r.Start(vi)) == deliv.CumulVar(r.End(vi)))
 
         if any(v.max_tasks is not None for v in vehs):
             cb = r.RegisterUnaryTransitVector([1] * N + [0] * (len(loc) - N))
             r.AddDimensionWithVehicleCapacity(
-                cb, 0, [v.max_tasks if v.max_tasks is not None else N for v in vehs], True, "tasks")
+                cb,
+                0,
+                [v.max_tasks if v.max_tasks is not None else N for v in vehs],
+                True,
+                "tasks",
+            )
         if any(v.max_travel_time is not None for v in vehs):
-            cbs = [r.RegisterTransitMatrix(node_matrix(problem.durations[v.profile])) for v in vehs]
+            cbs = [
+                r.RegisterTransitMatrix(node_matrix(problem.durations[v.profile]))
+                for v in vehs
+            ]
             r.AddDimensionWithVehicleTransitAndCapacity(
-                cbs, 0, [v.max_travel_time if v.max_travel_time is not None else horizon for v in vehs],
-                True, "travel")
+                cbs,
+                0,
+                [
+                    v.max_travel_time if v.max_travel_time is not None else horizon
+                    for v in vehs
+                ],
+                True,
+                "travel",
+            )
         if any(v.max_distance is not None for v in vehs):
             big = INF_TIME
-            cbs = [r.RegisterTransitMatrix(node_matrix(problem.distances.get(v.profile, problem.durations[v.profile])))
-                   for v in vehs]
+            cbs = [
+                r.RegisterTransitMatrix(
+                    node_matrix(
+                        problem.distances.get(v.profile, problem.durations[v.profile])
+                    )
+                )
+                for v in vehs
+            ]
             r.AddDimensionWithVehicleTransitAndCapacity(
-                cbs, 0, [v.max_distance if v.max_distance is not None else big for v in vehs], True, "distance")
+                cbs,
+                0,
+                [v.max_distance if v.max_distance is not None else big for v in vehs],
+                True,
+                "distance",
+            )
 
         # Skills / reachability.
         all_v = set(range(V))
@@ -170,7 +212,10 @@ class Model:
         for n, t in enumerate(self.task_nodes):
             task = tasks[t]
             if task.kind == "pickup" and task.partner in self.node_of_task:
-                pi, di = m.NodeToIndex(n), m.NodeToIndex(self.node_of_task[task.partner])
+                pi, di = (
+                    m.NodeToIndex(n),
+                    m.NodeToIndex(self.node_of_task[task.partner]),
+                )
                 r.AddPickupAndDelivery(pi, di)
                 solver.Add(r.VehicleVar(pi) == r.VehicleVar(di))
                 solver.Add(r.ActiveVar(pi) == r.ActiveVar(di))
@@ -185,21 +230,31 @@ class Model:
 
     def params(self, ms: int, *, lam: float = 0.1) -> object:
         prm = pywrapcp.DefaultRoutingSearchParameters()
-        prm.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-        prm.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        prm.first_solution_strategy = (
+            routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        )
+        prm.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
         prm.guided_local_search_lambda_coefficient = lam
         prm.time_limit.FromMilliseconds(max(ms, 1))
         return prm
 
     def routes_to_assignment(self, routes: list[Route]):
         m = self.manager
-        idx = [[m.NodeToIndex(self.node_of_task[i]) for kind, i in rt if kind == "task"
-                and i in self.node_of_task] for rt in routes]
+        idx = [
+            [
+                m.NodeToIndex(self.node_of_task[i])
+                for kind, i in rt
+                if kind == "task" and i in self.node_of_task
+            ]
+            for rt in routes
+        ]
         return self.routing.ReadAssignmentFromRoutes(idx, True)
 
     def extract(self, sol) -> tuple[list[Route], set[int]]:
         """Routes (with breaks placed) and the task indices served."""
-        r, m, tasks = self.routing, self.manager, self.p.tasks
+        r, m, _tasks = self.routing, self.manager, self.p.tasks
         routes: list[Route] = []
         served: set[int] = set()
         for vi in range(self.V):
@@ -211,7 +266,9 @@ class Model:
                 t = self.task_nodes[node]
                 seq.append(("task", t))
                 served.add(t)
-                deps.append(sol.Value(self.time.CumulVar(idx)) + int(self.node_dur[node]))
+                deps.append(
+                    sol.Value(self.time.CumulVar(idx)) + int(self.node_dur[node])
+                )
                 idx = sol.Value(r.NextVar(idx))
             if vi in self.breaks and seq:
                 placed = []
@@ -247,8 +304,10 @@ def solve(
     prm = model.params(ms, lam=lam)
     r.CloseModelWithParameters(prm)
     if on_progress is not None:
+
         def cb() -> None:
             on_progress(int(r.CostVar().Max()))
+
         r.AddAtSolutionCallback(cb)
     start = None
     if initial is not None:

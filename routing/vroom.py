@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -58,14 +59,16 @@ def _windows(value: Any, where: str) -> tuple[tuple[int, int], ...]:
             raise ProblemError(f"{where}[{i}] ends ({b}) before it starts ({a})")
         out.append((a, b))
     out.sort()
-    for (a1, b1), (a2, b2) in zip(out, out[1:]):
+    for (a1, b1), (a2, b2) in itertools.pairwise(out):
         if a2 <= b1:
             raise ProblemError(f"{where} has overlapping windows")
     return tuple(out)
 
 
 def _skills(value: Any, where: str) -> frozenset[int]:
-    return frozenset(_int(s, f"{where}[{i}]") for i, s in enumerate(_list(value, where)))
+    return frozenset(
+        _int(s, f"{where}[{i}]") for i, s in enumerate(_list(value, where))
+    )
 
 
 def _coords(value: Any, where: str) -> tuple[float, float]:
@@ -124,7 +127,11 @@ def _read_matrices(data: dict) -> tuple[dict, dict, dict, int | None]:
         m = _obj(m, f"matrices.{profile}")
         if "durations" not in m:
             raise ProblemError(f"matrices.{profile}.durations is missing")
-        for key, out in (("durations", durations), ("distances", distances), ("costs", costs)):
+        for key, out in (
+            ("durations", durations),
+            ("distances", distances),
+            ("costs", costs),
+        ):
             if key not in m:
                 continue
             where = f"matrices.{profile}.{key}"
@@ -134,7 +141,9 @@ def _read_matrices(data: dict) -> tuple[dict, dict, dict, int | None]:
                 raise ProblemError(f"{where} is empty")
             for i, r in enumerate(rows):
                 if not isinstance(r, list) or len(r) != n:
-                    raise ProblemError(f"{where} must be square: row {i} is not {n} long")
+                    raise ProblemError(
+                        f"{where} must be square: row {i} is not {n} long"
+                    )
             try:
                 arr = np.array(rows, dtype=np.int64)
             except (TypeError, ValueError, OverflowError):
@@ -146,7 +155,9 @@ def _read_matrices(data: dict) -> tuple[dict, dict, dict, int | None]:
             if size is None:
                 size = n
             elif n != size:
-                raise ProblemError(f"{where} is {n}x{n} but another matrix is {size}x{size}")
+                raise ProblemError(
+                    f"{where} is {n}x{n} but another matrix is {size}x{size}"
+                )
             out[profile] = arr
     return durations, distances, costs, size
 
@@ -156,7 +167,9 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
     data = _obj(data, "problem")
     durations, distances, costs, n_matrix = _read_matrices(data)
     locs = _Locations(n_matrix)
-    raw_vehicles = _list(data.get("vehicles"), "vehicles") if "vehicles" in data else None
+    raw_vehicles = (
+        _list(data.get("vehicles"), "vehicles") if "vehicles" in data else None
+    )
     if not raw_vehicles:
         raise ProblemError("vehicles must be a non-empty array")
     dims: int | None = None
@@ -171,16 +184,24 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
         if vid in seen:
             raise ProblemError(f"{where}.id {vid} is a duplicate vehicle id")
         seen.add(vid)
-        cap = _amounts(v.get("capacity", []), f"{where}.capacity", dims) if "capacity" in v else None
-        if cap is not None:
-            if dims is None:
-                dims = len(cap)
+        cap = (
+            _amounts(v.get("capacity", []), f"{where}.capacity", dims)
+            if "capacity" in v
+            else None
+        )
+        if cap is not None and dims is None:
+            dims = len(cap)
         vehicles_raw.append((v, vid, cap))
     dims = dims or 0
-    vehicles_raw = [(v, vid, cap if cap is not None else (INF_TIME,) * dims) for v, vid, cap in vehicles_raw]
+    vehicles_raw = [
+        (v, vid, cap if cap is not None else (INF_TIME,) * dims)
+        for v, vid, cap in vehicles_raw
+    ]
     for k, (v, vid, cap) in enumerate(vehicles_raw):
         if len(cap) != dims:
-            raise ProblemError(f"vehicles[{k}].capacity has {len(cap)} dimensions but others have {dims}")
+            raise ProblemError(
+                f"vehicles[{k}].capacity has {len(cap)} dimensions but others have {dims}"
+            )
 
     tasks: list[dict] = []
     job_ids: set[int] = set()
@@ -196,24 +217,41 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
         idx, coords = locs.resolve(j, "location_index", "location", where)
         if idx is None:
             raise ProblemError(f"{where} has no location or location_index")
-        tasks.append(dict(
-            kind="job", id=jid, location=idx, coords=coords,
-            setup=_int(j.get("setup", 0), f"{where}.setup"),
-            service=_int(j.get("service", 0), f"{where}.service"),
-            windows=_windows(j["time_windows"], f"{where}.time_windows") if "time_windows" in j else ((0, INF_TIME),),
-            delivery=_amounts(j["delivery"], f"{where}.delivery", dims) if "delivery" in j else (0,) * dims,
-            pickup=_amounts(j["pickup"], f"{where}.pickup", dims) if "pickup" in j else (0,) * dims,
-            amount=(0,) * dims,
-            skills=_skills(j.get("skills", []), f"{where}.skills"),
-            priority=_priority(j, where),
-            description=j.get("description") if isinstance(j.get("description"), str) else None,
-        ))
+        tasks.append(
+            {
+                "kind": "job",
+                "id": jid,
+                "location": idx,
+                "coords": coords,
+                "setup": _int(j.get("setup", 0), f"{where}.setup"),
+                "service": _int(j.get("service", 0), f"{where}.service"),
+                "windows": _windows(j["time_windows"], f"{where}.time_windows")
+                if "time_windows" in j
+                else ((0, INF_TIME),),
+                "delivery": _amounts(j["delivery"], f"{where}.delivery", dims)
+                if "delivery" in j
+                else (0,) * dims,
+                "pickup": _amounts(j["pickup"], f"{where}.pickup", dims)
+                if "pickup" in j
+                else (0,) * dims,
+                "amount": (0,) * dims,
+                "skills": _skills(j.get("skills", []), f"{where}.skills"),
+                "priority": _priority(j, where),
+                "description": j.get("description")
+                if isinstance(j.get("description"), str)
+                else None,
+            }
+        )
     pickup_ids: set[int] = set()
     delivery_ids: set[int] = set()
     for k, s in enumerate(_list(data.get("shipments", []), "shipments")):
         where = f"shipments[{k}]"
         s = _obj(s, where)
-        amount = _amounts(s["amount"], f"{where}.amount", dims) if "amount" in s else (0,) * dims
+        amount = (
+            _amounts(s["amount"], f"{where}.amount", dims)
+            if "amount" in s
+            else (0,) * dims
+        )
         skills = _skills(s.get("skills", []), f"{where}.skills")
         prio = _priority(s, where)
         first = len(tasks)
@@ -231,16 +269,28 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
             idx, coords = locs.resolve(h, "location_index", "location", w)
             if idx is None:
                 raise ProblemError(f"{w} has no location or location_index")
-            tasks.append(dict(
-                kind=half, id=hid, location=idx, coords=coords,
-                setup=_int(h.get("setup", 0), f"{w}.setup"),
-                service=_int(h.get("service", 0), f"{w}.service"),
-                windows=_windows(h["time_windows"], f"{w}.time_windows") if "time_windows" in h else ((0, INF_TIME),),
-                delivery=(0,) * dims, pickup=(0,) * dims, amount=amount,
-                skills=skills, priority=prio,
-                partner=first + 1 if half == "pickup" else first,
-                description=h.get("description") if isinstance(h.get("description"), str) else None,
-            ))
+            tasks.append(
+                {
+                    "kind": half,
+                    "id": hid,
+                    "location": idx,
+                    "coords": coords,
+                    "setup": _int(h.get("setup", 0), f"{w}.setup"),
+                    "service": _int(h.get("service", 0), f"{w}.service"),
+                    "windows": _windows(h["time_windows"], f"{w}.time_windows")
+                    if "time_windows" in h
+                    else ((0, INF_TIME),),
+                    "delivery": (0,) * dims,
+                    "pickup": (0,) * dims,
+                    "amount": amount,
+                    "skills": skills,
+                    "priority": prio,
+                    "partner": first + 1 if half == "pickup" else first,
+                    "description": h.get("description")
+                    if isinstance(h.get("description"), str)
+                    else None,
+                }
+            )
     if not tasks:
         raise ProblemError("there are no jobs or shipments to plan")
 
@@ -265,16 +315,26 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
             if bid in break_ids:
                 raise ProblemError(f"{bw}.id {bid} is a duplicate break id")
             break_ids.add(bid)
-            breaks.append(Break(
-                id=bid,
-                windows=_windows(b["time_windows"], f"{bw}.time_windows") if "time_windows" in b else ((0, INF_TIME),),
-                service=_int(b.get("service", 0), f"{bw}.service"),
-                max_load=_amounts(b["max_load"], f"{bw}.max_load", dims) if "max_load" in b else None,
-            ))
+            breaks.append(
+                Break(
+                    id=bid,
+                    windows=_windows(b["time_windows"], f"{bw}.time_windows")
+                    if "time_windows" in b
+                    else ((0, INF_TIME),),
+                    service=_int(b.get("service", 0), f"{bw}.service"),
+                    max_load=_amounts(b["max_load"], f"{bw}.max_load", dims)
+                    if "max_load" in b
+                    else None,
+                )
+            )
         for b_i, b in enumerate(breaks):
-            if not any(max(a, window[0]) + b.service <= window[1] and max(a, window[0]) <= e
-                       for a, e in b.windows):
-                raise ProblemError(f"{where}.breaks[{b_i}] cannot be taken within the vehicle's time_window")
+            if not any(
+                max(a, window[0]) + b.service <= window[1] and max(a, window[0]) <= e
+                for a, e in b.windows
+            ):
+                raise ProblemError(
+                    f"{where}.breaks[{b_i}] cannot be taken within the vehicle's time_window"
+                )
         vcosts = _obj(v.get("costs", {}), f"{where}.costs")
         profile = v.get("profile", "car")
         if not isinstance(profile, str):
@@ -287,24 +347,45 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
             st = _obj(st, sw)
             typ = st.get("type")
             if typ not in ("start", "end", "job", "pickup", "delivery", "break"):
-                raise ProblemError(f"{sw}.type {typ!r} is not start/end/job/pickup/delivery/break")
+                raise ProblemError(
+                    f"{sw}.type {typ!r} is not start/end/job/pickup/delivery/break"
+                )
             if typ in ("start", "end"):
                 continue
             steps.append((typ, _int(st.get("id"), f"{sw}.id")))
-        vehicles.append(dict(
-            id=vid, start=start, end=end, capacity=cap,
-            skills=_skills(v.get("skills", []), f"{where}.skills"),
-            window=window, breaks=tuple(sorted(breaks, key=lambda b: b.windows[0])),
-            max_tasks=_int(v["max_tasks"], f"{where}.max_tasks") if "max_tasks" in v else None,
-            max_travel_time=_int(v["max_travel_time"], f"{where}.max_travel_time") if "max_travel_time" in v else None,
-            max_distance=_int(v["max_distance"], f"{where}.max_distance") if "max_distance" in v else None,
-            profile=profile,
-            fixed=_int(vcosts.get("fixed", 0), f"{where}.costs.fixed"),
-            per_hour=_int(vcosts.get("per_hour", 3600), f"{where}.costs.per_hour"),
-            per_km=_int(vcosts.get("per_km", 0), f"{where}.costs.per_km"),
-            steps=tuple(steps), start_coords=start_c, end_coords=end_c,
-            has_start=start is not None, has_end=end is not None,
-        ))
+        vehicles.append(
+            {
+                "id": vid,
+                "start": start,
+                "end": end,
+                "capacity": cap,
+                "skills": _skills(v.get("skills", []), f"{where}.skills"),
+                "window": window,
+                "breaks": tuple(sorted(breaks, key=lambda b: b.windows[0])),
+                "max_tasks": _int(v["max_tasks"], f"{where}.max_tasks")
+                if "max_tasks" in v
+                else None,
+                "max_travel_time": _int(
+                    v["max_travel_time"], f"{where}.max_travel_time"
+                )
+                if "max_travel_time" in v
+                else None,
+                "max_distance": _int(v["max_distance"], f"{where}.max_distance")
+                if "max_distance" in v
+                else None,
+                "profile": profile,
+                "fixed": _int(vcosts.get("fixed", 0), f"{where}.costs.fixed"),
+                "per_hour": _int(
+                    vcosts.get("per_hour", 3600), f"{where}.costs.per_hour"
+                ),
+                "per_km": _int(vcosts.get("per_km", 0), f"{where}.costs.per_km"),
+                "steps": tuple(steps),
+                "start_coords": start_c,
+                "end_coords": end_c,
+                "has_start": start is not None,
+                "has_end": end is not None,
+            }
+        )
 
     # Known ids for given steps.
     known = {("job", t["id"]) for t in tasks if t["kind"] == "job"}
@@ -315,12 +396,18 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
         for s_i, (typ, sid) in enumerate(v["steps"]):
             if typ == "break":
                 if sid not in bids:
-                    raise ProblemError(f"vehicles[{k}].steps[{s_i}] refers to unknown break {sid}")
+                    raise ProblemError(
+                        f"vehicles[{k}].steps[{s_i}] refers to unknown break {sid}"
+                    )
                 continue
             if (typ, sid) not in known:
-                raise ProblemError(f"vehicles[{k}].steps[{s_i}] refers to unknown {typ} {sid}")
+                raise ProblemError(
+                    f"vehicles[{k}].steps[{s_i}] refers to unknown {typ} {sid}"
+                )
             if (typ, sid) in used:
-                raise ProblemError(f"vehicles[{k}].steps[{s_i}] {typ} {sid} is in more than one route")
+                raise ProblemError(
+                    f"vehicles[{k}].steps[{s_i}] {typ} {sid} is in more than one route"
+                )
             used.add((typ, sid))
 
     # Matrices: given, or built from coordinates.
@@ -338,6 +425,7 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
             out = np.zeros((n + 1, n + 1), dtype=np.int64)
             out[:n, :n] = m
             return out
+
         durations = {p: grow(m) for p, m in durations.items()}
         distances = {p: grow(m) for p, m in distances.items()}
         costs = {p: grow(m) for p, m in costs.items()}
@@ -350,7 +438,10 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
     return Problem(
         tasks=tuple(Task(**t) for t in tasks),
         vehicles=tuple(Vehicle(**v) for v in vehicles),
-        durations=durations, distances=distances, costs=costs, dims=dims,
+        durations=durations,
+        distances=distances,
+        costs=costs,
+        dims=dims,
         indices_given=n_matrix is not None,
     )
 
@@ -372,8 +463,16 @@ def format_solution(
     """Build VROOM's output document from timed routes and (task index, reason) pairs."""
     dims = problem.dims
     out_routes = []
-    total = dict(cost=0, setup=0, service=0, duration=0, waiting_time=0, priority=0,
-                 distance=0, lateness=0)
+    total = {
+        "cost": 0,
+        "setup": 0,
+        "service": 0,
+        "duration": 0,
+        "waiting_time": 0,
+        "priority": 0,
+        "distance": 0,
+        "lateness": 0,
+    }
     tot_delivery = [0] * dims
     tot_pickup = [0] * dims
     any_distance = False
@@ -407,8 +506,14 @@ def format_solution(
                 _put_location(step, problem, s.location, v.start_coords)
             elif s.type == "end" and v.has_end:
                 _put_location(step, problem, s.location, v.end_coords)
-            step.update(setup=s.setup, service=s.service, waiting_time=s.waiting,
-                        load=list(s.load), arrival=s.arrival, duration=s.duration)
+            step.update(
+                setup=s.setup,
+                service=s.service,
+                waiting_time=s.waiting,
+                load=list(s.load),
+                arrival=s.arrival,
+                duration=s.duration,
+            )
             if has_dist:
                 step["distance"] = s.distance
             if s.lateness:
@@ -418,9 +523,16 @@ def format_solution(
             service += s.service
             waiting += s.waiting
         route = {
-            "vehicle": v.id, "cost": r.cost, "setup": setup, "service": service,
-            "duration": r.steps[-1].duration, "waiting_time": waiting, "priority": priority,
-            "delivery": delivery, "pickup": pickup, "steps": steps,
+            "vehicle": v.id,
+            "cost": r.cost,
+            "setup": setup,
+            "service": service,
+            "duration": r.steps[-1].duration,
+            "waiting_time": waiting,
+            "priority": priority,
+            "delivery": delivery,
+            "pickup": pickup,
+            "steps": steps,
         }
         if has_dist:
             route["distance"] = r.steps[-1].distance
@@ -448,18 +560,31 @@ def format_solution(
         u["reason"] = reason
         out_unassigned.append(u)
     summary = {
-        "cost": total["cost"], "routes": len(out_routes), "unassigned": len(out_unassigned),
-        "setup": total["setup"], "service": total["service"], "duration": total["duration"],
-        "waiting_time": total["waiting_time"], "priority": total["priority"],
-        "delivery": tot_delivery, "pickup": tot_pickup,
+        "cost": total["cost"],
+        "routes": len(out_routes),
+        "unassigned": len(out_unassigned),
+        "setup": total["setup"],
+        "service": total["service"],
+        "duration": total["duration"],
+        "waiting_time": total["waiting_time"],
+        "priority": total["priority"],
+        "delivery": tot_delivery,
+        "pickup": tot_pickup,
         "violations": (
-            [{"cause": "delay", "duration": total["lateness"]}] if total["lateness"] else []
+            [{"cause": "delay", "duration": total["lateness"]}]
+            if total["lateness"]
+            else []
         ),
         "computing_times": {"loading": 0, "solving": computing_ms, "routing": 0},
     }
     if any_distance:
         summary["distance"] = total["distance"]
-    return {"code": 0, "summary": summary, "unassigned": out_unassigned, "routes": out_routes}
+    return {
+        "code": 0,
+        "summary": summary,
+        "unassigned": out_unassigned,
+        "routes": out_routes,
+    }
 
 
 def _put_location(step: dict, problem: Problem, index: int | None, coords) -> None:

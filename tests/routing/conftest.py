@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-_spec = importlib.util.spec_from_file_location("bench_feasibility", ROOT / "bench" / "feasibility.py")
+_spec = importlib.util.spec_from_file_location(
+    "bench_feasibility", ROOT / "bench" / "feasibility.py"
+)
 feasibility = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(feasibility)
 

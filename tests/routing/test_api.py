@@ -13,10 +13,16 @@ from routing.matrix import build_matrices
 def grid_problem(n=30):
     pts = [(i % 6, i // 6) for i in range(n + 1)]
     m = [[10 * (abs(a[0] - b[0]) + abs(a[1] - b[1])) for b in pts] for a in pts]
-    return {"vehicles": [{"id": k, "start_index": 0, "end_index": 0, "capacity": [8]}
-                         for k in range(5)],
-            "jobs": [{"id": i, "location_index": i, "delivery": [1]} for i in range(1, n + 1)],
-            "matrices": {"car": {"durations": m}}}
+    return {
+        "vehicles": [
+            {"id": k, "start_index": 0, "end_index": 0, "capacity": [8]}
+            for k in range(5)
+        ],
+        "jobs": [
+            {"id": i, "location_index": i, "delivery": [1]} for i in range(1, n + 1)
+        ],
+        "matrices": {"car": {"durations": m}},
+    }
 
 
 def test_progress_is_reported_with_fraction_and_cost(solve):
@@ -30,17 +36,26 @@ def test_progress_is_reported_with_fraction_and_cost(solve):
 
 def test_bad_input_raises_problem_error():
     with pytest.raises(ProblemError, match=r"jobs\[0\]\.time_windows\[0\] ends"):
-        solve_json({"vehicles": [{"id": 1, "start_index": 0}],
-                    "jobs": [{"id": 1, "location_index": 0, "time_windows": [[5, 1]]}],
-                    "matrices": {"car": {"durations": [[0]]}}}, seconds=0.2)
+        solve_json(
+            {
+                "vehicles": [{"id": 1, "start_index": 0}],
+                "jobs": [{"id": 1, "location_index": 0, "time_windows": [[5, 1]]}],
+                "matrices": {"car": {"durations": [[0]]}},
+            },
+            seconds=0.2,
+        )
 
 
 def test_osrm_table_is_used_when_configured():
-    body = {"code": "Ok", "durations": [[0, 60], [70, 0]], "distances": [[0, 900], [950, 0]]}
+    body = {
+        "code": "Ok",
+        "durations": [[0, 60], [70, 0]],
+        "distances": [[0, 900], [950, 0]],
+    }
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             seen.append(self.path)
             data = json.dumps(body).encode()
             self.send_response(200)
@@ -65,4 +80,6 @@ def test_osrm_table_is_used_when_configured():
 
 def test_osrm_unreachable_is_a_problem_error():
     with pytest.raises(ProblemError, match="OSRM"):
-        build_matrices([(1.0, 52.0), (1.1, 52.1)], osrm_url="http://127.0.0.1:9", timeout=2)
+        build_matrices(
+            [(1.0, 52.0), (1.1, 52.1)], osrm_url="http://127.0.0.1:9", timeout=2
+        )

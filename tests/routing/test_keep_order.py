@@ -2,10 +2,17 @@
 
 
 def test_new_job_inserted_without_reordering(solve, line):
-    v = {"id": 1, "start_index": 0, "end_index": 0,
-         "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}]}
-    jobs = [{"id": 1, "location_index": 1}, {"id": 3, "location_index": 3},
-            {"id": 2, "location_index": 2}]
+    v = {
+        "id": 1,
+        "start_index": 0,
+        "end_index": 0,
+        "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}],
+    }
+    jobs = [
+        {"id": 1, "location_index": 1},
+        {"id": 3, "location_index": 3},
+        {"id": 2, "location_index": 2},
+    ]
     prob = {"vehicles": [v], "jobs": jobs, "matrices": {"car": {"durations": line(4)}}}
     sol = solve(prob, keep_order=True)
     order = [s["id"] for s in sol["routes"][0]["steps"] if s["type"] == "job"]
@@ -18,11 +25,17 @@ def test_new_job_inserted_without_reordering(solve, line):
 def test_lateness_of_existing_stops_is_reported(line):
     from routing import solve_json
 
-    v = {"id": 1, "start_index": 0, "end_index": 0,
-         "steps": [{"type": "job", "id": 1}, {"type": "job", "id": 2}]}
-    jobs = [{"id": 1, "location_index": 1, "service": 100},
-            {"id": 2, "location_index": 2, "time_windows": [[0, 115]]},
-            {"id": 9, "location_index": 3, "time_windows": [[0, 30]], "priority": 100}]
+    v = {
+        "id": 1,
+        "start_index": 0,
+        "end_index": 0,
+        "steps": [{"type": "job", "id": 1}, {"type": "job", "id": 2}],
+    }
+    jobs = [
+        {"id": 1, "location_index": 1, "service": 100},
+        {"id": 2, "location_index": 2, "time_windows": [[0, 115]]},
+        {"id": 9, "location_index": 3, "time_windows": [[0, 30]], "priority": 100},
+    ]
     prob = {"vehicles": [v], "jobs": jobs, "matrices": {"car": {"durations": line(4)}}}
     sol = solve_json(prob, seconds=0.5, keep_order=True)
     steps = sol["routes"][0]["steps"]
@@ -35,10 +48,17 @@ def test_lateness_of_existing_stops_is_reported(line):
 
 
 def test_without_keep_order_the_router_may_reorder(solve, line):
-    v = {"id": 1, "start_index": 0, "end_index": 0,
-         "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}]}
-    jobs = [{"id": 1, "location_index": 1}, {"id": 3, "location_index": 3},
-            {"id": 2, "location_index": 2}]
+    v = {
+        "id": 1,
+        "start_index": 0,
+        "end_index": 0,
+        "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}],
+    }
+    jobs = [
+        {"id": 1, "location_index": 1},
+        {"id": 3, "location_index": 3},
+        {"id": 2, "location_index": 2},
+    ]
     prob = {"vehicles": [v], "jobs": jobs, "matrices": {"car": {"durations": line(4)}}}
     sol = solve(prob)
     assert sol["summary"]["cost"] == 60
