@@ -144,3 +144,27 @@ def test_review_back_orders_button(client, db, coordinator):
     db.refresh(order)
     assert order.status == "ready"
     assert "1 now ready" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_collect_what_a_delivery_left(client, db, coordinator):
+    from equipment import stock
+
+    receive(db, "IPS", "BED", serials=["B1"])
+    receive(db, "IPS", "FRAME", quantity=2)
+    post_form(client, "/orders/new", {**FORM, "lines-1-sku": "BED", "lines-1-quantity": "1"})
+    delivery = db.exec(select(Order)).one()
+    for line in db.exec(select(OrderLine).where(OrderLine.order_id == delivery.id)):
+        stock.deliver_line(db, line=line, service_user_id=delivery.service_user_id, at=delivery.received_at, user_id=None)
+    delivery.status, delivery.completed_at = "completed", delivery.received_at
+    db.add(delivery)
+    db.commit()
+    assert "Collect this equipment" in client.get(f"/orders/{delivery.ref}").get_data(as_text=True)
+    url = f"/orders/new?for={delivery.ref}&kind=collection"
+    html = client.get(url).get_data(as_text=True)
+    assert 'value="Ada Lovelace"' in html and 'value="B1"' in html and 'value="FRAME"' in html
+    form = {**FORM, "kind": "collection", "response_class": "standard_collection",
+            "lines-0-sku": "", "lines-0-serial": "B1", "lines-0-quantity": "1"}
+    response = post_form(client, url, form, action="/orders/new")
+    assert response.status_code == 302
+    collection = db.exec(select(Order).where(Order.kind == "collection")).one()
+    assert collection.service_user_id == delivery.service_user_id and collection.status == "ready"

@@ -147,6 +147,8 @@ def new_order():
             due = _orders_time(order.due_at, "%a %d %b %Y %H:%M") if order.due_at else "when authorised"
             flash(f"Order {order.ref} taken: {order.status.replace('_', ' ')}, due {due}.")
             return redirect(url_for("orders_pages.order_detail", ref=order.ref))
+    elif request.args.get("for"):
+        form, typed = _prefill_from(request.args["for"], request.args.get("kind", "delivery"))
     typed = typed + [{"sku": "", "serial": "", "quantity": ""} for _ in range(BLANK_LINES)]
     previews = _due_previews()
     status = 422 if errors else 200
@@ -154,6 +156,35 @@ def new_order():
         "orders/new.html", form=form, errors=errors, lines=typed, classes=_classes(), previews=previews,
         slots=SLOTS, now_local=datetime.now(clocks.zone(_tz())).strftime("%Y-%m-%dT%H:%M"),
     ), status
+
+
+def _prefill_from(ref: str, kind: str) -> tuple[dict[str, str], list[dict]]:
+    """A new order for the person of order `ref` (viewing them is audited); a collection is
+    prefilled with what that order left on loan."""
+    from sqlmodel import select
+
+    from equipment.models import Asset
+
+    view = orders_queries.view_order(get_db(), ref=ref, user_id=current_principal().id, personal=True)
+    p = view.person
+    form = {
+        "kind": kind if kind in ("delivery", "collection", "inspection") else "delivery",
+        "su_name": p.name, "su_address": p.address, "su_postcode": p.postcode, "su_nhs_number": p.nhs_number or "",
+        "su_phone": p.phone, "su_access_notes": p.access_notes, "su_safety_alerts": p.safety_alerts,
+    }
+    if form["kind"] == "collection":
+        form["response_class"] = "standard_collection"
+    typed: list[dict] = []
+    if form["kind"] != "delivery" and view.order.kind == "delivery":
+        for line, item in view.lines:
+            if item.serialised:
+                on_loan = get_db().exec(
+                    select(Asset.serial).where(Asset.order_line_id == line.id, Asset.state == "on_loan")
+                ).all()
+                typed += [{"sku": "", "serial": serial, "quantity": "1"} for serial in on_loan]
+            elif item.returnable:
+                typed.append({"sku": item.sku, "serial": "", "quantity": str(line.quantity)})
+    return form, typed
 
 
 def _due_previews() -> dict[str, datetime | None]:
