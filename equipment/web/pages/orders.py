@@ -309,7 +309,8 @@ def amend(ref: str):
         form = _amend_defaults(order)
     typed = typed + [{"sku": "", "serial": "", "quantity": ""}]
     return render_template(
-        "orders/edit.html", v=view, o=order, form=form, errors=errors, lines=typed, classes=_classes(), slots=SLOTS,
+        "orders/edit.html", v=view, o=order, form=form, errors=errors, lines=typed, slots=SLOTS,
+        classes=[rc for rc in _classes() if (rc.kind == "collection") == (order.kind == "collection")],
     ), (422 if errors else 200)
 
 
