@@ -384,13 +384,20 @@ def by_cause(
     now = now or utcnow()
     tune_for_aggregation(session)
     # Each order's latest attributable and latest non-attributable delay, in one pass over the log.
-    log = Delay.__table__.alias("log")
+    # Only the delays of orders that may be late in the period (the partial index finds them).
+    log, candidate = Delay.__table__.alias("log"), Order.__table__.alias("candidate")
+    may_be_late = select(candidate.c.id).where(
+        candidate.c.due_at >= p.start,
+        candidate.c.due_at < p.end,
+        or_(candidate.c.completed_at > candidate.c.due_at, candidate.c.completed_at.is_(None)),
+    )
     latest = (
         select(
             log.c.order_id,
             func.max(log.c.id).filter(log.c.attributable == true()).label("attributable_id"),
             func.max(log.c.id).filter(log.c.attributable == false()).label("excusing_id"),
         )
+        .where(log.c.order_id.in_(may_be_late))
         .group_by(log.c.order_id)
         .subquery("latest")
     )
