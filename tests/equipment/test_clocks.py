@@ -157,3 +157,37 @@ def test_within_next_working_day():
     now = local(2026, 11, 27, 10, 0)  # Friday
     assert clocks.within_next_working_day(local(2026, 11, 30, 17, 0).astimezone(UTC), now)
     assert not clocks.within_next_working_day(local(2026, 12, 1, 17, 0).astimezone(UTC), now)
+
+
+def test_received_on_substitute_and_easter_holidays():
+    # Monday 28 Dec 2026 is the Boxing Day substitute: counts from Tuesday 29th.
+    assert due_local(NEXT_DAY, 2026, 12, 28, 9, 0) == local(2026, 12, 30, 17, 0)
+    assert due_local(THREE_DAY, 2026, 12, 28, 9, 0) == local(2027, 1, 4, 17, 0)  # 29, 30, 31 Dec; 1 Jan off
+    # Easter Monday 6 April 2026: counts from Tuesday 7th.
+    assert due_local(NEXT_DAY, 2026, 4, 6, 9, 0) == local(2026, 4, 8, 17, 0)
+    # Easter Saturday: counts from Tuesday 7th too.
+    assert due_local(URGENT_COLLECTION, 2026, 4, 4, 12, 0) == local(2026, 4, 9, 17, 0)
+
+
+def test_emergency_received_at_closing_time_and_at_opening():
+    assert due_local(EMERGENCY, 2026, 11, 23, 20, 0) == local(2026, 11, 24, 12, 0)
+    assert due_local(EMERGENCY, 2026, 11, 23, 8, 0) == local(2026, 11, 23, 12, 0)
+    assert due_local(EMERGENCY, 2026, 11, 23, 19, 59) == local(2026, 11, 24, 11, 59)
+
+
+def test_seeded_classes_give_the_documented_due_times(db):
+    from equipment.seed import SEED_DIR, _load_response_classes
+
+    _load_response_classes(db, SEED_DIR)
+    db.commit()
+    monday_10 = local(2026, 11, 23, 10, 0)
+    expected = {
+        "emergency": local(2026, 11, 23, 14, 0),
+        "next_day": local(2026, 11, 24, 17, 0),
+        "three_day": local(2026, 11, 26, 17, 0),
+        "standard": local(2026, 12, 2, 17, 0),
+        "urgent_collection": local(2026, 11, 25, 17, 0),
+        "standard_collection": local(2026, 11, 30, 17, 0),
+    }
+    for code, due in expected.items():
+        assert clocks.due_at(db.get(ResponseClass, code), monday_10) == due, code
