@@ -166,9 +166,12 @@ def apply_outcome(
         raise Invalid("the outcome cannot be in the future", field="at")
     if status not in set(OutcomeStatus):
         raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
-    orders = _targets(_open_orders(session, stop), status, order_refs)
+    open_orders = _open_orders(session, stop)
+    orders = _targets(open_orders, status, order_refs)
     van = session.get(Van, route.van_id)
-    given = sorted({s.strip() for s in (serials or []) if s.strip()})
+    # One form may carry the serials of the whole visit: those of the other orders are not for now.
+    others = {s for o in open_orders if o not in orders for s in expected_serials(session, o)}
+    given = sorted({s.strip() for s in (serials or []) if s.strip()} - others)
     results: list[tuple[Order, Outcome]] = []
     if status == OutcomeStatus.FAILED:
         if reason not in set(FAIL_REASONS):

@@ -202,12 +202,21 @@ def _progress_writer(engine: Engine, plan_id: int) -> Callable[[float, int], Non
 
 
 def _reattach(session: Session, built: BuiltProblem) -> None:
-    """Bring the problem's rows into `session` (they were read in another one)."""
+    """Swap the problem's rows for this session's copies (they were read in another one)."""
+    def load(model, ids) -> dict:
+        ids, rows = list(set(ids)), {}
+        for n in range(0, len(ids), 500):
+            rows.update({r.id: r for r in session.exec(select(model).where(model.id.in_(ids[n:n + 500])))})
+        return rows
+
+    orders = load(Order, [o.id for info in built.jobs.values() for o in info.orders] + [o.id for o, _, _ in built.skipped])
+    people = load(ServiceUser, [info.service_user.id for info in built.jobs.values()])
+    vans = load(Van, list(built.vans))
     for info in built.jobs.values():
-        info.orders = [session.merge(o, load=True) for o in info.orders]
-        info.service_user = session.merge(info.service_user, load=True)
-    built.vans = {k: session.merge(v, load=True) for k, v in built.vans.items()}
-    built.skipped = [(session.merge(o, load=True), r, c) for o, r, c in built.skipped]
+        info.orders = [orders[o.id] for o in info.orders]
+        info.service_user = people[info.service_user.id]
+    built.vans = {k: vans[k] for k in built.vans}
+    built.skipped = [(orders[o.id], r, c) for o, r, c in built.skipped]
 
 
 # ---------------------------------------------------------------------------- storing a solution

@@ -162,3 +162,15 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(world
     with pytest.raises(InvalidTransition):
         deliveries.record_outcome(world.db, stop_id=stop.id, actor=actor, payload=payload)
     assert world.db.exec(select(func.count()).select_from(Order).where(Order.status == "completed")).one() == 1
+
+
+def test_serials_of_the_other_orders_at_the_visit_are_ignored(world):
+    home = world.person()
+    delivery = world.order(home, lines=[(world.bed, 1)])
+    world.order(home, kind=OrderKind.COLLECTION, klass="urgent_collection", lines=[(world.hoist, 1)])
+    serial = world.db.exec(select(Asset).where(Asset.state == "on_loan")).one().serial
+    plan = world.published()
+    stop = _stop_of(world, plan, delivery.ref)
+    s, results = deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="H",
+                                          serials=["BED-001", serial])
+    assert s.status == "partial" and [o.ref for o, _ in results] == [delivery.ref]

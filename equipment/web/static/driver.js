@@ -86,7 +86,10 @@
     var button = event.submitter;
     var data = new FormData(form);
     var body = { status: button ? button.value : "delivered", at: new Date().toISOString() };
-    var serials = data.getAll("serials");
+    var serials = [];
+    form.querySelectorAll('input[name="serials"]:checked').forEach(function (box) {
+      if (box.getAttribute("data-kind") === body.status) serials.push(box.value);
+    });
     if (serials.length) body.serials = serials;
     if (body.status === "failed") {
       if (!data.get("reason")) { showOnStop(form.getAttribute("data-stop-id"), "Choose why it failed.", true); return; }
