@@ -74,7 +74,33 @@ def create_user_command(name: str, role: str, password: str, van_reg: str | None
     click.echo(f"Created {role} {name}.")
 
 
+@click.group("import", cls=AppGroup)
+def import_group() -> None:
+    """Bring records in from files."""
+
+
+@import_group.command("service-users")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def import_service_users_command(csv_file) -> None:
+    """Import service users from CSV_FILE (columns: name, address, postcode, and optionally
+    nhs_number, phone, lat, lon, access_notes, safety_alerts). Any bad row rejects the file."""
+    from equipment.geocoding import GeocoderSettings
+    from equipment.imports import ImportRejected, import_service_users
+
+    with new_session(_engine()) as session:
+        try:
+            result = import_service_users(
+                session, csv_file.read(), geocoder=GeocoderSettings.from_config(current_app.config), user_id=None
+            )
+        except ImportRejected as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            raise click.ClickException(f"{len(exc.problems)} problem(s): nothing was imported") from exc
+    click.echo(f"Imported {result.rows} rows ({result.people} people).")
+
+
 def init_cli(app: Flask) -> None:
+    app.cli.add_command(import_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(migrate_command)
     app.cli.add_command(users_group)
