@@ -77,7 +77,10 @@ class PlanSummary(BaseModel):
     depots: list[str]
     status: str = Field(description="queued, running, done or failed")
     progress: float = Field(description="0 to 1")
-    best_cost: int | None = Field(description="Travel seconds of the best plan found so far")
+    best_cost: int | None = Field(
+        description="Cost of the best plan so far while solving (the router's objective, lower is better); "
+        "total travel seconds once done"
+    )
     error: str
     created_at: datetime
     finished_at: datetime | None

@@ -133,7 +133,9 @@ def plan(plan_id: int):
         except DomainError as exc:
             flash(f"{preview}: {exc.detail}")
     stats = {"vans": len(view.routes), "stops": sum(len(rv.stops) for rv in view.routes),
-             "late": sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late), "unplanned": len(view.unplanned)}
+             "late": sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late), "unplanned": len(view.unplanned),
+             "km": round(sum(rv.route.distance_m for rv in view.routes) / 1000),
+             "driving_hours": round(sum(rv.route.travel_s for rv in view.routes) / 3600, 1)}
     return render_template("planning/plan.html", view=view, vans=vans, map_data=_map_data(view, depots), stats=stats,
                            colours=ROUTE_COLOURS, insertion=insertion, preview=preview)
 

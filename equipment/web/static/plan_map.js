@@ -44,7 +44,7 @@
         .then(function (r) { return r.json(); })
         .then(function (plan) {
           bar.value = plan.progress || 0;
-          if (plan.best_cost != null) cost.textContent = (plan.best_cost / 3600).toFixed(1);
+          if (plan.best_cost != null) cost.textContent = plan.best_cost.toLocaleString("en-GB");
           status.textContent = plan.status.charAt(0).toUpperCase() + plan.status.slice(1);
           if (plan.status === "done" || plan.status === "failed") window.location.reload();
           else window.setTimeout(poll, 1000);
