@@ -120,6 +120,35 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(20)
 
 
+def cpu_times(server_pid: int, database: str | None) -> dict[int, float]:
+    """CPU seconds so far of each gunicorn worker and each PostgreSQL backend of `database`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat[1]) == server_pid or (database and cmdline.startswith("postgres:") and f" {database} " in cmdline):
+            pids.append((int(pid), (int(stat[11]) + int(stat[12])) / tick, cmdline.startswith("postgres:")))
+    return {pid: (cpu, is_db) for pid, cpu, is_db in pids}
+
+
+def cpu_used(before: dict, after: dict) -> tuple[float, float]:
+    """(app seconds, database seconds) spent between two cpu_times() readings."""
+    app = db = 0.0
+    for pid, (cpu, is_db) in after.items():
+        spent = cpu - before.get(pid, (0.0, is_db))[0]
+        if is_db:
+            db += spent
+        else:
+            app += spent
+    return app, db
+
+
 def bulk_skus(api: Api) -> list[str]:
     _, items = api.call("GET", "/api/v1/items?limit=1000")
     return [i["sku"] for i in items["items"] if not i["serialised"]]
@@ -222,10 +251,18 @@ def bench(kind: str, args: argparse.Namespace) -> None:
                 for sku in skus:
                     api.call("POST", "/api/v1/stock/adjustments",
                              {"depot": depot, "sku": sku, "counted": 1000, "reason": "bench opening count"})
+            database = url.rsplit("/", 1)[1] if kind == "postgresql" else None
+            before = cpu_times(server.pid, database)
             result = fire(port, answer["token"], skus, args.seconds, args.threads)
+            app_cpu, db_cpu = cpu_used(before, cpu_times(server.pid, database))
             print(f"stock writes: {result['writes']} in {args.seconds:g} s = {result['per_second']:.0f} writes/s; "
                   f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms; {result['by_kind']}; "
                   f"409 (not enough stock): {result['conflicts_409']}; errors: {len(result['errors'])}")
+            per_write = (app_cpu + db_cpu) / max(1, result["writes"]) * 1000
+            print(f"CPU per write: {app_cpu / max(1, result['writes']) * 1000:.1f} ms in gunicorn + "
+                  f"{db_cpu / max(1, result['writes']) * 1000:.1f} ms in the database server; "
+                  f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+                  f"(CPU-bound ceiling on {os.cpu_count()} idle cores ~ {os.cpu_count() * 1000 / per_write:.0f} writes/s)")
             for error in result["errors"][:5]:
                 print("  error:", error)
             pages = page_timing(port, api)

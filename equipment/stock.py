@@ -12,7 +12,7 @@ available_quantity) live in equipment.stock_orders and are re-exported here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,9 @@ from equipment.stock_orders import (  # noqa: F401  (re-exported: the interface 
 from equipment.vocabulary import StockState
 
 S = StockState
+# Called with a use case's result just before it commits: the web layer stores its answer to an
+# Idempotency-Key in the same transaction, so a retry can never book the same goods twice.
+BeforeCommit = Callable[[Any], None]
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 
@@ -90,7 +93,7 @@ class Receipt:
 @use_case
 def receive_goods(
     session: Session, *, depot_code: str, sku: str, quantity: int | None = None, serials: list[str] | None = None,
-    user_id: int | None, reason: str = "",
+    user_id: int | None, reason: str = "", before_commit: BeforeCommit | None = None,
 ) -> Receipt:
     """Goods received into a depot: bulk by quantity, serialised units by serial number."""
     depot, item = _depot_and_item(session, depot_code, sku)
@@ -129,14 +132,17 @@ def receive_goods(
         ledger.move(item_id=item.id, quantity=quantity, kind="receipt", target=(depot.id, S.AVAILABLE), reason=reason)
     ledger.apply()
     ready = backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
+    receipt = Receipt(depot.code, item.sku, quantity, list(serials or []), [m.id for m in ledger.movements], ready)
+    if before_commit:
+        before_commit(receipt)
     session.commit()
-    return Receipt(depot.code, item.sku, quantity, list(serials or []), [m.id for m in ledger.movements], ready)
+    return receipt
 
 
 @use_case
 def adjust_count(
     session: Session, *, depot_code: str, sku: str, counted: int, reason: str, user_id: int | None,
-    serials: list[str] | None = None,
+    serials: list[str] | None = None, before_commit: BeforeCommit | None = None,
 ) -> StockMovement | None:
     """A stock count: the difference from the available balance is booked as an adjustment.
 
@@ -172,6 +178,8 @@ def adjust_count(
     backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
     audit.record(session, user_id=user_id, action="stock_counted", entity="item", entity_id=item.sku,
                  detail=f"{depot.code}: counted {counted}, was {current}; {reason}")
+    if before_commit:
+        before_commit(ledger.movements[0])
     session.commit()
     return ledger.movements[0]
 
@@ -214,6 +222,7 @@ def _count_assets(
 def transfer_stock(
     session: Session, *, from_depot_code: str, to_depot_code: str, sku: str, quantity: int | None = None,
     serials: list[str] | None = None, user_id: int | None, receive: bool = True, reason: str = "",
+    before_commit: BeforeCommit | None = None,
 ) -> Transfer:
     """Move available stock between depots: dispatched (in transit), and received at once unless
     `receive` is false (then `receive_transfer` books its arrival later)."""
@@ -258,6 +267,8 @@ def transfer_stock(
     ledger.apply()
     if receive:
         backorders.fill(session, depot_id=target.id, item_id=item.id, user_id=user_id)
+    if before_commit:
+        before_commit(transfer)
     session.commit()
     return transfer
 

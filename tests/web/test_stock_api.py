@@ -177,3 +177,30 @@ def test_movements_by_time_local_or_with_offset(client, db, make, base):
     assert client.get("/api/v1/stock/movements?from=2999-01-01", headers=clerk).json["total"] == 0
     assert client.get("/api/v1/stock/movements?from=soon", headers=clerk).status_code == 422
     assert client.get("/api/v1/stock/movements?depot=NOPE", headers=clerk).status_code == 404
+
+
+def test_idempotency_key_makes_retries_safe(client, db, make, base):
+    _, _, clerk = base
+    retry = {**clerk, "Idempotency-Key": "phone-42"}
+    body = {"depot": "IPS", "sku": "FRM-1", "quantity": 4}
+    first = client.post("/api/v1/stock/receipts", json=body, headers=retry)
+    again = client.post("/api/v1/stock/receipts", json=body, headers=retry)
+    assert first.status_code == again.status_code == 201 and first.json == again.json
+    assert movements(db) == 1
+    other = client.post("/api/v1/stock/receipts", json={**body, "quantity": 5}, headers=retry)
+    assert other.status_code == 409 and movements(db) == 1
+    moved = {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": 3}
+    key = {**clerk, "Idempotency-Key": "phone-43"}
+    assert client.post("/api/v1/stock/transfers", json=moved, headers=key).status_code == 201
+    assert client.post("/api/v1/stock/transfers", json=moved, headers=key).json["quantity"] == 3
+    assert movements(db) == 3
+    count = {"depot": "IPS", "sku": "FRM-1", "counted": 0, "reason": "recount"}
+    key = {**clerk, "Idempotency-Key": "phone-44"}
+    assert client.post("/api/v1/stock/adjustments", json=count, headers=key).json["changed"] is True
+    assert client.post("/api/v1/stock/adjustments", json=count, headers=key).json["changed"] is True
+    assert movements(db) == 4
+    unchanged = {**clerk, "Idempotency-Key": "phone-45"}
+    assert client.post("/api/v1/stock/adjustments", json=count, headers=unchanged).status_code == 200
+    bad = {**clerk, "Idempotency-Key": "phone-46"}
+    assert client.post("/api/v1/stock/receipts", json={**body, "quantity": 0}, headers=bad).status_code == 422
+    assert client.post("/api/v1/stock/receipts", json=body, headers=bad).status_code == 201

@@ -106,3 +106,14 @@ def test_transfers_both_ways_at_once_all_succeed(db, make, live, setting):
     db.expire_all()
     assert balance(db, ips.id, frame.id, "available") == 30 and balance(db, bse.id, frame.id, "available") == 30
     assert stock_queries.verify_ledger(db) == []
+
+
+def test_ten_retries_at_once_with_one_idempotency_key_book_once(db, make, live, setting):
+    ips, _, _, headers = setting
+    frame = make.item("FRM-1")
+    body = {"depot": "IPS", "sku": "FRM-1", "quantity": 2}
+    statuses = fire(f"{live}/api/v1/stock/receipts", [body] * 10, {**headers, "Idempotency-Key": "same-scan"})
+    assert statuses == Counter({201: 10})
+    db.expire_all()
+    assert balance(db, ips.id, frame.id, "available") == 2
+    assert db.exec(select(func.count()).select_from(StockMovement)).one() == 1

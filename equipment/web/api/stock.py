@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from equipment import stock, stock_queries
+from equipment.errors import Conflict, DomainError, Invalid
+from equipment.models import IdempotentRequest
 from equipment.schemas import Problem
 from equipment.schemas_stock import (
     AdjustmentCreate,
@@ -64,6 +68,54 @@ def user_id() -> int:
     return current_principal().id
 
 
+def _stored_answer(key: str, digest: str) -> tuple[dict, int] | None:
+    row = get_db().get(IdempotentRequest, key)
+    if row is None:
+        return None
+    if (row.user_id, row.method, row.path, row.body_hash) != (user_id(), request.method, request.path, digest):
+        raise Conflict("this Idempotency-Key was already used for a different request", field="Idempotency-Key")
+    return json.loads(row.response_body), row.status_code
+
+
+def once(run: Callable[[Callable[[Any], None] | None], T], answer: Callable[[T], tuple[dict, int]]):
+    """Run a write use case; with an Idempotency-Key header, at most once.
+
+    `run(before_commit)` calls the use case; `answer(result)` is the response (body, status).
+    The answer is stored in the use case's own transaction, so a retry with the same key and
+    body gets the first answer and books nothing; the same key with another body is a 409.
+    """
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return answer(retrying(lambda: run(None)))
+    if len(key) > 100:
+        raise Invalid("Idempotency-Key is at most 100 characters", field="Idempotency-Key")
+    digest = hashlib.sha256(request.get_data()).hexdigest()
+    db = get_db()
+    earlier = _stored_answer(key, digest)
+    if earlier:
+        db.rollback()
+        return earlier
+    given: list[tuple[dict, int]] = []
+
+    def remember(result: Any) -> None:
+        body, status = answer(result)
+        given.append((body, status))
+        db.add(IdempotentRequest(key=key, user_id=user_id(), method=request.method, path=request.path,
+                                 body_hash=digest, status_code=status, response_body=json.dumps(body)))
+        db.flush()  # a twin request with the same key fails here, before anything is committed
+
+    try:
+        result = retrying(lambda: run(remember))
+    except (IntegrityError, DomainError):
+        db.rollback()
+        earlier = _stored_answer(key, digest)  # the twin won the race: its answer is ours too
+        if earlier:
+            db.rollback()
+            return earlier
+        raise
+    return given[-1] if given else answer(result)  # nothing booked (a count that matched): nothing to keep
+
+
 def aware(moment: datetime | None) -> datetime | None:
     """A time sent without an offset is the service's local time (API.md)."""
     if moment is None or moment.tzinfo is not None:
@@ -99,14 +151,20 @@ def list_stock(query: StockQuery):
 @bp.post("/stock/receipts", responses={201: ReceiptPublic, **WRITE_ERRORS})
 @allow(*WRITERS)
 def create_receipt(body: ReceiptCreate):
-    """Goods received into a depot: `quantity` for bulk items, `serials` for serialised ones."""
-    receipt = retrying(lambda: stock.receive_goods(
+    """Goods received into a depot: `quantity` for bulk items, `serials` for serialised ones.
+
+    Accepts an `Idempotency-Key` header: a retry with the same key and body books nothing twice."""
+
+    def answer(receipt: stock.Receipt) -> tuple[dict, int]:
+        public = ReceiptPublic(depot=receipt.depot, sku=receipt.sku, quantity=receipt.quantity,
+                               serials=receipt.serials, movements=receipt.movement_ids,
+                               orders_ready=receipt.orders_ready)
+        return public.model_dump(mode="json"), 201
+
+    return once(lambda before_commit: stock.receive_goods(
         get_db(), depot_code=body.depot, sku=body.sku, quantity=body.quantity, serials=body.serials,
-        user_id=user_id(), reason=body.reason,
-    ))
-    public = ReceiptPublic(depot=receipt.depot, sku=receipt.sku, quantity=receipt.quantity, serials=receipt.serials,
-                           movements=receipt.movement_ids, orders_ready=receipt.orders_ready)
-    return public.model_dump(mode="json"), 201
+        user_id=user_id(), reason=body.reason, before_commit=before_commit,
+    ), answer)
 
 
 def _movement_public(movement_id: int) -> MovementPublic:
@@ -118,15 +176,19 @@ def _movement_public(movement_id: int) -> MovementPublic:
 @bp.post("/stock/adjustments", responses={200: AdjustmentPublic, 201: AdjustmentPublic, **WRITE_ERRORS})
 @allow(*WRITERS)
 def create_adjustment(body: AdjustmentCreate):
-    """A stock count: the difference from the available balance is booked (201), or nothing (200)."""
-    movement = retrying(lambda: stock.adjust_count(
+    """A stock count: the difference from the available balance is booked (201), or nothing (200).
+
+    Accepts an `Idempotency-Key` header."""
+
+    def answer(movement) -> tuple[dict, int]:
+        if movement is None:
+            return AdjustmentPublic(changed=False, movement=None).model_dump(mode="json"), 200
+        return AdjustmentPublic(changed=True, movement=_movement_public(movement.id)).model_dump(mode="json"), 201
+
+    return once(lambda before_commit: stock.adjust_count(
         get_db(), depot_code=body.depot, sku=body.sku, counted=body.counted, reason=body.reason,
-        serials=body.serials, user_id=user_id(),
-    ))
-    if movement is None:
-        return AdjustmentPublic(changed=False, movement=None).model_dump(mode="json"), 200
-    public = AdjustmentPublic(changed=True, movement=_movement_public(movement.id))
-    return public.model_dump(mode="json"), 201
+        serials=body.serials, user_id=user_id(), before_commit=before_commit,
+    ), answer)
 
 
 @bp.post("/stock/transfers", responses={201: TransferPublic, **WRITE_ERRORS})
@@ -136,13 +198,18 @@ def create_transfer(body: TransferCreate):
 
     By default the arrival is booked in the same transaction (status `received`); with
     `receive: false` the units stay `in_transit` until `POST /stock/transfers/{id}/receive`.
+    Accepts an `Idempotency-Key` header.
     """
-    transfer = retrying(lambda: stock.transfer_stock(
+
+    def answer(transfer) -> tuple[dict, int]:
+        # The codes matched exactly, so the answer is built from the request without reading again.
+        return transfer_public((transfer, body.sku, body.from_depot, body.to_depot)).model_dump(mode="json"), 201
+
+    return once(lambda before_commit: stock.transfer_stock(
         get_db(), from_depot_code=body.from_depot, to_depot_code=body.to_depot, sku=body.sku,
         quantity=body.quantity, serials=body.serials, user_id=user_id(), receive=body.receive, reason=body.reason,
-    ))
-    # The codes matched exactly, so the answer is built from the request without reading again.
-    return transfer_public((transfer, body.sku, body.from_depot, body.to_depot)).model_dump(mode="json"), 201
+        before_commit=before_commit,
+    ), answer)
 
 
 @bp.get("/stock/transfers", responses={200: TransferList, 401: Problem, 403: Problem, 422: Problem})
