@@ -15,7 +15,7 @@ class Strict(BaseModel):
 
 class PageQuery(BaseModel):
     limit: int = Field(100, ge=1, le=1000, description="How many items to return (at most 1000)")
-    offset: int = Field(0, ge=0, description="How many items to skip")
+    offset: int = Field(0, ge=0, le=2**31 - 1, description="How many items to skip")
 
 
 class TokenRequest(Strict):
