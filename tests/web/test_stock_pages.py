@@ -146,3 +146,10 @@ def test_depot_stock_page_with_two_thousand_assets_is_quick(clerk_client, db):
     assert sorted(timings)[2] < 0.5
     listed = clerk_client.get("/stock/items/BED-1?depot=IPS").get_data(as_text=True)
     assert "Showing the first 500" in listed
+
+
+def test_on_loan_csv_link_works_with_the_page_session(clerk_client):
+    page = clerk_client.get("/stock").get_data(as_text=True)
+    assert "/api/v1/exports/on-loan.csv" in page
+    exported = clerk_client.get("/api/v1/exports/on-loan.csv")
+    assert exported.status_code == 200 and exported.get_data(as_text=True).startswith("asset,sku,item,quantity")
