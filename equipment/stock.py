@@ -1,18 +1,20 @@
-"""Stock use cases: goods received, counts, transfers between depots and processing returns.
+"""Stock use cases: goods received, counts and transfers between depots.
 
 One function per use case, one transaction each: read, check, write movements and asset
-events, update balances (guarded, see equipment.stock_ledger), commit once. The movements and
-asset events carry who did what and when: they are the audit trail of receipts and transfers;
-corrections (counts, reversals, processing steps) are also written to the general audit log. Any error rolls
-the whole use case back, so bad input writes nothing. The order-related building blocks
+events, update balances (guarded, see equipment.stock_ledger), commit once. Any error rolls
+the whole use case back, so bad input writes nothing. The movements and asset events carry who
+did what and when: they are the audit trail of receipts and transfers; corrections (counts,
+reversals, processing steps) also go to the general audit log.
+
+This module is the stock interface other modules use: the order building blocks
 (reserve_for_line, release_line, load_line, deliver_line, collect_asset, collect_bulk,
-available_quantity) live in equipment.stock_orders and are re-exported here.
+available_quantity) from equipment.stock_orders and the processing of returns (process_asset,
+process_bulk, reverse_movement) from equipment.stock_returns are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from equipment import audit, backorders
-from equipment.catalogue import depot_by_code, item_by_sku
+from equipment.catalogue import item_by_sku
 from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.inspections import next_due
@@ -32,6 +34,9 @@ from equipment.stock_ledger import (
     asset_event,
     balance,
     change_asset,
+    clean_serials,
+    depot_and_item,
+    positive,
     put,
     service_today,
     use_case,
@@ -45,39 +50,19 @@ from equipment.stock_orders import (  # noqa: F401  (re-exported: the interface 
     release_line,
     reserve_for_line,
 )
+from equipment.stock_returns import (  # noqa: F401  (re-exported)
+    ASSET_STEPS,
+    BULK_STEPS,
+    process_asset,
+    process_bulk,
+    reverse_movement,
+)
 from equipment.vocabulary import StockState
 
 S = StockState
 # Called with a use case's result just before it commits: the web layer stores its answer to an
 # Idempotency-Key in the same transaction, so a retry can never book the same goods twice.
 BeforeCommit = Callable[[Any], None]
-SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-
-
-def positive(quantity: Any, field: str = "quantity") -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise Invalid(f"{field} must be a whole number above zero", field=field)
-    return quantity
-
-
-def clean_serials(serials: Iterable[str], field: str = "serials") -> list[str]:
-    """Serial numbers as scanned: trimmed, well-formed and each given once."""
-    cleaned = [str(s).strip() for s in serials]
-    if not cleaned:
-        raise Invalid("give at least one serial number", field=field)
-    for serial in cleaned:
-        if not SERIAL.match(serial):
-            raise Invalid(f"{serial!r} is not a serial number (letters, digits, . _ / -, at most 40)", field=field)
-    seen: set[str] = set()
-    for serial in cleaned:
-        if serial in seen:
-            raise Invalid(f"serial {serial} is given twice", field=field)
-        seen.add(serial)
-    return cleaned
-
-
-def _depot_and_item(session: Session, depot_code: str, sku: str, depot_field: str = "depot") -> tuple[Depot, Item]:
-    return depot_by_code(session, depot_code, field=depot_field), item_by_sku(session, sku)
 
 
 @dataclass
@@ -96,7 +81,7 @@ def receive_goods(
     user_id: int | None, reason: str = "", before_commit: BeforeCommit | None = None,
 ) -> Receipt:
     """Goods received into a depot: bulk by quantity, serialised units by serial number."""
-    depot, item = _depot_and_item(session, depot_code, sku)
+    depot, item = depot_and_item(session, depot_code, sku)
     ledger = Ledger(session, user_id)
     if item.serialised:
         if not serials:
@@ -149,7 +134,7 @@ def adjust_count(
     Serialised items are counted by scanning the serials present: available units not scanned
     are booked lost, scanned units that were lost are booked found. None when nothing differs.
     """
-    depot, item = _depot_and_item(session, depot_code, sku)
+    depot, item = depot_and_item(session, depot_code, sku)
     reason = (reason or "").strip()
     if not reason:
         raise Invalid("say why the count differs (a reason is required)", field="reason")
@@ -330,100 +315,3 @@ def receive_transfer(session: Session, *, transfer_id: int, user_id: int | None)
     audit.record(session, user_id=user_id, action="transfer_received", entity="transfer", entity_id=transfer.id)
     session.commit()
     return transfer
-
-
-# --- Processing returns: quarantine -> decontaminated -> (inspected, see equipment.inspections)
-# -> available; repair; scrap; lost.
-
-ASSET_STEPS: dict[str, tuple[tuple[str, ...], str]] = {
-    # action: (states it may start from, the state it leads to)
-    "decontaminated": ((S.QUARANTINE,), S.DECONTAMINATED),
-    "repaired": ((S.REPAIR,), S.DECONTAMINATED),  # back to the inspection queue before it is lent again
-    "quarantined": ((S.AVAILABLE, S.DECONTAMINATED, S.REPAIR), S.QUARANTINE),
-    "scrapped": ((S.QUARANTINE, S.DECONTAMINATED, S.REPAIR, S.AVAILABLE), S.SCRAPPED),
-    "lost": ((S.AVAILABLE, S.QUARANTINE, S.DECONTAMINATED, S.REPAIR, S.ON_LOAN, S.IN_TRANSIT), S.LOST),
-}
-BULK_STEPS: dict[str, tuple[tuple[str, ...], str]] = {
-    "decontaminated": ((S.QUARANTINE,), S.DECONTAMINATED),
-    "returned_to_stock": ((S.DECONTAMINATED,), S.AVAILABLE),
-    "scrapped": ((S.QUARANTINE, S.DECONTAMINATED, S.REPAIR, S.AVAILABLE), S.SCRAPPED),
-    "lost": ((S.AVAILABLE,), S.LOST),
-}
-
-
-@use_case
-def process_asset(session: Session, *, serial: str, action: str, user_id: int | None, note: str = "") -> Asset:
-    """One step of a returned asset's processing (see ASSET_STEPS), recorded on its timeline."""
-    if action not in ASSET_STEPS:
-        raise Invalid(f"action must be one of {', '.join(ASSET_STEPS)}", field="action")
-    asset = asset_by_serial(session, serial)
-    from_states, to_state = ASSET_STEPS[action]
-    depot_id, item_id = asset.depot_id, asset.item_id
-    extra = {"service_user_id": None, "on_loan_since": None, "order_line_id": None} if action == "lost" else {}
-    before = change_asset(session, asset, expected=from_states, to_state=to_state, **extra)
-    ledger = Ledger(session, user_id)
-    ledger.move(item_id=item_id, quantity=1, kind=action, source=(depot_id, before), target=(depot_id, to_state),
-                asset_id=asset.id, reason=note)
-    asset_event(session, asset, event=action, from_state=before, to_state=to_state, user_id=user_id,
-                depot_id=depot_id, note=note)
-    ledger.apply()
-    audit.record(session, user_id=user_id, action=f"asset_{action}", entity="asset", entity_id=serial, detail=note)
-    session.commit()
-    return asset
-
-
-@use_case
-def process_bulk(
-    session: Session, *, depot_code: str, sku: str, quantity: int, action: str, user_id: int | None, note: str = "",
-    from_state: str | None = None,
-) -> StockMovement:
-    """Process returned bulk units: decontaminated, returned to stock, scrapped or lost."""
-    if action not in BULK_STEPS:
-        raise Invalid(f"action must be one of {', '.join(BULK_STEPS)}", field="action")
-    depot, item = _depot_and_item(session, depot_code, sku)
-    if item.serialised:
-        raise Invalid(f"{item.sku} is serialised: process each unit by its serial", field="serial")
-    quantity = positive(quantity)
-    states, to_state = BULK_STEPS[action]
-    source = from_state or states[0]
-    if source not in states:
-        raise Invalid(f"{action} starts from {', '.join(states)}", field="from_state")
-    ledger = Ledger(session, user_id)
-    movement = ledger.move(item_id=item.id, quantity=quantity, kind=action, source=(depot.id, source),
-                           target=(depot.id, to_state), reason=note)
-    ledger.apply()
-    if to_state == S.AVAILABLE:
-        backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
-    audit.record(session, user_id=user_id, action=f"bulk_{action}", entity="item", entity_id=item.sku,
-                 detail=f"{quantity} at {depot.code}")
-    session.commit()
-    return movement
-
-
-@use_case
-def reverse_movement(session: Session, *, movement_id: int, reason: str, user_id: int | None) -> StockMovement:
-    """Undo a bulk receipt or adjustment booked by mistake with a movement the other way."""
-    # Locked (PostgreSQL) so that two people reversing the same movement cannot both do it.
-    original = session.exec(select(StockMovement).where(StockMovement.id == movement_id).with_for_update()).first()
-    if original is None:
-        raise NotFound(f"no movement {movement_id}", field="movement")
-    if not (reason or "").strip():
-        raise Invalid("say why the movement is reversed", field="reason")
-    if original.asset_id is not None or original.kind not in ("receipt", "adjustment"):
-        raise InvalidTransition("only bulk receipts and adjustments can be reversed; use the asset's steps",
-                                field="movement")
-    already = session.exec(select(StockMovement.id).where(StockMovement.reverses_id == movement_id)).first()
-    if already:
-        raise InvalidTransition(f"movement {movement_id} was already reversed by {already}", field="movement")
-    ledger = Ledger(session, user_id)
-    back = ledger.move(
-        item_id=original.item_id, quantity=original.quantity, kind="reversal", reason=reason.strip(),
-        source=(original.to_depot_id, original.to_state) if original.to_depot_id else None,
-        target=(original.from_depot_id, original.from_state) if original.from_depot_id else None,
-        reverses_id=original.id,
-    )
-    ledger.apply()
-    audit.record(session, user_id=user_id, action="movement_reversed", entity="movement", entity_id=movement_id,
-                 detail=reason)
-    session.commit()
-    return back

@@ -18,8 +18,9 @@ transfers in opposite directions cannot deadlock each other.
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -29,11 +30,13 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from equipment.catalogue import depot_by_code, item_by_sku
 from equipment.db import utcnow
-from equipment.errors import InvalidTransition, NotFound, OutOfStock
-from equipment.models import Asset, AssetEvent, StockBalance, StockMovement
+from equipment.errors import Invalid, InvalidTransition, NotFound, OutOfStock
+from equipment.models import Asset, AssetEvent, Depot, Item, StockBalance, StockMovement
 
 BalanceKey = tuple[int, int, str]  # depot_id, item_id, state
+SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -227,3 +230,32 @@ def asset_by_serial(session: Session, serial: str, *, field: str = "serial") -> 
     if asset is None:
         raise NotFound(f"no asset with serial {serial!r}", field=field)
     return asset
+
+
+# --- Checking input -------------------------------------------------------------------------
+
+
+def positive(quantity: Any, field: str = "quantity") -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise Invalid(f"{field} must be a whole number above zero", field=field)
+    return quantity
+
+
+def clean_serials(serials: Iterable[str], field: str = "serials") -> list[str]:
+    """Serial numbers as scanned: trimmed, well-formed and each given once."""
+    cleaned = [str(s).strip() for s in serials]
+    if not cleaned:
+        raise Invalid("give at least one serial number", field=field)
+    for serial in cleaned:
+        if not SERIAL.match(serial):
+            raise Invalid(f"{serial!r} is not a serial number (letters, digits, . _ / -, at most 40)", field=field)
+    seen: set[str] = set()
+    for serial in cleaned:
+        if serial in seen:
+            raise Invalid(f"serial {serial} is given twice", field=field)
+        seen.add(serial)
+    return cleaned
+
+
+def depot_and_item(session: Session, depot_code: str, sku: str, depot_field: str = "depot") -> tuple[Depot, Item]:
+    return depot_by_code(session, depot_code, field=depot_field), item_by_sku(session, sku)
