@@ -20,15 +20,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, false, func, insert, select, text, update
 from sqlmodel import Session
 
 from equipment import clocks
-from equipment.db import utcnow
+from equipment.db import UTCDateTime, utcnow
 from equipment.delays import record_delay
 from equipment.errors import Conflict
 from equipment.inspections import add_months
 from equipment.models import (
+    Asset,
+    AssetEvent,
     Delay,
     Item,
     Order,
@@ -41,7 +43,7 @@ from equipment.models import (
     StockMovement,
     User,
 )
-from equipment.stock_ledger import put
+from equipment.stock_ledger import put, take
 from equipment.vocabulary import (
     CAUSE_LABELS,
     DelayCause,
@@ -426,6 +428,78 @@ class _History:
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
         session.flush()
 
+    def lend_recent_deliveries(self, *, days: int = 90, share: float = 0.4) -> int:
+        """Equipment delivered in the last `days` that has not come back is on loan now: a share
+        of each depot's clean stock moves to homes (assets with their person), by the ledger's
+        rules, leaving the rest for the orders still open."""
+        session, rng = self.session, self.rng
+        since = self.now - timedelta(days=days)
+        a, b = Asset.__table__.c, StockBalance.__table__.c
+        pool: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for asset_id, depot_id, item_id in session.execute(
+            select(a.id, a.depot_id, a.item_id).where(a.state == S.AVAILABLE).order_by(a.id)
+        ):
+            pool[(depot_id, item_id)].append(asset_id)
+        room = {key: int(len(ids) * share) for key, ids in pool.items()}
+        bulk = {
+            (depot_id, item_id): int(quantity * share)
+            for depot_id, item_id, quantity in session.execute(
+                select(b.depot_id, b.item_id, b.quantity)
+                .join(Item.__table__, Item.__table__.c.id == b.item_id)
+                .where(b.state == S.AVAILABLE, Item.__table__.c.serialised == false())
+            )
+        }
+        lines_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for line in self.lines:
+            lines_of[line["order_id"]].append(line)
+        lent, assets, events, movements = 0, [], [], []
+        changes: dict[tuple[int, int, str], int] = defaultdict(int)
+        for order in self.orders:
+            if order["kind"] != "delivery" or not order["completed_at"] or order["completed_at"] < since:
+                continue
+            if rng.random() < 0.3:  # some of it has been collected again already
+                continue
+            depot, at, person = order["depot_id"], order["completed_at"], order["service_user_id"]
+            for line in lines_of[order["id"]]:
+                key = (depot, line["item_id"])
+                if key in pool and room.get(key, 0) > 0:
+                    asset_id = pool[key].pop()
+                    room[key] -= 1
+                    assets.append({"b_id": asset_id, "b_person": person, "b_since": at})
+                    events.append({"asset_id": asset_id, "at": at, "user_id": None, "event": "delivered",
+                                   "from_state": S.AVAILABLE.value, "to_state": S.ON_LOAN.value, "depot_id": depot,
+                                   "order_id": order["id"], "result": None, "note": ""})
+                    quantity = 1
+                elif bulk.get(key, 0) >= line["quantity"]:
+                    asset_id, quantity = None, line["quantity"]
+                    bulk[key] -= quantity
+                else:
+                    continue
+                movements.append({"at": at, "user_id": order["created_by"], "item_id": line["item_id"], "quantity": quantity,
+                                  "from_depot_id": depot, "from_state": S.AVAILABLE.value, "to_depot_id": depot,
+                                  "to_state": S.ON_LOAN.value, "asset_id": asset_id, "order_id": order["id"],
+                                  "van_id": None, "kind": "delivery", "reason": "", "reverses_id": None})
+                changes[(depot, line["item_id"], S.AVAILABLE.value)] -= quantity
+                changes[(depot, line["item_id"], S.ON_LOAN.value)] += quantity
+                lent += quantity
+        if assets:
+            session.execute(
+                update(Asset.__table__).where(a.id == bindparam("b_id")).values(
+                    state=S.ON_LOAN.value, service_user_id=bindparam("b_person"),
+                    on_loan_since=bindparam("b_since", type_=UTCDateTime()),
+                ),
+                assets,
+            )
+        bulk_insert(session, AssetEvent.__table__, events)
+        bulk_insert(session, StockMovement.__table__, movements)
+        for key, change in sorted(changes.items()):
+            if change < 0:
+                take(session, key, -change)
+            elif change > 0:
+                put(session, key, change)
+        session.flush()
+        return lent
+
     def reserve_open_orders(self) -> int:
         """Orders still open today hold stock like any live order (or wait for it)."""
         from equipment.stock_orders import reserve_for_line
@@ -471,6 +545,7 @@ def generate_history(
         history.day(day)
         day += timedelta(days=1)
     history.write()
+    on_loan = history.lend_recent_deliveries()
     ready = history.reserve_open_orders()
     session.commit()
     return {
@@ -479,6 +554,7 @@ def generate_history(
         "delays": len(history.delays),
         "open_orders": sum(1 for o in history.orders if o["status"] not in ("completed", "cancelled")),
         "ready_now": ready,
+        "units_on_loan": on_loan,
         "stock_movements": len(history.movements),
         "working_days": sum(1 for n in range((today - first).days) if clocks.is_working_day(first + timedelta(days=n))),
         "stock_outs": len(history.windows),

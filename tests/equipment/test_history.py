@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from equipment import clocks, reports
 from equipment.history import generate_history
-from equipment.models import Delay, Order, OrderLine, ResponseClass
+from equipment.models import Asset, Delay, Order, OrderLine, ResponseClass
 from equipment.stock_queries import verify_ledger
 from equipment.vocabulary import NOT_ATTRIBUTABLE
 
@@ -86,6 +86,11 @@ def test_kpis_recompute_from_the_generated_rows_and_the_ledger_balances(db, wint
         assert f.late == len(late) and f.excused == sum(1 for r in late if r.excused)
     assert 80 < reports.totals(list(reports.kpis(db, p, now=WINTER_NOW))).percent_on_time < 99
     assert verify_ledger(db) == []
+    # Recent deliveries that have not come back are on loan, assets with their person.
+    loans = reports.on_loan(db)
+    assert sum(r.serialised_units for r in loans) > 0 and sum(r.bulk_units for r in loans) > 0
+    lent = db.execute(select(Asset).where(Asset.state == "on_loan")).scalars().all()
+    assert lent and all(a.service_user_id and a.on_loan_since <= WINTER_NOW for a in lent)
     recycled = reports.recycling(db, p)
     assert sum(r.collected for r in recycled) > 0 and sum(r.scrapped for r in recycled) > 0
     # Orders still open hold stock or wait for it, like live ones.
