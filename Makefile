@@ -28,7 +28,7 @@ $(VENV)/.bench: requirements-bench.txt requirements-dev.txt requirements.txt | $
 
 ## run: the service with the seeded Suffolk demo on SQLite at http://127.0.0.1:$(PORT)
 run: $(VENV)/.runtime
-	test -f instance/equipment.db || $(BIN)/flask --app wsgi seed --demo
+	test -f instance/equipment.db || $(BIN)/flask --app wsgi seed --demo --history 12
 	$(BIN)/flask --app wsgi migrate
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
