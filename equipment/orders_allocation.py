@@ -72,7 +72,8 @@ def allocate(session: Session, order: Order, lines: list[OrderLine], *, lat: flo
 def _reserve_all(session: Session, lines: list[OrderLine], depot_id: int, user_id: int | None) -> bool:
     from equipment import stock
 
-    for line in lines:
+    # Always in item order: two orders locking the same balances in opposite orders could deadlock.
+    for line in sorted(lines, key=lambda line: (line.item_id, line.id or 0)):
         if line.quantity > line.allocated:
             stock.reserve_for_line(session, line=line, depot_id=depot_id, user_id=user_id)
     session.flush()
