@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from equipment.models import Order, OrderLine, Plan, Route, Stop, StopOrder, Van
+from equipment.models import OrderLine, Plan, Route, Stop, StopOrder, Van
 from tests.browser.conftest import sign_in_as
 from tests.browser.journey_helpers import TZ, depot_id, order_by_ref, user_id
 

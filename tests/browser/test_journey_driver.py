@@ -7,7 +7,19 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from equipment import planning
-from equipment.models import Asset, Delay, Order, OrderEvent, Outcome, Route, Stop, StopOrder, User, Van, VanAbsence
+from equipment.models import (
+    Asset,
+    Delay,
+    Order,
+    OrderEvent,
+    Outcome,
+    Route,
+    Stop,
+    StopOrder,
+    User,
+    Van,
+    VanAbsence,
+)
 from tests.browser.conftest import sign_in_as
 from tests.browser.journey_helpers import (
     depot_id,

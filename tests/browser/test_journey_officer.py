@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
@@ -97,7 +98,7 @@ def test_officer_finds_a_late_order_reads_its_timeline_and_downloads_the_csv(liv
     with page.expect_download() as download:
         late_table.get_by_role("link", name="CSV").click()
     assert download.value.suggested_filename == f"late-{due_day.isoformat()}-{due_day.isoformat()}.csv"
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == LATE_HEADER
     assert len(rows) == 2
