@@ -73,7 +73,10 @@ def open_page(browser, request):
     for index, (page, context) in enumerate(opened):
         if failed:
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True)
+            try:  # a hung page must not hide the real failure behind a screenshot time-out
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True, timeout=3000)
+            except Exception as exc:
+                print(f"no screenshot of page {index}: {exc}")
         context.close()
 
 
