@@ -190,8 +190,57 @@ def _key(column: Any, default: Any) -> ColumnElement:
     return func.coalesce(column, default).label(column.name)
 
 
-def _due_in(p: Period) -> ColumnElement:
-    return and_(O.due_at >= p.start, O.due_at < p.end, O.status != OrderStatus.CANCELLED.value)
+def _due_in(p: Period, scope: Scope | None = None, columns: Any = O) -> ColumnElement:
+    conditions = [columns.due_at >= p.start, columns.due_at < p.end, columns.status != OrderStatus.CANCELLED.value]
+    return and_(*conditions, *(scope or ALL).where(columns))
+
+
+# --------------------------------------------------------------------------------------------
+# Filters: one response class, one depot (both optional)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which orders a figure counts: all, or one response class, or one depot, or both."""
+
+    response_class: str | None = None
+    depot_id: int | None = None
+    depot: str | None = None
+
+    def where(self, columns: Any = O) -> list[ColumnElement]:
+        """WHERE conditions on an orders table (or an alias / CTE with the same column names)."""
+        conditions = []
+        if self.response_class is not None:
+            conditions.append(columns.response_class == self.response_class)
+        if self.depot_id is not None:
+            conditions.append(columns.depot_id == self.depot_id)
+        return conditions
+
+    @property
+    def filtered(self) -> bool:
+        return self.response_class is not None or self.depot_id is not None
+
+
+ALL = Scope()
+
+
+def scope(session: Session, *, response_class: str | None = None, depot: str | None = None) -> Scope:
+    """The filters by code, checked: an unknown class or depot is Invalid with its field
+    ('class' or 'depot'); blank means all."""
+    code = (response_class or "").strip() or None
+    depot_code = (depot or "").strip().upper() or None
+    if code is not None and session.get(ResponseClass, code) is None:
+        raise Invalid(f"There is no response class '{code}'.", field="class")
+    depot_id = None
+    if depot_code is not None:
+        depot_id = session.execute(select(Depot.id).where(Depot.code == depot_code)).scalar_one_or_none()
+        if depot_id is None:
+            raise Invalid(f"There is no depot '{depot_code}'.", field="depot")
+    return Scope(code, depot_id, depot_code)
+
+
+def depots(session: Session) -> list[Depot]:
+    return list(session.exec(select(Depot).order_by(Depot.code)).scalars())
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,20 +310,25 @@ def response_classes(session: Session) -> list[ResponseClass]:
     return sorted(classes, key=lambda rc: _class_sort_key(rc.code))
 
 
-def kpis(session: Session, p: Period, *, now: datetime | None = None, depot_id: int | None = None) -> list[KpiRow]:
-    """Per response class: due, on time, late, excused, percent on time, target."""
+def kpis(
+    session: Session, p: Period, *, now: datetime | None = None, depot_id: int | None = None, scope: Scope = ALL
+) -> list[KpiRow]:
+    """Per response class: due, on time, late, excused, percent on time, target (with a class
+    filter, that class's row only)."""
     now = now or utcnow()
     tune_for_aggregation(session)
-    where = _due_in(p) if depot_id is None else and_(_due_in(p), O.depot_id == depot_id)
+    if depot_id is not None:
+        scope = Scope(scope.response_class, depot_id)
     code = _key(O.response_class, "")
-    query = select(code, *_figure_columns(now)).where(where).group_by(code)
+    query = select(code, *_figure_columns(now)).where(_due_in(p, scope)).group_by(code)
     found = {row.response_class: _figures(row) for row in session.execute(query)}
-    return _kpi_rows(session, found)
+    return _kpi_rows(session, found, scope)
 
 
-def _kpi_rows(session: Session, found: dict[str, Figures]) -> list[KpiRow]:
+def _kpi_rows(session: Session, found: dict[str, Figures], scope: Scope = ALL) -> list[KpiRow]:
     found = dict(found)
-    rows = [KpiRow(rc.code, rc.name, rc.target_percent, found.pop(rc.code, Figures())) for rc in response_classes(session)]
+    classes = [rc for rc in response_classes(session) if scope.response_class in (None, rc.code)]
+    rows = [KpiRow(rc.code, rc.name, rc.target_percent, found.pop(rc.code, Figures())) for rc in classes]
     rows += [KpiRow(code, code, 95.0, figures) for code, figures in sorted(found.items())]
     return rows
 
@@ -304,10 +358,10 @@ class Breakdown:
     figures: Figures
 
 
-def by_depot(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
+def by_depot(session: Session, p: Period, *, now: datetime | None = None, scope: Scope = ALL) -> list[Breakdown]:
     now = now or utcnow()
     depot = _key(O.depot_id, 0)
-    query = select(depot, *_figure_columns(now)).where(_due_in(p)).group_by(depot)
+    query = select(depot, *_figure_columns(now)).where(_due_in(p, scope)).group_by(depot)
     return _depot_rows(session, {row.depot_id: _figures(row) for row in session.execute(query)})
 
 
@@ -319,10 +373,10 @@ def _depot_rows(session: Session, found: dict[int, Figures]) -> list[Breakdown]:
     ]
 
 
-def by_district(session: Session, p: Period, *, now: datetime | None = None) -> list[Breakdown]:
+def by_district(session: Session, p: Period, *, now: datetime | None = None, scope: Scope = ALL) -> list[Breakdown]:
     now = now or utcnow()
     district = _key(O.district, "")
-    query = select(district, *_figure_columns(now)).where(_due_in(p)).group_by(district)
+    query = select(district, *_figure_columns(now)).where(_due_in(p, scope)).group_by(district)
     found = {row.district: _figures(row) for row in session.execute(query)}
     return _district_rows(found)
 
@@ -375,6 +429,7 @@ def by_cause(
     now: datetime | None = None,
     per_class: bool = False,
     late_per_class: dict[str, int] | None = None,
+    scope: Scope = ALL,
 ) -> list[CauseRow]:
     """Late orders due in the period by the cause that explains them (see _cause_of_late_order);
     late orders without any delay recorded are counted as 'not recorded'.
@@ -390,6 +445,7 @@ def by_cause(
         candidate.c.due_at >= p.start,
         candidate.c.due_at < p.end,
         or_(candidate.c.completed_at > candidate.c.due_at, candidate.c.completed_at.is_(None)),
+        *scope.where(candidate.c),
     )
     latest = (
         select(
@@ -409,7 +465,7 @@ def by_cause(
         .select_from(
             Order.__table__.join(latest, latest.c.order_id == O.id).join(explaining, explaining.c.id == chosen)
         )
-        .where(_due_in(p), _late_or_open(), _late(now))
+        .where(_due_in(p, scope), _late_or_open(), _late(now))
         .group_by(*keys)
     )
     rows = [
@@ -417,7 +473,7 @@ def by_cause(
         for r in session.execute(query)
     ]
     if late_per_class is None:
-        late_per_class = {k.response_class: k.figures.late for k in kpis(session, p, now=now)}
+        late_per_class = {k.response_class: k.figures.late for k in kpis(session, p, now=now, scope=scope)}
     explained: dict[str | None, int] = defaultdict(int)
     for r in rows:
         explained[r.response_class] += r.late_orders
@@ -458,7 +514,7 @@ def _week(p: Period) -> ColumnElement:
     return week_index(O.due_at, p).label("week")
 
 
-def weekly_trend(session: Session, p: Period, *, now: datetime | None = None) -> list[TrendPoint]:
+def weekly_trend(session: Session, p: Period, *, now: datetime | None = None, scope: Scope = ALL) -> list[TrendPoint]:
     """Per response class and local week (Monday to Sunday) of the due time."""
     now = now or utcnow()
     tune_for_aggregation(session)
@@ -466,7 +522,7 @@ def weekly_trend(session: Session, p: Period, *, now: datetime | None = None) ->
     code = _key(O.response_class, "")
     query = (
         select(code, week, *_figure_columns(now))
-        .where(_due_in(p))
+        .where(_due_in(p, scope))
         .group_by(code, week)
         .order_by(week, code)
     )
@@ -504,13 +560,13 @@ class LateOrder:
 
 def late_orders(
     session: Session, p: Period, *, now: datetime | None = None, limit: int | None = 200, offset: int = 0,
-    total: int | None = None,
+    total: int | None = None, scope: Scope = ALL,
 ) -> tuple[list[LateOrder], int]:
     """Late orders due in the period, earliest due first, with the cause that explains each
     (`total`, when the caller already has it from the KPIs, saves counting again)."""
     now = now or utcnow()
     explaining = Delay.__table__.alias("d")
-    where = and_(_due_in(p), _late_or_open(), _late(now))
+    where = and_(_due_in(p, scope), _late_or_open(), _late(now))
     if total is None:
         total = session.execute(select(func.count()).select_from(Order.__table__).where(where)).scalar_one()
     query = (
@@ -554,7 +610,8 @@ class AtRisk:
 
 
 def at_risk(
-    session: Session, *, now: datetime | None = None, horizon_hours: int = 48, limit: int | None = 200
+    session: Session, *, now: datetime | None = None, horizon_hours: int = 48, limit: int | None = 200,
+    scope: Scope = ALL,
 ) -> tuple[list[AtRisk], int]:
     """Open orders due within the horizon (or already overdue) that are not planned, or whose
     planned stop is late."""
@@ -564,7 +621,10 @@ def at_risk(
     # look at their stops. MATERIALIZED keeps the planner from walking the due_at index instead.
     open_orders = (
         select(O.id, O.ref, O.response_class, O.kind, O.status, O.depot_id, O.district, O.due_at)
-        .where(O.status.in_(OPEN_STATUSES), O.due_at.is_not(None), O.due_at < now + timedelta(hours=horizon_hours))
+        .where(
+            O.status.in_(OPEN_STATUSES), O.due_at.is_not(None), O.due_at < now + timedelta(hours=horizon_hours),
+            *scope.where(O),
+        )
         .cte("open_orders")
         .prefix_with("MATERIALIZED")
     )
@@ -928,9 +988,12 @@ class Dashboard:
     at_risk: list[AtRisk]
     at_risk_total: int
     as_of: datetime
+    scope: Scope = field(default_factory=Scope)
 
 
-def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_limit: int = 100) -> Dashboard:
+def dashboard(
+    session: Session, p: Period, *, now: datetime | None = None, list_limit: int = 100, scope: Scope = ALL
+) -> Dashboard:
     """Everything the officers' dashboard shows for a period. The per-class, per-depot,
     per-district and weekly figures come from one aggregation grouped by all four, rolled up."""
     now = now or utcnow()
@@ -939,7 +1002,7 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
     keys = [_key(O.response_class, ""), _key(O.depot_id, 0), _key(O.district, "")]
     query = (
         select(*keys, week, *_figure_columns(now))
-        .where(_due_in(p))
+        .where(_due_in(p, scope))
         .group_by(*keys, week)
     )
     per_class: dict[str, Figures] = defaultdict(Figures)
@@ -952,7 +1015,7 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
         _add(per_depot[row.depot_id], part)
         _add(per_district[row.district], part)
         _add(per_week[(int(row.week), row.response_class)], part)
-    rows = _kpi_rows(session, per_class)
+    rows = _kpi_rows(session, per_class, scope)
     weeks = week_starts(p)
     trend = [
         TrendPoint(weeks[w], code, f)
@@ -960,10 +1023,12 @@ def dashboard(session: Session, p: Period, *, now: datetime | None = None, list_
     ]
     districts = _district_rows(per_district)
     total = totals(rows)
-    late, late_total = late_orders(session, p, now=now, limit=list_limit, total=total.late)
-    risky, risky_total = at_risk(session, now=now, limit=list_limit)
-    causes = by_cause(session, p, now=now, late_per_class={r.response_class: r.figures.late for r in rows})
+    late, late_total = late_orders(session, p, now=now, limit=list_limit, total=total.late, scope=scope)
+    risky, risky_total = at_risk(session, now=now, limit=list_limit, scope=scope)
+    causes = by_cause(
+        session, p, now=now, late_per_class={r.response_class: r.figures.late for r in rows}, scope=scope
+    )
     return Dashboard(
         p, rows, total, trend, weeks, _depot_rows(session, per_depot), districts, causes,
-        by_attributable(rows), late, late_total, risky, risky_total, now,
+        by_attributable(rows), late, late_total, risky, risky_total, now, scope,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -57,6 +58,38 @@ def _period_from_args() -> tuple[reports.Period, dict[str, str]]:
     except DomainError as exc:
         errors[exc.field or "from"] = exc.detail
         return reports.period(None, None, tz=_tz()), errors
+
+
+FILTER_ARGS = ("class", "depot")
+
+
+def _scope_from_args(errors: dict[str, str]) -> reports.Scope:
+    """The optional response class and depot filters; an unknown one goes into `errors` beside
+    its field (and the figures are not shown as if unfiltered)."""
+    db = get_db()
+    found = reports.ALL
+    for name in FILTER_ARGS:
+        try:
+            one = reports.scope(db, **{"response_class" if name == "class" else "depot": request.args.get(name)})
+        except DomainError as exc:
+            errors[exc.field or name] = exc.detail
+            continue
+        found = reports.Scope(
+            one.response_class or found.response_class,
+            one.depot_id if one.depot_id is not None else found.depot_id,
+            one.depot or found.depot,
+        )
+    return found
+
+
+def _filter_args(scope: reports.Scope) -> dict[str, str]:
+    """The filters as query arguments, for links (CSV downloads) that must keep them."""
+    args = {}
+    if scope.response_class:
+        args["class"] = scope.response_class
+    if scope.depot:
+        args["depot"] = scope.depot
+    return args
 
 
 def _month_from_args() -> tuple[reports.Period, dict[str, str]]:
@@ -163,10 +196,18 @@ def trend_svg(
 def dashboard():
     """Performance for a period: % on time per class, trend, breakdowns, late and at-risk orders."""
     p, errors = _period_from_args()
-    board = reports.dashboard(get_db(), p)
+    filter_errors: dict[str, str] = {}
+    scope = _scope_from_args(filter_errors)
+    errors.update(filter_errors)
+    db = get_db()
+    # An unknown class or depot: the message beside its field, and no figures at all rather than
+    # figures that look filtered but are not.
+    board = None if filter_errors else reports.dashboard(db, p, scope=scope)
     return render_template(
-        "reports/dashboard.html", board=board, p=p, errors=errors, charts=trend_charts(board),
-        args={"from": p.first.isoformat(), "to": p.last.isoformat()},
+        "reports/dashboard.html", board=board, p=p, errors=errors, charts=trend_charts(board) if board else [],
+        args={"from": p.first.isoformat(), "to": p.last.isoformat(), **_filter_args(scope)},
+        classes=reports.response_classes(db), depots=reports.depots(db), scope=scope,
+        chosen={name: request.args.get(name, "").strip() for name in FILTER_ARGS},
     )
 
 
@@ -248,6 +289,13 @@ def _tables() -> dict[str, Callable[[], tuple[list[str], Iterator[list[Any]]]]]:
             abort(422, "; ".join(errors.values()))
         return p
 
+    def scope() -> reports.Scope:
+        errors: dict[str, str] = {}
+        found = _scope_from_args(errors)
+        if errors:
+            abort(422, "; ".join(errors.values()))
+        return found
+
     def month() -> reports.Period:
         p, errors = _month_from_args()
         if errors:
@@ -257,20 +305,23 @@ def _tables() -> dict[str, Callable[[], tuple[list[str], Iterator[list[Any]]]]]:
     def weekly():
         return (["week_start", "response_class", *BREAKDOWN_HEADER],
                 ([t.week_start.isoformat(), t.response_class, t.figures.due, t.figures.on_time, t.figures.late,
-                  t.figures.excused, _pct(t.figures.percent_on_time)] for t in reports.weekly_trend(db, period())))
+                  t.figures.excused, _pct(t.figures.percent_on_time)]
+                 for t in reports.weekly_trend(db, period(), scope=scope())))
 
     def causes(rows: list[reports.CauseRow]):
         return ([r.response_class or "", r.cause, r.label, "yes" if r.attributable else "no", r.late_orders] for r in rows)
 
     def delays():
-        entries, _ = reports.delay_log(db, period(), reports.DelayFilter(), limit=None)
+        s = scope()
+        filters = reports.DelayFilter(response_class=s.response_class, depot=s.depot)
+        entries, _ = reports.delay_log(db, period(), filters, limit=None)
         return (["recorded_at", "order_ref", "kind", "cause", "attributable", "response_class", "depot", "district",
                  "due_at", "expected_at"],
                 ([_stamp(e.recorded_at), e.order_ref, e.kind, e.cause, "yes" if e.attributable else "no",
                   e.response_class, e.depot, e.district, _stamp(e.due_at), _stamp(e.expected_at)] for e in entries))
 
     def at_risk():
-        items, _ = reports.at_risk(db, limit=None)
+        items, _ = reports.at_risk(db, limit=None, scope=scope())
         return (["ref", "response_class", "kind", "status", "depot", "district", "due_at", "planned_eta", "reason"],
                 ([i.ref, i.response_class, i.kind, i.status, i.depot, i.district, _stamp(i.due_at), _stamp(i.planned_eta),
                   i.reason] for i in items))
@@ -282,18 +333,20 @@ def _tables() -> dict[str, Callable[[], tuple[list[str], Iterator[list[Any]]]]]:
                   "yes" if c.attributable else "no", c.late_orders] for b in report.breaches for c in b.causes))
 
     return {
-        "kpis": lambda: (KPI_HEADER, _kpi_rows(reports.kpis(db, period()))),
+        "kpis": lambda: (KPI_HEADER, _kpi_rows(reports.kpis(db, period(), scope=scope()))),
         "weekly": weekly,
-        "depots": lambda: (["depot", *BREAKDOWN_HEADER], _breakdown_rows(reports.by_depot(db, period()))),
-        "districts": lambda: (["district", *BREAKDOWN_HEADER], _breakdown_rows(reports.by_district(db, period()))),
+        "depots": lambda: (["depot", *BREAKDOWN_HEADER],
+                           _breakdown_rows(reports.by_depot(db, period(), scope=scope()))),
+        "districts": lambda: (["district", *BREAKDOWN_HEADER],
+                              _breakdown_rows(reports.by_district(db, period(), scope=scope()))),
         "causes": lambda: (["response_class", "cause", "label", "attributable", "late_orders"],
-                           causes(reports.by_cause(db, period()))),
+                           causes(reports.by_cause(db, period(), scope=scope()))),
         "attributable": lambda: (["response_class", "late", "attributable", "not_attributable"],
                                  ([a.response_class, a.late, a.attributable, a.not_attributable]
-                                  for a in reports.by_attributable(reports.kpis(db, period())))),
+                                  for a in reports.by_attributable(reports.kpis(db, period(), scope=scope())))),
         "late": lambda: (["ref", "response_class", "kind", "status", "depot", "district", "due_at", "completed_at",
                           "minutes_late", "excused", "cause"],
-                         _late_rows(reports.late_orders(db, period(), limit=None)[0])),
+                         _late_rows(reports.late_orders(db, period(), limit=None, scope=scope())[0])),
         "at_risk": at_risk,
         "delays": delays,
         "monthly_kpis": lambda: (KPI_HEADER, _kpi_rows(reports.kpis(db, month()))),
@@ -311,6 +364,8 @@ def _tables() -> dict[str, Callable[[], tuple[list[str], Iterator[list[Any]]]]]:
     }
 
 
+# The dashboard's tables: these take the class and depot filters too.
+FILTERED_TABLES = ("kpis", "weekly", "depots", "districts", "causes", "attributable", "late", "at_risk", "delays")
 CSV_TABLES = (
     "kpis", "weekly", "depots", "districts", "causes", "attributable", "late", "at_risk", "delays",
     "monthly_kpis", "monthly_depots", "breaches", "recycling", "on_loan", "inspections_overdue",
@@ -336,6 +391,11 @@ def csv_download(name: str):
             buffer.truncate(0)
 
     suffix = "-".join(v for k, v in sorted(request.args.items()) if k in ("from", "to", "month"))
+    if name in FILTERED_TABLES:
+        # Already checked against the known classes and depots by the table's query.
+        filters = [re.sub(r"[^A-Za-z0-9_]", "", request.args.get("class", "").strip()),
+                   re.sub(r"[^A-Z0-9_]", "", request.args.get("depot", "").strip().upper())]
+        suffix = "-".join(part for part in (suffix, *filters) if part)
     filename = f"{name}{'-' + suffix if suffix else ''}.csv"
     return Response(
         stream_with_context(generate()), mimetype="text/csv",
