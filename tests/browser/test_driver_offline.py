@@ -3,11 +3,9 @@ back online, and a resend of the same outcome (same Idempotency-Key) records not
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
-import pytest
 from sqlmodel import func, select
 from werkzeug.serving import make_server
 
@@ -15,9 +13,6 @@ from equipment.models import Outcome
 from equipment.vocabulary import Role
 from tests.conftest import PASSWORD
 from tests.equipment.test_planning_support import build_world, get_order
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")
 
 
 def _wait_queue(page, length: int, timeout: float = 10) -> None:
@@ -28,9 +23,7 @@ def _wait_queue(page, length: int, timeout: float = 10) -> None:
         page.wait_for_timeout(100)
 
 
-def test_outcome_waits_offline_and_is_sent_once(db, engine, make, app):
-    from playwright.sync_api import sync_playwright
-
+def test_outcome_waits_offline_and_is_sent_once(db, engine, make, app, open_page):
     w = build_world(db, engine, make)
     order = w.order(lines=[(w.bed, 1)])
     w.published()
@@ -40,32 +33,28 @@ def test_outcome_waits_offline_and_is_sent_once(db, engine, make, app):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu"])
-            context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-            page = context.new_page()
-            page.goto(base + "/login")
-            page.fill("input[name=username]", driver.username)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.goto(f"{base}/driver/today?date={w.day}")
-            form = page.locator("form.outcome").first
-            context.set_offline(True)
-            form.locator("input[name=recipient]").fill("Mrs Jones")
-            form.locator("input[data-kind=delivered]").check()
-            form.locator("button[value=delivered]").click()
-            _wait_queue(page, 1)
-            assert "waiting to send" in page.locator("#sync-status").inner_text()
-            queued = page.evaluate("localStorage.getItem('equipment.outcomes.v1')")
-            context.set_offline(False)
-            page.evaluate("window.dispatchEvent(new Event('online'))")
-            _wait_queue(page, 0)
-            # The same outcome again, as a phone would resend it after losing the answer.
-            page.evaluate("q => localStorage.setItem('equipment.outcomes.v1', q)", queued)
-            page.evaluate("window.dispatchEvent(new Event('online'))")
-            _wait_queue(page, 0)
-            browser.close()
+        page = open_page(phone=True)
+        context = page.context
+        page.goto(base + "/login")
+        page.fill("input[name=username]", driver.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{base}/driver/today?date={w.day}")
+        form = page.locator("form.outcome").first
+        context.set_offline(True)
+        form.locator("input[name=recipient]").fill("Mrs Jones")
+        form.locator("input[data-kind=delivered]").check()
+        form.locator("button[value=delivered]").click()
+        _wait_queue(page, 1)
+        assert "waiting to send" in page.locator("#sync-status").inner_text()
+        queued = page.evaluate("localStorage.getItem('equipment.outcomes.v1')")
+        context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        _wait_queue(page, 0)
+        # The same outcome again, as a phone would resend it after losing the answer.
+        page.evaluate("q => localStorage.setItem('equipment.outcomes.v1', q)", queued)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        _wait_queue(page, 0)
     finally:
         server.shutdown()
     db.expire_all()
