@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, json, render_template, request
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from equipment.errors import DomainError
@@ -64,6 +65,18 @@ def register_error_handlers(app: Flask) -> None:
         if wants_problem_json():
             return problem(status, exc.name, exc.description or exc.name)
         return render_template("error.html", title=exc.name, message=exc.description), status
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError):
+        # The database restarting or unreachable is not the client's fault: 503, try again.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc.orig).splitlines()[0])
+        if wants_problem_json():
+            response = problem(503, "Service unavailable", "The database is not answering; try again in a few seconds.")
+        else:
+            message = "The service cannot reach its database just now. Nothing was saved; please try again shortly."
+            response = Response(render_template("error.html", title="Please try again", message=message), status=503)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
