@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy.engine import Engine
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "planning"
 QUEUED_TOO_LONG = timedelta(minutes=30)
+# RQ workers beat every 30 s (job_monitoring_interval) while a job runs; two missed beats = dead.
+RQ_SILENT_TOO_LONG = timedelta(seconds=75)
 
 
 # ---------------------------------------------------------------------------- the job itself
@@ -158,6 +160,16 @@ def submit(*, engine: Engine, plan: Plan, settings: dict) -> None:
     InAppWorker.for_engine(engine).submit(plan.id, tz=tz, osrm_url=osrm_url)
 
 
+def _heartbeat_age(job: Any) -> timedelta:
+    """How long since the RQ worker last said it was working on this job."""
+    beat = job.last_heartbeat or job.started_at
+    if beat is None:
+        return timedelta(0)
+    if beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    return utcnow() - beat
+
+
 def check_alive(session: Session, *, engine: Engine, plan: Plan, settings: dict) -> Plan:
     """Mark a plan failed when its job has died; returns the (possibly updated) plan."""
     if plan.status not in (PlanStatus.QUEUED, PlanStatus.RUNNING):
@@ -167,8 +179,11 @@ def check_alive(session: Session, *, engine: Engine, plan: Plan, settings: dict)
     if redis_url:
         try:
             job = _rq_queue(redis_url).fetch_job(f"plan-{plan.id}")
-            if job is None or job.get_status(refresh=True) in ("failed", "stopped", "canceled"):
+            status = job.get_status(refresh=True) if job is not None else None
+            if job is None or status in ("failed", "stopped", "canceled"):
                 alive = False
+            elif status == "started" and _heartbeat_age(job) > RQ_SILENT_TOO_LONG:
+                alive = False  # the worker (and its work horse) died without telling RQ
         except Exception:  # noqa: BLE001 - Redis away: judge by time only
             log.warning("could not ask Redis about plan %s", plan.id)
     elif plan.status == PlanStatus.QUEUED and utcnow() - plan.created_at > QUEUED_TOO_LONG:
