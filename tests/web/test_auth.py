@@ -109,3 +109,17 @@ def test_login_is_rate_limited(app, make):
     ]
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
     time.sleep(0)
+
+
+def test_session_cookie_is_secure_behind_https(engine, db, make):
+    from equipment.web import create_app
+    from tests.conftest import SyncedClient
+
+    app = create_app({"ENGINE": engine, "SECRET_KEY": "k", "SESSION_COOKIE_SECURE": True, "TEST_SESSION": db})
+    app.test_client_class = SyncedClient
+    client = app.test_client()
+    make.user("clerk", username="cara")
+    response = sign_in(client, "cara")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "Secure" in cookie
+    assert response.headers.get("Strict-Transport-Security")
