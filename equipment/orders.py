@@ -23,8 +23,21 @@ from equipment.db import utcnow
 from equipment.delays import record_delay
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.geocoding import GeocoderSettings
-from equipment.models import Delay, Order, OrderEvent, OrderLine, ResponseClass, ServiceUser
-from equipment.orders_allocation import allocate, move_whole_order, release_all, serving_depot, shortfall_text
+from equipment.models import (
+    Delay,
+    Order,
+    OrderEvent,
+    OrderLine,
+    ResponseClass,
+    ServiceUser,
+)
+from equipment.orders_allocation import (
+    allocate,
+    move_whole_order,
+    release_all,
+    serving_depot,
+    shortfall_text,
+)
 from equipment.orders_lines import (
     ResolvedLine,
     check_assets_with_person,

@@ -12,7 +12,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from equipment.db import utcnow
-from equipment.users import hash_password, unusable_password
 from equipment.errors import Conflict
 from equipment.inspections import next_due
 from equipment.models import (
@@ -30,6 +29,7 @@ from equipment.models import (
     User,
     Van,
 )
+from equipment.users import hash_password, unusable_password
 from equipment.vocabulary import Role, StockState
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"

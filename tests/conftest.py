@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from config import normalise_database_url
 from equipment import users
 from equipment.db import make_engine, new_session
-from equipment.models import Depot, Item, PostcodeDistrict, ResponseClass, Van
+from equipment.models import Depot, Item, PostcodeDistrict, Van
 from equipment.schema import upgrade_to_head
 from equipment.seed import seed
 from equipment.web import create_app

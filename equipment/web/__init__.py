@@ -24,7 +24,7 @@ from equipment.web.security import init_security_headers
 
 
 class DatabaseIdConverter(IntegerConverter):
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
+    def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 

@@ -18,7 +18,13 @@ from equipment.models import (
     ServiceUser,
 )
 from equipment.schemas_orders import OrderAmend
-from tests.equipment.test_orders_support import VALID_NHS, build_world, order_body, person, receive
+from tests.equipment.test_orders_support import (
+    VALID_NHS,
+    build_world,
+    order_body,
+    person,
+    receive,
+)
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # GMT: local time is UTC
 

@@ -2,6 +2,7 @@
 no answer is a server error, and every answer matches the document."""
 
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -9,7 +10,6 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from hypothesis import HealthCheck, given, settings
 
 from equipment.vocabulary import Role
 

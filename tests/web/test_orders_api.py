@@ -6,7 +6,13 @@ import pytest
 from sqlmodel import select
 
 from equipment.models import AuditEvent, Order, ServiceUser
-from tests.equipment.test_orders_support import VALID_NHS, build_world, order_data, person, receive
+from tests.equipment.test_orders_support import (
+    VALID_NHS,
+    build_world,
+    order_data,
+    person,
+    receive,
+)
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ Revises:
 Create Date: 2026-11-22 20:42:20.244073
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import equipment.db
+from alembic import op
 
+import equipment.db
 
 revision = '0001'
 down_revision = None

@@ -4,10 +4,12 @@ from flask_openapi3 import APIBlueprint
 
 
 def blueprints() -> list[APIBlueprint]:
+    from equipment.web.api import assets as assets_api  # stock engineer
     from equipment.web.api import auth, catalogue
-    from equipment.web.api import reports as reports_api
     from equipment.web.api import orders as orders_api  # orders engineer
-    from equipment.web.api import assets as assets_api, stock as stock_api  # stock engineer
-    from equipment.web.api import plans as plans_api, routes as routes_api  # planning engineer
+    from equipment.web.api import plans as plans_api  # planning engineer
+    from equipment.web.api import reports as reports_api
+    from equipment.web.api import routes as routes_api
+    from equipment.web.api import stock as stock_api
 
     return [auth.bp, catalogue.bp, reports_api.bp, orders_api.bp, stock_api.bp, assets_api.bp, assets_api.exports_bp, plans_api.bp, routes_api.bp]
