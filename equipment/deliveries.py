@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit
+from equipment import audit, idempotency
 from equipment.db import utcnow
 from equipment.delays import record_delay
 from equipment.errors import (
-    Conflict,
     DomainError,
     Forbidden,
     Invalid,
@@ -25,7 +24,6 @@ from equipment.errors import (
 from equipment.models import (
     Asset,
     Delay,
-    IdempotentRequest,
     Order,
     OrderEvent,
     OrderLine,
@@ -256,15 +254,6 @@ def body_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
-def _replay(session: Session, *, key: str, user_id: int, method: str, path: str, digest: str) -> tuple[int, dict] | None:
-    row = session.get(IdempotentRequest, key)
-    if row is None:
-        return None
-    if (row.user_id, row.method, row.path, row.body_hash) != (user_id, method, path, digest):
-        raise Conflict("this Idempotency-Key was already used for a different request")
-    return row.status_code, json.loads(row.response_body)
-
-
 def record_outcome(
     session: Session,
     *,
@@ -285,25 +274,24 @@ def record_outcome(
         body = outcome_body(stop, results)
         session.commit()
         return 200, body
-    if len(idempotency_key) > 100:
-        raise Invalid("Idempotency-Key is at most 100 characters", field="Idempotency-Key")
-    digest = body_hash({"stop_id": stop_id, **payload})
-    key_args = {"key": idempotency_key, "user_id": actor.user_id, "method": method, "path": path, "digest": digest}
-    earlier = _replay(session, **key_args)
+    under_key = idempotency.Request(
+        key=idempotency.checked_key(idempotency_key), user_id=actor.user_id, method=method, path=path,
+        body_hash=body_hash({"stop_id": stop_id, **payload}),
+    )
+    earlier = idempotency.stored_answer(session, under_key)
     if earlier:
         session.rollback()
         return earlier
     try:
         stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
         body = outcome_body(stop, results)
-        session.add(IdempotentRequest(key=idempotency_key, user_id=actor.user_id, method=method, path=path,
-                                      body_hash=digest, status_code=200, response_body=json.dumps(body)))
+        idempotency.remember(session, under_key, status=200, body=body)
         session.commit()
         return 200, body
     except (IntegrityError, DomainError):
         # A twin request may have won the race: its stored answer is ours too.
         session.rollback()
-        earlier = _replay(session, **key_args)
+        earlier = idempotency.stored_answer(session, under_key)
         if earlier:
             session.rollback()
             return earlier

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -13,9 +12,8 @@ from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from equipment import stock, stock_queries
-from equipment.errors import Conflict, DomainError, Invalid
-from equipment.models import IdempotentRequest
+from equipment import idempotency, stock, stock_queries
+from equipment.errors import DomainError
 from equipment.schemas import Problem
 from equipment.schemas_stock import (
     AdjustmentCreate,
@@ -68,13 +66,9 @@ def user_id() -> int:
     return current_principal().id
 
 
-def _stored_answer(key: str, digest: str) -> tuple[dict, int] | None:
-    row = get_db().get(IdempotentRequest, key)
-    if row is None:
-        return None
-    if (row.user_id, row.method, row.path, row.body_hash) != (user_id(), request.method, request.path, digest):
-        raise Conflict("this Idempotency-Key was already used for a different request", field="Idempotency-Key")
-    return json.loads(row.response_body), row.status_code
+def _stored_answer(request_under_key: idempotency.Request) -> tuple[dict, int] | None:
+    earlier = idempotency.stored_answer(get_db(), request_under_key)
+    return (earlier[1], earlier[0]) if earlier else None
 
 
 def once(run: Callable[[Callable[[Any], None] | None], T], answer: Callable[[T], tuple[dict, int]]):
@@ -87,11 +81,12 @@ def once(run: Callable[[Callable[[Any], None] | None], T], answer: Callable[[T],
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return answer(retrying(lambda: run(None)))
-    if len(key) > 100:
-        raise Invalid("Idempotency-Key is at most 100 characters", field="Idempotency-Key")
-    digest = hashlib.sha256(request.get_data()).hexdigest()
+    under_key = idempotency.Request(
+        key=idempotency.checked_key(key), user_id=user_id(), method=request.method, path=request.path,
+        body_hash=hashlib.sha256(request.get_data()).hexdigest(),
+    )
     db = get_db()
-    earlier = _stored_answer(key, digest)
+    earlier = _stored_answer(under_key)
     if earlier:
         db.rollback()
         return earlier
@@ -100,15 +95,13 @@ def once(run: Callable[[Callable[[Any], None] | None], T], answer: Callable[[T],
     def remember(result: Any) -> None:
         body, status = answer(result)
         given.append((body, status))
-        db.add(IdempotentRequest(key=key, user_id=user_id(), method=request.method, path=request.path,
-                                 body_hash=digest, status_code=status, response_body=json.dumps(body)))
-        db.flush()  # a twin request with the same key fails here, before anything is committed
+        idempotency.remember(db, under_key, status=status, body=body)
 
     try:
         result = retrying(lambda: run(remember))
     except (IntegrityError, DomainError):
         db.rollback()
-        earlier = _stored_answer(key, digest)  # the twin won the race: its answer is ours too
+        earlier = _stored_answer(under_key)  # the twin won the race: its answer is ours too
         if earlier:
             db.rollback()
             return earlier
