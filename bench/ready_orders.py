@@ -21,19 +21,8 @@ from equipment.models import (
     OrderLine,
     PostcodeDistrict,
     ServiceUser,
-    StockBalance,
 )
 from equipment.vocabulary import OrderKind, OrderStatus, StockState
-
-
-def _balance(session: Session, depot_id: int, item_id: int, state: str) -> StockBalance:
-    row = session.exec(
-        select(StockBalance).where(StockBalance.depot_id == depot_id, StockBalance.item_id == item_id, StockBalance.state == state)
-    ).first()
-    if row is None:
-        row = StockBalance(depot_id=depot_id, item_id=item_id, state=state, quantity=0)
-        session.add(row)
-    return row
 
 
 def make_ready_order(
@@ -79,7 +68,10 @@ def _allocate(session: Session, line: OrderLine, item: Item, depot: Depot) -> No
 
 
 def _put_on_loan(session: Session, line: OrderLine, item: Item, depot: Depot, person: ServiceUser) -> None:
-    """A unit at the person's home for the collection to bring back."""
+    """A unit at the person's home for the collection to bring back, booked in the ledger."""
+    from equipment.stock_ledger import Ledger
+
+    ledger = Ledger(session, None)
     if item.serialised:
         asset = session.exec(
             select(Asset).where(Asset.item_id == item.id, Asset.depot_id == depot.id, Asset.state == StockState.AVAILABLE)
@@ -93,10 +85,13 @@ def _put_on_loan(session: Session, line: OrderLine, item: Item, depot: Depot, pe
         line.serial = asset.serial
         line.quantity = 1
         session.add(line)
-        _balance(session, depot.id, item.id, StockState.AVAILABLE).quantity -= 1
-        _balance(session, depot.id, item.id, StockState.ON_LOAN).quantity += 1
+        ledger.move(item_id=item.id, quantity=1, kind="delivery", source=(depot.id, StockState.AVAILABLE),
+                    target=(depot.id, StockState.ON_LOAN), asset_id=asset.id, reason="bench set-up")
     else:
-        _balance(session, depot.id, item.id, StockState.ON_LOAN).quantity += line.quantity
+        # Bulk units already in homes before the bench's records start.
+        ledger.move(item_id=item.id, quantity=line.quantity, kind="delivery", target=(depot.id, StockState.ON_LOAN),
+                    reason="bench set-up")
+    ledger.apply()
 
 
 def generate_day(session: Session, *, service_date: date, count: int = 400, seed: int = 7, tz: str = "Europe/London") -> int:

@@ -311,14 +311,12 @@ def response_classes(session: Session) -> list[ResponseClass]:
 
 
 def kpis(
-    session: Session, p: Period, *, now: datetime | None = None, depot_id: int | None = None, scope: Scope = ALL
+    session: Session, p: Period, *, now: datetime | None = None, scope: Scope = ALL
 ) -> list[KpiRow]:
     """Per response class: due, on time, late, excused, percent on time, target (with a class
     filter, that class's row only)."""
     now = now or utcnow()
     tune_for_aggregation(session)
-    if depot_id is not None:
-        scope = Scope(scope.response_class, depot_id)
     code = _key(O.response_class, "")
     query = select(code, *_figure_columns(now)).where(_due_in(p, scope)).group_by(code)
     found = {row.response_class: _figures(row) for row in session.execute(query)}
