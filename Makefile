@@ -22,18 +22,23 @@ $(VENV)/.bench: requirements-bench.txt requirements-dev.txt requirements.txt | $
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@ $(VENV)/.dev $(VENV)/.runtime
 
+# The router's fast ruin and recreate is compiled once (about 20 s) and cached on disk.
+$(VENV)/.compiled: routing/sisr.py requirements.txt | $(VENV)/.runtime
+	$(BIN)/python -m routing compile
+	touch $@
+
 /usr/bin/chromium:
 	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) || \
 	  echo "Could not install Debian's chromium: browser tests will fail."
 
 ## run: the service with the seeded Suffolk demo on SQLite at http://127.0.0.1:$(PORT)
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(VENV)/.compiled
 	test -f instance/equipment.db || $(BIN)/flask --app wsgi seed --demo --history 12
 	$(BIN)/flask --app wsgi migrate
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 ## test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
-test: $(VENV)/.dev /usr/bin/chromium
+test: $(VENV)/.dev $(VENV)/.compiled /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev

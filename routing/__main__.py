@@ -1,4 +1,8 @@
-"""`python -m routing solve PROBLEM.json [--seconds S] [--seed N] [--keep-order]`."""
+"""`python -m routing solve PROBLEM.json [--seconds S] [--seed N] [--keep-order]`.
+
+`python -m routing compile` compiles the fast ruin and recreate (routing/sisr.py) once per
+installation (about 20 s); until then the router uses its slower numpy version.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--keep-order", action="store_true")
     s.add_argument("--osrm-url", default=None)
+    sub.add_parser("compile", help="compile the fast ruin and recreate (once, ~20 s)")
     args = parser.parse_args(argv)
+    if args.command == "compile":
+        from routing import sisr
+
+        sisr.compile_now()
+        print(
+            "compiled"
+            if sisr.compiled()
+            else "not cached: numba could not write its cache"
+        )
+        return 0 if sisr.compiled() else 1
     if not args.seconds > 0:
         sys.stderr.write(f"error: --seconds must be positive, got {args.seconds}\n")
         return 2

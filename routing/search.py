@@ -17,6 +17,10 @@ LNS_SHARE = 0.35  # large problems: ruin and recreate first,
 ORTOOLS_SHARE = 0.35  # then OR-Tools, then ruin and recreate again for the rest
 GLS_LAMBDA = 1.0  # guided local search penalty factor (tuned on 12 Solomon instances)
 SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
+ORTOOLS_FIRST = (
+    0.3  # small problems with the compiled ruin and recreate: OR-Tools' share
+)
+SISR_MIN_SECONDS = 2.5  # below this, loading the compiled code (about 2 s) does not pay
 
 
 def plan(
@@ -48,11 +52,23 @@ def _served(routes: list[Route]) -> set[int]:
 
 
 def _plan_small(problem, allowed, deadline, seed, progress):
-    """OR-Tools from its own first plan; our ruin and recreate; OR-Tools again."""
+    """OR-Tools from its own first plan, then our ruin and recreate.
+
+    With the compiled ruin and recreate (sisr.py): OR-Tools 30 %, SISR the rest. Without
+    it: OR-Tools 50 %, lns.py 25 %, OR-Tools again 25 %.
+    """
     ins = Inserter(problem, allowed)
     budget = max(0.0, deadline - time.monotonic())
     has_shipments = any(t.kind != "job" for t in problem.tasks)
-    first = time.monotonic() + (1.0 if has_shipments else 0.5) * budget
+    fast = False
+    if has_shipments:
+        share = 1.0
+    elif budget >= SISR_MIN_SECONDS and _compiled_ruin_recreate(problem):
+        share = ORTOOLS_FIRST
+        fast = True
+    else:
+        share = 0.5
+    first = time.monotonic() + share * budget
     result = solver.solve(
         problem,
         allowed,
@@ -72,6 +88,10 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     routes, served = result
     if has_shipments or time.monotonic() > deadline - 0.05:
         return routes, served
+    if fast:
+        return _best_of(
+            problem, (routes, served), _sisr(ins, routes, deadline, seed, progress)
+        )
     states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
     left = [j for j in ins.jobs if j not in served]
     mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
@@ -96,6 +116,36 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     ):
         routes, served = result
     return routes, served
+
+
+def _compiled_ruin_recreate(problem: Problem) -> bool:
+    """True when sisr.py models the problem and its compiled code is on disk.
+
+    Compiling takes about 20 s, far beyond most time limits: `python -m routing compile`
+    (run by `make`) does it once per installation. Without it, lns.py is used.
+    """
+    if not all(t.kind == "job" for t in problem.tasks) or any(
+        v.breaks or v.max_travel_time is not None or v.max_distance is not None
+        for v in problem.vehicles
+    ):
+        return False
+    from routing import sisr  # imports numba (about a second): only when it can be used
+
+    return sisr.compiled()
+
+
+def _sisr(ins, routes, deadline, seed, progress):
+    from routing import sisr
+
+    out = sisr.ruin_recreate(
+        ins, routes, deadline=deadline, seed=seed, on_best=progress
+    )
+    return out, _served(out)
+
+
+def _best_of(problem, *plans):
+    """The plan that is best by VROOM's order (the first one on a tie)."""
+    return min(plans, key=lambda rs: _objective(problem, rs[1], rs[0]))
 
 
 def _plan_large(problem, allowed, deadline, seed, progress):

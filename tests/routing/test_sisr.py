@@ -1,0 +1,146 @@
+"""The compiled ruin and recreate (routing/sisr.py): plans stay feasible and never get worse."""
+
+import time
+
+import numpy as np
+import pytest
+
+from routing import search, sisr, vroom
+from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
+from routing.reasons import allowed_vehicles
+from routing.schedule import simulate
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled():
+    """`make` compiles once per installation; a bare pytest run compiles here (~20 s)."""
+    if not sisr.compiled():
+        sisr.compile_now()
+    assert sisr.compiled()
+
+
+def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
+    """Two depots, four vans (skills, max_tasks, a dearer van), mixed loads, 1-2 windows."""
+    rng = np.random.default_rng(seed)
+    n_loc = n_jobs + 2
+    xy = rng.uniform(0, 100, (n_loc, 2))
+    m = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 6)
+    vehicles = [
+        {
+            "id": 1,
+            "start_index": 0,
+            "end_index": 0,
+            "capacity": [12, 2],
+            "time_window": [0, 6000],
+        },
+        {
+            "id": 2,
+            "start_index": 1,
+            "end_index": 1,
+            "capacity": [12, 2],
+            "skills": [1],
+            "time_window": [0, 6000],
+            "costs": {"fixed": 500, "per_hour": 7200},
+        },
+        {
+            "id": 3,
+            "start_index": 0,
+            "end_index": 1,
+            "capacity": [8, 1],
+            "time_window": [500, 5000],
+            "max_tasks": 5,
+        },
+        {
+            "id": 4,
+            "start_index": 1,
+            "end_index": 0,
+            "capacity": [12, 2],
+            "skills": [1],
+            "time_window": [0, 6000],
+        },
+    ]
+    jobs = []
+    for i in range(n_jobs):
+        job = {
+            "id": 100 + i,
+            "location_index": 2 + i,
+            "service": int(rng.integers(60, 300)),
+            "priority": int(rng.choice([0, 0, 10, 100])),
+        }
+        amount = [int(rng.integers(1, 4)), int(rng.integers(0, 2))]
+        kind = rng.integers(3)
+        if kind in (0, 2):
+            job["delivery"] = amount
+        if kind in (1, 2):
+            job["pickup"] = amount
+        if rng.random() < 0.5:
+            a = int(rng.integers(0, 4000))
+            windows = [[a, a + int(rng.integers(300, 1200))]]
+            if rng.random() < 0.4:
+                windows.append([windows[0][1] + 600, windows[0][1] + 1500])
+            job["time_windows"] = windows
+        if rng.random() < 0.2:
+            job["skills"] = [1]
+        jobs.append(job)
+    return {
+        "vehicles": vehicles,
+        "jobs": jobs,
+        "matrices": {"car": {"durations": m.astype(int).tolist()}},
+    }
+
+
+def objective(problem, routes):
+    served = {i for r in routes for k, i in r if k == "task"}
+    return search._objective(problem, served, routes)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_routes_stay_feasible_and_never_get_worse(seed):
+    problem = vroom.parse(jobs_only_problem(seed))
+    allowed, _ = allowed_vehicles(problem)
+    ins = Inserter(problem, allowed)
+    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+    regret_insert(states, ins.jobs, k=2)
+    start = [list(s.steps) for s in states]
+    routes = sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 0.5, seed=seed)
+    seen = [i for r in routes for _, i in r]
+    assert len(seen) == len(set(seen))
+    for v, route in enumerate(routes):
+        timed = simulate(problem, v, route)
+        assert timed.lateness == 0 and not timed.overload
+        assert all(v in allowed[i] for _, i in route)
+        vehicle = problem.vehicles[v]
+        assert vehicle.max_tasks is None or len(route) <= vehicle.max_tasks
+    assert objective(problem, routes) <= objective(problem, start)
+
+
+def test_it_improves_a_poor_plan():
+    """From a greedy (regret-1) plan, string removals find a better one within a second."""
+    problem = vroom.parse(jobs_only_problem(7, n_jobs=30))
+    allowed, _ = allowed_vehicles(problem)
+    ins = Inserter(problem, allowed)
+    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+    regret_insert(states, ins.jobs, k=1)
+    start = [list(s.steps) for s in states]
+    routes = sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 1.0, seed=1)
+    assert objective(problem, routes) < objective(problem, start)
+
+
+def test_search_uses_it_only_for_jobs_without_breaks():
+    plain = vroom.parse(jobs_only_problem(0))
+    assert search._compiled_ruin_recreate(plain)
+    data = jobs_only_problem(0)
+    data["vehicles"][0]["breaks"] = [
+        {"id": 1, "time_windows": [[1000, 3000]], "service": 600}
+    ]
+    assert not search._compiled_ruin_recreate(vroom.parse(data))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_solve_with_compiled_search_passes_the_checker(seed, solve):
+    data = jobs_only_problem(seed + 10, n_jobs=60)
+    sol = solve(data, seconds=search.SISR_MIN_SECONDS + 0.5)
+    listed = len(sol["unassigned"]) + sum(
+        1 for r in sol["routes"] for s in r["steps"] if s["type"] == "job"
+    )
+    assert listed == 60
