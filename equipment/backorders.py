@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from equipment.models import Order, OrderEvent, OrderLine
 from equipment.stock_orders import reserve_for_line
 from equipment.vocabulary import OrderStatus
+
+# Built once: it runs on every stock write that makes units available.
+_WAITING = (
+    select(OrderLine, Order)
+    .join(Order, Order.id == OrderLine.order_id)
+    .where(
+        Order.status == OrderStatus.BACK_ORDER,
+        Order.depot_id == bindparam("depot_id"),
+        OrderLine.item_id == bindparam("item_id"),
+        OrderLine.allocated < OrderLine.quantity,
+    )
+    .order_by(Order.due_at.is_(None), Order.due_at, Order.id, OrderLine.id)
+)
 
 
 def fill(session: Session, *, depot_id: int, item_id: int, user_id: int | None) -> list[str]:
@@ -14,17 +28,7 @@ def fill(session: Session, *, depot_id: int, item_id: int, user_id: int | None) 
 
     Returns the refs of orders that became ready because every line is now fully allocated.
     """
-    waiting = session.exec(
-        select(OrderLine, Order)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(
-            Order.status == OrderStatus.BACK_ORDER,
-            Order.depot_id == depot_id,
-            OrderLine.item_id == item_id,
-            OrderLine.allocated < OrderLine.quantity,
-        )
-        .order_by(Order.due_at.is_(None), Order.due_at, Order.id, OrderLine.id)
-    ).all()
+    waiting = session.exec(_WAITING, params={"depot_id": depot_id, "item_id": item_id}).all()
     ready: list[str] = []
     touched: dict[int, Order] = {}
     for line, order in waiting:

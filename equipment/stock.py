@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from equipment import audit, backorders
-from equipment.catalogue import item_by_sku
 from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.inspections import next_due
@@ -32,12 +31,12 @@ from equipment.stock_ledger import (
     Ledger,
     asset_by_serial,
     asset_event,
-    balance,
     change_asset,
     clean_serials,
     depot_and_item,
+    depots_and_item,
+    locked_balance,
     positive,
-    put,
     service_today,
     use_case,
 )
@@ -141,10 +140,9 @@ def adjust_count(
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise Invalid("counted must be a whole number, zero or more", field="counted")
     ledger = Ledger(session, user_id)
-    # Lock the available balance before reading it (PostgreSQL): a count is absolute, and two
-    # counts booked at once must not both subtract the same difference.
-    put(session, (depot.id, item.id, S.AVAILABLE), 0)
-    current = balance(session, depot.id, item.id, S.AVAILABLE)
+    # Lock the available balance as it is read (PostgreSQL): a count is absolute, and two counts
+    # booked at once must not both subtract the same difference.
+    current = locked_balance(session, (depot.id, item.id, S.AVAILABLE))
     if item.serialised:
         if serials is None:
             if counted == current:
@@ -211,12 +209,7 @@ def transfer_stock(
 ) -> Transfer:
     """Move available stock between depots: dispatched (in transit), and received at once unless
     `receive` is false (then `receive_transfer` books its arrival later)."""
-    found = {d.code: d for d in session.exec(select(Depot).where(Depot.code.in_((from_depot_code, to_depot_code))))}
-    if from_depot_code not in found:
-        raise NotFound(f"no depot with code {from_depot_code!r}", field="from_depot")
-    if to_depot_code not in found:
-        raise NotFound(f"no depot with code {to_depot_code!r}", field="to_depot")
-    source, target, item = found[from_depot_code], found[to_depot_code], item_by_sku(session, sku)
+    (source, target), item = depots_and_item(session, {"from_depot": from_depot_code, "to_depot": to_depot_code}, sku)
     if source.id == target.id:
         raise Invalid("a transfer goes to a different depot", field="to_depot")
     ledger = Ledger(session, user_id)

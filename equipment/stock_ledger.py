@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -60,6 +60,40 @@ def service_today(tz: str = "Europe/London") -> date:
     return utcnow().astimezone(ZoneInfo(tz)).date()
 
 
+# The ledger's statements run on every stock write, so they are built once (building a statement
+# costs about as much CPU as running it) and written as Core statements rather than through the
+# ORM's unit of work, which costs more again. Their values are bound when they run.
+_MOVEMENTS = StockMovement.__table__
+_INSERT_MOVEMENTS = insert(_MOVEMENTS).returning(_MOVEMENTS.c.id, sort_by_parameter_order=True)
+_BALANCES = StockBalance.__table__
+_TAKE = (
+    update(_BALANCES)
+    .where(
+        _BALANCES.c.depot_id == bindparam("key_depot"),
+        _BALANCES.c.item_id == bindparam("key_item"),
+        _BALANCES.c.state == bindparam("key_state"),
+        _BALANCES.c.quantity >= bindparam("taken"),
+    )
+    .values(quantity=_BALANCES.c.quantity - bindparam("taken"))
+)
+
+
+def _upserts(new_quantity: Callable[[Any], Any], returning: bool = False) -> dict[str, Any]:
+    """An upsert of one balance row per dialect; `new_quantity(excluded)` is the quantity set on a conflict."""
+    statements = {}
+    for dialect, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
+        statement = dialect_insert(_BALANCES)
+        statement = statement.on_conflict_do_update(
+            index_elements=["depot_id", "item_id", "state"], set_={"quantity": new_quantity(statement.excluded)}
+        )
+        statements[dialect] = statement.returning(_BALANCES.c.quantity) if returning else statement
+    return statements
+
+
+_PUT = _upserts(lambda excluded: _BALANCES.c.quantity + excluded.quantity)
+_LOCK = _upserts(lambda excluded: _BALANCES.c.quantity, returning=True)  # a no-op update that locks the row
+
+
 @dataclass
 class Ledger:
     """The movements of one use case, with their balance changes applied in a fixed order."""
@@ -68,6 +102,7 @@ class Ledger:
     user_id: int | None
     deltas: dict[BalanceKey, int] = field(default_factory=lambda: defaultdict(int))
     movements: list[StockMovement] = field(default_factory=list)
+    unsaved: list[tuple[StockMovement, dict[str, Any]]] = field(default_factory=list)
 
     def move(
         self,
@@ -84,25 +119,28 @@ class Ledger:
         at: datetime | None = None,
         reverses_id: int | None = None,
     ) -> StockMovement:
-        """Book `quantity` units from `source` (depot_id, state) to `target`; None is outside."""
-        movement = StockMovement(
-            at=at or utcnow(),
-            user_id=self.user_id,
-            item_id=item_id,
-            quantity=quantity,
-            from_depot_id=source[0] if source else None,
-            from_state=source[1] if source else None,
-            to_depot_id=target[0] if target else None,
-            to_state=target[1] if target else None,
-            asset_id=asset_id,
-            order_id=order_id,
-            van_id=van_id,
-            kind=kind,
-            reason=reason[:200],
-            reverses_id=reverses_id,
-        )
-        self.session.add(movement)
+        """Book `quantity` units from `source` (depot_id, state) to `target`; None is outside.
+
+        The movement is written by `apply`, which gives it its id."""
+        row = {
+            "at": at or utcnow(),
+            "user_id": self.user_id,
+            "item_id": item_id,
+            "quantity": quantity,
+            "from_depot_id": source[0] if source else None,
+            "from_state": source[1] if source else None,
+            "to_depot_id": target[0] if target else None,
+            "to_state": target[1] if target else None,
+            "asset_id": asset_id,
+            "order_id": order_id,
+            "van_id": van_id,
+            "kind": kind,
+            "reason": reason[:200],
+            "reverses_id": reverses_id,
+        }
+        movement = StockMovement(**row)
         self.movements.append(movement)
+        self.unsaved.append((movement, row))
         if source:
             self.deltas[(source[0], item_id, source[1])] -= quantity
         if target:
@@ -110,7 +148,12 @@ class Ledger:
         return movement
 
     def apply(self) -> None:
-        """Apply the net balance changes (guarded) and flush the movements."""
+        """Write the movements (one INSERT), apply the net balance changes (guarded) and flush."""
+        unsaved, self.unsaved = self.unsaved, []
+        if unsaved:
+            ids = self.session.exec(_INSERT_MOVEMENTS, params=[row for _, row in unsaved]).scalars().all()
+            for (movement, _), movement_id in zip(unsaved, ids, strict=True):
+                movement.id = movement_id
         pending, self.deltas = self.deltas, defaultdict(int)
         for key in sorted(pending):
             change = pending[key]
@@ -124,16 +167,8 @@ class Ledger:
 def take(session: Session, key: BalanceKey, quantity: int) -> None:
     """Decrease a balance, refusing to go below zero."""
     depot_id, item_id, state = key
-    table = StockBalance.__table__
     result = session.exec(
-        update(table)
-        .where(
-            table.c.depot_id == depot_id,
-            table.c.item_id == item_id,
-            table.c.state == state,
-            table.c.quantity >= quantity,
-        )
-        .values(quantity=table.c.quantity - quantity)
+        _TAKE, params={"key_depot": depot_id, "key_item": item_id, "key_state": state, "taken": quantity}
     )
     if result.rowcount != 1:
         raise OutOfStock(f"not enough {state} stock: {quantity} needed", field="quantity")
@@ -142,15 +177,19 @@ def take(session: Session, key: BalanceKey, quantity: int) -> None:
 def put(session: Session, key: BalanceKey, quantity: int) -> None:
     """Increase a balance, creating its row the first time (an upsert, safe under concurrency)."""
     depot_id, item_id, state = key
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = StockBalance.__table__
-    statement = insert(table).values(depot_id=depot_id, item_id=item_id, state=state, quantity=quantity)
-    statement = statement.on_conflict_do_update(
-        index_elements=["depot_id", "item_id", "state"],
-        set_={"quantity": table.c.quantity + quantity},
+    session.exec(
+        _PUT[session.get_bind().dialect.name],
+        params={"depot_id": depot_id, "item_id": item_id, "state": state, "quantity": quantity},
     )
-    session.exec(statement)
+
+
+def locked_balance(session: Session, key: BalanceKey) -> int:
+    """A balance, read with its row locked (created at zero if missing) until the transaction ends."""
+    depot_id, item_id, state = key
+    return session.exec(
+        _LOCK[session.get_bind().dialect.name],
+        params={"depot_id": depot_id, "item_id": item_id, "state": state, "quantity": 0},
+    ).scalar_one()
 
 
 def balance(session: Session, depot_id: int, item_id: int, state: str) -> int:
@@ -257,5 +296,23 @@ def clean_serials(serials: Iterable[str], field: str = "serials") -> list[str]:
     return cleaned
 
 
+# Built once, like the ledger's statements: every stock write starts with it.
+_DEPOTS_AND_ITEM = (
+    select(Depot, Item).join(Item, Item.sku == bindparam("sku")).where(Depot.code.in_(bindparam("codes", expanding=True)))
+)
+
+
+def depots_and_item(session: Session, codes: dict[str, str], sku: str) -> tuple[list[Depot], Item]:
+    """The depots with the given codes (keyed by the input field naming each) and the catalogue
+    item, read in one query."""
+    rows = session.exec(_DEPOTS_AND_ITEM, params={"sku": sku, "codes": sorted(set(codes.values()))}).all()
+    found = {depot.code: depot for depot, _ in rows}
+    if rows and all(code in found for code in codes.values()):
+        return [found[code] for code in codes.values()], rows[0][1]
+    # Something is missing: look each up on its own to say which, depots first.
+    return [depot_by_code(session, code, field=field) for field, code in codes.items()], item_by_sku(session, sku)
+
+
 def depot_and_item(session: Session, depot_code: str, sku: str, depot_field: str = "depot") -> tuple[Depot, Item]:
-    return depot_by_code(session, depot_code, field=depot_field), item_by_sku(session, sku)
+    (depot,), item = depots_and_item(session, {depot_field: depot_code}, sku)
+    return depot, item

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -108,14 +108,9 @@ def depot_assets(
     return list(rows), total
 
 
-def list_movements(
-    session: Session, *, depot_code: str | None = None, sku: str | None = None, serial: str | None = None,
-    order_ref: str | None = None, kind: str | None = None, since: datetime | None = None,
-    until: datetime | None = None, movement_id: int | None = None, limit: int = 100, offset: int = 0,
-) -> tuple[list[dict], int]:
-    """The ledger, newest first, filtered by depot (either side), item, asset, order, kind and time."""
+def _movements_query():
     source, target = aliased(Depot), aliased(Depot)
-    query = (
+    return (
         select(StockMovement, Item.sku, source.code, target.code, Asset.serial, Order.ref, User.username)
         .join(Item, Item.id == StockMovement.item_id)
         .outerjoin(source, source.id == StockMovement.from_depot_id)
@@ -124,6 +119,24 @@ def list_movements(
         .outerjoin(Order, Order.id == StockMovement.order_id)
         .outerjoin(User, User.id == StockMovement.user_id)
     )
+
+
+def _movement_dict(row) -> dict:
+    m, sku, from_code, to_code, serial, ref, username = row
+    return {
+        "id": m.id, "at": m.at, "kind": m.kind, "sku": sku, "quantity": m.quantity,
+        "from_depot": from_code, "from_state": m.from_state, "to_depot": to_code, "to_state": m.to_state,
+        "serial": serial, "order_ref": ref, "user": username, "reason": m.reason, "reverses": m.reverses_id,
+    }
+
+
+def list_movements(
+    session: Session, *, depot_code: str | None = None, sku: str | None = None, serial: str | None = None,
+    order_ref: str | None = None, kind: str | None = None, since: datetime | None = None,
+    until: datetime | None = None, limit: int = 100, offset: int = 0,
+) -> tuple[list[dict], int]:
+    """The ledger, newest first, filtered by depot (either side), item, asset, order, kind and time."""
+    query = _movements_query()
     if depot_code:
         depot = depot_by_code(session, depot_code)
         query = query.where(or_(StockMovement.from_depot_id == depot.id, StockMovement.to_depot_id == depot.id))
@@ -135,22 +148,25 @@ def list_movements(
         query = query.where(Order.ref == order_ref)
     if kind:
         query = query.where(StockMovement.kind == kind)
-    if movement_id:
-        query = query.where(StockMovement.id == movement_id)
     if since:
         query = query.where(StockMovement.at >= since)
     if until:
         query = query.where(StockMovement.at < until)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(StockMovement.at.desc(), StockMovement.id.desc()).limit(limit).offset(offset))
-    return [
-        {
-            "id": m.id, "at": m.at, "kind": m.kind, "sku": sku_, "quantity": m.quantity,
-            "from_depot": from_code, "from_state": m.from_state, "to_depot": to_code, "to_state": m.to_state,
-            "serial": serial_, "order_ref": ref, "user": username, "reason": m.reason, "reverses": m.reverses_id,
-        }
-        for m, sku_, from_code, to_code, serial_, ref, username in rows
-    ], total
+    return [_movement_dict(row) for row in rows], total
+
+
+# Built once: the answer to every count that books a difference.
+_ONE_MOVEMENT = _movements_query().where(StockMovement.id == bindparam("movement_id"))
+
+
+def movement(session: Session, movement_id: int) -> dict:
+    """One movement as the ledger lists it."""
+    row = session.exec(_ONE_MOVEMENT, params={"movement_id": movement_id}).first()
+    if row is None:
+        raise NotFound(f"no movement {movement_id}", field="movement")
+    return _movement_dict(row)
 
 
 @dataclass

@@ -71,35 +71,39 @@ def _stored_answer(request_under_key: idempotency.Request) -> tuple[dict, int] |
     return (earlier[1], earlier[0]) if earlier else None
 
 
-def once(run: Callable[[Callable[[Any], None] | None], T], answer: Callable[[T], tuple[dict, int]]):
+def once(run: Callable[[Callable[[Any], None]], T], answer: Callable[[T], tuple[dict, int]]):
     """Run a write use case; with an Idempotency-Key header, at most once.
 
     `run(before_commit)` calls the use case; `answer(result)` is the response (body, status).
-    The answer is stored in the use case's own transaction, so a retry with the same key and
-    body gets the first answer and books nothing; the same key with another body is a 409.
+    The answer is built in the use case's own transaction, so nothing is read after the commit;
+    under a key it is stored there too, so a retry with the same key and body gets the first
+    answer and books nothing; the same key with another body is a 409.
     """
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return answer(retrying(lambda: run(None)))
-    under_key = idempotency.Request(
-        key=idempotency.checked_key(key), user_id=user_id(), method=request.method, path=request.path,
-        body_hash=hashlib.sha256(request.get_data()).hexdigest(),
-    )
+    under_key = None
     db = get_db()
-    earlier = _stored_answer(under_key)
-    if earlier:
-        db.rollback()
-        return earlier
+    if key:
+        under_key = idempotency.Request(
+            key=idempotency.checked_key(key), user_id=user_id(), method=request.method, path=request.path,
+            body_hash=hashlib.sha256(request.get_data()).hexdigest(),
+        )
+        earlier = _stored_answer(under_key)
+        if earlier:
+            db.rollback()
+            return earlier
     given: list[tuple[dict, int]] = []
 
-    def remember(result: Any) -> None:
+    def keep(result: Any) -> None:
         body, status = answer(result)
         given.append((body, status))
-        idempotency.remember(db, under_key, status=status, body=body)
+        if under_key:
+            idempotency.remember(db, under_key, status=status, body=body)
 
     try:
-        result = retrying(lambda: run(remember))
+        result = retrying(lambda: run(keep))
     except (IntegrityError, DomainError):
+        if not under_key:
+            raise
         db.rollback()
         earlier = _stored_answer(under_key)  # the twin won the race: its answer is ours too
         if earlier:
@@ -161,9 +165,7 @@ def create_receipt(body: ReceiptCreate):
 
 
 def _movement_public(movement_id: int) -> MovementPublic:
-    db = get_db()
-    rows, _ = stock_queries.list_movements(db, limit=1, offset=0, movement_id=movement_id)
-    return MovementPublic(**rows[0])
+    return MovementPublic(**stock_queries.movement(get_db(), movement_id))
 
 
 @bp.post("/stock/adjustments", responses={200: AdjustmentPublic, 201: AdjustmentPublic, **WRITE_ERRORS})
