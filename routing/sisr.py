@@ -1,4 +1,4 @@
-"""Fast ruin and recreate, compiled with numba, for plans of jobs without breaks or shipments.
+"""Fast ruin and recreate, compiled with numba, for plans of jobs (no shipments).
 
 Slack induction by string removals (Christiaens and Vanden Berghe, 2020): remove strings of
 consecutive stops from routes near a random stop, put the removed jobs back one by one at
@@ -9,6 +9,10 @@ second where the numpy version (lns.py) manages a few hundred.
 Everything here works on integer arrays. A route's cached arrays give an O(1) test per gap:
 `start` (earliest service start of each stop), `latest` (latest service start that keeps the
 rest of the route on time), and prefix / suffix maxima of the on-board load.
+
+A break is a node of its route that is never removed. It has no location of its own: it is
+taken where the van is (after the previous stop), as in insertion.py, so `rloc` holds each
+node's effective location and an insertion just before a break moves the break with it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ AVG_REMOVED = 10  # SISR's c-bar: jobs removed per iteration on average
 MAX_STRING = 10  # SISR's L-max: longest string removed from one route
 BLINK = 0.01  # chance of skipping a place while inserting
 CHUNK_SECONDS = 0.05  # hand back to Python this often to watch the clock
+RETRY_NEAR = 10  # a job left out is tried again when one of its nearest 10 was removed
+RETRY_CHANCE = 0.02  # or at random
 
 
 def compiled() -> bool:
@@ -48,7 +54,13 @@ def compile_now() -> None:
     problem = vroom.parse(
         {
             "vehicles": [
-                {"id": 1, "start": [0.0, 52.0], "end": [0.0, 52.0], "capacity": [4]}
+                {
+                    "id": 1,
+                    "start": [0.0, 52.0],
+                    "end": [0.0, 52.0],
+                    "capacity": [4],
+                    "breaks": [{"id": 1, "service": 60}],
+                }
             ],
             "jobs": [
                 {"id": i, "location": [0.01 * i, 52.0], "delivery": [1], "pickup": [1]}
@@ -59,7 +71,9 @@ def compile_now() -> None:
     allowed, _ = allowed_vehicles(problem)
     ins = Inserter(problem, allowed)
     ruin_recreate(
-        ins, [[("task", 0), ("task", 1), ("task", 2)]], deadline=time.monotonic()
+        ins,
+        [[("task", 0), ("break", 0), ("task", 1), ("task", 2)]],
+        deadline=time.monotonic(),
     )
 
 
@@ -83,11 +97,31 @@ class Plan:
             [np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))]
         )
         self.vtype = vtype
-        self.loc, self.dur = ins.loc, ins.dur
-        self.ws, self.we = ins.ws, ins.we
-        self.deliv, self.pick = ins.deliv, ins.pick
-        self.allowed = ins.allowed
+        # Nodes: the tasks, then each vehicle's breaks (node n + v * NB + b).
         vs = p.vehicles
+        NB = max(len(v.breaks) for v in vs)
+        K = max([ins.ws.shape[1]] + [len(b.windows) for v in vs for b in v.breaks])
+        N = n + V * NB
+        self.n, self.NB = n, NB
+        self.loc = np.full(N, -1, dtype=np.int64)
+        self.loc[:n] = ins.loc
+        self.dur = np.zeros(N, dtype=np.int64)
+        self.dur[:n] = ins.dur
+        self.ws = np.full((N, K), BIG, dtype=np.int64)
+        self.we = np.full((N, K), -1, dtype=np.int64)
+        self.ws[:n, : ins.ws.shape[1]] = ins.ws
+        self.we[:n, : ins.we.shape[1]] = ins.we
+        for v, veh in enumerate(vs):
+            for b, brk in enumerate(veh.breaks):
+                node = n + v * NB + b
+                self.dur[node] = brk.service
+                for k, (a, e) in enumerate(brk.windows):
+                    self.ws[node, k], self.we[node, k] = a, e
+        D = ins.deliv.shape[1]
+        self.deliv = np.zeros((N, D), dtype=np.int64)
+        self.pick = np.zeros((N, D), dtype=np.int64)
+        self.deliv[:n], self.pick[:n] = ins.deliv, ins.pick
+        self.allowed = ins.allowed
         self.start = np.array([v.start for v in vs], dtype=np.int64)
         self.end = np.array([v.end for v in vs], dtype=np.int64)
         self.tw0 = np.array([v.window[0] for v in vs], dtype=np.int64)
@@ -105,33 +139,35 @@ class Plan:
         self.penalty = np.array(
             [m1 * int(ins.prio[i]) + m0 for i in range(n)], dtype=np.int64
         )
+        self.prio = np.zeros(N, dtype=np.int64)
+        self.prio[:n] = ins.prio
         # Neighbours of each job among the jobs, nearest first (itself first).
         C0 = self.C[0]
         jl = self.loc[jobs]
         sym = C0[np.ix_(jl, jl)] + C0[np.ix_(jl, jl)].T
         np.fill_diagonal(sym, -1)
-        self.near = np.full((n, len(jobs)), -1, dtype=np.int64)
+        self.near = np.full((N, len(jobs)), -1, dtype=np.int64)
         self.near[jobs] = jobs[np.argsort(sym, axis=1, kind="stable")]
         # Sort keys for the recreate order: demand and distance from the first depot.
         self.demand = (self.deliv + self.pick).sum(axis=1).astype(np.int64)
-        self.far = (C0[self.start[0], self.loc] + C0[self.loc, self.end[0]]).astype(
-            np.int64
-        )
-        D = self.deliv.shape[1]
-        M = int(min(n, max(self.max_tasks.max(), 1))) + 1
+        self.far = np.zeros(N, dtype=np.int64)
+        self.far[:n] = C0[self.start[0], ins.loc] + C0[ins.loc, self.end[0]]
+        M = int(min(n, max(self.max_tasks.max(), 1))) + NB + 1
         self.route = np.full((V, M), -1, dtype=np.int64)
         self.rlen = np.zeros(V, dtype=np.int64)
         for v, r in enumerate(routes):
-            ids = [i for k, i in r if k == "task"]
+            ids = [i if k == "task" else n + v * NB + i for k, i in r]
             self.route[v, : len(ids)] = ids
             self.rlen[v] = len(ids)
+        self.rloc = np.zeros((V, M), dtype=np.int64)
+        self.ntask = np.zeros(V, dtype=np.int64)
         self.st = np.zeros((V, M), dtype=np.int64)
         self.lt = np.zeros((V, M + 1), dtype=np.int64)
         self.pre = np.zeros((V, M + 1, D), dtype=np.int64)
         self.suf = np.zeros((V, M + 1, D), dtype=np.int64)
         self.rcost = np.zeros(V, dtype=np.int64)
-        self.where = np.full(n, -1, dtype=np.int64)
-        self.pos = np.full(n, -1, dtype=np.int64)
+        self.where = np.full(N, -1, dtype=np.int64)
+        self.pos = np.full(N, -1, dtype=np.int64)
         for v in range(V):
             _refresh(v, *self._data(), *self._state())
 
@@ -150,6 +186,7 @@ class Plan:
             self.end,
             self.tw0,
             self.tw1,
+            self.n,
         )
 
     def _state(self) -> tuple:
@@ -163,11 +200,17 @@ class Plan:
             self.rcost,
             self.where,
             self.pos,
+            self.rloc,
+            self.ntask,
         )
 
     def routes(self) -> list[list[tuple[str, int]]]:
+        n, NB = self.n, self.NB
         return [
-            [("task", int(i)) for i in self.route[v, : self.rlen[v]]]
+            [
+                ("task", int(i)) if i < n else ("break", int(i - n - v * NB))
+                for i in self.route[v, : self.rlen[v]]
+            ]
             for v in range(len(self.rlen))
         ]
 
@@ -178,7 +221,7 @@ def ruin_recreate(
     *,
     deadline: float,
     seed: int = 0,
-    temperatures: tuple[float, float] = (0.5, 0.005),
+    temperatures: tuple[float, float] = (2.0, 0.01),
     on_best=None,
 ) -> list[list[tuple[str, int]]]:
     """Improve the routes until the deadline; return the best routes found.
@@ -214,6 +257,7 @@ def ruin_recreate(
             plan.max_tasks,
             plan.fixed,
             plan.penalty,
+            plan.prio,
             plan.near,
             plan.demand,
             plan.far,
@@ -267,73 +311,58 @@ def _latest_start(ws, we, j, bound):
 
 @njit(cache=True)
 def _refresh(
-    v,
-    T,
-    C,
-    vtype,
-    loc,
-    dur,
-    ws,
-    we,
-    deliv,
-    pick,
-    start,
-    end,
-    tw0,
-    tw1,
-    route,
-    rlen,
-    st,
-    lt,
-    pre,
-    suf,
-    rcost,
-    where,
-    pos,
-):
-    """Recompute route v's cached arrays (and where/pos of its jobs)."""
+    v, T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n,
+    route, rlen, st, lt, pre, suf, rcost, where, pos, rloc, ntask,
+):  # fmt: skip
+    """Recompute route v's cached arrays (and where/pos of its nodes)."""
     tt = vtype[v]
     n_r = rlen[v]
+    D = deliv.shape[1]
+    # Forward: earliest starts, effective locations, cost, load at the start.
     t = tw0[v]
     lp = start[v]
     cost = 0
-    D = deliv.shape[1]
+    count = 0
     for d in range(D):
-        pre[v, 0, d] = 0
+        suf[v, 0, d] = 0
     for i in range(n_r):
-        j = route[v, i]
-        where[j] = v
-        pos[j] = i
-        lj = loc[j]
-        s = _first_start(ws, we, j, t + T[tt, lp, lj])
+        node = route[v, i]
+        where[node] = v
+        pos[node] = i
+        if node >= n:  # a break: taken where the van is
+            rloc[v, i] = lp
+            s = _first_start(ws, we, node, t)
+        else:
+            lj = loc[node]
+            rloc[v, i] = lj
+            s = _first_start(ws, we, node, t + T[tt, lp, lj])
+            cost += C[tt, lp, lj]
+            lp = lj
+            count += 1
+            for d in range(D):
+                suf[v, 0, d] += deliv[node, d]
         st[v, i] = s
-        t = s + dur[j]
-        cost += C[tt, lp, lj]
-        lp = lj
-        for d in range(D):
-            pre[v, 0, d] += deliv[j, d]
-    if n_r == 0:
-        rcost[v] = 0
-    else:
-        rcost[v] = cost + C[tt, lp, end[v]]
-    # Latest starts, backwards; lt[v, n_r] is the latest arrival at the end.
+        t = s + dur[node]
+    ntask[v] = count
+    rcost[v] = cost + C[tt, lp, end[v]] if count > 0 else 0
+    # Backward: latest starts; lt[v, n_r] is the latest arrival at the end.
     lt[v, n_r] = tw1[v]
-    ln = end[v]
+    next_loc = end[v]
+    next_is_break = False
     for i in range(n_r - 1, -1, -1):
-        j = route[v, i]
-        lt[v, i] = _latest_start(ws, we, j, lt[v, i + 1] - T[tt, loc[j], ln] - dur[j])
-        ln = loc[j]
-    # Loads after each step (0 = leaving the depot with every delivery): prefix maxima.
+        node = route[v, i]
+        travel = 0 if next_is_break else T[tt, rloc[v, i], next_loc]
+        lt[v, i] = _latest_start(ws, we, node, lt[v, i + 1] - travel - dur[node])
+        next_is_break = node >= n
+        next_loc = rloc[v, i]
+    # Loads after each step (step 0: leaving with every delivery), then their prefix
+    # maxima (pre) and suffix maxima (suf).
     for i in range(n_r):
-        j = route[v, i]
+        node = route[v, i]
         for d in range(D):
-            load = pre[v, i, d] if i == 0 else suf[v, i, d]
-            suf[v, i + 1, d] = load - deliv[j, d] + pick[j, d]
+            suf[v, i + 1, d] = suf[v, i, d] - deliv[node, d] + pick[node, d]
     for d in range(D):
-        suf[v, 0, d] = pre[v, 0, d]
-    # suf currently holds the loads; turn it into suffix maxima and pre into prefix maxima.
-    for d in range(D):
-        m = suf[v, 0, d]
+        m = -BIG
         for i in range(n_r + 1):
             m = max(m, suf[v, i, d])
             pre[v, i, d] = m
@@ -345,35 +374,12 @@ def _refresh(
 
 @njit(cache=True)
 def _best_gap(
-    j,
-    v,
-    blink,
-    allowed,
-    cap,
-    max_tasks,
-    fixed,
-    T,
-    C,
-    vtype,
-    loc,
-    dur,
-    ws,
-    we,
-    deliv,
-    pick,
-    start,
-    end,
-    tw0,
-    tw1,
-    route,
-    rlen,
-    st,
-    lt,
-    pre,
-    suf,
-):
+    j, v, blink, allowed, cap, max_tasks, fixed,
+    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n,
+    route, rlen, st, lt, pre, suf, rloc, ntask,
+):  # fmt: skip
     """(added cost, gap) of the cheapest feasible place for job j in route v."""
-    if not allowed[j, v] or rlen[v] + 1 > max_tasks[v]:
+    if not allowed[j, v] or ntask[v] + 1 > max_tasks[v]:
         return BIG, -1
     tt = vtype[v]
     n_r = rlen[v]
@@ -398,17 +404,27 @@ def _best_gap(
             lp = start[v]
             dep = tw0[v]
         else:
-            prev = route[v, g - 1]
-            lp = loc[prev]
-            dep = st[v, g - 1] + dur[prev]
+            lp = rloc[v, g - 1]
+            dep = st[v, g - 1] + dur[route[v, g - 1]]
         s = _first_start(ws, we, j, dep + T[tt, lp, lj])
         if s >= BIG:
             continue
-        ln = end[v] if g == n_r else loc[route[v, g]]
-        if s + dur[j] + T[tt, lj, ln] > lt[v, g]:
+        # Breaks right after the gap are now taken at j's place, before driving on.
+        t = s + dur[j]
+        k = g
+        while k < n_r and route[v, k] >= n:
+            t = _first_start(ws, we, route[v, k], t)
+            if t >= BIG:
+                break
+            t += dur[route[v, k]]
+            k += 1
+        if t >= BIG:
+            continue
+        ln = end[v] if k == n_r else loc[route[v, k]]
+        if t + T[tt, lj, ln] > lt[v, k]:
             continue
         delta = C[tt, lp, lj] + C[tt, lj, ln] - C[tt, lp, ln]
-        if n_r == 0:
+        if ntask[v] == 0:
             delta += fixed[v] + C[tt, lp, ln]
         if delta < best:
             best = delta
@@ -418,72 +434,32 @@ def _best_gap(
 
 @njit(cache=True)
 def _iterate(
-    n_iter,
-    temp,
-    cur,
-    best,
-    best_route,
-    best_rlen,
-    bk_route,
-    bk_rlen,
-    bk_st,
-    bk_lt,
-    bk_pre,
-    bk_suf,
-    bk_rcost,
-    bk_where,
-    bk_pos,
-    allowed,
-    cap,
-    max_tasks,
-    fixed,
-    penalty,
-    near,
-    demand,
-    far,
-    jobs,
-    T,
-    C,
-    vtype,
-    loc,
-    dur,
-    ws,
-    we,
-    deliv,
-    pick,
-    start,
-    end,
-    tw0,
-    tw1,
-    route,
-    rlen,
-    st,
-    lt,
-    pre,
-    suf,
-    rcost,
-    where,
-    pos,
-):
-    """n_iter ruin-and-recreate steps; returns (current cost, best cost)."""
+    n_iter, temp, cur, best, best_route, best_rlen,
+    bk_route, bk_rlen, bk_st, bk_lt, bk_pre, bk_suf, bk_rcost, bk_where, bk_pos,
+    bk_rloc, bk_ntask,
+    allowed, cap, max_tasks, fixed, penalty, prio, near, demand, far, jobs,
+    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n,
+    route, rlen, st, lt, pre, suf, rcost, where, pos, rloc, ntask,
+):  # fmt: skip
+    """n_iter ruin-and-recreate steps at one temperature; returns (current, best) cost."""
     V = rlen.shape[0]
     nj = jobs.shape[0]
     touched = np.zeros(V, dtype=np.bool_)
     pending = np.empty(nj, dtype=np.int64)
     keys = np.empty(nj, dtype=np.float64)
+    removed_flag = np.zeros(where.shape[0], dtype=np.bool_)
     for _ in range(n_iter):
         # Ruin: strings of consecutive jobs from routes near a random job.
         served = 0
         used = 0
         for v in range(V):
-            if rlen[v] > 0:
-                served += rlen[v]
+            if ntask[v] > 0:
+                served += ntask[v]
                 used += 1
         touched[:] = False
         n_pend = 0
         if served > 0:
-            avg_len = served / used
-            ls_max = min(float(MAX_STRING), avg_len)
+            ls_max = min(float(MAX_STRING), served / used)
             ks_max = 4.0 * AVG_REMOVED / (1.0 + ls_max) - 1.0
             ks = int(np.random.random() * ks_max) + 1
             seed_job = jobs[np.random.randint(0, nj)]
@@ -498,14 +474,11 @@ def _iterate(
                 touched[v] = True
                 n_ruined += 1
                 n_r = rlen[v]
-                l_max = min(float(n_r), ls_max)
-                length = int(np.random.random() * l_max) + 1
-                p = pos[c]
-                first = p - np.random.randint(0, length)
-                first = max(first, 0)
-                if first + length > n_r:
-                    first = n_r - length
-                # Split string: keep a few jobs inside the removed stretch.
+                length = int(np.random.random() * min(float(ntask[v]), ls_max)) + 1
+                length = min(length, n_r)
+                first = max(pos[c] - np.random.randint(0, length), 0)
+                first = min(first, n_r - length)
+                # Split string: keep a few stops inside the removed stretch.
                 keep = 0
                 if length < n_r and np.random.random() < 0.5:
                     keep = 1
@@ -515,59 +488,48 @@ def _iterate(
                 kept_from = first + np.random.randint(0, length + 1)
                 w = 0
                 for i in range(n_r):
-                    j = route[v, i]
-                    removed = first <= i < first + length + keep and not (
-                        kept_from <= i < kept_from + keep
+                    node = route[v, i]
+                    removed = (
+                        node < n
+                        and first <= i < first + length + keep
+                        and not (kept_from <= i < kept_from + keep)
                     )
                     if removed:
-                        pending[n_pend] = j
+                        pending[n_pend] = node
                         n_pend += 1
-                        where[j] = -1
-                        pos[j] = -1
+                        where[node] = -1
+                        pos[node] = -1
                     else:
-                        route[v, w] = j
+                        route[v, w] = node
                         w += 1
                 rlen[v] = w
             for v in range(V):
                 if touched[v]:
                     _refresh(
-                        v,
-                        T,
-                        C,
-                        vtype,
-                        loc,
-                        dur,
-                        ws,
-                        we,
-                        deliv,
-                        pick,
-                        start,
-                        end,
-                        tw0,
-                        tw1,
-                        route,
-                        rlen,
-                        st,
-                        lt,
-                        pre,
-                        suf,
-                        rcost,
-                        where,
-                        pos,
-                    )
-        # Jobs left out before are tried again too.
+                        v, T, C, vtype, loc, dur, ws, we, deliv, pick, start, end,
+                        tw0, tw1, n, route, rlen, st, lt, pre, suf, rcost, where, pos,
+                        rloc, ntask,
+                    )  # fmt: skip
+        # Jobs left out before are tried again when they are near the ruined stretches,
+        # and a few others at random.
+        n_removed = n_pend
+        for q in range(n_removed):
+            removed_flag[pending[q]] = True
         for k in range(nj):
             j = jobs[k]
-            if where[j] < 0:
-                seen = False
-                for q in range(n_pend):
-                    if pending[q] == j:
-                        seen = True
-                        break
-                if not seen:
-                    pending[n_pend] = j
-                    n_pend += 1
-        # Recreate order: random, largest demand, farthest, or nearest first.
+            if where[j] >= 0 or removed_flag[j]:
+                continue
+            retry = np.random.random() < RETRY_CHANCE
+            for q in range(1, min(nj, RETRY_NEAR + 1)):
+                if retry:
+                    break
+                retry = removed_flag[near[j, q]]
+            if retry:
+                pending[n_pend] = j
+                n_pend += 1
+        for q in range(n_removed):
+            removed_flag[pending[q]] = False
+        # Recreate order: priority first, then random, largest demand, farthest, or nearest.
         r = np.random.random() * 11.0
         for q in range(n_pend):
             j = pending[q]
@@ -579,8 +541,8 @@ def _iterate(
                 keys[q] = -far[j] + np.random.random() * 1e-3
             else:
                 keys[q] = far[j] + np.random.random() * 1e-3
+            keys[q] -= prio[j] * 1e13
         order = np.argsort(keys[:n_pend])
-        # Empty routes are all alike for one vehicle type: try one of each at most.
         for q in range(n_pend):
             j = pending[order[q]]
             best_d = BIG
@@ -588,33 +550,10 @@ def _iterate(
             best_g = -1
             for v in range(V):
                 d, g = _best_gap(
-                    j,
-                    v,
-                    BLINK,
-                    allowed,
-                    cap,
-                    max_tasks,
-                    fixed,
-                    T,
-                    C,
-                    vtype,
-                    loc,
-                    dur,
-                    ws,
-                    we,
-                    deliv,
-                    pick,
-                    start,
-                    end,
-                    tw0,
-                    tw1,
-                    route,
-                    rlen,
-                    st,
-                    lt,
-                    pre,
-                    suf,
-                )
+                    j, v, BLINK, allowed, cap, max_tasks, fixed, T, C, vtype, loc,
+                    dur, ws, we, deliv, pick, start, end, tw0, tw1, n, route, rlen,
+                    st, lt, pre, suf, rloc, ntask,
+                )  # fmt: skip
                 if d < best_d:
                     best_d, best_v, best_g = d, v, g
             if best_v < 0:
@@ -626,30 +565,10 @@ def _iterate(
             rlen[v] += 1
             touched[v] = True
             _refresh(
-                v,
-                T,
-                C,
-                vtype,
-                loc,
-                dur,
-                ws,
-                we,
-                deliv,
-                pick,
-                start,
-                end,
-                tw0,
-                tw1,
-                route,
-                rlen,
-                st,
-                lt,
-                pre,
-                suf,
-                rcost,
-                where,
-                pos,
-            )
+                v, T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1,
+                n, route, rlen, st, lt, pre, suf, rcost, where, pos, rloc, ntask,
+            )  # fmt: skip
+        # Accept by simulated annealing (a threshold drawn per iteration).
         new = _total(rcost, where, jobs, penalty)
         if new < cur - temp * math.log(np.random.random() + 1e-300):
             cur = new
@@ -662,6 +581,8 @@ def _iterate(
                     bk_pre[v] = pre[v]
                     bk_suf[v] = suf[v]
                     bk_rcost[v] = rcost[v]
+                    bk_rloc[v] = rloc[v]
+                    bk_ntask[v] = ntask[v]
             bk_where[:] = where
             bk_pos[:] = pos
             if new < best:
@@ -678,6 +599,8 @@ def _iterate(
                     pre[v] = bk_pre[v]
                     suf[v] = bk_suf[v]
                     rcost[v] = bk_rcost[v]
+                    rloc[v] = bk_rloc[v]
+                    ntask[v] = bk_ntask[v]
             where[:] = bk_where
             pos[:] = bk_pos
     return cur, best

@@ -20,7 +20,7 @@ def compiled():
 
 
 def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
-    """Two depots, four vans (skills, max_tasks, a dearer van), mixed loads, 1-2 windows."""
+    """Two depots, four vans (skills, max_tasks, breaks, a dearer van), mixed loads, 1-2 windows."""
     rng = np.random.default_rng(seed)
     n_loc = n_jobs + 2
     xy = rng.uniform(0, 100, (n_loc, 2))
@@ -59,6 +59,8 @@ def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
             "time_window": [0, 6000],
         },
     ]
+    for van in vehicles[:2]:
+        van["breaks"] = [{"id": 1, "time_windows": [[2000, 3500]], "service": 300}]
     jobs = []
     for i in range(n_jobs):
         job = {
@@ -103,14 +105,17 @@ def test_routes_stay_feasible_and_never_get_worse(seed):
     regret_insert(states, ins.jobs, k=2)
     start = [list(s.steps) for s in states]
     routes = sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 0.5, seed=seed)
-    seen = [i for r in routes for _, i in r]
+    seen = [i for r in routes for k, i in r if k == "task"]
     assert len(seen) == len(set(seen))
     for v, route in enumerate(routes):
         timed = simulate(problem, v, route)
         assert timed.lateness == 0 and not timed.overload
-        assert all(v in allowed[i] for _, i in route)
+        assert all(v in allowed[i] for k, i in route if k == "task")
         vehicle = problem.vehicles[v]
-        assert vehicle.max_tasks is None or len(route) <= vehicle.max_tasks
+        assert (
+            vehicle.max_tasks is None
+            or sum(k == "task" for k, _ in route) <= vehicle.max_tasks
+        )
     assert objective(problem, routes) <= objective(problem, start)
 
 
@@ -126,14 +131,37 @@ def test_it_improves_a_poor_plan():
     assert objective(problem, routes) < objective(problem, start)
 
 
-def test_search_uses_it_only_for_jobs_without_breaks():
-    plain = vroom.parse(jobs_only_problem(0))
-    assert search._compiled_ruin_recreate(plain)
+def test_search_uses_it_only_for_what_it_models():
+    assert search._compiled_ruin_recreate(vroom.parse(jobs_only_problem(0)))
     data = jobs_only_problem(0)
-    data["vehicles"][0]["breaks"] = [
-        {"id": 1, "time_windows": [[1000, 3000]], "service": 600}
+    data["vehicles"][0]["breaks"][0]["max_load"] = [5, 1]
+    assert not search._compiled_ruin_recreate(vroom.parse(data))
+    data = jobs_only_problem(0)
+    data["shipments"] = [
+        {
+            "pickup": {"id": 1, "location_index": 2},
+            "delivery": {"id": 2, "location_index": 3},
+            "amount": [1, 0],
+        }
     ]
     assert not search._compiled_ruin_recreate(vroom.parse(data))
+
+
+def test_breaks_stay_in_their_routes_inside_their_windows():
+    problem = vroom.parse(jobs_only_problem(3))
+    allowed, _ = allowed_vehicles(problem)
+    ins = Inserter(problem, allowed)
+    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+    regret_insert(states, ins.jobs, k=2)
+    routes = sisr.ruin_recreate(
+        ins, [list(s.steps) for s in states], deadline=time.monotonic() + 0.5
+    )
+    for v in (0, 1):
+        assert routes[v].count(("break", 0)) == 1
+        timed = simulate(problem, v, routes[v])
+        step = next(s for s in timed.steps if s.type == "break")
+        assert 2000 <= step.arrival + step.waiting <= 3500
+        assert timed.lateness == 0
 
 
 @pytest.mark.parametrize("seed", range(2))
