@@ -30,6 +30,7 @@ AVG_REMOVED = 10  # SISR's c-bar: jobs removed per iteration on average
 MAX_STRING = 10  # SISR's L-max: longest string removed from one route
 BLINK = 0.01  # chance of skipping a place while inserting
 CHUNK_SECONDS = 0.05  # hand back to Python this often to watch the clock
+NEIGHBOURS = 100  # nearest jobs kept per job (memory stays linear in the jobs)
 RETRY_NEAR = 10  # a job left out is tried again when one of its nearest 10 was removed
 RETRY_CHANCE = 0.02  # or at random
 
@@ -146,8 +147,13 @@ class Plan:
         jl = self.loc[jobs]
         sym = C0[np.ix_(jl, jl)] + C0[np.ix_(jl, jl)].T
         np.fill_diagonal(sym, -1)
-        self.near = np.full((N, len(jobs)), -1, dtype=np.int64)
-        self.near[jobs] = jobs[np.argsort(sym, axis=1, kind="stable")]
+        width = min(len(jobs), NEIGHBOURS)
+        nearest = np.argpartition(sym, width - 1, axis=1)[:, :width]
+        rank = np.argsort(
+            np.take_along_axis(sym, nearest, axis=1), axis=1, kind="stable"
+        )
+        self.near = np.full((N, width), -1, dtype=np.int64)
+        self.near[jobs] = jobs[np.take_along_axis(nearest, rank, axis=1)]
         # Sort keys for the recreate order: demand and distance from the first depot.
         self.demand = (self.deliv + self.pick).sum(axis=1).astype(np.int64)
         self.far = np.zeros(N, dtype=np.int64)
@@ -464,7 +470,7 @@ def _iterate(
             ks = int(np.random.random() * ks_max) + 1
             seed_job = jobs[np.random.randint(0, nj)]
             n_ruined = 0
-            for k in range(nj):
+            for k in range(near.shape[1]):
                 c = near[seed_job, k]
                 if c < 0 or n_ruined >= ks:
                     break
@@ -520,7 +526,7 @@ def _iterate(
             if where[j] >= 0 or removed_flag[j]:
                 continue
             retry = np.random.random() < RETRY_CHANCE
-            for q in range(1, min(nj, RETRY_NEAR + 1)):
+            for q in range(1, min(near.shape[1], RETRY_NEAR + 1)):
                 if retry:
                     break
                 retry = removed_flag[near[j, q]]
