@@ -296,19 +296,23 @@ def clean_serials(serials: Iterable[str], field: str = "serials") -> list[str]:
     return cleaned
 
 
-# Built once, like the ledger's statements: every stock write starts with it.
+# Built once, like the ledger's statements: every stock write starts with it. Two fixed
+# parameters rather than an expanding IN list, whose SQL is rendered again on every run.
 _DEPOTS_AND_ITEM = (
-    select(Depot, Item).join(Item, Item.sku == bindparam("sku")).where(Depot.code.in_(bindparam("codes", expanding=True)))
+    select(Depot, Item)
+    .join(Item, Item.sku == bindparam("sku"))
+    .where(Depot.code.in_([bindparam("code"), bindparam("other_code")]))
 )
 
 
 def depots_and_item(session: Session, codes: dict[str, str], sku: str) -> tuple[list[Depot], Item]:
-    """The depots with the given codes (keyed by the input field naming each) and the catalogue
-    item, read in one query."""
-    rows = session.exec(_DEPOTS_AND_ITEM, params={"sku": sku, "codes": sorted(set(codes.values()))}).all()
+    """The depots with the given codes (one or two, keyed by the input field naming each) and the
+    catalogue item, read in one query."""
+    wanted = list(codes.values())
+    rows = session.exec(_DEPOTS_AND_ITEM, params={"sku": sku, "code": wanted[0], "other_code": wanted[-1]}).all()
     found = {depot.code: depot for depot, _ in rows}
-    if rows and all(code in found for code in codes.values()):
-        return [found[code] for code in codes.values()], rows[0][1]
+    if rows and all(code in found for code in wanted):
+        return [found[code] for code in wanted], rows[0][1]
     # Something is missing: look each up on its own to say which, depots first.
     return [depot_by_code(session, code, field=field) for field, code in codes.items()], item_by_sku(session, sku)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -81,10 +83,19 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
+@functools.lru_cache(maxsize=8)
+def _token_serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="api-token")
+
+
+# Built once: every API request runs it.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def issue_token(user: User, *, secret_key: str, hours: float) -> tuple[str, datetime]:
     """A signed bearer token for the API that expires after `hours`."""
     expires = int(time.time() + hours * 3600)
-    token = URLSafeSerializer(secret_key, salt="api-token").dumps(
+    token = _token_serializer(secret_key).dumps(
         {"u": user.id, "v": user.auth_version, "e": expires}
     )
     return token, datetime.fromtimestamp(expires, UTC)
@@ -93,12 +104,12 @@ def issue_token(user: User, *, secret_key: str, hours: float) -> tuple[str, date
 def user_from_token(session: Session, token: str, *, secret_key: str) -> User | None:
     """The user a token belongs to, or None when it is forged, expired or revoked."""
     try:
-        payload = URLSafeSerializer(secret_key, salt="api-token").loads(token)
+        payload = _token_serializer(secret_key).loads(token)
     except BadSignature:
         return None
     if not isinstance(payload, dict) or payload.get("e", 0) < time.time():
         return None
-    user = session.get(User, payload.get("u"))
+    user = session.exec(_USER_BY_ID, params={"user_id": payload.get("u")}).first()
     if user is None or not user.active or user.auth_version != payload.get("v"):
         return None
     return user
