@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -26,9 +26,10 @@ from equipment import audit, backorders
 from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.inspections import next_due
-from equipment.models import Asset, Depot, Item, StockMovement, Transfer
+from equipment.models import Asset, Depot, Item, Transfer
 from equipment.stock_ledger import (
     Ledger,
+    Movement,
     asset_by_serial,
     asset_event,
     change_asset,
@@ -59,6 +60,7 @@ from equipment.stock_returns import (  # noqa: F401  (re-exported)
 from equipment.vocabulary import StockState
 
 S = StockState
+_INSERT_TRANSFER = insert(Transfer.__table__).returning(Transfer.__table__.c.id)  # built once
 # Called with a use case's result just before it commits: the web layer stores its answer to an
 # Idempotency-Key in the same transaction, so a retry can never book the same goods twice.
 BeforeCommit = Callable[[Any], None]
@@ -127,7 +129,7 @@ def receive_goods(
 def adjust_count(
     session: Session, *, depot_code: str, sku: str, counted: int, reason: str, user_id: int | None,
     serials: list[str] | None = None, before_commit: BeforeCommit | None = None,
-) -> StockMovement | None:
+) -> Movement | None:
     """A stock count: the difference from the available balance is booked as an adjustment.
 
     Serialised items are counted by scanning the serials present: available units not scanned
@@ -228,8 +230,8 @@ def transfer_stock(
                         serials=" ".join(serials or []), dispatched_by=user_id)
     if receive:  # booked as received in the same insert: the arrival is part of this transaction
         transfer.status, transfer.received_at, transfer.received_by = "received", transfer.dispatched_at, user_id
-    session.add(transfer)
-    session.flush()
+    # One Core INSERT, like the ledger's movements; the transfer returned is not in the session.
+    transfer.id = session.exec(_INSERT_TRANSFER, params=transfer.model_dump(exclude={"id"})).scalar_one()
     note = reason or f"transfer {transfer.id} {source.code} to {target.code}"
     for asset in _transfer_assets(session, serials or [], item, source):
         change_asset(session, asset, expected=S.AVAILABLE, to_state=S.IN_TRANSIT, depot_id=target.id)

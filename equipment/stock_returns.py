@@ -13,6 +13,7 @@ from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.models import Asset, StockMovement
 from equipment.stock_ledger import (
     Ledger,
+    Movement,
     asset_by_serial,
     asset_event,
     change_asset,
@@ -66,7 +67,7 @@ def process_asset(session: Session, *, serial: str, action: str, user_id: int | 
 def process_bulk(
     session: Session, *, depot_code: str, sku: str, quantity: int, action: str, user_id: int | None, note: str = "",
     from_state: str | None = None,
-) -> StockMovement:
+) -> Movement:
     """Process returned bulk units: decontaminated, returned to stock, scrapped or lost."""
     if action not in BULK_STEPS:
         raise Invalid(f"action must be one of {', '.join(BULK_STEPS)}", field="action")
@@ -91,7 +92,7 @@ def process_bulk(
 
 
 @use_case
-def reverse_movement(session: Session, *, movement_id: int, reason: str, user_id: int | None) -> StockMovement:
+def reverse_movement(session: Session, *, movement_id: int, reason: str, user_id: int | None) -> Movement:
     """Undo a bulk receipt or adjustment booked by mistake with a movement the other way."""
     # Locked (PostgreSQL) so that two people reversing the same movement cannot both do it.
     original = session.exec(select(StockMovement).where(StockMovement.id == movement_id).with_for_update()).first()
