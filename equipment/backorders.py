@@ -9,9 +9,10 @@ from equipment.models import Order, OrderEvent, OrderLine
 from equipment.stock_orders import reserve_for_line
 from equipment.vocabulary import OrderStatus
 
-# Built once: it runs on every stock write that makes units available.
+# Built once: it runs on every stock write that makes units available, and almost always finds
+# nothing, so it reads only the lines; an order is read when one of its lines gets units.
 _WAITING = (
-    select(OrderLine, Order)
+    select(OrderLine)
     .join(Order, Order.id == OrderLine.order_id)
     .where(
         Order.status == OrderStatus.BACK_ORDER,
@@ -30,13 +31,13 @@ def fill(session: Session, *, depot_id: int, item_id: int, user_id: int | None) 
     """
     waiting = session.exec(_WAITING, params={"depot_id": depot_id, "item_id": item_id}).all()
     ready: list[str] = []
-    touched: dict[int, Order] = {}
-    for line, order in waiting:
+    touched: dict[int, None] = {}  # order ids, earliest due first
+    for line in waiting:
         if reserve_for_line(session, line=line, depot_id=depot_id, user_id=user_id):
-            touched[order.id] = order
+            touched[line.order_id] = None
         if line.allocated < line.quantity:
             break  # nothing left for the orders behind this one
-    for order in touched.values():
+    for order in (session.get(Order, order_id) for order_id in touched):
         lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
         if all(line.allocated >= line.quantity for line in lines):
             order.status = OrderStatus.READY
