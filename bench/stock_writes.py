@@ -1,11 +1,21 @@
 """Stock writes through the API under gunicorn, on SQLite and on PostgreSQL.
 
-    python bench/stock_writes.py [--seconds 20] [--threads 8] [--workers 2] [--worker-threads 4]
+    python bench/stock_writes.py [--seconds 20] [--threads 8] [--workers 2] [--worker-threads 4] [--rate 200]
                                  [--only sqlite|postgresql] [--pg-url postgresql://postgres@127.0.0.1:5432/bench_stock]
 
 For each database: a fresh database seeded with the Suffolk demo, gunicorn (W workers x T
-threads) started on it, then client threads fire receipts, counts (adjustments) and transfers
-for the given time and the script prints throughput and p50/p95 latency. Then it receives 2,000
+threads) started on it, then receipts, counts (adjustments) and transfers are fired at it twice,
+each time for the given time:
+
+- closed loop: each client thread sends its next write as soon as the last one is answered, so
+  the figure is the most the service and the load generator manage together on this machine;
+- open loop: writes fall due at a fixed rate (--rate per second, evenly spaced) whatever the
+  answers, and each latency counts from when its write fell due, so a service that cannot keep
+  up shows it in the latency rather than by being sent less. This is the figure for "sustains
+  R writes/s with p95 below X".
+
+Both print throughput, p50/p95 latency and the CPU spent per write by gunicorn, the database
+server and the load generator (which shares the machine's cores). Then it receives 2,000
 serialised assets into one depot and times that depot's stock page and the item page listing
 its assets. Finally `stock verify` must report that the ledger and the balances agree.
 """
@@ -17,6 +27,7 @@ import http.client
 import http.cookiejar
 import json
 import os
+import queue
 import random
 import re
 import signal
@@ -154,31 +165,61 @@ def bulk_skus(api: Api) -> list[str]:
     return [i["sku"] for i in items["items"] if not i["serialised"]]
 
 
+def next_write(rng: random.Random, skus: list[str]) -> tuple[str, str, dict]:
+    """(kind, path, body) of a random receipt (40%), count (15%) or transfer (45%)."""
+    sku, depot = rng.choice(skus), rng.choice(DEPOTS)
+    roll = rng.random()
+    if roll < 0.4:
+        return "receipt", "/api/v1/stock/receipts", {"depot": depot, "sku": sku, "quantity": rng.randint(1, 3)}
+    if roll < 0.55:
+        return "adjustment", "/api/v1/stock/adjustments", {
+            "depot": depot, "sku": sku, "counted": rng.randint(900, 1100), "reason": "bench count"}
+    other = rng.choice([d for d in DEPOTS if d != depot])
+    return "transfer", "/api/v1/stock/transfers", {"from_depot": depot, "to_depot": other, "sku": sku, "quantity": 1}
+
+
+def send(api: Api, rng: random.Random, skus: list[str], since: float, out: list, errors: list) -> None:
+    """Send one write; its latency counts from `since`."""
+    kind, path, body = next_write(rng, skus)
+    status, answer = api.call("POST", path, body)
+    elapsed = time.perf_counter() - since
+    if status in (200, 201, 409):
+        out.append((kind, status, elapsed))
+    else:
+        errors.append((kind, status, str(answer)[:200]))
+
+
 def writer(port: int, token: str, skus: list[str], until: float, seed: int, out: list, errors: list) -> None:
     api, rng = Api(port, token), random.Random(seed)
     while time.perf_counter() < until:
-        sku, depot = rng.choice(skus), rng.choice(DEPOTS)
-        roll = rng.random()
-        if roll < 0.4:
-            kind, path = "receipt", "/api/v1/stock/receipts"
-            body = {"depot": depot, "sku": sku, "quantity": rng.randint(1, 3)}
-        elif roll < 0.55:
-            kind, path = "adjustment", "/api/v1/stock/adjustments"
-            body = {"depot": depot, "sku": sku, "counted": rng.randint(900, 1100), "reason": "bench count"}
-        else:
-            kind, path = "transfer", "/api/v1/stock/transfers"
-            other = rng.choice([d for d in DEPOTS if d != depot])
-            body = {"from_depot": depot, "to_depot": other, "sku": sku, "quantity": 1}
-        started = time.perf_counter()
-        status, answer = api.call("POST", path, body)
-        elapsed = time.perf_counter() - started
-        if status in (200, 201, 409):
-            out.append((kind, status, elapsed))
-        else:
-            errors.append((kind, status, str(answer)[:200]))
+        send(api, rng, skus, time.perf_counter(), out, errors)
+
+
+def paced_writer(port: int, token: str, skus: list[str], due: queue.Queue, seed: int, out: list,
+                 errors: list) -> None:
+    """Take the next write due, wait for its time and send it; a write taken late was late."""
+    api, rng = Api(port, token), random.Random(seed)
+    while True:
+        try:
+            at = due.get_nowait()
+        except queue.Empty:
+            return
+        time.sleep(max(0.0, at - time.perf_counter()))
+        send(api, rng, skus, at, out, errors)
+
+
+def summary(results: list, errors: list, wall: float) -> dict:
+    latencies = sorted(r[2] for r in results)
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
+    return {
+        "writes": len(results), "per_second": len(results) / wall, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
+        "p99_ms": q[98] * 1000, "conflicts_409": sum(1 for r in results if r[1] == 409), "errors": errors,
+        "by_kind": {k: sum(1 for r in results if r[0] == k) for k in ("receipt", "adjustment", "transfer")},
+    }
 
 
 def fire(port: int, token: str, skus: list[str], seconds: float, threads: int) -> dict:
+    """Closed loop: `threads` clients, each sending its next write when the last is answered."""
     until = time.perf_counter() + seconds
     results: list = []
     errors: list = []
@@ -189,14 +230,47 @@ def fire(port: int, token: str, skus: list[str], seconds: float, threads: int) -
         t.start()
     for t in workers:
         t.join()
-    wall = time.perf_counter() - started
-    latencies = sorted(r[2] for r in results)
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
-    return {
-        "writes": len(results), "per_second": len(results) / wall, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
-        "conflicts_409": sum(1 for r in results if r[1] == 409), "errors": errors,
-        "by_kind": {k: sum(1 for r in results if r[0] == k) for k in ("receipt", "adjustment", "transfer")},
-    }
+    return summary(results, errors, time.perf_counter() - started)
+
+
+def fire_at_rate(port: int, token: str, skus: list[str], seconds: float, rate: float, threads: int) -> dict:
+    """Open loop: writes fall due every 1/rate s whatever the answers; latency counts from when
+    each fell due. `threads` connections carry them, enough that the load generator never holds
+    writes back while the service keeps up."""
+    start = time.perf_counter() + 0.5
+    due: queue.Queue = queue.Queue()
+    for n in range(int(seconds * rate)):
+        due.put(start + n / rate)
+    results: list = []
+    errors: list = []
+    workers = [threading.Thread(target=paced_writer, args=(port, token, skus, due, 1000 + n, results, errors))
+               for n in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return summary(results, errors, time.perf_counter() - start)
+
+
+def measured(run, server_pid: int, database: str | None) -> tuple[dict, float, float, float]:
+    """run() with the CPU seconds it cost gunicorn, the database server and this load generator."""
+    before, client_before = cpu_times(server_pid, database), time.process_time()
+    result = run()
+    client = time.process_time() - client_before
+    app_cpu, db_cpu = cpu_used(before, cpu_times(server_pid, database))
+    return result, app_cpu, db_cpu, client
+
+
+def print_cpu(result: dict, app_cpu: float, db_cpu: float, client_cpu: float) -> None:
+    writes = max(1, result["writes"])
+    per_write = (app_cpu + db_cpu) / writes * 1000
+    print(f"CPU per write: {app_cpu / writes * 1000:.1f} ms in gunicorn + "
+          f"{db_cpu / writes * 1000:.1f} ms in the database server; "
+          f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          f"(CPU-bound ceiling on {os.cpu_count()} idle cores ~ {os.cpu_count() * 1000 / per_write:.0f} writes/s); "
+          f"the load generator took {client_cpu / writes * 1000:.1f} ms per write of the same cores")
+    for error in result["errors"][:5]:
+        print("  error:", error)
 
 
 def page_timing(port: int, api: Api) -> dict:
@@ -237,7 +311,8 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         started = time.perf_counter()
         run_flask(env, "seed", "--demo")
         print(f"\n== {kind}: seeded in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} workers x "
-              f"{args.worker_threads} threads; {args.threads} client threads for {args.seconds:g} s")
+              f"{args.worker_threads} threads; {args.threads} client threads for {args.seconds:g} s, then "
+              f"{args.rate:g} writes/s open loop for {args.seconds:g} s")
         port = free_port()
         server = start_gunicorn(env, port, args.workers, args.worker_threads)
         try:
@@ -252,19 +327,20 @@ def bench(kind: str, args: argparse.Namespace) -> None:
                     api.call("POST", "/api/v1/stock/adjustments",
                              {"depot": depot, "sku": sku, "counted": 1000, "reason": "bench opening count"})
             database = url.rsplit("/", 1)[1] if kind == "postgresql" else None
-            before = cpu_times(server.pid, database)
-            result = fire(port, answer["token"], skus, args.seconds, args.threads)
-            app_cpu, db_cpu = cpu_used(before, cpu_times(server.pid, database))
+            result, app_cpu, db_cpu, client_cpu = measured(
+                lambda: fire(port, answer["token"], skus, args.seconds, args.threads), server.pid, database)
             print(f"stock writes: {result['writes']} in {args.seconds:g} s = {result['per_second']:.0f} writes/s; "
                   f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms; {result['by_kind']}; "
                   f"409 (not enough stock): {result['conflicts_409']}; errors: {len(result['errors'])}")
-            per_write = (app_cpu + db_cpu) / max(1, result["writes"]) * 1000
-            print(f"CPU per write: {app_cpu / max(1, result['writes']) * 1000:.1f} ms in gunicorn + "
-                  f"{db_cpu / max(1, result['writes']) * 1000:.1f} ms in the database server; "
-                  f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-                  f"(CPU-bound ceiling on {os.cpu_count()} idle cores ~ {os.cpu_count() * 1000 / per_write:.0f} writes/s)")
-            for error in result["errors"][:5]:
-                print("  error:", error)
+            print_cpu(result, app_cpu, db_cpu, client_cpu)
+            result, app_cpu, db_cpu, client_cpu = measured(
+                lambda: fire_at_rate(port, answer["token"], skus, args.seconds, args.rate, args.rate_threads),
+                server.pid, database)
+            print(f"open loop at {args.rate:g} writes/s (due evenly, latency from when due): {result['writes']} in "
+                  f"{args.seconds:g} s = {result['per_second']:.0f} writes/s; p50 {result['p50_ms']:.1f} ms, "
+                  f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
+                  f"409 (not enough stock): {result['conflicts_409']}; errors: {len(result['errors'])}")
+            print_cpu(result, app_cpu, db_cpu, client_cpu)
             pages = page_timing(port, api)
             assets = pages.pop("assets at depot")
             for label, (median, worst) in pages.items():
@@ -281,6 +357,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="client threads")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-threads", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=200, help="writes per second of the open-loop run")
+    parser.add_argument("--rate-threads", type=int, default=32, help="connections carrying the open-loop writes")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/bench_stock"))
