@@ -15,7 +15,9 @@ each time for the given time:
   R writes/s with p95 below X".
 
 Both print throughput, p50/p95 latency and the CPU spent per write by gunicorn, the database
-server and the load generator (which shares the machine's cores). Then it receives 2,000
+server and the load generator (which shares the machine's cores). The header gives the CPU time
+of a fixed Python loop: the cores are virtual and their speed varies, so runs compare only at a
+similar reference time. Then it receives 2,000
 serialised assets into one depot and times that depot's stock page and the item page listing
 its assets. Finally `stock verify` must report that the ledger and the balances agree.
 """
@@ -55,6 +57,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def reference_loop_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop: how fast this machine's cores run Python now.
+
+    The cores are virtual and shared, and their speed changes from day to day: figures taken at
+    different times compare only at a similar reference time."""
+    started = time.process_time()
+    total = 0
+    for n in range(3_000_000):
+        total += n
+    return (time.process_time() - started) * 1000
 
 
 def prepare_database(kind: str, pg_url: str, workdir: Path) -> str:
@@ -312,7 +326,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         run_flask(env, "seed", "--demo")
         print(f"\n== {kind}: seeded in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} workers x "
               f"{args.worker_threads} threads; {args.threads} client threads for {args.seconds:g} s, then "
-              f"{args.rate:g} writes/s open loop for {args.seconds:g} s")
+              f"{args.rate:g} writes/s open loop for {args.seconds:g} s; reference loop {reference_loop_ms():.0f} ms")
         port = free_port()
         server = start_gunicorn(env, port, args.workers, args.worker_threads)
         try:
