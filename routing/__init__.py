@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from routing.problem import ProblemError
+from routing.errors import ProblemError
 
 __all__ = ["ProblemError", "solve_json"]
 

@@ -7,7 +7,7 @@ import urllib.request
 
 import numpy as np
 
-from routing.problem import ProblemError
+from routing.errors import ProblemError
 
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_SPEED_KMH = 48.0  # average door-to-door road speed across a rural county

@@ -9,10 +9,6 @@ import numpy as np
 INF_TIME = 10**12  # "no limit" for times; far below int64 limits even when summed
 
 
-class ProblemError(ValueError):
-    """Bad input: the message is one line naming what is wrong."""
-
-
 Window = tuple[int, int]
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from routing import matrix as matrix_mod
-from routing.problem import INF_TIME, Break, Problem, ProblemError, Task, Vehicle
+from routing.errors import ProblemError
+from routing.problem import INF_TIME, Break, Problem, Task, Vehicle
 
 
 def _int(value: Any, where: str, *, minimum: int | None = 0) -> int:
