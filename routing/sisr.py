@@ -49,7 +49,6 @@ def compiled() -> bool:
 def compile_now() -> None:
     """Compile (about 20 s) and cache the functions by running them on a tiny problem."""
     from routing import vroom
-    from routing.insertion import Inserter
     from routing.reasons import allowed_vehicles
 
     problem = vroom.parse(
@@ -576,37 +575,38 @@ def _iterate(
             )  # fmt: skip
         # Accept by simulated annealing (a threshold drawn per iteration).
         new = _total(rcost, where, jobs, penalty)
+        state = (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos)
+        saved = (bk_route, bk_rlen, bk_st, bk_lt, bk_pre, bk_suf, bk_rcost, bk_rloc,
+                 bk_ntask, bk_where, bk_pos)  # fmt: skip
         if new < cur - temp * math.log(np.random.random() + 1e-300):
             cur = new
-            for v in range(V):
-                if touched[v]:
-                    bk_route[v] = route[v]
-                    bk_rlen[v] = rlen[v]
-                    bk_st[v] = st[v]
-                    bk_lt[v] = lt[v]
-                    bk_pre[v] = pre[v]
-                    bk_suf[v] = suf[v]
-                    bk_rcost[v] = rcost[v]
-                    bk_rloc[v] = rloc[v]
-                    bk_ntask[v] = ntask[v]
-            bk_where[:] = where
-            bk_pos[:] = pos
+            _copy_touched(touched, *state, *saved)
             if new < best:
                 best = new
                 best_route[:] = route
                 best_rlen[:] = rlen
         else:
-            for v in range(V):
-                if touched[v]:
-                    route[v] = bk_route[v]
-                    rlen[v] = bk_rlen[v]
-                    st[v] = bk_st[v]
-                    lt[v] = bk_lt[v]
-                    pre[v] = bk_pre[v]
-                    suf[v] = bk_suf[v]
-                    rcost[v] = bk_rcost[v]
-                    rloc[v] = bk_rloc[v]
-                    ntask[v] = bk_ntask[v]
-            where[:] = bk_where
-            pos[:] = bk_pos
+            _copy_touched(touched, *saved, *state)
     return cur, best
+
+
+@njit(cache=True)
+def _copy_touched(
+    touched, route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos,
+    to_route, to_rlen, to_st, to_lt, to_pre, to_suf, to_rcost, to_rloc, to_ntask,
+    to_where, to_pos,
+):  # fmt: skip
+    """Copy the touched routes' arrays (and every job's place) from one plan to the other."""
+    for v in range(touched.shape[0]):
+        if touched[v]:
+            to_route[v] = route[v]
+            to_rlen[v] = rlen[v]
+            to_st[v] = st[v]
+            to_lt[v] = lt[v]
+            to_pre[v] = pre[v]
+            to_suf[v] = suf[v]
+            to_rcost[v] = rcost[v]
+            to_rloc[v] = rloc[v]
+            to_ntask[v] = ntask[v]
+    to_where[:] = where
+    to_pos[:] = pos

@@ -91,6 +91,15 @@ def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
     }
 
 
+def regret_plan(problem, k: int):
+    """(insertion machinery, routes) of a regret-k insertion: where the searches start."""
+    allowed, _ = allowed_vehicles(problem)
+    ins = Inserter(problem, allowed)
+    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+    regret_insert(states, ins.jobs, k=k)
+    return ins, [list(s.steps) for s in states]
+
+
 def objective(problem, routes):
     served = {i for r in routes for k, i in r if k == "task"}
     return search._objective(problem, served, routes)
@@ -99,11 +108,8 @@ def objective(problem, routes):
 @pytest.mark.parametrize("seed", range(4))
 def test_routes_stay_feasible_and_never_get_worse(seed):
     problem = vroom.parse(jobs_only_problem(seed))
-    allowed, _ = allowed_vehicles(problem)
-    ins = Inserter(problem, allowed)
-    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
-    regret_insert(states, ins.jobs, k=2)
-    start = [list(s.steps) for s in states]
+    ins, start = regret_plan(problem, k=2)
+    allowed = [set(np.flatnonzero(row).tolist()) for row in ins.allowed]
     routes = sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 0.5, seed=seed)
     seen = [i for r in routes for k, i in r if k == "task"]
     assert len(seen) == len(set(seen))
@@ -122,11 +128,7 @@ def test_routes_stay_feasible_and_never_get_worse(seed):
 def test_it_improves_a_poor_plan():
     """From a greedy (regret-1) plan, string removals find a better one within a second."""
     problem = vroom.parse(jobs_only_problem(7, n_jobs=30))
-    allowed, _ = allowed_vehicles(problem)
-    ins = Inserter(problem, allowed)
-    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
-    regret_insert(states, ins.jobs, k=1)
-    start = [list(s.steps) for s in states]
+    ins, start = regret_plan(problem, k=1)
     routes = sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 1.0, seed=1)
     assert objective(problem, routes) < objective(problem, start)
 
@@ -149,13 +151,8 @@ def test_search_uses_it_only_for_what_it_models():
 
 def test_breaks_stay_in_their_routes_inside_their_windows():
     problem = vroom.parse(jobs_only_problem(3))
-    allowed, _ = allowed_vehicles(problem)
-    ins = Inserter(problem, allowed)
-    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
-    regret_insert(states, ins.jobs, k=2)
-    routes = sisr.ruin_recreate(
-        ins, [list(s.steps) for s in states], deadline=time.monotonic() + 0.5
-    )
+    ins, start = regret_plan(problem, k=2)
+    routes = sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 0.5)
     for v in (0, 1):
         assert routes[v].count(("break", 0)) == 1
         timed = simulate(problem, v, routes[v])
