@@ -40,11 +40,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
-from equipment import clocks
 from equipment.db import make_engine, new_session
+from equipment.demo.seed import seed
+from equipment.migrations.upgrade import upgrade_to_head
 from equipment.models import Order, PostcodeDistrict, ResponseClass, ServiceUser
-from equipment.schema import upgrade_to_head
-from equipment.seed import seed
+from equipment.orders import clocks
 from equipment.vocabulary import NOT_ATTRIBUTABLE, DelayCause
 
 LONDON = ZoneInfo("Europe/London")
@@ -204,8 +204,8 @@ def _bulk_load(engine, url: str, orders: list[tuple], delays: list[tuple]) -> No
 
 def measure(url: str, repeat: int) -> dict[str, float]:
     """Median and best times of the year's KPIs (API) and the year's dashboard (page)."""
-    from equipment import users
     from equipment.models import User
+    from equipment.people import users
     from equipment.web import create_app
 
     app = create_app({"DATABASE_URL": normalise_database_url(url), "SECRET_KEY": "bench", "LOGIN_RATE_LIMIT": "1000 per minute",

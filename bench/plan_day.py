@@ -34,9 +34,9 @@ from sqlmodel import select
 from bench.ready_orders import generate_day, make_ready_order
 from equipment import planning
 from equipment.db import make_engine, new_session
+from equipment.demo.seed import seed
+from equipment.migrations.upgrade import upgrade_to_head
 from equipment.models import Depot, Item, Route, ServiceUser, Stop, Unplanned
-from equipment.schema import upgrade_to_head
-from equipment.seed import seed
 from equipment.vocabulary import OrderKind
 
 TZ = "Europe/London"

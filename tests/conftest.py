@@ -17,11 +17,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from config import normalise_database_url
-from equipment import users
 from equipment.db import make_engine, new_session
+from equipment.demo.seed import seed
+from equipment.migrations.upgrade import upgrade_to_head
 from equipment.models import Depot, Item, PostcodeDistrict, Van
-from equipment.schema import upgrade_to_head
-from equipment.seed import seed
+from equipment.people import users
 from equipment.web import create_app
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
@@ -181,7 +181,7 @@ class Factory:
         return van
 
     def response_classes(self) -> None:
-        from equipment.seed import _load_response_classes
+        from equipment.demo.seed import _load_response_classes
 
         _load_response_classes(self.db, Path(__file__).resolve().parent.parent / "seed_data")
         self.db.commit()

@@ -9,7 +9,7 @@ from flask_openapi3 import Info, OpenAPI
 from werkzeug.routing import IntegerConverter
 
 import config
-from equipment.cli import init_cli
+from equipment.cli.setup import init_cli
 from equipment.db import make_engine
 from equipment.schemas import Problem
 from equipment.web.access import init_access, public

@@ -14,7 +14,7 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from equipment import users
+from equipment.people import users
 from equipment.vocabulary import Role
 from equipment.web.database import get_db
 from equipment.web.problems import problem

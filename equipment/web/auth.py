@@ -19,8 +19,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from equipment import audit, users
+from equipment import audit
 from equipment.models import User
+from equipment.people import users
 from equipment.web.access import Principal, public
 from equipment.web.database import get_db
 from equipment.web.limiter import limiter

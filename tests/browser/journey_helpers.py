@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from equipment import orders
 from equipment.models import Asset, Depot, Order, OrderLine, ServiceUser, User
-from equipment.schemas_orders import LineIn, OrderCreate, ServiceUserIn
+from equipment.orders.schemas import LineIn, OrderCreate, ServiceUserIn
 
 TZ = "Europe/London"
 

@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from equipment.db import utcnow
-from equipment.inspections import next_due
 from equipment.models import Asset, AssetEvent, Item, OrderLine, StockBalance
-from equipment.stock_orders import deliver_line
+from equipment.stock.inspections import next_due
+from equipment.stock.reservations import deliver_line
 from tests.browser.conftest import sign_in_as
 from tests.browser.journey_helpers import depot_id, london_today, take_order, user_id
 

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from equipment.db import utcnow
-from equipment.delays import record_delay
 from equipment.models import Delay
+from equipment.reports.delay_recorder import record_delay
 from tests.browser.conftest import sign_in_as
 from tests.browser.journey_helpers import (
     TZ,

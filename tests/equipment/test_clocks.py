@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from equipment import clocks
 from equipment.models import ResponseClass
+from equipment.orders import clocks
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -176,7 +176,7 @@ def test_emergency_received_at_closing_time_and_at_opening():
 
 
 def test_seeded_classes_give_the_documented_due_times(db):
-    from equipment.seed import SEED_DIR, _load_response_classes
+    from equipment.demo.seed import SEED_DIR, _load_response_classes
 
     _load_response_classes(db, SEED_DIR)
     db.commit()

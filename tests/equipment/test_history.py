@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from equipment import clocks, reports
-from equipment.history import generate_history
+from equipment import reports
+from equipment.demo.history import generate_history
 from equipment.models import Asset, Delay, Order, OrderLine, ResponseClass
-from equipment.stock_queries import verify_ledger
+from equipment.orders import clocks
+from equipment.stock.queries import verify_ledger
 from equipment.vocabulary import NOT_ATTRIBUTABLE
 
 LONDON = ZoneInfo("Europe/London")

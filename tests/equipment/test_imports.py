@@ -3,9 +3,9 @@
 from sqlalchemy import func
 from sqlmodel import select
 
-from equipment.geocoding import GeocoderSettings
-from equipment.imports import ImportRejected, import_service_users
 from equipment.models import AuditEvent, ServiceUser
+from equipment.people.imports import ImportRejected, import_service_users
+from equipment.places.geocoding import GeocoderSettings
 
 HEADER = "name,address,postcode,nhs_number,phone,access_notes\n"
 GOOD = [

@@ -17,7 +17,7 @@ from equipment.models import (
     ResponseClass,
     ServiceUser,
 )
-from equipment.schemas_orders import OrderAmend
+from equipment.orders.schemas import OrderAmend
 from tests.equipment.test_orders_support import (
     VALID_NHS,
     build_world,

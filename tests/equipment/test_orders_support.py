@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from equipment import stock
+from equipment.demo.seed import SEED_DIR, _load_response_classes
 from equipment.models import Depot, Item, PostcodeDistrict, User
-from equipment.schemas_orders import OrderCreate
-from equipment.seed import SEED_DIR, _load_response_classes
+from equipment.orders.schemas import OrderCreate
 
 # Real depot locations; IP4 is Ipswich's, IP33 Bury's, NR34 Ellough's; IP14 (Stowmarket) lies
 # between Ipswich and Bury but nearer Bury, and is served by Ipswich here.

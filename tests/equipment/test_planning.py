@@ -10,7 +10,7 @@ from sqlmodel import select
 from equipment import planning
 from equipment.errors import Conflict, InvalidTransition
 from equipment.models import Asset, Delay, Order, OrderEvent, VanAbsence
-from equipment.planning_problem import build_day_problem, cause_from_reason
+from equipment.planning.problem import build_day_problem, cause_from_reason
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus, PlanStatus
 from tests.equipment.test_planning_support import (
     TZ,
@@ -223,7 +223,7 @@ def test_move_stop_and_lock_then_reoptimise(db, engine, make):
 
 
 def test_failed_job_is_marked_failed_with_reason_and_can_be_retried(world):
-    from equipment import jobs
+    from equipment.planning import runs as jobs
 
     plan = planning.create_plan(world.db, service_date=world.day, depot_codes=["IPS"], seconds=1, user_id=None)
     plan.depots = "NOPE"  # as if the depot vanished meanwhile

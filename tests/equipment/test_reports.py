@@ -10,7 +10,6 @@ import pytest
 from sqlmodel import select
 
 from equipment import reports
-from equipment.delays import record_delay
 from equipment.errors import Invalid, NotFound
 from equipment.models import (
     Asset,
@@ -22,6 +21,7 @@ from equipment.models import (
     Stop,
     StopOrder,
 )
+from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind
 
 LONDON = ZoneInfo("Europe/London")

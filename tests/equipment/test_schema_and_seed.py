@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 import equipment.models as m
+from equipment.demo.seed import seed
 from equipment.errors import Conflict
-from equipment.seed import seed
-from equipment.users import authenticate
+from equipment.people.users import authenticate
 
 
 def test_models_and_migrations_do_not_drift(engine):

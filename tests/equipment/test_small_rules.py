@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from equipment.errors import Invalid
-from equipment.geocoding import GeocoderSettings, locate
-from equipment.inspections import add_months, next_due
-from equipment.postcodes import district_of, normalise
+from equipment.places.geocoding import GeocoderSettings, locate
+from equipment.places.postcodes import district_of, normalise
+from equipment.stock.inspections import add_months, next_due
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("ip4 2qj", "IP4 2QJ"), ("IP42QJ", "IP4 2QJ"), ("NR32  1AB", "NR32 1AB"), ("CB9 8PT", "CB9 8PT")])

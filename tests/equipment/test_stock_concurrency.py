@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from equipment import stock, stock_queries
+from equipment import stock
 from equipment.db import new_session
 from equipment.models import (
     Asset,
@@ -18,7 +18,8 @@ from equipment.models import (
     ResponseClass,
     ServiceUser,
 )
-from equipment.stock_ledger import balance
+from equipment.stock import queries as stock_queries
+from equipment.stock.ledger import balance
 
 RACERS = 20
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from equipment import backorders, inspections, stock, stock_queries
+from equipment import stock
 from equipment.errors import Invalid, InvalidTransition, NotFound, OutOfStock
 from equipment.models import (
     Asset,
@@ -19,7 +19,9 @@ from equipment.models import (
     ServiceUser,
     StockMovement,
 )
-from equipment.stock_ledger import balance, service_today
+from equipment.stock import backorders, inspections
+from equipment.stock import queries as stock_queries
+from equipment.stock.ledger import balance, service_today
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import time
 
 from sqlmodel import select
 
-from equipment import users
 from equipment.models import AuditEvent, User
+from equipment.people import users
 from tests.conftest import PASSWORD, csrf_token_from, sign_in
 
 

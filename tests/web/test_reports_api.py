@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from equipment.delays import record_delay
 from equipment.models import Order, ServiceUser
+from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind
 
 

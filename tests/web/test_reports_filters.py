@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 import pytest
 
 from equipment import reports
-from equipment.delays import record_delay
 from equipment.errors import Invalid
 from equipment.models import Order, ServiceUser
+from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind
 from equipment.web.pages.reports import FILTERED_TABLES
 from tests.conftest import sign_in

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from equipment.delays import record_delay
 from equipment.models import Order, PostcodeDistrict, ServiceUser
+from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind
 from equipment.web.pages.reports import CSV_TABLES
 from tests.conftest import sign_in

@@ -13,9 +13,10 @@ import pytest
 from sqlmodel import func, select
 from werkzeug.serving import make_server
 
-from equipment import stock, stock_queries
+from equipment import stock
 from equipment.models import Asset, StockMovement, Transfer
-from equipment.stock_ledger import balance
+from equipment.stock import queries as stock_queries
+from equipment.stock.ledger import balance
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 
 from equipment import stock
 from equipment.models import Item, StockMinimum, StockMovement
-from equipment.stock_ledger import balance
+from equipment.stock.ledger import balance
 from tests.conftest import post_form, sign_in
 
 

@@ -8,11 +8,15 @@ import io
 from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 
-from equipment import inspections, stock, stock_orders, stock_queries
-from equipment.catalogue import depot_by_code
+from equipment import stock
 from equipment.db import utcnow
 from equipment.schemas import Problem
-from equipment.schemas_stock import (
+from equipment.stock import inspections
+from equipment.stock import queries as stock_queries
+from equipment.stock import reservations as stock_orders
+from equipment.stock.catalogue import depot_by_code
+from equipment.stock.ledger import use_case
+from equipment.stock.schemas import (
     AssetAction,
     AssetEventPublic,
     AssetPath,
@@ -23,7 +27,6 @@ from equipment.schemas_stock import (
     InspectionDuePublic,
     InspectionQuery,
 )
-from equipment.stock_ledger import use_case
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.api.stock import (

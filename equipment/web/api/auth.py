@@ -3,7 +3,7 @@
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
-from equipment import users
+from equipment.people import users
 from equipment.schemas import Problem, TokenPublic, TokenRequest
 from equipment.web.access import public
 from equipment.web.database import get_db

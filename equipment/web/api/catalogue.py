@@ -2,7 +2,6 @@
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from equipment import catalogue
 from equipment.models import Depot, Item
 from equipment.schemas import (
     DepotList,
@@ -13,6 +12,7 @@ from equipment.schemas import (
     Location,
     Problem,
 )
+from equipment.stock import catalogue
 from equipment.web.access import ALL_ROLES, allow
 from equipment.web.database import get_db
 

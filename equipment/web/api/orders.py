@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 
-from equipment import orders, orders_queries, service_users
+from equipment import orders
 from equipment.errors import NotFound
 from equipment.models import Order
-from equipment.orders import OrderSettings
-from equipment.schemas import Problem
-from equipment.schemas_orders import (
+from equipment.orders import queries as orders_queries
+from equipment.orders.intake import OrderSettings
+from equipment.orders.schemas import (
     AuthoriseRequest,
     Availability,
     AvailabilityItem,
@@ -37,6 +37,8 @@ from equipment.schemas_orders import (
     ServiceUserBrief,
     ServiceUserPublic,
 )
+from equipment.people import service_users
+from equipment.schemas import Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db

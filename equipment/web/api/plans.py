@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
-from equipment import jobs, planning
-from equipment.schemas import Location, Problem
-from equipment.schemas_planning import (
+from equipment import planning
+from equipment.planning import runs as jobs
+from equipment.planning.schemas import (
     InsertRequest,
     InsertResult,
     Load,
@@ -28,6 +28,7 @@ from equipment.schemas_planning import (
     StopPublic,
     Unassigned,
 )
+from equipment.schemas import Location, Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db, get_engine

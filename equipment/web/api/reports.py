@@ -4,8 +4,7 @@ from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment import reports
-from equipment.schemas import Problem
-from equipment.schemas_reports import (
+from equipment.reports.schemas import (
     DelayList,
     DelayPublic,
     DelayQuery,
@@ -13,6 +12,7 @@ from equipment.schemas_reports import (
     KpiPublic,
     PeriodQuery,
 )
+from equipment.schemas import Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow
 from equipment.web.database import get_db

@@ -12,10 +12,11 @@ from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from equipment import idempotency, stock, stock_queries
+from equipment import idempotency, stock
 from equipment.errors import DomainError
 from equipment.schemas import Problem
-from equipment.schemas_stock import (
+from equipment.stock import queries as stock_queries
+from equipment.stock.schemas import (
     AdjustmentCreate,
     AdjustmentPublic,
     BalanceList,

@@ -21,7 +21,7 @@ from equipment import audit, deliveries, planning
 from equipment.errors import DomainError
 from equipment.vocabulary import CAUSE_LABELS, Role
 from equipment.web.access import allow, current_principal
-from equipment.web.api.routes import route_detail
+from equipment.web.api.stops import route_detail
 from equipment.web.database import get_db
 
 bp = Blueprint("driver_pages", __name__, url_prefix="/driver")

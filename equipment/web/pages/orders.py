@@ -17,11 +17,13 @@ from flask import (
 )
 from pydantic import ValidationError
 
-from equipment import clocks, orders, orders_queries
+from equipment import orders
 from equipment.errors import DomainError
 from equipment.models import ResponseClass
-from equipment.orders import OrderSettings
-from equipment.schemas_orders import OrderAmend, OrderCreate
+from equipment.orders import clocks
+from equipment.orders import queries as orders_queries
+from equipment.orders.intake import OrderSettings
+from equipment.orders.schemas import OrderAmend, OrderCreate
 from equipment.vocabulary import CAUSE_LABELS, OrderStatus, Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
@@ -226,7 +228,7 @@ def order_list():
         )
     except DomainError as exc:
         errors[exc.field or "status"] = exc.detail
-    from equipment.catalogue import list_depots
+    from equipment.stock.catalogue import list_depots
 
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template(

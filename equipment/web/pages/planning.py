@@ -18,10 +18,11 @@ from flask import (
 )
 from sqlmodel import select
 
-from equipment import jobs, planning
+from equipment import planning
 from equipment.errors import DomainError
 from equipment.models import Depot, Van
-from equipment.planning_problem import vans_on_shift
+from equipment.planning import runs as jobs
+from equipment.planning.problem import vans_on_shift
 from equipment.vocabulary import Role
 from equipment.web.access import ALL_ROLES, allow, current_principal
 from equipment.web.database import get_db, get_engine

@@ -16,13 +16,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 
-from equipment import inspections as inspection_rules
-from equipment import stock, stock_orders, stock_queries
-from equipment.catalogue import depot_by_code, list_depots
+from equipment import stock
 from equipment.db import utcnow
 from equipment.errors import DomainError, NotFound
 from equipment.models import Item
-from equipment.stock_ledger import use_case
+from equipment.stock import inspections as inspection_rules
+from equipment.stock import queries as stock_queries
+from equipment.stock import reservations as stock_orders
+from equipment.stock.catalogue import depot_by_code, list_depots
+from equipment.stock.ledger import use_case
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db

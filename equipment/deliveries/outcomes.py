@@ -13,7 +13,6 @@ from sqlmodel import Session, select
 
 from equipment import audit, idempotency
 from equipment.db import utcnow
-from equipment.delays import record_delay
 from equipment.errors import (
     DomainError,
     Forbidden,
@@ -34,6 +33,7 @@ from equipment.models import (
     StopOrder,
     Van,
 )
+from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import (
     DelayCause,
     DelayKind,
@@ -186,7 +186,7 @@ def apply_outcome(
     for order in orders:
         done_serials: list[str] = []
         if status == OutcomeStatus.DELIVERED:
-            from equipment.stock import deliver_line
+            from equipment.stock.services import deliver_line
 
             for line in _lines(session, order):
                 if order.kind == OrderKind.DELIVERY:
@@ -195,7 +195,7 @@ def apply_outcome(
             _complete(session, order, at=at, plan_id=plan.id, actor=actor,
                       what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
         elif status == OutcomeStatus.COLLECTED:
-            from equipment.stock import collect_asset, collect_bulk
+            from equipment.stock.services import collect_asset, collect_bulk
 
             for line in _lines(session, order):
                 if line.serial:

@@ -30,10 +30,10 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from equipment.catalogue import depot_by_code, item_by_sku
 from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound, OutOfStock
 from equipment.models import Asset, AssetEvent, Depot, Item, StockBalance, StockMovement
+from equipment.stock.catalogue import depot_by_code, item_by_sku
 
 BalanceKey = tuple[int, int, str]  # depot_id, item_id, state
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")

@@ -8,8 +8,8 @@ reversals, processing steps) also go to the general audit log.
 
 This module is the stock interface other modules use: the order building blocks
 (reserve_for_line, release_line, load_line, deliver_line, collect_asset, collect_bulk,
-available_quantity) from equipment.stock_orders and the processing of returns (process_asset,
-process_bulk, reverse_movement) from equipment.stock_returns are re-exported here.
+available_quantity) from equipment.stock.reservations and the processing of returns (process_asset,
+process_bulk, reverse_movement) from equipment.stock.returns are re-exported here.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit, backorders
+from equipment import audit
 from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
-from equipment.inspections import next_due
 from equipment.models import Asset, Depot, Item, Transfer
-from equipment.stock_ledger import (
+from equipment.stock import backorders
+from equipment.stock.inspections import next_due
+from equipment.stock.ledger import (
     Ledger,
     Movement,
     asset_by_serial,
@@ -41,7 +42,7 @@ from equipment.stock_ledger import (
     service_today,
     use_case,
 )
-from equipment.stock_orders import (  # noqa: F401  (re-exported: the interface other modules use)
+from equipment.stock.reservations import (  # noqa: F401  (re-exported: the interface other modules use)
     available_quantity,
     collect_asset,
     collect_bulk,
@@ -50,7 +51,7 @@ from equipment.stock_orders import (  # noqa: F401  (re-exported: the interface 
     release_line,
     reserve_for_line,
 )
-from equipment.stock_returns import (  # noqa: F401  (re-exported)
+from equipment.stock.returns import (  # noqa: F401  (re-exported)
     ASSET_STEPS,
     BULK_STEPS,
     process_asset,

@@ -23,11 +23,8 @@ from typing import Any
 from sqlalchemy import bindparam, false, func, insert, select, text, update
 from sqlmodel import Session
 
-from equipment import clocks
 from equipment.db import UTCDateTime, utcnow
-from equipment.delays import record_delay
 from equipment.errors import Conflict
-from equipment.inspections import add_months
 from equipment.models import (
     Asset,
     AssetEvent,
@@ -43,7 +40,10 @@ from equipment.models import (
     StockMovement,
     User,
 )
-from equipment.stock_ledger import put, take
+from equipment.orders import clocks
+from equipment.reports.delay_recorder import record_delay
+from equipment.stock.inspections import add_months
+from equipment.stock.ledger import put, take
 from equipment.vocabulary import (
     CAUSE_LABELS,
     DelayCause,
@@ -502,7 +502,7 @@ class _History:
 
     def reserve_open_orders(self) -> int:
         """Orders still open today hold stock like any live order (or wait for it)."""
-        from equipment.stock_orders import reserve_for_line
+        from equipment.stock.reservations import reserve_for_line
 
         ready = 0
         for order_id in self.open_deliveries:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from equipment.errors import Invalid, OutOfStock
 from equipment.models import Asset, Item, OrderLine, StockBalance, StockMovement
-from equipment.stock_ledger import (
+from equipment.stock.ledger import (
     Ledger,
     asset_by_serial,
     asset_event,

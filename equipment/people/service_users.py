@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from equipment import audit, nhs
+from equipment import audit
 from equipment.errors import Conflict, Invalid
-from equipment.geocoding import GeocoderSettings, locate
 from equipment.models import ServiceUser
-from equipment.postcodes import normalise as normalise_postcode
+from equipment.people import nhs
+from equipment.places.geocoding import GeocoderSettings, locate
+from equipment.places.postcodes import normalise as normalise_postcode
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def look_up(session: Session, *, nhs_number: str, user_id: int | None) -> tuple[
     """The person with this NHS number and the refs of their open orders, or None. A find is a
     view of their record: it is audited (and committed)."""
     from equipment.models import Order
-    from equipment.orders_lines import OPEN_STATUSES
+    from equipment.orders.lines import OPEN_STATUSES
 
     if not nhs.is_valid("".join(nhs_number.split())):
         return None

@@ -8,8 +8,7 @@ from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment import audit, deliveries, planning
-from equipment.schemas import Location, Problem
-from equipment.schemas_planning import (
+from equipment.planning.schemas import (
     LinePublic,
     OutcomeRequest,
     OutcomeResult,
@@ -19,6 +18,7 @@ from equipment.schemas_planning import (
     StopDetail,
     StopOnlyPath,
 )
+from equipment.schemas import Location, Problem
 from equipment.vocabulary import OrderKind, Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db

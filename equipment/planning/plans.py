@@ -18,7 +18,6 @@ from sqlmodel import Session, select
 
 from equipment import audit
 from equipment.db import new_session, utcnow
-from equipment.delays import record_delay
 from equipment.errors import Conflict, Invalid, InvalidTransition, NotFound
 from equipment.models import (
     Delay,
@@ -36,7 +35,7 @@ from equipment.models import (
     User,
     Van,
 )
-from equipment.planning_problem import (
+from equipment.planning.problem import (
     BuiltProblem,
     assemble,
     build_day_problem,
@@ -46,6 +45,7 @@ from equipment.planning_problem import (
     order_priority,
     vans_on_shift,
 )
+from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import (
     DelayCause,
     DelayKind,
@@ -736,7 +736,7 @@ def reoptimise(
     unplanned_orders = list(session.exec(select(Order).join(Unplanned, Unplanned.order_id == Order.id)
                                          .where(Unplanned.plan_id == plan.id, Order.status == OrderStatus.READY)))
     origin = day_origin(plan.service_date, tz)
-    from equipment.planning_problem import group_orders
+    from equipment.planning.problem import group_orders
 
     groups += group_orders(unplanned_orders, origin)
     depots = depots_for(session, plan.depots.split() or None)

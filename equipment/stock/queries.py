@@ -11,7 +11,6 @@ from sqlalchemy import bindparam, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from equipment.catalogue import depot_by_code, item_by_sku
 from equipment.errors import NotFound
 from equipment.models import (
     Asset,
@@ -27,7 +26,8 @@ from equipment.models import (
     Transfer,
     User,
 )
-from equipment.stock_ledger import asset_by_serial, service_today
+from equipment.stock.catalogue import depot_by_code, item_by_sku
+from equipment.stock.ledger import asset_by_serial, service_today
 from equipment.vocabulary import StockState
 
 STATES = [str(s) for s in StockState]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from equipment import audit, backorders
+from equipment import audit
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.models import Asset, StockMovement
-from equipment.stock_ledger import (
+from equipment.stock import backorders
+from equipment.stock.ledger import (
     Ledger,
     Movement,
     asset_by_serial,

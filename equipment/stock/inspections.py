@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from equipment import audit, backorders
+from equipment import audit
 from equipment.errors import Invalid, InvalidTransition
 from equipment.models import Asset, Depot, Item, Order, OrderLine, ServiceUser
-from equipment.stock_ledger import (
+from equipment.stock import backorders
+from equipment.stock.ledger import (
     Ledger,
     asset_by_serial,
     asset_event,

@@ -152,7 +152,7 @@ def submit(*, engine: Engine, plan: Plan, settings: dict) -> None:
         if old is not None:
             old.delete()
         q.enqueue(
-            "equipment.jobs.run_job", plan.id, settings.get("DATABASE_URL"), tz, osrm_url,
+            "equipment.planning.runs.run_job", plan.id, settings.get("DATABASE_URL"), tz, osrm_url,
             job_id=job_id, job_timeout=int(plan.seconds * 3 + 300), result_ttl=3600, failure_ttl=7 * 86400,
             on_failure=Callback(on_rq_failure),
         )

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from equipment.errors import Conflict, Invalid
 from equipment.models import Asset, Item, Order, OrderLine
-from equipment.schemas_orders import LineIn
+from equipment.orders.schemas import LineIn
 from equipment.vocabulary import OrderKind, OrderStatus, StockState
 
 OPEN_STATUSES = (

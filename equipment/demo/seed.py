@@ -13,7 +13,6 @@ from sqlmodel import Session, select
 
 from equipment.db import utcnow
 from equipment.errors import Conflict
-from equipment.inspections import next_due
 from equipment.models import (
     Asset,
     AssetEvent,
@@ -29,10 +28,11 @@ from equipment.models import (
     User,
     Van,
 )
-from equipment.users import hash_password, unusable_password
+from equipment.people.users import hash_password, unusable_password
+from equipment.stock.inspections import next_due
 from equipment.vocabulary import Role, StockState
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 DEMO_PASSWORD = "demo-equipment"
 DEMO_USERS = [
     ("admin", Role.ADMIN, "Demo Admin"),

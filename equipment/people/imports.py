@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from equipment import audit
 from equipment.errors import DomainError, Invalid
-from equipment.geocoding import GeocoderSettings
-from equipment.service_users import PersonDetails, find_or_create
+from equipment.people.service_users import PersonDetails, find_or_create
+from equipment.places.geocoding import GeocoderSettings
 
 REQUIRED_COLUMNS = ("name", "address", "postcode")
 OPTIONAL_COLUMNS = ("nhs_number", "phone", "lat", "lon", "access_notes", "safety_alerts")

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from equipment.errors import Invalid
 from equipment.models import GeocodeCacheEntry, PostcodeDistrict
-from equipment.postcodes import district_of, normalise
+from equipment.places.postcodes import district_of, normalise
 
 log = logging.getLogger(__name__)
 

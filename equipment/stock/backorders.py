@@ -6,7 +6,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from equipment.models import Order, OrderEvent, OrderLine
-from equipment.stock_orders import reserve_for_line
+from equipment.stock.reservations import reserve_for_line
 from equipment.vocabulary import OrderStatus
 
 # Built once: it runs on every stock write that makes units available, and almost always finds

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from equipment.db import new_session
-from equipment.stock_queries import verify_ledger
+from equipment.stock.queries import verify_ledger
 
 stock_group = AppGroup("stock", help="Check the stock ledger.")
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from equipment import audit, catalogue, clocks
+from equipment import audit
 from equipment.db import utcnow
 from equipment.errors import Invalid
 from equipment.models import (
@@ -25,8 +25,10 @@ from equipment.models import (
     ServiceUser,
     User,
 )
-from equipment.orders import order_by_ref
-from equipment.postcodes import district_of
+from equipment.orders import clocks
+from equipment.orders.intake import order_by_ref
+from equipment.places.postcodes import district_of
+from equipment.stock import catalogue
 from equipment.vocabulary import OrderStatus
 
 

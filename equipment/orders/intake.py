@@ -18,11 +18,9 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit, clocks
+from equipment import audit
 from equipment.db import utcnow
-from equipment.delays import record_delay
 from equipment.errors import Invalid, InvalidTransition, NotFound
-from equipment.geocoding import GeocoderSettings
 from equipment.models import (
     Delay,
     Order,
@@ -31,14 +29,15 @@ from equipment.models import (
     ResponseClass,
     ServiceUser,
 )
-from equipment.orders_allocation import (
+from equipment.orders import clocks
+from equipment.orders.allocation import (
     allocate,
     move_whole_order,
     release_all,
     serving_depot,
     shortfall_text,
 )
-from equipment.orders_lines import (
+from equipment.orders.lines import (
     ResolvedLine,
     check_assets_with_person,
     lines_text,
@@ -46,8 +45,10 @@ from equipment.orders_lines import (
     needs_authorisation,
     resolve_lines,
 )
-from equipment.schemas_orders import OrderAmend, OrderCreate, SlotIn
-from equipment.service_users import PersonDetails, find_or_create
+from equipment.orders.schemas import OrderAmend, OrderCreate, SlotIn
+from equipment.people.service_users import PersonDetails, find_or_create
+from equipment.places.geocoding import GeocoderSettings
+from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus
 
 T = TypeVar("T")

@@ -1,0 +1,2 @@
+"""The command line: `flask --app wsgi seed | migrate | users | stock ...`."""
+

@@ -1,0 +1,11 @@
+"""Deliveries on the day: recording what happened at a stop (delivered, collected, failed),
+retries that never count twice, and what the driver sees."""
+
+from equipment.deliveries.outcomes import (
+    FAIL_REASONS,
+    Actor,
+    apply_outcome,
+    record_outcome,
+)
+
+__all__ = ["FAIL_REASONS", "Actor", "apply_outcome", "record_outcome"]

@@ -1,0 +1,2 @@
+"""The demo: the Suffolk seed service and months of realistic history."""
+

@@ -1,0 +1,2 @@
+"""Alembic owns the schema: versions/ and the upgrade helper."""
+

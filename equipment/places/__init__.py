@@ -1,0 +1,2 @@
+"""Places: UK postcodes and where an address is (geocoding)."""
+

@@ -1,0 +1,41 @@
+"""Reports: delays recorded and listed, KPIs against the agreed times, the monthly pack and the
+officers' dashboard."""
+
+from equipment.reports.figures import (
+    ALL,
+    CLASS_ORDER,
+    DEFAULT_TZ,
+    Breakdown,
+    CauseRow,
+    Dashboard,
+    DelayFilter,
+    Figures,
+    KpiRow,
+    LateOrder,
+    Period,
+    Scope,
+    at_risk,
+    by_attributable,
+    by_cause,
+    by_depot,
+    by_district,
+    dashboard,
+    delay_log,
+    depots,
+    inspections_overdue,
+    kpis,
+    late_orders,
+    month_period,
+    monthly_report,
+    on_loan,
+    order_timeline,
+    period,
+    recycling,
+    response_classes,
+    scope,
+    totals,
+    weekly_trend,
+    weeks_of,
+)
+
+__all__ = ["ALL", "CLASS_ORDER", "DEFAULT_TZ", "Breakdown", "CauseRow", "Dashboard", "DelayFilter", "Figures", "KpiRow", "LateOrder", "Period", "Scope", "at_risk", "by_attributable", "by_cause", "by_depot", "by_district", "dashboard", "delay_log", "depots", "inspections_overdue", "kpis", "late_orders", "month_period", "monthly_report", "on_loan", "order_timeline", "period", "recycling", "response_classes", "scope", "totals", "weekly_trend", "weeks_of"]
