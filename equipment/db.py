@@ -1,10 +1,13 @@
-"""Engine, sessions and the column types every table shares."""
+"""Engine, sessions, the column types every table shares, and the one transaction idiom:
+`@use_case` (a use case commits once when it returns, and leaves nothing when it raises)."""
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
@@ -94,3 +97,34 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
 
 def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_DEPTH = "use_case_depth"
+
+
+def use_case(function: Callable[P, R]) -> Callable[P, R]:
+    """One use case, one transaction: commit when `function` returns, roll back when it raises.
+
+    The session is the first argument. Helpers it calls only add and flush. A use case called
+    from inside another joins the outer one's transaction, which commits once at the end.
+    """
+
+    @functools.wraps(function)
+    def run(session: Session, *args: P.args, **kwargs: P.kwargs) -> R:
+        depth = session.info.get(_DEPTH, 0)
+        session.info[_DEPTH] = depth + 1
+        try:
+            result = function(session, *args, **kwargs)
+            if depth == 0:
+                session.commit()
+            return result
+        except BaseException:
+            if depth == 0:
+                session.rollback()
+            raise
+        finally:
+            session.info[_DEPTH] = depth
+
+    return run  # type: ignore[return-value]
