@@ -43,9 +43,11 @@ from config import normalise_database_url
 from equipment.db import make_engine, new_session
 from equipment.demo.seed import seed
 from equipment.migrations.upgrade import upgrade_to_head
-from equipment.models import Order, PostcodeDistrict, ResponseClass, ServiceUser
+from equipment.models import Order, PostcodeDistrict, ResponseClass, ServiceUser, User
 from equipment.orders import clocks
+from equipment.people import users
 from equipment.vocabulary import NOT_ATTRIBUTABLE, DelayCause
+from equipment.web import create_app
 
 LONDON = ZoneInfo("Europe/London")
 CLASSES = ["emergency", "next_day", "three_day", "standard", "urgent_collection", "standard_collection"]
@@ -204,9 +206,6 @@ def _bulk_load(engine, url: str, orders: list[tuple], delays: list[tuple]) -> No
 
 def measure(url: str, repeat: int) -> dict[str, float]:
     """Median and best times of the year's KPIs (API) and the year's dashboard (page)."""
-    from equipment.models import User
-    from equipment.people import users
-    from equipment.web import create_app
 
     app = create_app({"DATABASE_URL": normalise_database_url(url), "SECRET_KEY": "bench", "LOGIN_RATE_LIMIT": "1000 per minute",
                       "WTF_CSRF_ENABLED": False})

@@ -22,6 +22,8 @@ from equipment.models import (
     PostcodeDistrict,
     ServiceUser,
 )
+from equipment.stock.ledger import Ledger
+from equipment.stock.reservations import reserve_for_line
 from equipment.vocabulary import OrderKind, OrderStatus, StockState
 
 
@@ -61,7 +63,6 @@ def make_ready_order(
 
 
 def _allocate(session: Session, line: OrderLine, item: Item, depot: Depot) -> None:
-    from equipment.stock.services import reserve_for_line
 
     if reserve_for_line(session, line=line, depot_id=depot.id, user_id=None) < line.quantity:
         raise ValueError(f"too few {item.sku} at {depot.code}")
@@ -69,7 +70,6 @@ def _allocate(session: Session, line: OrderLine, item: Item, depot: Depot) -> No
 
 def _put_on_loan(session: Session, line: OrderLine, item: Item, depot: Depot, person: ServiceUser) -> None:
     """A unit at the person's home for the collection to bring back, booked in the ledger."""
-    from equipment.stock.ledger import Ledger
 
     ledger = Ledger(session, None)
     if item.serialised:

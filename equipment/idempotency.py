@@ -3,8 +3,10 @@ same transaction as its effect, so a retry replays it instead of acting twice.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -23,6 +25,12 @@ class Request:
     method: str
     path: str
     body_hash: str
+
+
+def body_hash(body: Any) -> str:
+    """The fingerprint of a request body: its canonical JSON, so key order and spacing do not matter."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def checked_key(key: str) -> str:

@@ -49,6 +49,10 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# An order is open until it is completed or cancelled: it still needs something doing.
+OPEN_ORDER_STATUSES = tuple(s for s in OrderStatus if s not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED))
+
+
 class PlanStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

@@ -8,11 +8,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from equipment.cli.stock import stock_group
 from equipment.db import new_session
 from equipment.demo import seed as seeding
+from equipment.demo.history import generate_history
 from equipment.errors import DomainError
 from equipment.migrations.upgrade import upgrade_to_head
 from equipment.people import users
+from equipment.people.imports import ImportRejected, import_service_users
+from equipment.places.geocoding import GeocoderSettings
 
 
 def _engine():
@@ -36,7 +40,6 @@ def seed_command(demo: bool, history_months: int | None) -> None:
     summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
     click.echo(f"Seeded {summary} in {time.perf_counter() - started:.1f} s.")
     if history_months:
-        from equipment.demo.history import generate_history
 
         started = time.perf_counter()
         with new_session(_engine()) as session:
@@ -84,8 +87,6 @@ def import_group() -> None:
 def import_service_users_command(csv_file) -> None:
     """Import service users from CSV_FILE (columns: name, address, postcode, and optionally
     nhs_number, phone, lat, lon, access_notes, safety_alerts). Any bad row rejects the file."""
-    from equipment.people.imports import ImportRejected, import_service_users
-    from equipment.places.geocoding import GeocoderSettings
 
     with new_session(_engine()) as session:
         try:
@@ -104,6 +105,5 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(migrate_command)
     app.cli.add_command(users_group)
-    from equipment.cli.stock import stock_group  # stock engineer: flask stock verify
 
     app.cli.add_command(stock_group)

@@ -186,7 +186,7 @@ def apply_outcome(
     for order in orders:
         done_serials: list[str] = []
         if status == OutcomeStatus.DELIVERED:
-            from equipment.stock.services import deliver_line
+            from equipment.stock import deliver_line
 
             for line in _lines(session, order):
                 if order.kind == OrderKind.DELIVERY:
@@ -195,7 +195,7 @@ def apply_outcome(
             _complete(session, order, at=at, plan_id=plan.id, actor=actor,
                       what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
         elif status == OutcomeStatus.COLLECTED:
-            from equipment.stock.services import collect_asset, collect_bulk
+            from equipment.stock import collect_asset, collect_bulk
 
             for line in _lines(session, order):
                 if line.serial:

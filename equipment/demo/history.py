@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, false, func, insert, select, text, update
 from sqlmodel import Session
 
-from equipment.db import UTCDateTime, utcnow
+from equipment.db import UTCDateTime, use_case, utcnow
 from equipment.errors import Conflict
 from equipment.models import (
     Asset,
@@ -44,6 +44,7 @@ from equipment.orders import clocks
 from equipment.reports.delay_recorder import record_delay
 from equipment.stock.inspections import add_months
 from equipment.stock.ledger import put, take
+from equipment.stock.reservations import reserve_for_line
 from equipment.vocabulary import (
     CAUSE_LABELS,
     DelayCause,
@@ -502,7 +503,6 @@ class _History:
 
     def reserve_open_orders(self) -> int:
         """Orders still open today hold stock like any live order (or wait for it)."""
-        from equipment.stock.reservations import reserve_for_line
 
         ready = 0
         for order_id in self.open_deliveries:
@@ -520,6 +520,7 @@ class _History:
         return ready
 
 
+@use_case
 def generate_history(
     session: Session,
     *,
@@ -547,7 +548,6 @@ def generate_history(
     history.write()
     on_loan = history.lend_recent_deliveries()
     ready = history.reserve_open_orders()
-    session.commit()
     return {
         "orders": len(history.orders),
         "items": sum(line["quantity"] for line in history.lines),

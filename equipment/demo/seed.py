@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from equipment.db import utcnow
+from equipment.db import use_case, utcnow
 from equipment.errors import Conflict
 from equipment.models import (
     Asset,
@@ -60,6 +60,7 @@ def database_is_empty(session: Session) -> bool:
     return all(session.exec(select(func.count()).select_from(table)).one() == 0 for table in (Depot, User, Item))
 
 
+@use_case
 def seed(session: Session, *, demo: bool = False, data_dir: Path = SEED_DIR, today: date | None = None) -> dict[str, int]:
     """Load every seed file in one transaction; refuses a database that already holds data."""
     if not database_is_empty(session):
@@ -93,7 +94,6 @@ def seed(session: Session, *, demo: bool = False, data_dir: Path = SEED_DIR, tod
         )
         people += 1
     assets = _load_stock(session, data_dir, depots, items, rng, today)
-    session.commit()
     return {"depots": len(depots), "items": len(items), "vans": len(vans), "users": staff, "service_users": people, "assets": assets}
 
 

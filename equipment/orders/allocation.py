@@ -14,7 +14,8 @@ from collections import defaultdict
 
 from sqlmodel import Session, select
 
-from equipment.models import Depot, Order, OrderLine, PostcodeDistrict
+from equipment import stock
+from equipment.models import Depot, Item, Order, OrderLine, PostcodeDistrict
 
 
 def serving_depot(session: Session, district: str) -> Depot:
@@ -51,7 +52,6 @@ def allocate(session: Session, order: Order, lines: list[OrderLine], *, lat: flo
     """Reserve the order's outstanding units; True when every line is then fully allocated.
 
     Sets order.depot_id to the depot that supplies it (the serving depot when none can)."""
-    from equipment import stock
 
     needed = outstanding(lines)
     if not needed:
@@ -70,7 +70,6 @@ def allocate(session: Session, order: Order, lines: list[OrderLine], *, lat: flo
 
 
 def _reserve_all(session: Session, lines: list[OrderLine], depot_id: int, user_id: int | None) -> bool:
-    from equipment import stock
 
     # Always in item order: two orders locking the same balances in opposite orders could deadlock.
     for line in sorted(lines, key=lambda line: (line.item_id, line.id or 0)):
@@ -85,7 +84,6 @@ def move_whole_order(
 ) -> Depot | None:
     """A part-held back-order: when another depot can supply the whole order, release what is
     held and reserve it all there; returns that depot (None when no depot can)."""
-    from equipment import stock
 
     total: dict[int, int] = defaultdict(int)
     for line in lines:
@@ -103,7 +101,6 @@ def move_whole_order(
 
 
 def release_all(session: Session, lines: list[OrderLine], *, user_id: int | None) -> None:
-    from equipment import stock
 
     for line in lines:
         if line.allocated:
@@ -113,7 +110,6 @@ def release_all(session: Session, lines: list[OrderLine], *, user_id: int | None
 
 def shortfall_text(session: Session, lines: list[OrderLine]) -> str:
     """`BED-PROF-E x1, COM-STD x2` for what is still missing."""
-    from equipment.models import Item
 
     parts = []
     for item_id, count in sorted(outstanding(lines).items()):

@@ -10,19 +10,18 @@ class says so and the order needs authorisation), and stored in order.due_at.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from equipment import audit
-from equipment.db import utcnow
+from equipment.db import use_case, utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.models import (
     Delay,
+    Depot,
     Order,
     OrderEvent,
     OrderLine,
@@ -51,8 +50,7 @@ from equipment.places.geocoding import GeocoderSettings
 from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus
 
-T = TypeVar("T")
-CLOCK_SKEW = timedelta(minutes=2)  # a sender's clock a little ahead is not "the future"
+SENDER_CLOCK_AHEAD = timedelta(minutes=2)  # a sender's clock a little ahead of ours is not "the future"
 NOT_CHANGEABLE = (OrderStatus.LOADED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
 
 
@@ -66,17 +64,6 @@ class OrderSettings:
         return cls(tz=config.get("TIMEZONE", clocks.DEFAULT_TZ), geocoder=GeocoderSettings.from_config(config))
 
 
-def _one_transaction(session: Session, work: Callable[[], T]) -> T:
-    """Run `work` and commit; on any error roll back so nothing is written."""
-    try:
-        result = work()
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
-    return result
-
-
 # --- intake ------------------------------------------------------------------------------------
 
 
@@ -88,15 +75,16 @@ def create_order(
     settings = settings or OrderSettings()
     now = now or utcnow()
     try:
-        return _one_transaction(session, lambda: _create(session, data, user_id, settings, now))
+        return _take_order(session, data, user_id, settings, now)
     except IntegrityError:
         # Another request created the same person (NHS number) a moment ago: now we find them.
-        return _one_transaction(session, lambda: _create(session, data, user_id, settings, now))
+        return _take_order(session, data, user_id, settings, now)
 
 
-def _create(session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings, now: datetime) -> Order:
+@use_case
+def _take_order(session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings, now: datetime) -> Order:
     received_at = clocks.to_utc(data.received_at or now, tz=settings.tz)
-    if received_at > now + CLOCK_SKEW:
+    if received_at > now + SENDER_CLOCK_AHEAD:
         raise Invalid("The time the request came in cannot be in the future", field="received_at")
     rc = response_class_for(session, data.kind, data.response_class)
     slot_start, slot_end = _slot(data.slot, settings.tz)
@@ -189,8 +177,6 @@ def _allocate(
     session: Session, order: Order, rows: list[OrderLine], person: ServiceUser, user_id: int | None, now: datetime, tz: str
 ) -> None:
     """Reserve stock; ready when all is held, else back_order (and a predicted delay if too late)."""
-    from equipment.models import Depot
-
     complete = allocate(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id)
     depot = session.get(Depot, order.depot_id)
     if complete:
@@ -224,6 +210,7 @@ def _predict_stock_delay(session: Session, order: Order, *, now: datetime, user_
     return True
 
 
+@use_case
 def predict_back_order_delays(
     session: Session, *, now: datetime | None = None, user_id: int | None = None, tz: str = clocks.DEFAULT_TZ
 ) -> list[str]:
@@ -235,18 +222,16 @@ def predict_back_order_delays(
         select(Order).where(Order.status == OrderStatus.BACK_ORDER, Order.due_at <= horizon).order_by(Order.due_at)
     ).all()
     logged = [o.ref for o in orders if _predict_stock_delay(session, o, now=now, user_id=user_id, tz=tz)]
-    session.commit()
     return logged
 
 
+@use_case
 def review_back_orders(
     session: Session, *, user_id: int | None, now: datetime | None = None, tz: str = clocks.DEFAULT_TZ
 ) -> tuple[list[str], list[str]]:
     """Try every back-order again, earliest due first, at any depot that can now supply it whole
     (stock that arrived at another depot than the one it waits at), and log predicted stock
     delays for those that can no longer meet their due time. Commits; returns (ready, delayed) refs."""
-    from equipment.models import Depot
-
     now = now or utcnow()
     waiting = session.exec(
         select(Order).where(Order.status == OrderStatus.BACK_ORDER).order_by(Order.due_at.is_(None), Order.due_at, Order.id)
@@ -268,7 +253,6 @@ def review_back_orders(
     delayed = [o.ref for o in waiting if _predict_stock_delay(session, o, now=now, user_id=user_id, tz=tz)]
     audit.record(session, user_id=user_id, action="reviewed_back_orders", entity="order", entity_id="back_order",
                  detail=f"{len(ready)} ready, {len(delayed)} delays predicted")
-    session.commit()
     return ready, delayed
 
 
@@ -289,27 +273,26 @@ def order_lines(session: Session, order: Order) -> list[OrderLine]:
     return list(session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)))
 
 
+@use_case
 def cancel_order(
     session: Session, *, ref: str, user_id: int | None, reason: str = "", now: datetime | None = None
 ) -> Order:
     """Cancel before dispatch, releasing what was reserved. Commits."""
 
-    def work() -> Order:
-        order = order_by_ref(session, ref, for_update=True)
-        if order.status in NOT_CHANGEABLE:
-            raise InvalidTransition(f"An order that is {order.status} cannot be cancelled")
-        release_all(session, order_lines(session, order), user_id=user_id)
-        previous = order.status
-        order.status = OrderStatus.CANCELLED
-        session.add(order)
-        _event(session, order, user_id, "cancelled", f"was {previous}" + (f": {reason.strip()}" if reason.strip() else ""))
-        audit.record(session, user_id=user_id, action="cancelled", entity="order", entity_id=order.ref, detail=reason)
-        session.flush()
-        return order
-
-    return _one_transaction(session, work)
+    order = order_by_ref(session, ref, for_update=True)
+    if order.status in NOT_CHANGEABLE:
+        raise InvalidTransition(f"An order that is {order.status} cannot be cancelled")
+    release_all(session, order_lines(session, order), user_id=user_id)
+    previous = order.status
+    order.status = OrderStatus.CANCELLED
+    session.add(order)
+    _event(session, order, user_id, "cancelled", f"was {previous}" + (f": {reason.strip()}" if reason.strip() else ""))
+    audit.record(session, user_id=user_id, action="cancelled", entity="order", entity_id=order.ref, detail=reason)
+    session.flush()
+    return order
 
 
+@use_case
 def authorise_order(
     session: Session, *, ref: str, user_id: int | None, note: str = "", settings: OrderSettings | None = None,
     now: datetime | None = None,
@@ -318,22 +301,19 @@ def authorise_order(
     settings = settings or OrderSettings()
     now = now or utcnow()
 
-    def work() -> Order:
-        order = order_by_ref(session, ref, for_update=True)
-        if order.status != OrderStatus.AWAITING_AUTHORISATION:
-            raise InvalidTransition(f"Order {ref} is {order.status}, not awaiting authorisation")
-        order.authorised_at, order.authorised_by = now, user_id
-        if order.clock_started_at is None:
-            _start_clock(order, session.get(ResponseClass, order.response_class), now, settings.tz)
-        _event(session, order, user_id, "authorised", note.strip() + _due_text(order, settings.tz))
-        person = session.get(ServiceUser, order.service_user_id)
-        _allocate(session, order, order_lines(session, order), person, user_id, now, settings.tz)
-        session.add(order)
-        audit.record(session, user_id=user_id, action="authorised", entity="order", entity_id=order.ref)
-        session.flush()
-        return order
-
-    return _one_transaction(session, work)
+    order = order_by_ref(session, ref, for_update=True)
+    if order.status != OrderStatus.AWAITING_AUTHORISATION:
+        raise InvalidTransition(f"Order {ref} is {order.status}, not awaiting authorisation")
+    order.authorised_at, order.authorised_by = now, user_id
+    if order.clock_started_at is None:
+        _start_clock(order, session.get(ResponseClass, order.response_class), now, settings.tz)
+    _event(session, order, user_id, "authorised", note.strip() + _due_text(order, settings.tz))
+    person = session.get(ServiceUser, order.service_user_id)
+    _allocate(session, order, order_lines(session, order), person, user_id, now, settings.tz)
+    session.add(order)
+    audit.record(session, user_id=user_id, action="authorised", entity="order", entity_id=order.ref)
+    session.flush()
+    return order
 
 
 def amend_order(
@@ -343,9 +323,10 @@ def amend_order(
     """Change the class, lines, slot or notes before dispatch; allocations follow. Commits."""
     settings = settings or OrderSettings()
     now = now or utcnow()
-    return _one_transaction(session, lambda: _amend(session, ref, data, user_id, settings, now))
+    return _amend(session, ref, data, user_id, settings, now)
 
 
+@use_case
 def _amend(session: Session, ref: str, data: OrderAmend, user_id: int | None, settings: OrderSettings, now: datetime) -> Order:
     order = order_by_ref(session, ref, for_update=True)
     if order.status in NOT_CHANGEABLE:

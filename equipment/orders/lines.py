@@ -10,16 +10,7 @@ from sqlmodel import Session, select
 from equipment.errors import Conflict, Invalid
 from equipment.models import Asset, Item, Order, OrderLine
 from equipment.orders.schemas import LineIn
-from equipment.vocabulary import OrderKind, OrderStatus, StockState
-
-OPEN_STATUSES = (
-    OrderStatus.AWAITING_AUTHORISATION,
-    OrderStatus.BACK_ORDER,
-    OrderStatus.READY,
-    OrderStatus.PLANNED,
-    OrderStatus.LOADED,
-    OrderStatus.FAILED,
-)
+from equipment.vocabulary import OPEN_ORDER_STATUSES, OrderKind, StockState
 
 
 @dataclass
@@ -100,7 +91,7 @@ def _open_collection_of(session: Session, serial: str, order_id: int | None) -> 
     query = (
         select(Order.ref)
         .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(OrderLine.serial == serial, Order.kind == OrderKind.COLLECTION, Order.status.in_(OPEN_STATUSES))
+        .where(OrderLine.serial == serial, Order.kind == OrderKind.COLLECTION, Order.status.in_(OPEN_ORDER_STATUSES))
     )
     if order_id is not None:
         query = query.where(Order.id != order_id)

@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from equipment import audit
-from equipment.db import utcnow
+from equipment import audit, stock
+from equipment.db import use_case, utcnow
 from equipment.errors import Invalid
 from equipment.models import (
     Delay,
@@ -72,6 +72,7 @@ def parse_moment(
         return None, False
 
 
+@use_case
 def list_orders(
     session: Session,
     *,
@@ -124,7 +125,6 @@ def list_orders(
             session, user_id=user_id, action="listed", entity="service_user", entity_id=f"{len(ids)} people",
             detail="orders " + " ".join(o.ref for o in found),
         )
-        session.commit()
     rows = [OrderRow(o, codes.get(o.depot_id, ""), people.get(o.service_user_id)) for o in found]
     return rows, total
 
@@ -133,9 +133,10 @@ def depot_codes(session: Session) -> dict[int, str]:
     return {d.id: d.code for d in session.exec(select(Depot))}
 
 
+@use_case
 def view_order(session: Session, *, ref: str, user_id: int | None, personal: bool) -> OrderView:
     """One order with its lines and timeline; with `personal` the person too, and the view audited
-    (commits the audit row)."""
+    (the audit row is part of the read's transaction)."""
     order = order_by_ref(session, ref)
     lines = list(
         session.exec(
@@ -158,7 +159,6 @@ def view_order(session: Session, *, ref: str, user_id: int | None, personal: boo
             session, user_id=user_id, action="viewed", entity="service_user", entity_id=person.id,
             detail=f"order {order.ref}",
         )
-        session.commit()
     view = OrderView(order, depot_codes(session).get(order.depot_id, ""), lines, events, delays, outcomes, person)
     view.timeline = _timeline(view)
     return view
@@ -190,7 +190,6 @@ def availability(
     session: Session, *, postcode: str | None = None, depot: str | None = None, q: str | None = None, limit: int = 20
 ) -> tuple[Depot | None, str | None, list[tuple[Item, int, int]]]:
     """Catalogue items matching `q` with units available now at the serving depot and elsewhere."""
-    from equipment import stock
 
     district = None
     home = None

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from equipment import audit
+from equipment.db import use_case
 from equipment.errors import DomainError, Invalid
 from equipment.people.service_users import PersonDetails, find_or_create
 from equipment.places.geocoding import GeocoderSettings
@@ -34,6 +35,7 @@ class ImportResult:
     people: int  # distinct people the rows name (found or created)
 
 
+@use_case
 def import_service_users(
     session: Session, csv_text: str, *, geocoder: GeocoderSettings, user_id: int | None
 ) -> ImportResult:
@@ -45,27 +47,22 @@ def import_service_users(
     problems: list[str] = []
     rows = 0
     people_ids: set[int] = set()
-    try:
-        for row in reader:
-            rows += 1
-            line = reader.line_num
-            try:
-                person = find_or_create(session, _details(row, line), geocoder=geocoder, user_id=user_id, field_prefix="")
-                people_ids.add(person.id)
-            except DomainError as exc:
-                problems.append(f"line {line}: {exc.field + ': ' if exc.field else ''}{exc.detail}")
-            except IntegrityError:
-                problems.append(f"line {line}: clashes with a person already recorded")
-                break
-        if rows == 0:
-            problems.append("line 2: the file has no rows")
-        if problems:
-            raise ImportRejected(problems)
-        audit.record(session, user_id=user_id, action="imported", entity="service_users", entity_id=rows, detail=f"{rows} rows")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    for row in reader:
+        rows += 1
+        line = reader.line_num
+        try:
+            person = find_or_create(session, _details(row, line), geocoder=geocoder, user_id=user_id, field_prefix="")
+            people_ids.add(person.id)
+        except DomainError as exc:
+            problems.append(f"line {line}: {exc.field + ': ' if exc.field else ''}{exc.detail}")
+        except IntegrityError:
+            problems.append(f"line {line}: clashes with a person already recorded")
+            break
+    if rows == 0:
+        problems.append("line 2: the file has no rows")
+    if problems:
+        raise ImportRejected(problems)
+    audit.record(session, user_id=user_id, action="imported", entity="service_users", entity_id=rows, detail=f"{rows} rows")
     return ImportResult(rows=rows, people=len(people_ids))
 
 

@@ -9,11 +9,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from equipment import audit
+from equipment.db import use_case
 from equipment.errors import Conflict, Invalid
-from equipment.models import ServiceUser
+from equipment.models import Order, ServiceUser
 from equipment.people import nhs
 from equipment.places.geocoding import GeocoderSettings, locate
 from equipment.places.postcodes import normalise as normalise_postcode
+from equipment.vocabulary import OPEN_ORDER_STATUSES
 
 
 @dataclass(frozen=True)
@@ -132,12 +134,10 @@ def _update(session, person, details, postcode, number, geocoder, field_prefix) 
     return changed
 
 
+@use_case
 def look_up(session: Session, *, nhs_number: str, user_id: int | None) -> tuple[ServiceUser, list[str]] | None:
     """The person with this NHS number and the refs of their open orders, or None. A find is a
-    view of their record: it is audited (and committed)."""
-    from equipment.models import Order
-    from equipment.orders.lines import OPEN_STATUSES
-
+    view of their record: it is audited."""
     if not nhs.is_valid("".join(nhs_number.split())):
         return None
     person = session.exec(select(ServiceUser).where(ServiceUser.nhs_number == "".join(nhs_number.split()))).first()
@@ -145,10 +145,9 @@ def look_up(session: Session, *, nhs_number: str, user_id: int | None) -> tuple[
         return None
     refs = list(
         session.exec(
-            select(Order.ref).where(Order.service_user_id == person.id, Order.status.in_(OPEN_STATUSES)).order_by(Order.id)
+            select(Order.ref).where(Order.service_user_id == person.id, Order.status.in_(OPEN_ORDER_STATUSES)).order_by(Order.id)
         )
     )
     audit.record(session, user_id=user_id, action="viewed", entity="service_user", entity_id=person.id,
                  detail="looked up by NHS number")
-    session.commit()
     return person, refs

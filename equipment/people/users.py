@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from equipment import audit
+from equipment.db import use_case
 from equipment.errors import Conflict, Invalid, NotFound
 from equipment.models import User, Van
 from equipment.vocabulary import Role
@@ -31,6 +32,7 @@ def unusable_password() -> str:
     return UNUSABLE_PREFIX + secrets.token_hex(16)
 
 
+@use_case
 def create_user(
     session: Session,
     *,
@@ -69,8 +71,13 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(session, user_id=created_by, action="user_created", entity="user", entity_id=user.id, detail=role)
-    session.commit()
     return user
+
+
+@use_case
+def record_sign_in(session: Session, *, user_id: int) -> None:
+    """A successful sign-in goes to the audit trail."""
+    audit.record(session, user_id=user_id, action="signed_in", entity="user", entity_id=user_id)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from geopy.geocoders import Nominatim
 from sqlmodel import Session
 
 from equipment.errors import Invalid
@@ -70,9 +72,7 @@ def _ask_geocoder(session: Session, query: str, settings: GeocoderSettings) -> t
     cached = session.get(GeocodeCacheEntry, query[:300])
     if cached:
         return cached.lat, cached.lon
-    from urllib.parse import urlsplit
 
-    from geopy.geocoders import Nominatim
 
     parts = urlsplit(settings.url)
     geocoder = Nominatim(

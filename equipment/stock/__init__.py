@@ -1,5 +1,10 @@
-"""Stock: the ledger of every depot's units, goods received, counts, transfers, returns
-through quarantine, decontamination and inspection, reservations for orders, back orders."""
+"""Stock: every depot's units and the ledger behind them. Goods received, counts and transfers
+(services), returns through quarantine, decontamination and inspection (returns, inspections),
+units reserved, loaded, delivered and collected for orders (reservations), back orders filled
+when units come free (backorders), reading stock (queries), depots and the catalogue (catalogue).
+
+Other areas use the services re-exported here: `from equipment import stock`, `stock.transfer_stock(...)`.
+"""
 
 from equipment.stock.reservations import (
     available_quantity,
@@ -10,7 +15,12 @@ from equipment.stock.reservations import (
     release_line,
     reserve_for_line,
 )
-from equipment.stock.returns import process_asset, process_bulk, reverse_movement
+from equipment.stock.returns import (
+    process_asset,
+    process_bulk,
+    return_asset,
+    reverse_movement,
+)
 from equipment.stock.services import (
     Receipt,
     adjust_count,
@@ -20,4 +30,22 @@ from equipment.stock.services import (
     transfer_stock,
 )
 
-__all__ = ["Receipt", "adjust_count", "available_quantity", "collect_asset", "collect_bulk", "deliver_line", "dispatch_transfer", "load_line", "process_asset", "process_bulk", "receive_goods", "receive_transfer", "release_line", "reserve_for_line", "reverse_movement", "transfer_stock"]
+__all__ = [
+    "Receipt",
+    "adjust_count",
+    "available_quantity",
+    "collect_asset",
+    "collect_bulk",
+    "deliver_line",
+    "dispatch_transfer",
+    "load_line",
+    "process_asset",
+    "process_bulk",
+    "receive_goods",
+    "receive_transfer",
+    "release_line",
+    "reserve_for_line",
+    "return_asset",
+    "reverse_movement",
+    "transfer_stock",
+]

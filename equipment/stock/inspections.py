@@ -9,16 +9,16 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from equipment import audit
+from equipment.db import use_case
 from equipment.errors import Invalid, InvalidTransition
 from equipment.models import Asset, Depot, Item, Order, OrderLine, ServiceUser
+from equipment.service_time import today as service_today
 from equipment.stock import backorders
 from equipment.stock.ledger import (
     Ledger,
     asset_by_serial,
     asset_event,
     change_asset,
-    service_today,
-    use_case,
 )
 from equipment.vocabulary import InspectionRegime
 
@@ -98,7 +98,6 @@ def record_inspection(
             backorders.fill(session, depot_id=depot_id, item_id=item.id, user_id=user_id)
         audit.record(session, user_id=user_id, action="asset_inspected", entity="asset", entity_id=serial,
                      detail=f"{result} on {day.isoformat()} {note}".strip())
-        session.commit()
         return asset
 
     return run(session)

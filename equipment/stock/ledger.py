@@ -17,14 +17,12 @@ transfers in opposite directions cannot deadlock each other.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any, ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,27 +35,6 @@ from equipment.stock.catalogue import depot_by_code, item_by_sku
 
 BalanceKey = tuple[int, int, str]  # depot_id, item_id, state
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def use_case(function: Callable[P, R]) -> Callable[P, R]:
-    """Roll the session back when a use case fails, so nothing half-done is left behind."""
-
-    @functools.wraps(function)
-    def run(session: Session, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return function(session, *args, **kwargs)
-        except BaseException:
-            session.rollback()
-            raise
-
-    return run  # type: ignore[return-value]
-
-
-def service_today(tz: str = "Europe/London") -> date:
-    """Today's date where the service works."""
-    return utcnow().astimezone(ZoneInfo(tz)).date()
 
 
 # The ledger's statements run on every stock write, so they are built once (building a statement

@@ -26,8 +26,11 @@ from equipment.models import (
     Transfer,
     User,
 )
+from equipment.service_time import today as service_today
 from equipment.stock.catalogue import depot_by_code, item_by_sku
-from equipment.stock.ledger import asset_by_serial, service_today
+from equipment.stock.ledger import (
+    asset_by_serial,
+)
 from equipment.vocabulary import StockState
 
 STATES = [str(s) for s in StockState]

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from equipment.errors import Invalid, OutOfStock
 from equipment.models import Asset, Item, OrderLine, StockBalance, StockMovement
+from equipment.service_time import today as service_today
 from equipment.stock.ledger import (
     Ledger,
     asset_by_serial,
@@ -22,7 +23,6 @@ from equipment.stock.ledger import (
     balance,
     change_asset,
     put,
-    service_today,
     take,
 )
 from equipment.vocabulary import StockState

@@ -6,12 +6,16 @@ One use case per function, one transaction each, like equipment.stock (which re-
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from equipment import audit
+from equipment.db import use_case, utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.models import Asset, StockMovement
 from equipment.stock import backorders
+from equipment.stock.catalogue import depot_by_code
 from equipment.stock.ledger import (
     Ledger,
     Movement,
@@ -20,8 +24,8 @@ from equipment.stock.ledger import (
     change_asset,
     depot_and_item,
     positive,
-    use_case,
 )
+from equipment.stock.reservations import collect_asset
 from equipment.vocabulary import StockState
 
 S = StockState
@@ -60,7 +64,6 @@ def process_asset(session: Session, *, serial: str, action: str, user_id: int | 
                 depot_id=depot_id, note=note)
     ledger.apply()
     audit.record(session, user_id=user_id, action=f"asset_{action}", entity="asset", entity_id=serial, detail=note)
-    session.commit()
     return asset
 
 
@@ -88,7 +91,6 @@ def process_bulk(
         backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
     audit.record(session, user_id=user_id, action=f"bulk_{action}", entity="item", entity_id=item.sku,
                  detail=f"{quantity} at {depot.code}")
-    session.commit()
     return movement
 
 
@@ -117,5 +119,13 @@ def reverse_movement(session: Session, *, movement_id: int, reason: str, user_id
     ledger.apply()
     audit.record(session, user_id=user_id, action="movement_reversed", entity="movement", entity_id=movement_id,
                  detail=reason)
-    session.commit()
     return back
+
+
+@use_case
+def return_asset(
+    session: Session, *, serial: str, depot_code: str, user_id: int | None, at: datetime | None = None
+) -> Asset:
+    """An asset on loan comes back to a depot outside a planned collection: it goes to quarantine."""
+    depot = depot_by_code(session, depot_code)
+    return collect_asset(session, serial=serial, depot_id=depot.id, at=at or utcnow(), user_id=user_id)

@@ -1,15 +1,10 @@
 """Stock use cases: goods received, counts and transfers between depots.
 
 One function per use case, one transaction each: read, check, write movements and asset
-events, update balances (guarded, see equipment.stock_ledger), commit once. Any error rolls
+events, update balances (guarded, see equipment.stock.ledger), commit once. Any error rolls
 the whole use case back, so bad input writes nothing. The movements and asset events carry who
 did what and when: they are the audit trail of receipts and transfers; corrections (counts,
 reversals, processing steps) also go to the general audit log.
-
-This module is the stock interface other modules use: the order building blocks
-(reserve_for_line, release_line, load_line, deliver_line, collect_asset, collect_bulk,
-available_quantity) from equipment.stock.reservations and the processing of returns (process_asset,
-process_bulk, reverse_movement) from equipment.stock.returns are re-exported here.
 """
 
 from __future__ import annotations
@@ -23,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from equipment import audit
-from equipment.db import utcnow
+from equipment.db import use_case, utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.models import Asset, Depot, Item, Transfer
+from equipment.service_time import today as service_today
 from equipment.stock import backorders
 from equipment.stock.inspections import next_due
 from equipment.stock.ledger import (
@@ -39,24 +35,6 @@ from equipment.stock.ledger import (
     depots_and_item,
     locked_balance,
     positive,
-    service_today,
-    use_case,
-)
-from equipment.stock.reservations import (  # noqa: F401  (re-exported: the interface other modules use)
-    available_quantity,
-    collect_asset,
-    collect_bulk,
-    deliver_line,
-    load_line,
-    release_line,
-    reserve_for_line,
-)
-from equipment.stock.returns import (  # noqa: F401  (re-exported)
-    ASSET_STEPS,
-    BULK_STEPS,
-    process_asset,
-    process_bulk,
-    reverse_movement,
 )
 from equipment.vocabulary import StockState
 
@@ -122,7 +100,6 @@ def receive_goods(
     receipt = Receipt(depot.code, item.sku, quantity, list(serials or []), [m.id for m in ledger.movements], ready)
     if before_commit:
         before_commit(receipt)
-    session.commit()
     return receipt
 
 
@@ -166,7 +143,6 @@ def adjust_count(
                  detail=f"{depot.code}: counted {counted}, was {current}; {reason}")
     if before_commit:
         before_commit(ledger.movements[0])
-    session.commit()
     return ledger.movements[0]
 
 
@@ -250,7 +226,6 @@ def transfer_stock(
         backorders.fill(session, depot_id=target.id, item_id=item.id, user_id=user_id)
     if before_commit:
         before_commit(transfer)
-    session.commit()
     return transfer
 
 
@@ -309,5 +284,4 @@ def receive_transfer(session: Session, *, transfer_id: int, user_id: int | None)
     ledger.apply()
     backorders.fill(session, depot_id=transfer.to_depot_id, item_id=item.id, user_id=user_id)
     audit.record(session, user_id=user_id, action="transfer_received", entity="transfer", entity_id=transfer.id)
-    session.commit()
     return transfer

@@ -12,9 +12,11 @@ import config
 from equipment.cli.setup import init_cli
 from equipment.db import make_engine
 from equipment.schemas import Problem
+from equipment.web import api, pages
 from equipment.web.access import init_access, public
 from equipment.web.auth import init_auth
 from equipment.web.database import init_database
+from equipment.web.health import bp as health_bp
 from equipment.web.limiter import limiter
 from equipment.web.logs import init_logging
 from equipment.web.navigation import init_navigation
@@ -69,11 +71,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
 
 
 def _register_api(app: OpenAPI) -> None:
-    from equipment.web.api import blueprints
-    from equipment.web.health import bp as health_bp
-
     app.register_api(health_bp)
-    for bp in blueprints():
+    for bp in api.blueprints():
         app.register_api(bp)
 
     @app.get("/api/v1/docs", doc_ui=False)
@@ -84,7 +83,5 @@ def _register_api(app: OpenAPI) -> None:
 
 
 def _register_pages(app: OpenAPI) -> None:
-    from equipment.web.pages import blueprints
-
-    for bp in blueprints():
+    for bp in pages.blueprints():
         app.register_blueprint(bp)

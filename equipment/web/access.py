@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
 from flask_login import UserMixin, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -145,7 +145,6 @@ def _refusal(rule: frozenset[str] | str | None, principal: Principal | None, end
 
 
 def _forbidden_page() -> Any:
-    from flask import render_template
 
     message = "Your role does not give access to this page."
     return render_template("error.html", title="Not allowed", message=message), 403
@@ -161,7 +160,6 @@ def init_access(app: Flask) -> None:
     def _csrf_failed(exc: CSRFError):
         if is_api_request():
             return problem(400, "Bad request", exc.description)
-        from flask import render_template
 
         message = "The form had expired. Please go back, reload the page and try again."
         return render_template("error.html", title="Please try again", message=message), 400

@@ -19,7 +19,6 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from equipment import audit
 from equipment.models import User
 from equipment.people import users
 from equipment.web.access import Principal, public
@@ -69,8 +68,7 @@ def login():
             form.password.errors.append("Wrong username or password.")
         else:
             login_user(Principal.of(user))
-            audit.record(db, user_id=user.id, action="signed_in", entity="user", entity_id=user.id)
-            db.commit()
+            users.record_sign_in(db, user_id=user.id)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", form=form), 200 if not form.errors else 401
 

@@ -19,9 +19,12 @@ from equipment.models import (
     ServiceUser,
     StockMovement,
 )
+from equipment.service_time import today as service_today
 from equipment.stock import backorders, inspections
 from equipment.stock import queries as stock_queries
-from equipment.stock.ledger import balance, service_today
+from equipment.stock.ledger import (
+    balance,
+)
 
 
 @pytest.fixture

@@ -2,14 +2,14 @@
 
 from flask_openapi3 import APIBlueprint
 
+from equipment.web.api import assets as assets_api
+from equipment.web.api import auth, catalogue
+from equipment.web.api import orders as orders_api
+from equipment.web.api import plans as plans_api
+from equipment.web.api import reports as reports_api
+from equipment.web.api import stock as stock_api
+from equipment.web.api import stops as stops_api
+
 
 def blueprints() -> list[APIBlueprint]:
-    from equipment.web.api import assets as assets_api  # stock engineer
-    from equipment.web.api import auth, catalogue
-    from equipment.web.api import orders as orders_api  # orders engineer
-    from equipment.web.api import plans as plans_api  # planning engineer
-    from equipment.web.api import reports as reports_api
-    from equipment.web.api import stock as stock_api
-    from equipment.web.api import stops as stops_api
-
     return [auth.bp, catalogue.bp, reports_api.bp, orders_api.bp, stock_api.bp, assets_api.bp, assets_api.exports_bp, plans_api.bp, stops_api.bp]

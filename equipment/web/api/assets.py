@@ -9,13 +9,10 @@ from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment import stock
-from equipment.db import utcnow
 from equipment.schemas import Problem
 from equipment.stock import inspections
 from equipment.stock import queries as stock_queries
-from equipment.stock import reservations as stock_orders
 from equipment.stock.catalogue import depot_by_code
-from equipment.stock.ledger import use_case
 from equipment.stock.schemas import (
     AssetAction,
     AssetEventPublic,
@@ -85,18 +82,11 @@ def inspect_asset(path: AssetPath, body: InspectionCreate):
     return asset_public(path.serial).model_dump(mode="json"), 201
 
 
-@use_case
-def _collect(session, *, serial: str, depot_code: str, at, user_id: int):
-    depot = depot_by_code(session, depot_code)
-    stock_orders.collect_asset(session, serial=serial, depot_id=depot.id, at=at or utcnow(), user_id=user_id)
-    session.commit()
-
-
 @bp.post("/assets/<serial>/return", responses={200: AssetPublic, **WRITE_ERRORS})
 @allow(*WRITERS)
 def return_asset(path: AssetPath, body: CollectionCreate):
     """An asset on loan comes back to a depot (outside a planned collection): it goes to quarantine."""
-    retrying(lambda: _collect(get_db(), serial=path.serial, depot_code=body.depot, at=aware(body.at),
+    retrying(lambda: stock.return_asset(get_db(), serial=path.serial, depot_code=body.depot, at=aware(body.at),
                               user_id=current_principal().id))
     return asset_public(path.serial).model_dump(mode="json")
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from equipment import idempotency, stock
+from equipment import idempotency, service_time, stock
 from equipment.errors import DomainError
 from equipment.schemas import Problem
 from equipment.stock import queries as stock_queries
@@ -39,6 +37,7 @@ from equipment.stock.schemas import (
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.local_time import service_tz
 
 bp = APIBlueprint("api_stock", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="stock")])
 
@@ -86,7 +85,7 @@ def once(run: Callable[[Callable[[Any], None]], T], answer: Callable[[T], tuple[
     if key:
         under_key = idempotency.Request(
             key=idempotency.checked_key(key), user_id=user_id(), method=request.method, path=request.path,
-            body_hash=hashlib.sha256(request.get_data()).hexdigest(),
+            body_hash=idempotency.body_hash(request.get_json(silent=True)),
         )
         earlier = _stored_answer(under_key)
         if earlier:
@@ -116,9 +115,7 @@ def once(run: Callable[[Callable[[Any], None]], T], answer: Callable[[T], tuple[
 
 def aware(moment: datetime | None) -> datetime | None:
     """A time sent without an offset is the service's local time (API.md)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London")))
+    return None if moment is None else service_time.assume_local(moment, service_tz())
 
 
 def balance_public(row: stock_queries.BalanceRow) -> BalancePublic:

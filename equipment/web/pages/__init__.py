@@ -2,13 +2,13 @@
 
 from flask import Blueprint
 
+from equipment.web.pages import driver as driver_pages
+from equipment.web.pages import home
+from equipment.web.pages import orders as orders_pages
+from equipment.web.pages import planning as planning_pages
+from equipment.web.pages import reports as reports_pages
+from equipment.web.pages import stock as stock_pages
+
 
 def blueprints() -> list[Blueprint]:
-    from equipment.web.pages import driver as driver_pages  # planning engineer
-    from equipment.web.pages import home
-    from equipment.web.pages import orders as orders_pages  # orders engineer
-    from equipment.web.pages import planning as planning_pages
-    from equipment.web.pages import reports as reports_pages
-    from equipment.web.pages import stock as stock_pages  # stock engineer
-
     return [home.bp, reports_pages.bp, stock_pages.bp, orders_pages.bp, planning_pages.bp, driver_pages.bp]

@@ -16,14 +16,16 @@ from flask import (
     url_for,
 )
 from pydantic import ValidationError
+from sqlmodel import select
 
 from equipment import orders
 from equipment.errors import DomainError
-from equipment.models import ResponseClass
+from equipment.models import Asset, ResponseClass
 from equipment.orders import clocks
 from equipment.orders import queries as orders_queries
 from equipment.orders.intake import OrderSettings
 from equipment.orders.schemas import OrderAmend, OrderCreate
+from equipment.stock.catalogue import list_depots
 from equipment.vocabulary import CAUSE_LABELS, OrderStatus, Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
@@ -52,7 +54,6 @@ def _orders_time(moment: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
 
 
 def _classes() -> list[ResponseClass]:
-    from sqlmodel import select
 
     return list(get_db().exec(select(ResponseClass).order_by(ResponseClass.kind.desc(), ResponseClass.amount)))
 
@@ -171,9 +172,7 @@ def new_order():
 def _prefill_from(ref: str, kind: str) -> tuple[dict[str, str], list[dict]]:
     """A new order for the person of order `ref` (viewing them is audited); a collection is
     prefilled with what that order left on loan."""
-    from sqlmodel import select
 
-    from equipment.models import Asset
 
     view = orders_queries.view_order(get_db(), ref=ref, user_id=current_principal().id, personal=True)
     p = view.person
@@ -228,7 +227,6 @@ def order_list():
         )
     except DomainError as exc:
         errors[exc.field or "status"] = exc.detail
-    from equipment.stock.catalogue import list_depots
 
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template(

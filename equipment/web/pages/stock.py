@@ -17,14 +17,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlmodel import select
 
 from equipment import stock
-from equipment.db import utcnow
 from equipment.errors import DomainError, NotFound
 from equipment.models import Item
 from equipment.stock import inspections as inspection_rules
 from equipment.stock import queries as stock_queries
-from equipment.stock import reservations as stock_orders
 from equipment.stock.catalogue import depot_by_code, list_depots
-from equipment.stock.ledger import use_case
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
@@ -234,13 +231,6 @@ def receive_transfer(transfer_id: int):
 # --- Returns and inspections --------------------------------------------------------------------
 
 
-@use_case
-def _returned(session, *, serial: str, depot_code: str, user_id: int) -> None:
-    depot = depot_by_code(session, depot_code)
-    stock_orders.collect_asset(session, serial=serial, depot_id=depot.id, at=utcnow(), user_id=user_id)
-    session.commit()
-
-
 @bp.route("/returns", methods=["GET", "POST"])
 @allow(*WRITERS)
 def returns_queue():
@@ -261,7 +251,7 @@ def returns_queue():
             if not serial:
                 errors["serial"] = "Scan or type the serial."
             elif action == "returned":
-                done = _attempt(errors, lambda: _returned(db, serial=serial, depot_code=_text("depot"), user_id=_me()))
+                done = _attempt(errors, lambda: stock.return_asset(db, serial=serial, depot_code=_text("depot"), user_id=_me()))
                 done = not errors
             else:
                 done = _attempt(errors, lambda: stock.process_asset(db, serial=serial, action=action, user_id=_me(),
