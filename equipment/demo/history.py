@@ -1,9 +1,10 @@
 """Months of realistic history for the seeded service, so the dashboard is alive at first start.
 
 The history follows the live service's rules: due times come from the response classes'
-clocks (equipment.clocks.due_at), delays are recorded by equipment.delays.record_delay (which
-decides attributability and excusal), stock moves through equipment.stock_ledger.Ledger, and
-orders still open today get their stock reserved by equipment.stock_orders.reserve_for_line.
+clocks (equipment.orders.clocks.due_at), delays are recorded by
+equipment.reports.delay_recorder.record_delay (which decides attributability and excusal), stock
+moves through equipment.stock.ledger, and orders still open today get their stock reserved by
+equipment.stock.reservations.reserve_for_line (history_today.py).
 Rows are built in memory and written with bulk inserts, so a year takes seconds.
 
 Shape of the service (DESIGN.md): about 400 items a working day, Mondays busiest, winter
@@ -20,31 +21,28 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import bindparam, false, func, insert, select, text, update
+from sqlalchemy import text
 from sqlmodel import Session
 
-from equipment.db import UTCDateTime, use_case, utcnow
-from equipment.errors import Conflict
+from equipment.db import use_case, utcnow
+from equipment.demo.bulk_rows import bulk_insert, next_id
+from equipment.demo.history_today import lend_recent_deliveries, reserve_open_orders
+from equipment.demo.seeded_service import (
+    SeededService,
+    load_seeded_service,
+)
 from equipment.models import (
-    Asset,
-    AssetEvent,
     Delay,
-    Item,
     Order,
     OrderEvent,
     OrderLine,
-    PostcodeDistrict,
     ResponseClass,
-    ServiceUser,
-    StockBalance,
     StockMovement,
-    User,
 )
 from equipment.orders import clocks
 from equipment.reports.delay_recorder import record_delay
 from equipment.stock.inspections import add_months
-from equipment.stock.ledger import put, take
-from equipment.stock.reservations import reserve_for_line
+from equipment.stock.ledger import put
 from equipment.vocabulary import (
     CAUSE_LABELS,
     DelayCause,
@@ -55,7 +53,6 @@ from equipment.vocabulary import (
 
 C = DelayCause
 S = StockState
-STOCKED_OUT_SKU = "MAT-AIR"
 # Share of orders per class (60-70% of deliveries are same-day or next-day hospital discharges).
 CLASS_MIX = {
     "emergency": 0.08, "next_day": 0.45, "three_day": 0.16, "standard": 0.12,
@@ -77,7 +74,6 @@ WEEKDAY_FACTOR = [1.27, 1.02, 0.98, 0.93, 0.85, 0.07, 0.05]  # Monday peak; week
 MONTH_FACTOR = [1.18, 1.12, 1.04, 0.97, 0.95, 0.93, 0.92, 0.90, 0.97, 1.00, 1.05, 1.10]  # winter pressure
 WINTER_LATENESS = [1.7, 1.5, 1.15, 1.0, 0.9, 0.85, 0.85, 0.85, 0.95, 1.0, 1.15, 1.45]
 LINES_PER_ORDER = [(1, 55), (2, 30), (3, 12), (4, 3)]
-CHUNK = 5000
 
 
 @dataclass
@@ -93,60 +89,6 @@ class _Collector:
         return None
 
 
-@dataclass
-class _Service:
-    """What the generator needs to know about the seeded service."""
-
-    classes: dict[str, ResponseClass]
-    people: list[tuple[int, str, int]]  # service user id, district, serving depot id
-    deliverable: list[tuple[int, bool]]  # item id, serialised
-    delivery_weights: list[float]
-    collectable: list[int]  # bulk returnable item ids (collected, cleaned, back to stock)
-    collect_weights: list[float]
-    stocked_out_item: int | None
-    coordinators: list[int]
-    drivers: list[int]
-
-
-def _load(session: Session) -> _Service:
-    classes = {rc.code: rc for rc in session.execute(select(ResponseClass)).scalars()}
-    if not classes:
-        raise Conflict("the service has no response classes: seed it first")
-    depot_of = dict(session.execute(select(PostcodeDistrict.district, PostcodeDistrict.depot_id)).all())
-    people = [
-        (pid, district, depot_of[district])
-        for pid, district in session.execute(select(ServiceUser.id, ServiceUser.district).order_by(ServiceUser.id))
-        if district in depot_of
-    ]
-    if not people:
-        raise Conflict("the service has no service users: seed it first")
-    stock = dict(
-        session.execute(select(StockBalance.item_id, func.sum(StockBalance.quantity)).group_by(StockBalance.item_id)).all()
-    )
-    items = session.execute(
-        select(Item.id, Item.sku, Item.serialised, Item.returnable, Item.needs_authorisation).order_by(Item.id)
-    ).all()
-    deliverable, weights, collectable, collect_weights, stocked_out = [], [], [], [], None
-    for item_id, sku, serialised, returnable, needs_auth in items:
-        popularity = max(1.0, float(stock.get(item_id, 1))) ** 0.75 * (0.15 if needs_auth else 1.0)
-        if sku == STOCKED_OUT_SKU:
-            stocked_out, popularity = item_id, popularity * 4
-        deliverable.append((item_id, bool(serialised)))
-        weights.append(popularity)
-        if returnable and not serialised:
-            collectable.append(item_id)
-            collect_weights.append(popularity)
-    staff = session.execute(select(User.id, User.role).order_by(User.id)).all()
-    return _Service(
-        classes, people, deliverable, weights, collectable, collect_weights, stocked_out,
-        [u for u, r in staff if r in ("coordinator", "admin")] or [None], [u for u, r in staff if r == "driver"] or [None],
-    )
-
-
-def _next_id(session: Session, table: Any) -> int:
-    return int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
-
-
 def _stock_out_windows(first: date, last: date, rng: random.Random) -> list[tuple[date, date]]:
     """A few spells without powered air mattresses: mostly in winter, one or two in summer."""
     windows, day = [], first
@@ -160,35 +102,14 @@ def _stock_out_windows(first: date, last: date, rng: random.Random) -> list[tupl
     return windows
 
 
-def _naive_utc(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
-
-
-def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows fast: COPY on PostgreSQL, batched executemany elsewhere."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        for start in range(0, len(rows), CHUNK):
-            session.execute(insert(table), rows[start:start + CHUNK])
-        return
-    columns = [c.name for c in table.columns if c.name in rows[0]]
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([_naive_utc(row.get(name)) for name in columns])
-
-
-class _History:
-    def __init__(self, session: Session, service: _Service, *, now: datetime, tz: str, rng: random.Random,
+class GeneratedHistory:
+    def __init__(self, session: Session, service: SeededService, *, now: datetime, tz: str, rng: random.Random,
                  items_per_working_day: int) -> None:
         self.session, self.service, self.now, self.tz, self.rng = session, service, now, tz, rng
         self.zone = clocks.zone(tz)
         self.items_per_day = items_per_working_day
-        self.order_id = _next_id(session, Order.__table__)
-        self.line_id = _next_id(session, OrderLine.__table__)
+        self.order_id = next_id(session, Order.__table__)
+        self.line_id = next_id(session, OrderLine.__table__)
         self.orders: list[dict[str, Any]] = []
         self.lines: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
@@ -429,97 +350,6 @@ class _History:
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
         session.flush()
 
-    def lend_recent_deliveries(self, *, days: int = 90, share: float = 0.4) -> int:
-        """Equipment delivered in the last `days` that has not come back is on loan now: a share
-        of each depot's clean stock moves to homes (assets with their person), by the ledger's
-        rules, leaving the rest for the orders still open."""
-        session, rng = self.session, self.rng
-        since = self.now - timedelta(days=days)
-        a, b = Asset.__table__.c, StockBalance.__table__.c
-        pool: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for asset_id, depot_id, item_id in session.execute(
-            select(a.id, a.depot_id, a.item_id).where(a.state == S.AVAILABLE).order_by(a.id)
-        ):
-            pool[(depot_id, item_id)].append(asset_id)
-        room = {key: int(len(ids) * share) for key, ids in pool.items()}
-        bulk = {
-            (depot_id, item_id): int(quantity * share)
-            for depot_id, item_id, quantity in session.execute(
-                select(b.depot_id, b.item_id, b.quantity)
-                .join(Item.__table__, Item.__table__.c.id == b.item_id)
-                .where(b.state == S.AVAILABLE, Item.__table__.c.serialised == false())
-            )
-        }
-        lines_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for line in self.lines:
-            lines_of[line["order_id"]].append(line)
-        lent, assets, events, movements = 0, [], [], []
-        changes: dict[tuple[int, int, str], int] = defaultdict(int)
-        for order in self.orders:
-            if order["kind"] != "delivery" or not order["completed_at"] or order["completed_at"] < since:
-                continue
-            if rng.random() < 0.3:  # some of it has been collected again already
-                continue
-            depot, at, person = order["depot_id"], order["completed_at"], order["service_user_id"]
-            for line in lines_of[order["id"]]:
-                key = (depot, line["item_id"])
-                if key in pool and room.get(key, 0) > 0:
-                    asset_id = pool[key].pop()
-                    room[key] -= 1
-                    assets.append({"b_id": asset_id, "b_person": person, "b_since": at})
-                    events.append({"asset_id": asset_id, "at": at, "user_id": None, "event": "delivered",
-                                   "from_state": S.AVAILABLE.value, "to_state": S.ON_LOAN.value, "depot_id": depot,
-                                   "order_id": order["id"], "result": None, "note": ""})
-                    quantity = 1
-                elif bulk.get(key, 0) >= line["quantity"]:
-                    asset_id, quantity = None, line["quantity"]
-                    bulk[key] -= quantity
-                else:
-                    continue
-                movements.append({"at": at, "user_id": order["created_by"], "item_id": line["item_id"], "quantity": quantity,
-                                  "from_depot_id": depot, "from_state": S.AVAILABLE.value, "to_depot_id": depot,
-                                  "to_state": S.ON_LOAN.value, "asset_id": asset_id, "order_id": order["id"],
-                                  "van_id": None, "kind": "delivery", "reason": "", "reverses_id": None})
-                changes[(depot, line["item_id"], S.AVAILABLE.value)] -= quantity
-                changes[(depot, line["item_id"], S.ON_LOAN.value)] += quantity
-                lent += quantity
-        if assets:
-            session.execute(
-                update(Asset.__table__).where(a.id == bindparam("b_id")).values(
-                    state=S.ON_LOAN.value, service_user_id=bindparam("b_person"),
-                    on_loan_since=bindparam("b_since", type_=UTCDateTime()),
-                ),
-                assets,
-            )
-        bulk_insert(session, AssetEvent.__table__, events)
-        bulk_insert(session, StockMovement.__table__, movements)
-        for key, change in sorted(changes.items()):
-            if change < 0:
-                take(session, key, -change)
-            elif change > 0:
-                put(session, key, change)
-        session.flush()
-        return lent
-
-    def reserve_open_orders(self) -> int:
-        """Orders still open today hold stock like any live order (or wait for it)."""
-
-        ready = 0
-        for order_id in self.open_deliveries:
-            order = self.session.get(Order, order_id)
-            lines = self.session.execute(select(OrderLine).where(OrderLine.order_id == order_id)).scalars().all()
-            complete = all(
-                reserve_for_line(self.session, line=line, depot_id=order.depot_id, user_id=order.created_by) >= line.quantity
-                for line in lines
-            )
-            order.status = OrderStatus.READY if complete else OrderStatus.BACK_ORDER
-            self.session.add(OrderEvent(order_id=order.id, at=self.now, event="allocated" if complete else "back_order",
-                                        detail="all lines reserved" if complete else "waiting for stock"))
-            ready += complete
-        self.session.flush()
-        return ready
-
-
 @use_case
 def generate_history(
     session: Session,
@@ -536,8 +366,8 @@ def generate_history(
         raise ValueError("months must be between 1 and 60")
     now = now or utcnow()
     rng = random.Random(seed)
-    service = _load(session)
-    history = _History(session, service, now=now, tz=tz, rng=rng, items_per_working_day=items_per_working_day)
+    service = load_seeded_service(session)
+    history = GeneratedHistory(session, service, now=now, tz=tz, rng=rng, items_per_working_day=items_per_working_day)
     today = now.astimezone(clocks.zone(tz)).date()
     first = add_months(today, -months)
     history.windows = _stock_out_windows(first, today, rng)
@@ -546,8 +376,8 @@ def generate_history(
         history.day(day)
         day += timedelta(days=1)
     history.write()
-    on_loan = history.lend_recent_deliveries()
-    ready = history.reserve_open_orders()
+    on_loan = lend_recent_deliveries(history)
+    ready = reserve_open_orders(history)
     return {
         "orders": len(history.orders),
         "items": sum(line["quantity"] for line in history.lines),
