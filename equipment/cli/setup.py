@@ -43,7 +43,7 @@ def seed_command(demo: bool, history_months: int | None) -> None:
 
         started = time.perf_counter()
         with new_session(_engine()) as session:
-            made = generate_history(session, months=history_months, tz=current_app.config.get("TIMEZONE", "Europe/London"))
+            made = generate_history(session, months=history_months, tz=current_app.config["TIMEZONE"])
         summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in made.items())
         click.echo(f"History of {history_months} months: {summary} in {time.perf_counter() - started:.1f} s.")
 

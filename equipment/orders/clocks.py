@@ -21,11 +21,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import holidays
 
-DEFAULT_TZ = "Europe/London"
+from equipment.service_time import DEFAULT_TZ, zone
+
 WORKING_DAY_END = time(17, 0)
 _MAX_DAYS = 3660  # a clock that has not finished in ten years is misconfigured
 
@@ -68,10 +68,6 @@ def add_working_days(day: date, count: int) -> date:
     for _ in range(count):
         day = next_working_day(day)
     return day
-
-
-def zone(tz: str = DEFAULT_TZ) -> ZoneInfo:
-    return ZoneInfo(tz)
 
 
 def to_utc(moment: datetime, *, tz: str = DEFAULT_TZ) -> datetime:

@@ -14,16 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from equipment import audit
 from equipment.db import use_case, utcnow
-from equipment.errors import Invalid, InvalidTransition, NotFound
+from equipment.errors import Invalid, InvalidTransition
 from equipment.models import (
-    Delay,
     Depot,
     Order,
-    OrderEvent,
     OrderLine,
     ResponseClass,
     ServiceUser,
@@ -31,11 +29,11 @@ from equipment.models import (
 from equipment.orders import clocks
 from equipment.orders.allocation import (
     allocate,
-    move_whole_order,
     release_all,
     serving_depot,
     shortfall_text,
 )
+from equipment.orders.back_order_review import predict_stock_delay
 from equipment.orders.lines import (
     ResolvedLine,
     check_assets_with_person,
@@ -44,11 +42,11 @@ from equipment.orders.lines import (
     needs_authorisation,
     resolve_lines,
 )
+from equipment.orders.records import add_event, order_by_ref, order_lines
 from equipment.orders.schemas import OrderAmend, OrderCreate, SlotIn
 from equipment.people.service_users import PersonDetails, find_or_create
 from equipment.places.geocoding import GeocoderSettings
-from equipment.reports.delay_recorder import record_delay
-from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus
+from equipment.vocabulary import OrderKind, OrderStatus
 
 SENDER_CLOCK_AHEAD = timedelta(minutes=2)  # a sender's clock a little ahead of ours is not "the future"
 NOT_CHANGEABLE = (OrderStatus.LOADED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
@@ -123,10 +121,10 @@ def _take_order(session: Session, data: OrderCreate, user_id: int | None, settin
     waits = needs_authorisation(data.kind, lines)
     if not waits or rc.clock_start != "authorised":
         _start_clock(order, rc, received_at, settings.tz)
-    _event(session, order, user_id, "received", f"{order.kind}, {rc.name}: {lines_text(lines)}" + _due_text(order, settings.tz))
+    add_event(session, order, user_id, "received", f"{order.kind}, {rc.name}: {lines_text(lines)}" + _due_text(order, settings.tz))
     if waits:
         order.status = OrderStatus.AWAITING_AUTHORISATION
-        _event(session, order, user_id, "awaiting_authorisation", _auth_items(lines))
+        add_event(session, order, user_id, "awaiting_authorisation", _auth_items(lines))
     elif order.kind == OrderKind.DELIVERY:
         _allocate(session, order, rows, person, user_id, now, settings.tz)
     session.add(order)
@@ -169,10 +167,6 @@ def _auth_items(lines: list[ResolvedLine]) -> str:
     return "needs authorisation: " + ", ".join(sorted({line.item.sku for line in lines if line.item.needs_authorisation}))
 
 
-def _event(session: Session, order: Order, user_id: int | None, event: str, detail: str = "") -> None:
-    session.add(OrderEvent(order_id=order.id, user_id=user_id, event=event, detail=detail[:1000]))
-
-
 def _allocate(
     session: Session, order: Order, rows: list[OrderLine], person: ServiceUser, user_id: int | None, now: datetime, tz: str
 ) -> None:
@@ -182,95 +176,15 @@ def _allocate(
     if complete:
         if order.status not in (OrderStatus.PLANNED,):
             order.status = OrderStatus.READY
-        _event(session, order, user_id, "allocated", f"all lines reserved at {depot.code}")
+        add_event(session, order, user_id, "allocated", f"all lines reserved at {depot.code}")
         return
     order.status = OrderStatus.BACK_ORDER
-    _event(session, order, user_id, "back_order", f"waiting at {depot.code} for {shortfall_text(session, rows)}")
+    add_event(session, order, user_id, "back_order", f"waiting at {depot.code} for {shortfall_text(session, rows)}")
     session.flush()
-    _predict_stock_delay(session, order, now=now, user_id=user_id, tz=tz)
-
-
-def _predict_stock_delay(session: Session, order: Order, *, now: datetime, user_id: int | None, tz: str) -> bool:
-    """Log a predicted stock delay once, when a back-order can no longer meet its due time."""
-    if order.status != OrderStatus.BACK_ORDER or order.due_at is None:
-        return False
-    if not clocks.within_next_working_day(order.due_at, now, tz=tz):
-        return False
-    already = session.exec(
-        select(Delay.id).where(
-            Delay.order_id == order.id, Delay.kind == DelayKind.PREDICTED, Delay.cause == DelayCause.STOCK_UNAVAILABLE
-        )
-    ).first()
-    if already:
-        return False
-    record_delay(
-        session, order, kind=DelayKind.PREDICTED, cause=DelayCause.STOCK_UNAVAILABLE, user_id=user_id,
-        note="no depot has the stock in time",
-    )
-    return True
-
-
-@use_case
-def predict_back_order_delays(
-    session: Session, *, now: datetime | None = None, user_id: int | None = None, tz: str = clocks.DEFAULT_TZ
-) -> list[str]:
-    """Log predicted stock delays for back-orders that can no longer meet their due time
-    (due by the end of the next working day). Commits; returns the refs newly logged."""
-    now = now or utcnow()
-    horizon = clocks.end_of_working_day(clocks.next_working_day(now.astimezone(clocks.zone(tz)).date()), tz=tz)
-    orders = session.exec(
-        select(Order).where(Order.status == OrderStatus.BACK_ORDER, Order.due_at <= horizon).order_by(Order.due_at)
-    ).all()
-    logged = [o.ref for o in orders if _predict_stock_delay(session, o, now=now, user_id=user_id, tz=tz)]
-    return logged
-
-
-@use_case
-def review_back_orders(
-    session: Session, *, user_id: int | None, now: datetime | None = None, tz: str = clocks.DEFAULT_TZ
-) -> tuple[list[str], list[str]]:
-    """Try every back-order again, earliest due first, at any depot that can now supply it whole
-    (stock that arrived at another depot than the one it waits at), and log predicted stock
-    delays for those that can no longer meet their due time. Commits; returns (ready, delayed) refs."""
-    now = now or utcnow()
-    waiting = session.exec(
-        select(Order).where(Order.status == OrderStatus.BACK_ORDER).order_by(Order.due_at.is_(None), Order.due_at, Order.id)
-    ).all()
-    ready: list[str] = []
-    for order in waiting:
-        rows = order_lines(session, order)
-        person = session.get(ServiceUser, order.service_user_id)
-        complete = allocate(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id)
-        if not complete and any(row.allocated for row in rows):
-            complete = move_whole_order(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id) is not None
-        if complete:
-            order.status = OrderStatus.READY
-            session.add(order)
-            depot = session.get(Depot, order.depot_id)
-            _event(session, order, user_id, "allocated", f"all lines reserved at {depot.code} on review")
-            ready.append(order.ref)
-    session.flush()
-    delayed = [o.ref for o in waiting if _predict_stock_delay(session, o, now=now, user_id=user_id, tz=tz)]
-    audit.record(session, user_id=user_id, action="reviewed_back_orders", entity="order", entity_id="back_order",
-                 detail=f"{len(ready)} ready, {len(delayed)} delays predicted")
-    return ready, delayed
+    predict_stock_delay(session, order, now=now, user_id=user_id, tz=tz)
 
 
 # --- changes -----------------------------------------------------------------------------------
-
-
-def order_by_ref(session: Session, ref: str, *, for_update: bool = False) -> Order:
-    query = select(Order).where(Order.ref == ref)
-    if for_update:
-        query = query.with_for_update()
-    order = session.exec(query).first()
-    if order is None:
-        raise NotFound(f"No order {ref}", field="ref")
-    return order
-
-
-def order_lines(session: Session, order: Order) -> list[OrderLine]:
-    return list(session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)))
 
 
 @use_case
@@ -286,7 +200,7 @@ def cancel_order(
     previous = order.status
     order.status = OrderStatus.CANCELLED
     session.add(order)
-    _event(session, order, user_id, "cancelled", f"was {previous}" + (f": {reason.strip()}" if reason.strip() else ""))
+    add_event(session, order, user_id, "cancelled", f"was {previous}" + (f": {reason.strip()}" if reason.strip() else ""))
     audit.record(session, user_id=user_id, action="cancelled", entity="order", entity_id=order.ref, detail=reason)
     session.flush()
     return order
@@ -307,7 +221,7 @@ def authorise_order(
     order.authorised_at, order.authorised_by = now, user_id
     if order.clock_started_at is None:
         _start_clock(order, session.get(ResponseClass, order.response_class), now, settings.tz)
-    _event(session, order, user_id, "authorised", note.strip() + _due_text(order, settings.tz))
+    add_event(session, order, user_id, "authorised", note.strip() + _due_text(order, settings.tz))
     person = session.get(ServiceUser, order.service_user_id)
     _allocate(session, order, order_lines(session, order), person, user_id, now, settings.tz)
     session.add(order)
@@ -362,7 +276,7 @@ def _amend(session: Session, ref: str, data: OrderAmend, user_id: int | None, se
     if not changes:
         return order
     detail = "; ".join(changes) + (f" ({data.reason.strip()})" if data.reason.strip() else "") + _due_text(order, settings.tz)
-    _event(session, order, user_id, "amended", detail)
+    add_event(session, order, user_id, "amended", detail)
     audit.record(session, user_id=user_id, action="amended", entity="order", entity_id=order.ref, detail=detail)
     session.add(order)
     session.flush()
@@ -388,7 +302,7 @@ def _after_new_lines(session, order, rows, resolved, user_id, now, tz) -> None:
         return
     if needs_authorisation(order.kind, resolved) and order.authorised_at is None:
         order.status = OrderStatus.AWAITING_AUTHORISATION
-        _event(session, order, user_id, "awaiting_authorisation", _auth_items(resolved))
+        add_event(session, order, user_id, "awaiting_authorisation", _auth_items(resolved))
         return
     if order.status == OrderStatus.AWAITING_AUTHORISATION:
         # No high-cost item left: it no longer waits, and its clock runs from receipt.

@@ -26,7 +26,7 @@ from equipment.models import (
     User,
 )
 from equipment.orders import clocks
-from equipment.orders.intake import order_by_ref
+from equipment.orders.records import order_by_ref
 from equipment.places.postcodes import district_of
 from equipment.stock import catalogue
 from equipment.vocabulary import OrderStatus

@@ -39,7 +39,7 @@ class LineIn(Strict):
 
 
 class SlotIn(Strict):
-    start: datetime = Field(description="ISO 8601; without an offset it is Europe/London local time")
+    start: datetime = Field(description="ISO 8601; without an offset it is the service's local time (TIMEZONE)")
     end: datetime
 
 
