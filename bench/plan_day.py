@@ -31,9 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from bench.ready_orders import generate_day, make_ready_order
+from bench.ready_orders import generate_day
 from equipment import planning
 from equipment.db import make_engine, new_session
+from equipment.demo.ready_orders import make_ready_order
 from equipment.demo.seed import seed
 from equipment.migrations.upgrade import upgrade_to_head
 from equipment.models import Depot, Item, Route, ServiceUser, Stop, Unplanned

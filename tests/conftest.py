@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +15,25 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from config import normalise_database_url
+from equipment import stock
 from equipment.db import make_engine, new_session
-from equipment.demo.seed import seed
+from equipment.demo.ready_orders import make_ready_order
+from equipment.demo.seed import SEED_DIR, _load_response_classes, seed
 from equipment.migrations.upgrade import upgrade_to_head
-from equipment.models import Depot, Item, PostcodeDistrict, Van
+from equipment.models import (
+    Depot,
+    Item,
+    Order,
+    PostcodeDistrict,
+    ResponseClass,
+    ServiceUser,
+    Van,
+)
 from equipment.people import users
+from equipment.vocabulary import OrderKind
 from equipment.web import create_app
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
@@ -181,10 +193,39 @@ class Factory:
         return van
 
     def response_classes(self) -> None:
-        from equipment.demo.seed import _load_response_classes
+        if self.db.get(ResponseClass, "next_day") is None:
+            _load_response_classes(self.db, SEED_DIR)
+            self.db.commit()
 
-        _load_response_classes(self.db, Path(__file__).resolve().parent.parent / "seed_data")
+    def person(self, *, district: str = "IP4", lat: float = 52.06, lon: float = 1.17, **fields: Any) -> ServiceUser:
+        n = self._next()
+        person = ServiceUser(
+            name=fields.pop("name", f"Person {n}"), address=fields.pop("address", f"{n} Test Street"),
+            postcode=fields.pop("postcode", f"{district} 1AA"), district=district, lat=lat, lon=lon, **fields,
+        )
+        self.db.add(person)
         self.db.commit()
+        return person
+
+    def order(
+        self, response_class: str = "next_day", *, kind: str = OrderKind.DELIVERY, depot: Depot | None = None,
+        person: ServiceUser | None = None, lines: list[tuple[Item, int]] | None = None, due_at: datetime | None = None,
+        **fields: Any,
+    ) -> Order:
+        """A ready order (lines reserved, or on loan for a collection), stock received as needed."""
+        self.response_classes()
+        depot = depot or self.db.exec(select(Depot).order_by(Depot.id)).first() or self.depot()
+        if lines is None:
+            frame = self.item(name="Walking frame")
+            stock.receive_goods(self.db, depot_code=depot.code, sku=frame.sku, quantity=5, user_id=None)
+            lines = [(frame, 1)]
+        order = make_ready_order(
+            self.db, ref=fields.pop("ref", f"EQ-{700000 + self._next():06d}"), person=person or self.person(),
+            depot=depot, lines=lines, due_at=due_at or datetime.now(UTC) + timedelta(days=1), kind=kind,
+            response_class=response_class, **fields,
+        )
+        self.db.commit()
+        return order
 
     def user(self, role: str = "admin", username: str | None = None, van: Van | None = None, **fields: Any):
         return users.create_user(
@@ -208,6 +249,12 @@ class Factory:
 @pytest.fixture
 def make(db, app) -> Factory:
     return Factory(db, app)
+
+
+@pytest.fixture
+def make_order(make: Factory):
+    """`make_order(response_class="emergency", due_at=..., lines=[(item, 1)])`: a ready order."""
+    return make.order
 
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -12,9 +12,7 @@ from sqlmodel import func, select
 from equipment import stock
 from equipment.models import (
     Item,
-    Order,
     OrderLine,
-    ServiceUser,
     StockMinimum,
     StockMovement,
 )
@@ -118,22 +116,13 @@ def test_roles(client, make, base):
     assert client.get("/api/v1/assets/X", headers=make.headers("officer")).status_code == 403
 
 
-def test_asset_history_inspection_and_on_loan_export(client, db, make, base):
+def test_asset_history_inspection_and_on_loan_export(client, db, make, make_order, base):
     ips, _, clerk = base
     stock.receive_goods(db, depot_code="IPS", sku="HST-1", serials=["H1"], user_id=None)
-    make.response_classes()
-    person = ServiceUser(name="Secret Name", address="2 Lane", postcode="IP4 2BB", district="IP4", lat=52, lon=1.1)
-    db.add(person)
-    db.flush()
-    order = Order(ref="EQ-000042", kind="delivery", response_class="standard", status="ready",
-                  service_user_id=person.id, depot_id=ips.id, district="IP4", received_at=datetime.now(UTC))
-    db.add(order)
-    db.flush()
+    person = make.person(name="Secret Name", address="2 Lane", postcode="IP4 2BB", lat=52, lon=1.1)
     hoist = db.exec(select(Item).where(Item.sku == "HST-1")).one()
-    line = OrderLine(order_id=order.id, item_id=hoist.id, quantity=1)
-    db.add(line)
-    db.flush()
-    stock.reserve_for_line(db, line=line, depot_id=ips.id, user_id=None)
+    order = make_order("standard", ref="EQ-000042", depot=ips, person=person, lines=[(hoist, 1)])
+    line = db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).one()
     stock.deliver_line(db, line=line, service_user_id=person.id, at=datetime.now(UTC), user_id=None)
     db.commit()
     asset = client.get("/api/v1/assets/H1", headers=clerk).json
