@@ -41,8 +41,10 @@ run: $(VENV)/.runtime $(VENV)/.compiled
 test: $(VENV)/.dev $(VENV)/.compiled /usr/bin/chromium
 	$(BIN)/python -m pytest -q
 
+## lint: ruff's checks and its formatter (settings in pyproject.toml)
 lint: $(VENV)/.dev
-	$(BIN)/ruff check equipment routing tests bench config.py wsgi.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean-db:
 	rm -f instance/equipment.db instance/equipment.db-wal instance/equipment.db-shm

@@ -57,4 +57,6 @@ def load() -> dict:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
+        # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
     }

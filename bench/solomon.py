@@ -161,7 +161,7 @@ def main() -> None:
     names = args.instances.split(",") if args.instances else sorted(best, key=_order)
     solvers = args.solvers.split(",")
     gaps: dict[str, list[float]] = {s: [] for s in solvers}
-    feasible = {s: 0 for s in solvers}
+    feasible = dict.fromkeys(solvers, 0)
     print(
         f"# Solomon, {args.seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS"
     )

@@ -415,8 +415,8 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
     if n_matrix is None:
         built_d, built_s = matrix_mod.build_matrices(locs.coords, osrm_url=osrm_url)
         profiles = {v["profile"] for v in vehicles}
-        durations = {p: built_d for p in profiles}
-        distances = {p: built_s for p in profiles}
+        durations = dict.fromkeys(profiles, built_d)
+        distances = dict.fromkeys(profiles, built_s)
         n = len(locs.coords)
     else:
         n = n_matrix

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from equipment.limits import MAX_ID
 from equipment.schemas import PageQuery, Strict
 
 OrderKindName = Literal["delivery", "collection", "inspection"]
@@ -50,7 +51,7 @@ class OrderCreate(Strict):
     lines: list[LineIn] = Field(min_length=1, max_length=50)
     slot: SlotIn | None = None
     received_at: datetime | None = Field(None, description="When the request came in (not in the future); default now")
-    prescriber_id: int | None = None
+    prescriber_id: int | None = Field(None, ge=1, le=MAX_ID)
     notes: str = Field("", max_length=1000)
 
 

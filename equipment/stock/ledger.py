@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 
 from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound, OutOfStock
+from equipment.limits import MAX_UNITS
 from equipment.models import Asset, AssetEvent, Depot, Item, StockBalance, StockMovement
 from equipment.stock.catalogue import depot_by_code, item_by_sku
 
@@ -273,8 +274,11 @@ def asset_by_serial(session: Session, serial: str, *, field: str = "serial") -> 
 
 
 def positive(quantity: Any, field: str = "quantity") -> int:
+    """A number of units: whole, above zero and at most MAX_UNITS."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise Invalid(f"{field} must be a whole number above zero", field=field)
+    if quantity > MAX_UNITS:
+        raise Invalid(f"{field} can be at most {MAX_UNITS:,} at a time", field=field)
     return quantity
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from equipment.limits import MAX_ID, MAX_UNITS
 from equipment.schemas import PageQuery, Strict
 
 Serial = Field(min_length=1, max_length=40)
@@ -48,7 +49,7 @@ class BalanceList(BaseModel):
 class ReceiptCreate(Strict):
     depot: str = Code
     sku: str = Sku
-    quantity: int | None = Field(None, description="Bulk items: how many units (above zero)")
+    quantity: int | None = Field(None, ge=1, le=MAX_UNITS, description="Bulk items: how many units (above zero)")
     serials: list[str] | None = Field(None, max_length=500, description="Serialised items: one serial per unit")
     reason: str = Field("", max_length=200, description="Delivery note or supplier reference")
 
@@ -71,7 +72,7 @@ class ReceiptPublic(BaseModel):
 class AdjustmentCreate(Strict):
     depot: str = Code
     sku: str = Sku
-    counted: int = Field(description="Units physically there and available (zero or more)")
+    counted: int = Field(ge=0, le=MAX_UNITS, description="Units physically there and available (zero or more)")
     reason: str = Field(min_length=1, max_length=200)
     serials: list[str] | None = Field(
         None, max_length=2000, description="Serialised items: the serials found in the count"
@@ -104,7 +105,7 @@ class TransferCreate(Strict):
     from_depot: str = Code
     to_depot: str = Code
     sku: str = Sku
-    quantity: int | None = Field(None, description="Bulk items: how many units (above zero)")
+    quantity: int | None = Field(None, ge=1, le=MAX_UNITS, description="Bulk items: how many units (above zero)")
     serials: list[str] | None = Field(None, max_length=500, description="Serialised items: the units to move")
     receive: bool = Field(
         True, description="Book the arrival at once (default); false leaves it in transit until received"
@@ -140,7 +141,7 @@ class TransferQuery(PageQuery):
 
 
 class TransferPath(BaseModel):
-    transfer_id: int = Field(ge=1)
+    transfer_id: int = Field(ge=1, le=MAX_ID)
 
 
 class MovementQuery(PageQuery):
@@ -163,7 +164,7 @@ class ReversalCreate(Strict):
 
 
 class MovementPath(BaseModel):
-    movement_id: int = Field(ge=1)
+    movement_id: int = Field(ge=1, le=MAX_ID)
 
 
 class AssetPath(BaseModel):
@@ -218,7 +219,7 @@ class CollectionCreate(Strict):
 class BulkProcessCreate(Strict):
     depot: str = Code
     sku: str = Sku
-    quantity: int
+    quantity: int = Field(ge=1, le=MAX_UNITS)
     action: Literal["decontaminated", "returned_to_stock", "scrapped", "lost"]
     from_state: Literal["available", "quarantine", "decontaminated", "repair"] | None = None
     note: str = Field("", max_length=300)

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from equipment import audit
 from equipment.db import use_case, utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound
+from equipment.limits import MAX_UNITS
 from equipment.models import Asset, Depot, Item, Transfer
 from equipment.service_time import today as service_today
 from equipment.stock import backorders
@@ -119,6 +120,8 @@ def adjust_count(
         raise Invalid("say why the count differs (a reason is required)", field="reason")
     if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
         raise Invalid("counted must be a whole number, zero or more", field="counted")
+    if counted > MAX_UNITS:
+        raise Invalid(f"counted can be at most {MAX_UNITS:,}", field="counted")
     ledger = Ledger(session, user_id)
     # Lock the available balance as it is read (PostgreSQL): a count is absolute, and two counts
     # booked at once must not both subtract the same difference.

@@ -17,6 +17,7 @@ from equipment.web.access import init_access, public
 from equipment.web.auth import init_auth
 from equipment.web.database import init_database
 from equipment.web.health import bp as health_bp
+from equipment.web.json_bodies import BoundedJSONProvider
 from equipment.web.limiter import limiter
 from equipment.web.logs import init_logging
 from equipment.web.navigation import init_navigation
@@ -45,6 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
         validation_error_status=422,
         validation_error_callback=validation_problem,
     )
+    app.json = BoundedJSONProvider(app)
     app.config.update(settings)
     # An id beyond the database's integer range can match nothing: let such URLs be plain 404s.
     app.url_map.converters["int"] = DatabaseIdConverter
