@@ -77,6 +77,43 @@ def create_user_command(name: str, role: str, password: str, van_reg: str | None
     click.echo(f"Created {role} {name}.")
 
 
+@users_group.command("password")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def password_command(name: str, password: str) -> None:
+    """Set a new password for NAME; their sessions and tokens end at once."""
+    with new_session(_engine()) as session:
+        try:
+            users.change_password(session, username=name, password=password, changed_by=None)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+    click.echo(f"Password changed for {name}; their sessions and tokens have ended.")
+
+
+@users_group.command("deactivate")
+@click.argument("name")
+def deactivate_command(name: str) -> None:
+    """Stop NAME signing in; their sessions and tokens end at once."""
+    with new_session(_engine()) as session:
+        try:
+            users.set_active(session, username=name, active=False, changed_by=None)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+    click.echo(f"Deactivated {name}; their sessions and tokens have ended.")
+
+
+@users_group.command("activate")
+@click.argument("name")
+def activate_command(name: str) -> None:
+    """Let NAME sign in again (with their password as it was)."""
+    with new_session(_engine()) as session:
+        try:
+            users.set_active(session, username=name, active=True, changed_by=None)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+    click.echo(f"Activated {name}.")
+
+
 @click.group("import", cls=AppGroup)
 def import_group() -> None:
     """Bring records in from files."""

@@ -19,6 +19,7 @@ from equipment.models import User, Van
 from equipment.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200  # what the sign-in form and the token request take
 PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default; the test suite lowers the cost
 UNUSABLE_PREFIX = "!"  # a stored hash starting with this never matches: the account has no password yet
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -49,8 +50,7 @@ def create_user(
         raise Invalid("username must be 1 to 60 characters", field="username")
     if role not in set(Role):
         raise Invalid(f"role must be one of {', '.join(Role)}", field="role")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    _checked_password(password)
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"user {username!r} already exists", field="username")
     van_id = None
@@ -71,6 +71,62 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(session, user_id=created_by, action="user_created", entity="user", entity_id=user.id, detail=role)
+    return user
+
+
+def _checked_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(f"password can be at most {MAX_PASSWORD_LENGTH} characters", field="password")
+    return password
+
+
+def _by_name(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username).with_for_update()).first()
+    if user is None:
+        raise NotFound(f"no user {username!r}", field="username")
+    return user
+
+
+def _end_access(user: User) -> None:
+    # Sessions and tokens carry the version they were issued under; a new one refuses them all.
+    user.auth_version += 1
+
+
+@use_case
+def end_sessions(session: Session, *, user_id: int) -> None:
+    """Sign a user out everywhere: every session and API token issued to them stops working."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"no user {user_id}", field="user")
+    _end_access(user)
+    session.add(user)
+    audit.record(session, user_id=user_id, action="signed_out", entity="user", entity_id=user_id)
+
+
+@use_case
+def change_password(session: Session, *, username: str, password: str, changed_by: int | None) -> User:
+    """Set a new password; the user's sessions and tokens from before end at once."""
+    user = _by_name(session, username)
+    user.password_hash = hash_password(_checked_password(password))
+    _end_access(user)
+    session.add(user)
+    audit.record(session, user_id=changed_by, action="password_changed", entity="user", entity_id=user.id)
+    return user
+
+
+@use_case
+def set_active(session: Session, *, username: str, active: bool, changed_by: int | None) -> User:
+    """Deactivate a user (their sessions and tokens end at once, they cannot sign in) or reactivate."""
+    user = _by_name(session, username)
+    if user.active != active:
+        user.active = active
+        if not active:
+            _end_access(user)
+        session.add(user)
+        audit.record(session, user_id=changed_by, action="activated" if active else "deactivated",
+                     entity="user", entity_id=user.id)
     return user
 
 

@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import LoginManager, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -76,6 +76,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
+    if current_user.is_authenticated:
+        users.end_sessions(get_db(), user_id=current_user.id)
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))

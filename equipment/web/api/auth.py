@@ -1,11 +1,13 @@
-"""POST /api/v1/auth/token: exchange a username and password for a bearer token."""
+"""POST /api/v1/auth/token: exchange a username and password for a bearer token;
+DELETE /api/v1/auth/token: end it (and every other session and token of that user)."""
 
 from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment.people import users
 from equipment.schemas import Problem, TokenPublic, TokenRequest
-from equipment.web.access import public
+from equipment.vocabulary import Role
+from equipment.web.access import allow, current_principal, public
 from equipment.web.database import get_db
 from equipment.web.limiter import limiter
 from equipment.web.problems import problem
@@ -25,3 +27,11 @@ def create_token(body: TokenRequest):
         user, secret_key=current_app.config["SECRET_KEY"], hours=current_app.config["TOKEN_HOURS"]
     )
     return TokenPublic(token=token, role=user.role, expires_at=expires_at).model_dump(mode="json")
+
+
+@bp.delete("/token", responses={204: None, 401: Problem})
+@allow(*Role)
+def revoke_token():
+    """Sign out everywhere: this token, every other token and every web session of the user end now."""
+    users.end_sessions(get_db(), user_id=current_principal().id)
+    return "", 204
