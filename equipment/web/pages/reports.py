@@ -9,13 +9,11 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -29,14 +27,11 @@ from equipment.errors import DomainError
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.local_time import local_text, service_tz
 
 bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER)
 CLASS_COLOURS = ["#0b5cad", "#1e7b34", "#9a6700", "#6a3d9a", "#00838f", "#5b6472"]
-
-
-def _tz() -> str:
-    return current_app.config.get("TIMEZONE", reports.DEFAULT_TZ)
 
 
 def _date_arg(name: str, errors: dict[str, str]) -> date | None:
@@ -54,10 +49,10 @@ def _period_from_args() -> tuple[reports.Period, dict[str, str]]:
     errors: dict[str, str] = {}
     first, last = _date_arg("from", errors), _date_arg("to", errors)
     try:
-        return reports.period(first, last, tz=_tz()), errors
+        return reports.period(first, last, tz=service_tz()), errors
     except DomainError as exc:
         errors[exc.field or "from"] = exc.detail
-        return reports.period(None, None, tz=_tz()), errors
+        return reports.period(None, None, tz=service_tz()), errors
 
 
 FILTER_ARGS = ("class", "depot")
@@ -94,15 +89,13 @@ def _filter_args(scope: reports.Scope) -> dict[str, str]:
 
 def _month_from_args() -> tuple[reports.Period, dict[str, str]]:
     try:
-        return reports.month_period(request.args.get("month", "").strip() or None, tz=_tz()), {}
+        return reports.month_period(request.args.get("month", "").strip() or None, tz=service_tz()), {}
     except DomainError as exc:
-        return reports.month_period(None, tz=_tz()), {"month": exc.detail}
+        return reports.month_period(None, tz=service_tz()), {"month": exc.detail}
 
 
 def local_time(moment: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(_tz())).strftime(fmt)
+    return local_text(moment, fmt)
 
 
 def percent(value: float | None) -> str:
