@@ -1,12 +1,11 @@
 """Reports: delays recorded and listed, KPIs against the agreed times, the monthly pack and the
 officers' dashboard.
 
-periods       local days and weeks            scopes      which orders count (class, depot)
-counting      how an order counts (SQL)       indicators  the KPIs per response class
-breakdowns    by depot, district, week        causes      why late orders were late
-late_lists    late and at-risk orders         delays      the delay log
-timeline      one order's history             monthly     the monthly contract report
-officers_dashboard  the dashboard at once     delay_recorder  recording a delay
+periods: local days and weeks; scopes: which orders count (class, depot); counting: how an order
+counts, in SQL; indicators: the KPIs per class; breakdowns: by depot, district, week and fault;
+causes: why late orders were late; late_lists: late and at-risk orders; delays: the delay log;
+timeline: one order's history; monthly: the contract's monthly report; officers_dashboard: the
+dashboard in one go; delay_recorder: recording a delay; schemas: the API's bodies.
 """
 
 from equipment.reports.breakdowns import (
