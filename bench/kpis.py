@@ -29,7 +29,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -40,6 +39,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from config import normalise_database_url
+from equipment import service_time
 from equipment.db import make_engine, new_session
 from equipment.demo.seed import seed
 from equipment.migrations.upgrade import upgrade_to_head
@@ -49,7 +49,7 @@ from equipment.people import users
 from equipment.vocabulary import NOT_ATTRIBUTABLE, DelayCause
 from equipment.web import create_app
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = service_time.zone()
 CLASSES = ["emergency", "next_day", "three_day", "standard", "urgent_collection", "standard_collection"]
 CLASS_P = [0.08, 0.45, 0.16, 0.12, 0.05, 0.14]
 CAUSES = [c.value for c in DelayCause]
@@ -206,7 +206,6 @@ def _bulk_load(engine, url: str, orders: list[tuple], delays: list[tuple]) -> No
 
 def measure(url: str, repeat: int) -> dict[str, float]:
     """Median and best times of the year's KPIs (API) and the year's dashboard (page)."""
-
     app = create_app({"DATABASE_URL": normalise_database_url(url), "SECRET_KEY": "bench", "LOGIN_RATE_LIMIT": "1000 per minute",
                       "WTF_CSRF_ENABLED": False})
     engine = app.extensions["db_engine"]

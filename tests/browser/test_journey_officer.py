@@ -8,11 +8,11 @@ import csv
 import io
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 from sqlmodel import select
 
+from equipment import service_time
 from equipment.db import utcnow
 from equipment.models import Delay
 from equipment.reports.delay_recorder import record_delay
@@ -49,8 +49,8 @@ def _late_orders(db):
 
 def test_officer_finds_a_late_order_reads_its_timeline_and_downloads_the_csv(live_server, open_page, db):
     late, older, bury = _late_orders(db)
-    due_day = late.due_at.astimezone(ZoneInfo(TZ)).date()
-    assert older.due_at.astimezone(ZoneInfo(TZ)).date() < due_day
+    due_day = service_time.to_local(late.due_at, TZ).date()
+    assert service_time.to_local(older.due_at, TZ).date() < due_day
     assert bury.due_at == late.due_at and bury.depot_id == depot_id(db, "BSE")
     names = [person(db, "Bernard Flatman"), person(db, "Colin Squirrell"), person(db, "Pamela Mayhew")]
     private = [text for p in names for text in (p.name, p.address, p.postcode, p.nhs_number, p.phone) if text]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
-from equipment import reports
+from equipment import reports, service_time
 from equipment.errors import Invalid, NotFound
 from equipment.models import (
     Asset,
@@ -17,6 +16,7 @@ from equipment.models import (
     Plan,
     Route,
     ServiceUser,
+    StockBalance,
     StockMovement,
     Stop,
     StopOrder,
@@ -24,7 +24,7 @@ from equipment.models import (
 from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = service_time.zone()
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
 
 
@@ -277,8 +277,6 @@ def test_monthly_report_breaches_recycling_loans_and_inspections(db, orders, mak
                                            ("on_loan", today + timedelta(days=30)), ("scrapped", today - timedelta(days=90))]):
         db.add(Asset(serial=f"S{n}", item_id=bed.id, depot_id=orders.ips.id, state=state, next_inspection_due=next_due,
                      on_loan_since=NOW if state == "on_loan" else None))
-    from equipment.models import StockBalance
-
     db.add(StockBalance(depot_id=orders.ips.id, item_id=frame.id, state="on_loan", quantity=12))
     db.commit()
     report = reports.monthly_report(db, june(), now=NOW)

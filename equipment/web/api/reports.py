@@ -1,6 +1,5 @@
 """GET /api/v1/delays (the delay log) and GET /api/v1/kpis (per response class)."""
 
-from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment import reports
@@ -16,17 +15,18 @@ from equipment.schemas import Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow
 from equipment.web.database import get_db
+from equipment.web.local_time import service_tz
 
 bp = APIBlueprint("api_reports", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="reports")])
-READERS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER)
+REPORT_READERS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER)
 
 
 def _period(query: PeriodQuery) -> reports.Period:
-    return reports.period(query.from_, query.to, tz=current_app.config.get("TIMEZONE", reports.DEFAULT_TZ))
+    return reports.period(query.from_, query.to, tz=service_tz())
 
 
 @bp.get("/kpis", responses={200: KpiList, 401: Problem, 403: Problem, 422: Problem})
-@allow(*READERS)
+@allow(*REPORT_READERS)
 def get_kpis(query: PeriodQuery):
     """Per response class: orders due in the period, on time, late, excused, % on time and target."""
     rows = reports.kpis(get_db(), _period(query))
@@ -35,7 +35,7 @@ def get_kpis(query: PeriodQuery):
 
 
 @bp.get("/delays", responses={200: DelayList, 401: Problem, 403: Problem, 404: Problem, 422: Problem})
-@allow(*READERS)
+@allow(*REPORT_READERS)
 def get_delays(query: DelayQuery):
     """The delay log (predicted and actual), newest first, filtered by class, depot and cause."""
     filters = reports.DelayFilter(
