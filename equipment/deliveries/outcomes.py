@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit, idempotency
-from equipment.db import utcnow
+from equipment import audit, idempotency, stock
+from equipment.db import use_case, utcnow
 from equipment.errors import (
     DomainError,
     Forbidden,
@@ -186,23 +186,19 @@ def apply_outcome(
     for order in orders:
         done_serials: list[str] = []
         if status == OutcomeStatus.DELIVERED:
-            from equipment.stock.services import deliver_line
-
             for line in _lines(session, order):
                 if order.kind == OrderKind.DELIVERY:
-                    done_serials += deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
+                    done_serials += stock.deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
                                                  user_id=actor.user_id)
             _complete(session, order, at=at, plan_id=plan.id, actor=actor,
                       what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
         elif status == OutcomeStatus.COLLECTED:
-            from equipment.stock.services import collect_asset, collect_bulk
-
             for line in _lines(session, order):
                 if line.serial:
-                    collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
+                    stock.collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
                     done_serials.append(line.serial)
                 else:
-                    collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
+                    stock.collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
                                  user_id=actor.user_id)
             _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
         else:
@@ -270,29 +266,37 @@ def record_outcome(
     fields["recipient"] = fields["recipient"] or ""
     fields["note"] = fields["note"] or ""
     if not idempotency_key:
-        stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
-        body = outcome_body(stop, results)
-        session.commit()
-        return 200, body
+        return _record(session, stop_id=stop_id, actor=actor, fields=fields, under_key=None)
     under_key = idempotency.Request(
         key=idempotency.checked_key(idempotency_key), user_id=actor.user_id, method=method, path=path,
         body_hash=body_hash({"stop_id": stop_id, **payload}),
     )
-    earlier = idempotency.stored_answer(session, under_key)
-    if earlier:
-        session.rollback()
-        return earlier
     try:
-        stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
-        body = outcome_body(stop, results)
-        idempotency.remember(session, under_key, status=200, body=body)
-        session.commit()
-        return 200, body
+        return _record(session, stop_id=stop_id, actor=actor, fields=fields, under_key=under_key)
     except (IntegrityError, DomainError):
         # A twin request may have won the race: its stored answer is ours too.
-        session.rollback()
-        earlier = idempotency.stored_answer(session, under_key)
+        earlier = _stored_answer(session, under_key)
         if earlier:
-            session.rollback()
             return earlier
         raise
+
+
+@use_case
+def _record(
+    session: Session, *, stop_id: int, actor: Actor, fields: dict[str, Any], under_key: idempotency.Request | None
+) -> tuple[int, dict]:
+    """Apply the outcome and, under a key, remember the answer; an answer already stored wins."""
+    if under_key is not None:
+        earlier = idempotency.stored_answer(session, under_key)
+        if earlier:
+            return earlier
+    stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
+    body = outcome_body(stop, results)
+    if under_key is not None:
+        idempotency.remember(session, under_key, status=200, body=body)
+    return 200, body
+
+
+@use_case
+def _stored_answer(session: Session, under_key: idempotency.Request) -> tuple[int, dict] | None:
+    return idempotency.stored_answer(session, under_key)
