@@ -170,46 +170,11 @@ def apply_outcome(
     # One form may carry the serials of the whole visit: those of the other orders are not for now.
     others = {s for o in open_orders if o not in orders for s in expected_serials(session, o)}
     given = sorted({s.strip() for s in (serials or []) if s.strip()} - others)
+    _check_evidence(session, orders, status=status, reason=reason, recipient=recipient, given=given)
     results: list[tuple[Order, Outcome]] = []
-    if status == OutcomeStatus.FAILED:
-        if reason not in set(FAIL_REASONS):
-            raise Invalid(f"say why, one of: {', '.join(FAIL_REASONS)}", field="reason")
-    else:
-        if status == OutcomeStatus.DELIVERED and not recipient.strip():
-            raise Invalid("who received the equipment?", field="recipient")
-        expected = sorted({s for o in orders for s in expected_serials(session, o)})
-        if expected and given != expected:
-            missing, extra = set(expected) - set(given), set(given) - set(expected)
-            detail = "; ".join(filter(None, [f"not confirmed: {', '.join(sorted(missing))}" if missing else "",
-                                              f"not expected: {', '.join(sorted(extra))}" if extra else ""]))
-            raise Invalid(f"serials do not match: {detail}", field="serials")
     for order in orders:
-        done_serials: list[str] = []
-        if status == OutcomeStatus.DELIVERED:
-            for line in _lines(session, order):
-                if order.kind == OrderKind.DELIVERY:
-                    done_serials += stock.deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
-                                                 user_id=actor.user_id)
-            _complete(session, order, at=at, plan_id=plan.id, actor=actor,
-                      what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
-        elif status == OutcomeStatus.COLLECTED:
-            for line in _lines(session, order):
-                if line.serial:
-                    stock.collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
-                    done_serials.append(line.serial)
-                else:
-                    stock.collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
-                                 user_id=actor.user_id)
-            _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
-        else:
-            kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
-            if order.due_at is not None:
-                record_delay(session, order, kind=kind, cause=reason, expected_at=None, plan_id=plan.id,
-                             user_id=actor.user_id, note=note or "visit failed")
-            order.status = OrderStatus.READY
-            session.add(order)
-            session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="visit_failed", at=at,
-                                   detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling"))
+        done_serials = _carry_out(session, order, status=status, reason=reason, note=note, at=at, plan=plan,
+                                  van=van, actor=actor)
         outcome = Outcome(stop_id=stop.id, order_id=order.id, status=status,
                           reason=reason if status == OutcomeStatus.FAILED else None,
                           recipient=recipient.strip()[:120], serials=" ".join(done_serials or given)[:1000], at=at,
@@ -217,16 +182,70 @@ def apply_outcome(
         session.add(outcome)
         results.append((order, outcome))
     session.flush()
+    _settle_stop(session, stop)
+    audit.record(session, user_id=actor.user_id, action=f"outcome_{status}", entity="stop", entity_id=stop.id,
+                 detail=" ".join(o.ref for o, _ in results))
+    session.flush()
+    return stop, results
+
+
+def _check_evidence(session: Session, orders: list[Order], *, status: str, reason: str | None, recipient: str,
+                    given: list[str]) -> None:
+    """A failure says why; a delivery says who received it; the serials are those expected."""
+    if status == OutcomeStatus.FAILED:
+        if reason not in set(FAIL_REASONS):
+            raise Invalid(f"say why, one of: {', '.join(FAIL_REASONS)}", field="reason")
+        return
+    if status == OutcomeStatus.DELIVERED and not recipient.strip():
+        raise Invalid("who received the equipment?", field="recipient")
+    expected = sorted({s for o in orders for s in expected_serials(session, o)})
+    if expected and given != expected:
+        missing, extra = set(expected) - set(given), set(given) - set(expected)
+        detail = "; ".join(filter(None, [f"not confirmed: {', '.join(sorted(missing))}" if missing else "",
+                                          f"not expected: {', '.join(sorted(extra))}" if extra else ""]))
+        raise Invalid(f"serials do not match: {detail}", field="serials")
+
+
+def _carry_out(session: Session, order: Order, *, status: str, reason: str | None, note: str, at: datetime,
+               plan: Plan, van: Van, actor: Actor) -> list[str]:
+    """Move the stock and the order on for one order's outcome; the serials handled."""
+    done_serials: list[str] = []
+    if status == OutcomeStatus.DELIVERED:
+        for line in _lines(session, order):
+            if order.kind == OrderKind.DELIVERY:
+                done_serials += stock.deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
+                                                   user_id=actor.user_id)
+        _complete(session, order, at=at, plan_id=plan.id, actor=actor,
+                  what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
+    elif status == OutcomeStatus.COLLECTED:
+        for line in _lines(session, order):
+            if line.serial:
+                stock.collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
+                done_serials.append(line.serial)
+            else:
+                stock.collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
+                                   user_id=actor.user_id)
+        _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
+    else:
+        kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
+        if order.due_at is not None:
+            record_delay(session, order, kind=kind, cause=reason, expected_at=None, plan_id=plan.id,
+                         user_id=actor.user_id, note=note or "visit failed")
+        order.status = OrderStatus.READY
+        session.add(order)
+        session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="visit_failed", at=at,
+                               detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling"))
+    return done_serials
+
+
+def _settle_stop(session: Session, stop: Stop) -> None:
+    """Done when nothing is left open (failed when every outcome failed), else partial."""
     if not _open_orders(session, stop):
         recorded = set(session.exec(select(Outcome.status).where(Outcome.stop_id == stop.id)))
         stop.status = "done" if recorded - {OutcomeStatus.FAILED} else "failed"
     else:
         stop.status = "partial"
     session.add(stop)
-    audit.record(session, user_id=actor.user_id, action=f"outcome_{status}", entity="stop", entity_id=stop.id,
-                 detail=" ".join(o.ref for o, _ in results))
-    session.flush()
-    return stop, results
 
 
 def outcome_body(stop: Stop, results: list[tuple[Order, Outcome]]) -> dict[str, Any]:
