@@ -52,8 +52,10 @@ FAIL_REASONS = (
     DelayCause.LATER_DATE_REQUESTED,
     DelayCause.OTHER,
 )
-OPEN_STATUSES = (OrderStatus.PLANNED, OrderStatus.LOADED)
-CLOCK_SKEW = timedelta(minutes=10)
+# Orders on a stop that still await an outcome (another module's "open" means not yet completed).
+AWAITING_OUTCOME = (OrderStatus.PLANNED, OrderStatus.LOADED)
+# A phone's clock a little ahead of the server's is not "the future".
+PHONE_CLOCK_AHEAD = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def _open_orders(session: Session, stop: Stop) -> list[Order]:
     orders = session.exec(
         select(Order).join(StopOrder, StopOrder.order_id == Order.id).where(StopOrder.stop_id == stop.id).order_by(Order.id)
     )
-    return [o for o in orders if o.id not in done and o.status in OPEN_STATUSES]
+    return [o for o in orders if o.id not in done and o.status in AWAITING_OUTCOME]
 
 
 def _targets(orders: list[Order], status: str, refs: list[str] | None) -> list[Order]:
@@ -160,7 +162,7 @@ def apply_outcome(
     at = at or now
     if at.tzinfo is None:
         raise Invalid("give the time with its UTC offset", field="at")
-    if at > now + CLOCK_SKEW:
+    if at > now + PHONE_CLOCK_AHEAD:
         raise Invalid("the outcome cannot be in the future", field="at")
     if status not in set(OutcomeStatus):
         raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
