@@ -24,7 +24,6 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -32,7 +31,7 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from bench.ready_orders import generate_day
-from equipment import planning
+from equipment import planning, service_time
 from equipment.db import make_engine, new_session
 from equipment.demo.ready_orders import make_ready_order
 from equipment.demo.seed import seed
@@ -40,7 +39,7 @@ from equipment.migrations.upgrade import upgrade_to_head
 from equipment.models import Depot, Item, Route, ServiceUser, Stop, Unplanned
 from equipment.vocabulary import OrderKind
 
-TZ = "Europe/London"
+TZ = service_time.DEFAULT_TZ
 
 
 def next_working_day(today: date) -> date:
@@ -77,7 +76,7 @@ def run(url: str, *, orders: int, seconds: float, label: str) -> dict:
         person = session.exec(select(ServiceUser).where(ServiceUser.district == "IP4")).first()
         depot = session.exec(select(Depot).where(Depot.code == "IPS")).one()
         item = session.exec(select(Item).where(Item.serialised == False, Item.volume <= 4)).first()
-        due = datetime.combine(service_date, dtime(16), tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+        due = datetime.combine(service_date, dtime(16), tzinfo=service_time.zone(TZ)).astimezone(UTC)
         make_ready_order(session, ref="EQ-999999", person=person, depot=depot, lines=[(item, 1)], due_at=due,
                          kind=OrderKind.DELIVERY, response_class="emergency")
         session.commit()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,8 +9,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit, idempotency
-from equipment.db import utcnow
+from equipment import audit, idempotency, stock
+from equipment.db import use_case, utcnow
 from equipment.errors import (
     DomainError,
     Forbidden,
@@ -52,8 +50,10 @@ FAIL_REASONS = (
     DelayCause.LATER_DATE_REQUESTED,
     DelayCause.OTHER,
 )
-OPEN_STATUSES = (OrderStatus.PLANNED, OrderStatus.LOADED)
-CLOCK_SKEW = timedelta(minutes=10)
+# Orders on a stop that still await an outcome (another module's "open" means not yet completed).
+AWAITING_OUTCOME = (OrderStatus.PLANNED, OrderStatus.LOADED)
+# A phone's clock a little ahead of the server's is not "the future".
+PHONE_CLOCK_AHEAD = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _open_orders(session: Session, stop: Stop) -> list[Order]:
     orders = session.exec(
         select(Order).join(StopOrder, StopOrder.order_id == Order.id).where(StopOrder.stop_id == stop.id).order_by(Order.id)
     )
-    return [o for o in orders if o.id not in done and o.status in OPEN_STATUSES]
+    return [o for o in orders if o.id not in done and o.status in AWAITING_OUTCOME]
 
 
 def _targets(orders: list[Order], status: str, refs: list[str] | None) -> list[Order]:
@@ -160,7 +160,7 @@ def apply_outcome(
     at = at or now
     if at.tzinfo is None:
         raise Invalid("give the time with its UTC offset", field="at")
-    if at > now + CLOCK_SKEW:
+    if at > now + PHONE_CLOCK_AHEAD:
         raise Invalid("the outcome cannot be in the future", field="at")
     if status not in set(OutcomeStatus):
         raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
@@ -170,50 +170,11 @@ def apply_outcome(
     # One form may carry the serials of the whole visit: those of the other orders are not for now.
     others = {s for o in open_orders if o not in orders for s in expected_serials(session, o)}
     given = sorted({s.strip() for s in (serials or []) if s.strip()} - others)
+    _check_evidence(session, orders, status=status, reason=reason, recipient=recipient, given=given)
     results: list[tuple[Order, Outcome]] = []
-    if status == OutcomeStatus.FAILED:
-        if reason not in set(FAIL_REASONS):
-            raise Invalid(f"say why, one of: {', '.join(FAIL_REASONS)}", field="reason")
-    else:
-        if status == OutcomeStatus.DELIVERED and not recipient.strip():
-            raise Invalid("who received the equipment?", field="recipient")
-        expected = sorted({s for o in orders for s in expected_serials(session, o)})
-        if expected and given != expected:
-            missing, extra = set(expected) - set(given), set(given) - set(expected)
-            detail = "; ".join(filter(None, [f"not confirmed: {', '.join(sorted(missing))}" if missing else "",
-                                              f"not expected: {', '.join(sorted(extra))}" if extra else ""]))
-            raise Invalid(f"serials do not match: {detail}", field="serials")
     for order in orders:
-        done_serials: list[str] = []
-        if status == OutcomeStatus.DELIVERED:
-            from equipment.stock import deliver_line
-
-            for line in _lines(session, order):
-                if order.kind == OrderKind.DELIVERY:
-                    done_serials += deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
-                                                 user_id=actor.user_id)
-            _complete(session, order, at=at, plan_id=plan.id, actor=actor,
-                      what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
-        elif status == OutcomeStatus.COLLECTED:
-            from equipment.stock import collect_asset, collect_bulk
-
-            for line in _lines(session, order):
-                if line.serial:
-                    collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
-                    done_serials.append(line.serial)
-                else:
-                    collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
-                                 user_id=actor.user_id)
-            _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
-        else:
-            kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
-            if order.due_at is not None:
-                record_delay(session, order, kind=kind, cause=reason, expected_at=None, plan_id=plan.id,
-                             user_id=actor.user_id, note=note or "visit failed")
-            order.status = OrderStatus.READY
-            session.add(order)
-            session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="visit_failed", at=at,
-                                   detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling"))
+        done_serials = _carry_out(session, order, status=status, reason=reason, note=note, at=at, plan=plan,
+                                  van=van, actor=actor)
         outcome = Outcome(stop_id=stop.id, order_id=order.id, status=status,
                           reason=reason if status == OutcomeStatus.FAILED else None,
                           recipient=recipient.strip()[:120], serials=" ".join(done_serials or given)[:1000], at=at,
@@ -221,16 +182,70 @@ def apply_outcome(
         session.add(outcome)
         results.append((order, outcome))
     session.flush()
+    _settle_stop(session, stop)
+    audit.record(session, user_id=actor.user_id, action=f"outcome_{status}", entity="stop", entity_id=stop.id,
+                 detail=" ".join(o.ref for o, _ in results))
+    session.flush()
+    return stop, results
+
+
+def _check_evidence(session: Session, orders: list[Order], *, status: str, reason: str | None, recipient: str,
+                    given: list[str]) -> None:
+    """A failure says why; a delivery says who received it; the serials are those expected."""
+    if status == OutcomeStatus.FAILED:
+        if reason not in set(FAIL_REASONS):
+            raise Invalid(f"say why, one of: {', '.join(FAIL_REASONS)}", field="reason")
+        return
+    if status == OutcomeStatus.DELIVERED and not recipient.strip():
+        raise Invalid("who received the equipment?", field="recipient")
+    expected = sorted({s for o in orders for s in expected_serials(session, o)})
+    if expected and given != expected:
+        missing, extra = set(expected) - set(given), set(given) - set(expected)
+        detail = "; ".join(filter(None, [f"not confirmed: {', '.join(sorted(missing))}" if missing else "",
+                                          f"not expected: {', '.join(sorted(extra))}" if extra else ""]))
+        raise Invalid(f"serials do not match: {detail}", field="serials")
+
+
+def _carry_out(session: Session, order: Order, *, status: str, reason: str | None, note: str, at: datetime,
+               plan: Plan, van: Van, actor: Actor) -> list[str]:
+    """Move the stock and the order on for one order's outcome; the serials handled."""
+    done_serials: list[str] = []
+    if status == OutcomeStatus.DELIVERED:
+        for line in _lines(session, order):
+            if order.kind == OrderKind.DELIVERY:
+                done_serials += stock.deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
+                                                   user_id=actor.user_id)
+        _complete(session, order, at=at, plan_id=plan.id, actor=actor,
+                  what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
+    elif status == OutcomeStatus.COLLECTED:
+        for line in _lines(session, order):
+            if line.serial:
+                stock.collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
+                done_serials.append(line.serial)
+            else:
+                stock.collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
+                                   user_id=actor.user_id)
+        _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
+    else:
+        kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
+        if order.due_at is not None:
+            record_delay(session, order, kind=kind, cause=reason, expected_at=None, plan_id=plan.id,
+                         user_id=actor.user_id, note=note or "visit failed")
+        order.status = OrderStatus.READY
+        session.add(order)
+        session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="visit_failed", at=at,
+                               detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling"))
+    return done_serials
+
+
+def _settle_stop(session: Session, stop: Stop) -> None:
+    """Done when nothing is left open (failed when every outcome failed), else partial."""
     if not _open_orders(session, stop):
         recorded = set(session.exec(select(Outcome.status).where(Outcome.stop_id == stop.id)))
         stop.status = "done" if recorded - {OutcomeStatus.FAILED} else "failed"
     else:
         stop.status = "partial"
     session.add(stop)
-    audit.record(session, user_id=actor.user_id, action=f"outcome_{status}", entity="stop", entity_id=stop.id,
-                 detail=" ".join(o.ref for o, _ in results))
-    session.flush()
-    return stop, results
 
 
 def outcome_body(stop: Stop, results: list[tuple[Order, Outcome]]) -> dict[str, Any]:
@@ -249,11 +264,6 @@ def outcome_body(stop: Stop, results: list[tuple[Order, Outcome]]) -> dict[str, 
 # ---------------------------------------------------------------------------- idempotency
 
 
-def body_hash(body: Any) -> str:
-    """A stable fingerprint of a request body (key order and spacing do not matter)."""
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
-
-
 def record_outcome(
     session: Session,
     *,
@@ -270,29 +280,37 @@ def record_outcome(
     fields["recipient"] = fields["recipient"] or ""
     fields["note"] = fields["note"] or ""
     if not idempotency_key:
-        stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
-        body = outcome_body(stop, results)
-        session.commit()
-        return 200, body
+        return _record(session, stop_id=stop_id, actor=actor, fields=fields, under_key=None)
     under_key = idempotency.Request(
         key=idempotency.checked_key(idempotency_key), user_id=actor.user_id, method=method, path=path,
-        body_hash=body_hash({"stop_id": stop_id, **payload}),
+        body_hash=idempotency.body_hash({"stop_id": stop_id, **payload}),
     )
-    earlier = idempotency.stored_answer(session, under_key)
-    if earlier:
-        session.rollback()
-        return earlier
     try:
-        stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
-        body = outcome_body(stop, results)
-        idempotency.remember(session, under_key, status=200, body=body)
-        session.commit()
-        return 200, body
+        return _record(session, stop_id=stop_id, actor=actor, fields=fields, under_key=under_key)
     except (IntegrityError, DomainError):
         # A twin request may have won the race: its stored answer is ours too.
-        session.rollback()
-        earlier = idempotency.stored_answer(session, under_key)
+        earlier = _stored_answer(session, under_key)
         if earlier:
-            session.rollback()
             return earlier
         raise
+
+
+@use_case
+def _record(
+    session: Session, *, stop_id: int, actor: Actor, fields: dict[str, Any], under_key: idempotency.Request | None
+) -> tuple[int, dict]:
+    """Apply the outcome and, under a key, remember the answer; an answer already stored wins."""
+    if under_key is not None:
+        earlier = idempotency.stored_answer(session, under_key)
+        if earlier:
+            return earlier
+    stop, results = apply_outcome(session, stop_id=stop_id, actor=actor, **fields)
+    body = outcome_body(stop, results)
+    if under_key is not None:
+        idempotency.remember(session, under_key, status=200, body=body)
+    return 200, body
+
+
+@use_case
+def _stored_answer(session: Session, under_key: idempotency.Request) -> tuple[int, dict] | None:
+    return idempotency.stored_answer(session, under_key)

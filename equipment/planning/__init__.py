@@ -1,30 +1,29 @@
-"""Planning a service day: orders and vans become a routing problem, plan runs solve it off the
-request thread, the solution is stored, reviewed, published and adjusted (move, lock,
-re-optimise, insert an urgent job)."""
+"""Planning a service day: orders and vans become a routing problem (problem), plan runs solve it
+off the request thread (solving, runs), the solution is stored (store), read (views), published
+and loaded (publish), and adjusted: move, lock, re-optimise (adjust), insert an urgent job
+(urgent), all without reordering published routes (keep_order)."""
 
-from equipment.planning.plans import (
-    PlanView,
-    RouteView,
-    StopChange,
-    StopView,
+from equipment.planning.adjust import move_stop, reoptimise, set_route_lock
+from equipment.planning.publish import load_list, mark_loaded, publish_plan
+from equipment.planning.solving import (
     create_plan,
-    day_routes,
     fail_if_stale,
-    get_plan,
-    insert_urgent,
-    list_plans,
-    load_list,
     mark_failed,
-    mark_loaded,
-    move_stop,
-    order_lines,
     plan_day_now,
-    plan_view,
-    publish_plan,
-    reoptimise,
     retry_plan,
     run_plan,
-    set_route_lock,
+)
+from equipment.planning.urgent import Insertion, StopChange, insert_urgent
+from equipment.planning.views import (
+    PlanView,
+    RouteView,
+    StopView,
+    day_routes,
+    get_plan,
+    list_plans,
+    order_lines,
+    plan_view,
+    route_for_driver,
 )
 
-__all__ = ["PlanView", "RouteView", "StopChange", "StopView", "create_plan", "day_routes", "fail_if_stale", "get_plan", "insert_urgent", "list_plans", "load_list", "mark_failed", "mark_loaded", "move_stop", "order_lines", "plan_day_now", "plan_view", "publish_plan", "reoptimise", "retry_plan", "run_plan", "set_route_lock"]
+__all__ = ["Insertion", "PlanView", "RouteView", "StopChange", "StopView", "create_plan", "day_routes", "fail_if_stale", "get_plan", "insert_urgent", "list_plans", "load_list", "mark_failed", "mark_loaded", "move_stop", "order_lines", "plan_day_now", "plan_view", "publish_plan", "reoptimise", "retry_plan", "route_for_driver", "run_plan", "set_route_lock"]

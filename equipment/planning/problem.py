@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
+from equipment import service_time
 from equipment.errors import NotFound
 from equipment.models import Depot, Item, Order, OrderLine, ServiceUser, Van, VanAbsence
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus
+from routing.matrix import build_matrices
 
 STOP_MINUTES = 5  # parking, greeting, paperwork: added once per visit
 INSPECTION_MINUTES = 20
@@ -53,12 +54,12 @@ class BuiltProblem:
 
 
 def day_origin(service_date: date, tz: str) -> datetime:
-    return datetime.combine(service_date, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    return service_time.local_midnight(service_date, tz)
 
 
 def local_seconds(service_date: date, at: time, tz: str) -> int:
     """Seconds from local midnight to local time `at` on the day (right across DST changes)."""
-    zone = ZoneInfo(tz)
+    zone = service_time.zone(tz)
     moment = datetime.combine(service_date, at, tzinfo=zone)
     return int((moment - datetime.combine(service_date, time(0), tzinfo=zone)).total_seconds())
 
@@ -263,8 +264,6 @@ def assemble(
     job_ids: list[int] | None = None,
 ) -> BuiltProblem:
     """Jobs from groups of orders (ids from `job_ids`, else 1..n) and vehicles from vans."""
-    from routing.matrix import build_matrices
-
     origin = day_origin(service_date, tz)
     people_ids = {o.service_user_id for g in groups for o in g}
     people = {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))} if people_ids else {}

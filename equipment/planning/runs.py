@@ -21,12 +21,16 @@ import threading
 from datetime import UTC, timedelta
 from typing import Any, ClassVar
 
+from redis import Redis
+from rq import Callback, Queue
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from equipment import planning
+import config
 from equipment.db import make_engine, utcnow
 from equipment.models import Plan
+from equipment.planning.solving import fail_if_stale, mark_failed, run_plan
+from equipment.service_time import DEFAULT_TZ
 from equipment.vocabulary import PlanStatus
 
 log = logging.getLogger(__name__)
@@ -43,10 +47,10 @@ RQ_SILENT_TOO_LONG = timedelta(seconds=75)
 def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None) -> None:
     """Run one plan; any error marks it failed with the reason (and is logged)."""
     try:
-        planning.run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
+        run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)
-        planning.mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])
+        mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])
         if not isinstance(exc, Exception):
             raise
 
@@ -56,8 +60,6 @@ _engines: dict[str, Engine] = {}
 
 def run_job(plan_id: int, database_url: str | None = None, tz: str | None = None, osrm_url: str | None = None) -> None:
     """The RQ entry point: settings come from the worker's environment unless given."""
-    import config
-
     settings = config.load()
     url = database_url or settings["DATABASE_URL"]
     if url not in _engines:
@@ -68,10 +70,8 @@ def run_job(plan_id: int, database_url: str | None = None, tz: str | None = None
 def on_rq_failure(job: Any, connection: Any, exc_type: Any = None, exc_value: Any = None, traceback: Any = None) -> None:
     """RQ calls this when a job fails (including a worker's hard death it notices)."""
     plan_id, url = job.args[0], job.args[1] if len(job.args) > 1 else None
-    import config
-
     engine = _engines.get(url) or make_engine(url or config.load()["DATABASE_URL"])
-    planning.mark_failed(engine, plan_id, f"the planning worker failed: {exc_value or 'job lost'}")
+    mark_failed(engine, plan_id, f"the planning worker failed: {exc_value or 'job lost'}")
 
 
 # ---------------------------------------------------------------------------- in-app worker
@@ -132,20 +132,15 @@ class InAppWorker:
 # ---------------------------------------------------------------------------- submitting
 
 
-def _rq_queue(redis_url: str):
-    from redis import Redis
-    from rq import Queue
-
+def _rq_queue(redis_url: str) -> Queue:
     return Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
 
 
 def submit(*, engine: Engine, plan: Plan, settings: dict) -> None:
     """Hand a queued plan to the configured worker."""
-    tz, osrm_url = settings.get("TIMEZONE", "Europe/London"), settings.get("OSRM_URL") or None
+    tz, osrm_url = settings.get("TIMEZONE", DEFAULT_TZ), settings.get("OSRM_URL") or None
     redis_url = settings.get("REDIS_URL")
     if redis_url:
-        from rq import Callback
-
         q = _rq_queue(redis_url)
         job_id = f"plan-{plan.id}"
         old = q.fetch_job(job_id)
@@ -188,4 +183,4 @@ def check_alive(session: Session, *, engine: Engine, plan: Plan, settings: dict)
             log.warning("could not ask Redis about plan %s", plan.id)
     elif plan.status == PlanStatus.QUEUED and utcnow() - plan.created_at > QUEUED_TOO_LONG:
         alive = InAppWorker.for_engine(engine).knows(plan.id) or False
-    return planning.fail_if_stale(session, plan, worker_alive=alive)
+    return fail_if_stale(session, plan, worker_alive=alive)

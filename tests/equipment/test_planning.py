@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlmodel import select
 
-from equipment import planning
+from equipment import planning, stock
 from equipment.errors import Conflict, InvalidTransition
 from equipment.models import Asset, Delay, Order, OrderEvent, VanAbsence
+from equipment.planning import runs as jobs
 from equipment.planning.problem import build_day_problem, cause_from_reason
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus, PlanStatus
 from tests.equipment.test_planning_support import (
@@ -155,10 +156,8 @@ def test_publish_marks_orders_planned_once(world):
 def _tight_world(db, engine, make):
     """One van from 07:00; stop A (long install) due one minute after its ETA; an urgent order X
     whose slot forces it before A."""
-    w = build_world(db, engine, make, shift_start=__import__("datetime").time(7))
+    w = build_world(db, engine, make, shift_start=time(7))
     slow = make.item("SLOW", volume=5, install_minutes=60)
-    from equipment import stock
-
     stock.receive_goods(db, depot_code="IPS", sku="SLOW", quantity=5, user_id=None)
     a = w.order(w.person(km_north=5), lines=[(slow, 1)])
     plan = w.published()
@@ -223,8 +222,6 @@ def test_move_stop_and_lock_then_reoptimise(db, engine, make):
 
 
 def test_failed_job_is_marked_failed_with_reason_and_can_be_retried(world):
-    from equipment.planning import runs as jobs
-
     plan = planning.create_plan(world.db, service_date=world.day, depot_codes=["IPS"], seconds=1, user_id=None)
     plan.depots = "NOPE"  # as if the depot vanished meanwhile
     world.db.add(plan)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from bench.ready_orders import make_ready_order
-from equipment import planning, stock
+from equipment import planning, service_time, stock
 from equipment.models import Depot, Item, Order, Plan, ServiceUser, Van
 from equipment.vocabulary import OrderKind
 
-TZ = "Europe/London"
+TZ = service_time.DEFAULT_TZ
 DEPOT = (52.06, 1.15)  # lat, lon
 KM_LAT = 1 / 111.2  # degrees of latitude per km
 
@@ -33,7 +32,7 @@ class World:
     _n: int = 0
 
     def at(self, hh: int, mm: int = 0, day: date | None = None) -> datetime:
-        return datetime.combine(day or self.day, time(hh, mm), tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+        return datetime.combine(day or self.day, time(hh, mm), tzinfo=service_time.zone(TZ)).astimezone(UTC)
 
     def person(self, km_north: float = 3.0, km_east: float = 0.0, **fields) -> ServiceUser:
         self._n += 1
@@ -85,7 +84,7 @@ def build_world(db, engine, make, *, vans: int = 1, day: date | None = None, **v
     stock.receive_goods(db, depot_code="IPS", sku="FRAME", quantity=50, user_id=None)
     stock.receive_goods(db, depot_code="IPS", sku="BED", serials=[f"BED-{i:03d}" for i in range(1, 9)], user_id=None)
     stock.receive_goods(db, depot_code="IPS", sku="HOIST", serials=[f"HST-{i:03d}" for i in range(1, 6)], user_id=None)
-    day = day or (datetime.now(ZoneInfo(TZ)).date() + timedelta(days=2))
+    day = day or (service_time.today(TZ) + timedelta(days=2))
     return World(db, engine, make, depot, van_list, frame, bed, hoist, day)
 
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from equipment import planning
 from equipment.vocabulary import Role
 from tests.equipment.test_planning_support import build_world, get_order
 
@@ -92,8 +93,6 @@ def test_urgent_insertion_through_the_api_answers_fast(client, make, world):
 
 
 def test_failed_plan_shows_its_reason_and_can_be_retried(client, make, world):
-    from equipment import planning
-
     world.order()
     plan = planning.create_plan(world.db, service_date=world.day, depot_codes=None, seconds=1, user_id=None)
     planning.mark_failed(world.engine, plan.id, "RuntimeError: worker lost")

@@ -8,6 +8,8 @@ import subprocess
 import time
 
 import pytest
+from redis import Redis
+from rq import Queue, SimpleWorker
 
 from equipment.vocabulary import Role
 from tests.equipment.test_planning_support import build_world
@@ -28,8 +30,6 @@ def redis_url():
     server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
-    from redis import Redis
-
     for _ in range(50):
         try:
             Redis.from_url(url).ping()
@@ -42,9 +42,6 @@ def redis_url():
 
 
 def _work(redis_url: str) -> None:
-    from redis import Redis
-    from rq import Queue, SimpleWorker
-
     connection = Redis.from_url(redis_url)
     SimpleWorker([Queue("planning", connection=connection)], connection=connection).work(burst=True)
 
@@ -63,9 +60,6 @@ def test_plans_run_in_an_rq_worker(app, client, make, world, redis_url):
 
 
 def test_a_lost_rq_job_marks_the_plan_failed_and_retry_requeues(app, client, make, world, redis_url):
-    from redis import Redis
-    from rq import Queue
-
     app.config["REDIS_URL"] = redis_url
     world.order()
     headers = make.headers(Role.COORDINATOR)

@@ -32,6 +32,7 @@ from equipment.schemas import Location, Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db, get_engine
+from equipment.web.local_time import service_tz
 
 bp = APIBlueprint("api_plans", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="planning")])
 
@@ -42,10 +43,6 @@ ERRORS = {401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
 def _settings() -> dict:
     return current_app.config
-
-
-def _tz() -> str:
-    return current_app.config.get("TIMEZONE", "Europe/London")
 
 
 def _osrm() -> str | None:
@@ -150,7 +147,7 @@ def _change(c: planning.StopChange) -> StopChange:
 def insert_urgent(path: PlanPath, body: InsertRequest):
     """Insert an urgent order into the published routes without reordering their stops."""
     result = planning.insert_urgent(get_db(), plan_id=path.id, order_ref=body.order_ref, dry_run=body.dry_run,
-                                    user_id=_user_id(), tz=_tz(), osrm_url=_osrm())
+                                    user_id=_user_id(), tz=service_tz(), osrm_url=_osrm())
     return InsertResult(inserted=not result.dry_run, dry_run=result.dry_run, stop=_change(result.stop),
                         late_stops=[_change(c) for c in result.late_stops]).model_dump(mode="json")
 
@@ -161,7 +158,7 @@ def move_stop(path: StopPath, body: MoveRequest):
     """Move a stop to another van (placed where it fits best; no route is reordered)."""
     session = get_db()
     planning.move_stop(session, plan_id=path.id, stop_id=path.stop_id, van_reg=body.van, user_id=_user_id(),
-                       tz=_tz(), osrm_url=_osrm())
+                       tz=service_tz(), osrm_url=_osrm())
     return plan_public(planning.plan_view(session, path.id)).model_dump(mode="json")
 
 
@@ -179,7 +176,7 @@ def lock_route(path: RoutePath, body: LockRequest):
 def reoptimise(path: PlanPath, body: ReoptimiseRequest):
     """Solve again all but the locked routes (before publishing)."""
     session = get_db()
-    planning.reoptimise(session, plan_id=path.id, seconds=body.seconds, user_id=_user_id(), tz=_tz(), osrm_url=_osrm())
+    planning.reoptimise(session, plan_id=path.id, seconds=body.seconds, user_id=_user_id(), tz=service_tz(), osrm_url=_osrm())
     return plan_public(planning.plan_view(session, path.id)).model_dump(mode="json")
 
 

@@ -4,8 +4,7 @@ printable run sheet."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -17,11 +16,11 @@ from flask import (
     url_for,
 )
 
-from equipment import audit, deliveries, planning
+from equipment import deliveries
 from equipment.errors import DomainError
 from equipment.vocabulary import CAUSE_LABELS, Role
+from equipment.web import local_time
 from equipment.web.access import allow, current_principal
-from equipment.web.api.stops import route_detail
 from equipment.web.database import get_db
 
 bp = Blueprint("driver_pages", __name__, url_prefix="/driver")
@@ -31,21 +30,15 @@ FAIL_CHOICES = [(cause.value, CAUSE_LABELS[cause]) for cause in deliveries.FAIL_
 def _day() -> date:
     text = request.args.get("date", "")
     try:
-        return date.fromisoformat(text) if text else datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).date()
+        return date.fromisoformat(text) if text else local_time.today()
     except ValueError:
-        return datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).date()
+        return local_time.today()
 
 
 def _my_routes(day: date):
     """Only the signed-in driver's own van's published routes of the day."""
     me = current_principal()
-    session = get_db()
-    views = planning.day_routes(session, service_date=day, van_id=me.van_id) if me.van_id else []
-    routes = [route_detail(session, rv) for rv in views]
-    for rv in views:
-        audit.record(session, user_id=me.id, action="viewed_route", entity="route", entity_id=rv.route.id)
-    session.commit()
-    return routes
+    return deliveries.routes_for_day(get_db(), service_date=day, viewer=deliveries.Actor(me.id, me.role, me.van_id))
 
 
 def _map_data(routes) -> dict:
@@ -55,7 +48,7 @@ def _map_data(routes) -> dict:
         "depots": [],
         "routes": [{"van": r.van, "colour": "#0b5cad", "path": [[s.location.lat, s.location.lon] for s in r.stops],
                     "stops": [{"id": s.id, "seq": s.sequence, "lat": s.location.lat, "lon": s.location.lon,
-                               "eta": s.eta.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).strftime("%H:%M"),
+                               "eta": local_time.local_text(s.eta),
                                "late": s.late, "refs": s.order_refs} for s in r.stops]} for r in routes],
     }
 

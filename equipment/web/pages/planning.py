@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -17,6 +16,7 @@ from flask import (
     url_for,
 )
 from sqlmodel import select
+from xstatic.pkg import leaflet
 
 from equipment import planning
 from equipment.errors import DomainError
@@ -26,6 +26,7 @@ from equipment.planning.problem import vans_on_shift
 from equipment.vocabulary import Role
 from equipment.web.access import ALL_ROLES, allow, current_principal
 from equipment.web.database import get_db, get_engine
+from equipment.web.local_time import local_text, service_tz, today
 
 bp = Blueprint("planning_pages", __name__)
 PLANNERS = (Role.ADMIN, Role.COORDINATOR)
@@ -34,29 +35,15 @@ ROUTE_COLOURS = ["#0b5cad", "#b3261e", "#1e7b34", "#9a6700", "#6a3d9a", "#00838f
                  "#283593"]
 
 
-def _tz() -> str:
-    return current_app.config.get("TIMEZONE", "Europe/London")
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo(_tz())).date()
-
-
-def _local(moment: datetime | None, fmt: str = "%H:%M") -> str:
-    return moment.astimezone(ZoneInfo(_tz())).strftime(fmt) if moment else ""
-
-
 @bp.app_template_filter("local_time")
 def local_time_filter(moment: datetime | None, fmt: str = "%H:%M") -> str:
-    return _local(moment, fmt)
+    return local_text(moment, fmt)
 
 
 @bp.route("/vendor/leaflet/<path:filename>")
 @allow(*ALL_ROLES)
 def leaflet_asset(filename: str):
     """Leaflet's files straight from the xstatic-leaflet package."""
-    from xstatic.pkg import leaflet
-
     return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
 
 
@@ -67,7 +54,7 @@ def plans():
     session = get_db()
     depots = list(session.exec(select(Depot).order_by(Depot.code)))
     errors: dict[str, str] = {}
-    form = {"date": (_today() + timedelta(days=1)).isoformat(), "seconds": str(int(current_app.config.get("PLAN_SECONDS", 30)))}
+    form = {"date": (today() + timedelta(days=1)).isoformat(), "seconds": str(int(current_app.config.get("PLAN_SECONDS", 30)))}
     if request.method == "POST":
         form = {"date": request.form.get("date", ""), "seconds": request.form.get("seconds", "")}
         chosen = request.form.getlist("depots")
@@ -102,7 +89,7 @@ def _map_data(view: planning.PlanView, depots: list[Depot]) -> dict:
         routes.append({
             "van": rv.van.reg, "colour": ROUTE_COLOURS[n % len(ROUTE_COLOURS)], "path": path,
             "stops": [{"id": sv.stop.id, "seq": sv.stop.sequence, "lat": sv.stop.lat, "lon": sv.stop.lon,
-                       "eta": _local(sv.stop.eta), "late": sv.stop.late, "refs": [o.ref for o in sv.orders]}
+                       "eta": local_text(sv.stop.eta), "late": sv.stop.late, "refs": [o.ref for o in sv.orders]}
                       for sv in rv.stops],
         })
     return {
@@ -129,7 +116,7 @@ def plan(plan_id: int):
     if preview and view.plan.published_at:
         try:
             insertion = planning.insert_urgent(session, plan_id=plan_id, order_ref=preview, dry_run=True,
-                                               user_id=current_principal().id, tz=_tz(),
+                                               user_id=current_principal().id, tz=service_tz(),
                                                osrm_url=current_app.config.get("OSRM_URL") or None)
         except DomainError as exc:
             flash(f"{preview}: {exc.detail}")
@@ -179,7 +166,7 @@ def retry(plan_id: int):
 def move(plan_id: int):
     stop_id, van = _int_field("stop_id"), request.form.get("van", "")
     return _act(plan_id, lambda: planning.move_stop(get_db(), plan_id=plan_id, stop_id=stop_id, van_reg=van,
-                                                    user_id=current_principal().id, tz=_tz()),
+                                                    user_id=current_principal().id, tz=service_tz()),
                 f"Stop moved to {van}.")
 
 
@@ -196,7 +183,7 @@ def lock(plan_id: int):
 @allow(*PLANNERS)
 def reoptimise(plan_id: int):
     return _act(plan_id, lambda: planning.reoptimise(get_db(), plan_id=plan_id, seconds=5, user_id=current_principal().id,
-                                                     tz=_tz()), "Re-optimised the unlocked routes.")
+                                                     tz=service_tz()), "Re-optimised the unlocked routes.")
 
 
 @bp.route("/plans/<int:plan_id>/insert", methods=["POST"])
@@ -206,7 +193,7 @@ def insert(plan_id: int):
     if request.form.get("confirm") != "1":
         return redirect(url_for("planning_pages.plan", plan_id=plan_id, preview=ref))
     return _act(plan_id, lambda: planning.insert_urgent(get_db(), plan_id=plan_id, order_ref=ref, dry_run=False,
-                                                        user_id=current_principal().id, tz=_tz()),
+                                                        user_id=current_principal().id, tz=service_tz()),
                 f"{ref} inserted.")
 
 
@@ -216,9 +203,9 @@ def load_lists():
     """Per van: what to load and which serials, for a day's published plan."""
     session = get_db()
     try:
-        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else _today() + timedelta(days=1)
+        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today() + timedelta(days=1)
     except ValueError:
-        day = _today() + timedelta(days=1)
+        day = today() + timedelta(days=1)
     plans_of_day, _ = planning.list_plans(session, service_date=day)
     lists = []
     for p in plans_of_day:

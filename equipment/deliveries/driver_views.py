@@ -1,0 +1,60 @@
+"""What a driver sees of a day: the published routes they may see, each stop with the person,
+the address, notes and alerts, and what to deliver and collect there. Showing a route to
+someone is audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from equipment import audit, planning
+from equipment.db import use_case
+from equipment.deliveries.outcomes import Actor
+from equipment.models import Item, OrderLine
+from equipment.planning.schemas import LinePublic, RouteDetail, StopDetail
+from equipment.schemas import Location
+from equipment.vocabulary import OrderKind, Role
+
+
+@use_case
+def routes_for_day(session: Session, *, service_date: date, viewer: Actor) -> list[RouteDetail]:
+    """The day's published routes as their drivers need them; a driver gets only their own
+    van's. Each route shown is recorded in the audit trail."""
+    if viewer.role == Role.DRIVER:
+        views = planning.day_routes(session, service_date=service_date, van_id=viewer.van_id) if viewer.van_id else []
+    else:
+        views = planning.day_routes(session, service_date=service_date)
+    routes = [route_detail(session, rv) for rv in views]
+    for rv in views:
+        audit.record(session, user_id=viewer.user_id, action="viewed_route", entity="route", entity_id=rv.route.id)
+    return routes
+
+
+def route_detail(session: Session, rv: planning.RouteView) -> RouteDetail:
+    """A route as its driver needs it: people, addresses, notes, what to deliver and collect."""
+    orders = [o for sv in rv.stops for o in sv.orders]
+    lines = planning.order_lines(session, orders)
+    stops = []
+    for sv in rv.stops:
+        s, person = sv.stop, sv.person
+        deliver = [e for o in sv.orders if o.kind != OrderKind.COLLECTION for e in lines[o.id]]
+        collect = [e for o in sv.orders if o.kind == OrderKind.COLLECTION for e in lines[o.id]]
+        stops.append(StopDetail(
+            id=s.id, sequence=s.sequence, order_refs=[o.ref for o in sv.orders], eta=s.eta, late=s.late,
+            status=s.status, service_minutes=s.service_minutes, location=Location(lat=s.lat, lon=s.lon),
+            name=person.name, address=person.address, postcode=person.postcode, phone=person.phone,
+            access_notes=person.access_notes, safety_alerts=person.safety_alerts,
+            deliver=_lines(deliver), collect=_lines(collect),
+        ))
+    r = rv.route
+    return RouteDetail(
+        id=r.id, plan_id=r.plan_id, date=planning.get_plan(session, r.plan_id).service_date, van=rv.van.reg,
+        depot=rv.depot_code, driver=rv.driver.username if rv.driver else None, start_at=r.start_at, end_at=r.end_at,
+        distance_km=round(r.distance_m / 1000, 1), stops=stops,
+    )
+
+
+def _lines(entries: list[tuple[OrderLine, Item, list[str]]]) -> list[LinePublic]:
+    return [LinePublic(sku=item.sku, name=item.name, quantity=line.quantity, serials=serials)
+            for line, item, serials in entries]
