@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
-from bench.ready_orders import make_ready_order
+from equipment.demo.ready_orders import make_ready_order
 from equipment import planning, service_time, stock
 from equipment.models import Depot, Item, Order, Plan, ServiceUser, Van
 from equipment.vocabulary import OrderKind
