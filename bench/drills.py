@@ -63,7 +63,9 @@ def wait_healthy(seconds: float) -> float | None:
 
 
 def flask(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
 
 
 def drill_restart(env: dict) -> bool:
@@ -73,7 +75,9 @@ def drill_restart(env: dict) -> bool:
 
     def clerk() -> None:
         while not stop.is_set():
-            status, _ = call("POST", "/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-ZIMMER", "quantity": 1}, token, 5)
+            status, _ = call(
+                "POST", "/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-ZIMMER", "quantity": 1}, token, 5
+            )
             results.append(status)
 
     threads = [threading.Thread(target=clerk) for _ in range(4)]
@@ -83,8 +87,9 @@ def drill_restart(env: dict) -> bool:
     restart_at = len(results)
     version = sorted(os.listdir("/etc/postgresql"))[-1]
     # Immediate mode: the server stops as if it crashed and recovers on start (no long shutdown checkpoint).
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", "--mode=immediate", version, "main", "restart"],
-                   check=True)
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", "--mode=immediate", version, "main", "restart"], check=True
+    )
     recovered = wait_healthy(30)
     time.sleep(3)
     stop.set()
@@ -95,7 +100,9 @@ def drill_restart(env: dict) -> bool:
     verify = flask("stock", "verify", env=env)
     print(f"restart drill: {restart_at} receipts before the restart, {len(after)} during and after")
     print(f"  answers during/after: { {s: after.count(s) for s in sorted(set(after))} } (503 = database not answering)")
-    print(f"  healthy again {recovered:.1f} s after the restart" if recovered is not None else "  NOT healthy within 30 s")
+    print(
+        f"  healthy again {recovered:.1f} s after the restart" if recovered is not None else "  NOT healthy within 30 s"
+    )
     print(f"  last 20 receipts: { {s: last.count(s) for s in sorted(set(last))} }")
     print(f"  stock verify: {verify.stdout.strip()}")
     return recovered is not None and all(s == 201 for s in last) and 500 not in after and verify.returncode == 0
@@ -117,8 +124,14 @@ def children_of(pid: int) -> list[int]:
 
 def drill_worker(env: dict) -> bool:
     token = token_for("coordinator")
-    worker = subprocess.Popen([str(BIN / "rq"), "worker", "planning", "--url", env["REDIS_URL"]], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        [str(BIN / "rq"), "worker", "planning", "--url", env["REDIS_URL"]],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     status, plan = call("POST", "/api/v1/plans", {"date": date.today().isoformat(), "seconds": 20}, token)
     assert status == 202, (status, plan)
     plan_id = plan["id"]
@@ -140,9 +153,18 @@ def drill_worker(env: dict) -> bool:
             failed_after = time.time() - started
             break
         time.sleep(1)
-    print(f"  marked failed after {failed_after:.0f} s: {body.get('error')!r}" if failed_after else f"  still {body and body['status']} after 150 s")
-    worker = subprocess.Popen([str(BIN / "rq"), "worker", "planning", "--url", env["REDIS_URL"], "--burst"], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print(
+        f"  marked failed after {failed_after:.0f} s: {body.get('error')!r}"
+        if failed_after
+        else f"  still {body and body['status']} after 150 s"
+    )
+    worker = subprocess.Popen(
+        [str(BIN / "rq"), "worker", "planning", "--url", env["REDIS_URL"], "--burst"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     status, _ = call("POST", f"/api/v1/plans/{plan_id}/retry", {}, token)
     worker.wait(timeout=120)
     status, body = call("GET", f"/api/v1/plans/{plan_id}", token=token)
@@ -154,15 +176,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--drill", choices=["restart", "worker", "all"], default="all")
     args = parser.parse_args()
-    subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"], check=True, capture_output=True
+    )
     subprocess.run(["psql", PG_ADMIN, "-qc", f"CREATE DATABASE {DATABASE}"], check=True)
-    env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
-           "REDIS_URL": "redis://127.0.0.1:6379/5", "LOGIN_RATE_LIMIT": "100000 per minute"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
+        "REDIS_URL": "redis://127.0.0.1:6379/5",
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+    }
     seeded = flask("seed", "--demo", "--history", "1", env=env)  # open orders to plan
     assert seeded.returncode == 0, seeded.stderr
-    server = subprocess.Popen([str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
-                               f"127.0.0.1:{PORT}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     ok = True
     try:
         assert wait_healthy(30) is not None, "the server did not start"

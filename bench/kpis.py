@@ -57,8 +57,21 @@ CAUSE_P = np.array([6, 26, 6, 14, 8, 4, 7, 5, 16, 1, 4], dtype=float)
 WEEKDAY = np.array([1.27, 1.02, 0.98, 0.93, 0.85, 0.07, 0.05])
 MONTH = np.array([1.18, 1.12, 1.04, 0.97, 0.95, 0.93, 0.92, 0.90, 0.97, 1.00, 1.05, 1.10])
 ORDER_COLUMNS = [
-    "id", "ref", "kind", "response_class", "status", "service_user_id", "depot_id", "district", "received_at",
-    "clock_started_at", "due_at", "completed_at", "excused", "notes", "created_at",
+    "id",
+    "ref",
+    "kind",
+    "response_class",
+    "status",
+    "service_user_id",
+    "depot_id",
+    "district",
+    "received_at",
+    "clock_started_at",
+    "due_at",
+    "completed_at",
+    "excused",
+    "notes",
+    "created_at",
 ]
 DELAY_COLUMNS = ["order_id", "kind", "cause", "attributable", "due_at", "expected_at", "note", "recorded_at"]
 
@@ -68,14 +81,21 @@ def _stamp(moment: datetime | None) -> str | None:
 
 
 def generate_rows(
-    n: int, now: datetime, classes: dict[str, ResponseClass], people: list[tuple[int, str, int]], months: int, seed: int = 1
+    n: int,
+    now: datetime,
+    classes: dict[str, ResponseClass],
+    people: list[tuple[int, str, int]],
+    months: int,
+    seed: int = 1,
 ):
     """Orders and delays as tuples of column values (timestamps as naive-UTC text)."""
     rng = np.random.default_rng(seed)
     today = now.astimezone(LONDON).date()
     span = round(months * 365.25 / 12)
     days = [today - timedelta(days=d) for d in range(span, 0, -1)]
-    weights = np.array([(WEEKDAY[d.weekday()] if clocks.is_working_day(d) else 0.06) * MONTH[d.month - 1] for d in days])
+    weights = np.array(
+        [(WEEKDAY[d.weekday()] if clocks.is_working_day(d) else 0.06) * MONTH[d.month - 1] for d in days]
+    )
     day_index = rng.choice(len(days), size=n, p=weights / weights.sum())
     minutes = rng.triangular(8 * 60, 12 * 60, 18 * 60, size=n).astype(int)
     seconds = rng.integers(0, 60, size=n)
@@ -93,9 +113,15 @@ def generate_rows(
     orders, delays = [], []
     for i in range(n):
         rc = classes[CLASSES[class_index[i]]]
-        received = (midnight[days[day_index[i]]] + timedelta(minutes=int(minutes[i]), seconds=int(seconds[i]))).astimezone(UTC)
+        received = (
+            midnight[days[day_index[i]]] + timedelta(minutes=int(minutes[i]), seconds=int(seconds[i]))
+        ).astimezone(UTC)
         due = clocks.due_at(rc, received)
-        completed = due + timedelta(hours=float(lateness_h[i])) if is_late[i] else received + (due - received) * float(fraction[i])
+        completed = (
+            due + timedelta(hours=float(lateness_h[i]))
+            if is_late[i]
+            else received + (due - received) * float(fraction[i])
+        )
         cause = CAUSES[cause_index[i]]
         excused = bool(is_late[i]) and DelayCause(cause) in NOT_ATTRIBUTABLE
         status = "cancelled" if cancelled[i] else "completed"
@@ -103,14 +129,38 @@ def generate_rows(
             completed, status = None, "ready"
         person, district, depot = people[person_index[i]]
         order_id = i + 1
-        orders.append((
-            order_id, f"EQ-{order_id:07d}", "collection" if rc.kind == "collection" else "delivery", rc.code, status,
-            person, depot, district, _stamp(received), _stamp(received), _stamp(due), _stamp(completed), excused, "",
-            _stamp(received),
-        ))
+        orders.append(
+            (
+                order_id,
+                f"EQ-{order_id:07d}",
+                "collection" if rc.kind == "collection" else "delivery",
+                rc.code,
+                status,
+                person,
+                depot,
+                district,
+                _stamp(received),
+                _stamp(received),
+                _stamp(due),
+                _stamp(completed),
+                excused,
+                "",
+                _stamp(received),
+            )
+        )
         if is_late[i] and not cancelled[i]:
-            delays.append((order_id, "actual" if completed else "predicted", cause, not excused, _stamp(due),
-                           _stamp(completed), "", _stamp(min(completed or now, now))))
+            delays.append(
+                (
+                    order_id,
+                    "actual" if completed else "predicted",
+                    cause,
+                    not excused,
+                    _stamp(due),
+                    _stamp(completed),
+                    "",
+                    _stamp(min(completed or now, now)),
+                )
+            )
     return orders, delays
 
 
@@ -142,8 +192,10 @@ def prepare(url: str, n: int, months: int, regenerate: bool) -> None:
     orders, delays = generate_rows(n, datetime.now(UTC), classes, people, months)
     generated = time.perf_counter()
     _bulk_load(engine, url, orders, delays)
-    print(f"  {url}: generated {n:,} orders and {len(delays):,} delays in {generated - started:.0f} s, "
-          f"loaded in {time.perf_counter() - generated:.0f} s")
+    print(
+        f"  {url}: generated {n:,} orders and {len(delays):,} delays in {generated - started:.0f} s, "
+        f"loaded in {time.perf_counter() - generated:.0f} s"
+    )
     engine.dispose()
 
 
@@ -159,7 +211,9 @@ def _create_pg_database(url: str) -> None:
     parsed = make_url(normalise_database_url(url))
     admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).first()
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        ).first()
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     admin.dispose()
@@ -188,7 +242,9 @@ def _bulk_load(engine, url: str, orders: list[tuple], delays: list[tuple]) -> No
                 with cursor.copy(f"COPY delays ({', '.join(DELAY_COLUMNS)}) FROM STDIN") as copy:
                     for row in delays:
                         copy.write_row(row)
-            connection.execute(text("SELECT setval(pg_get_serial_sequence('orders', 'id'), (SELECT max(id) FROM orders))"))
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('orders', 'id'), (SELECT max(id) FROM orders))")
+            )
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE orders, delays"))
         return
@@ -206,8 +262,14 @@ def _bulk_load(engine, url: str, orders: list[tuple], delays: list[tuple]) -> No
 
 def measure(url: str, repeat: int) -> dict[str, float]:
     """Median and best times of the year's KPIs (API) and the year's dashboard (page)."""
-    app = create_app({"DATABASE_URL": normalise_database_url(url), "SECRET_KEY": "bench", "LOGIN_RATE_LIMIT": "1000 per minute",
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": normalise_database_url(url),
+            "SECRET_KEY": "bench",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     engine = app.extensions["db_engine"]
     with new_session(engine) as session:
         officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
@@ -218,10 +280,15 @@ def measure(url: str, repeat: int) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {token}"}
     page = client.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    client.post("/login", data={"username": "officer", "password": "demo-equipment", **({"csrf_token": csrf.group(1)} if csrf else {})})
+    client.post(
+        "/login",
+        data={"username": "officer", "password": "demo-equipment", **({"csrf_token": csrf.group(1)} if csrf else {})},
+    )
     figures = {}
-    for name, path, kwargs in (("kpis_api_year", f"/api/v1/kpis?{year}", {"headers": headers}),
-                               ("dashboard_year", f"/reports/?{year}", {})):
+    for name, path, kwargs in (
+        ("kpis_api_year", f"/api/v1/kpis?{year}", {"headers": headers}),
+        ("dashboard_year", f"/reports/?{year}", {}),
+    ):
         timings = []
         for attempt in range(repeat + 1):
             started = time.perf_counter()
@@ -257,14 +324,22 @@ def main() -> None:
     print(f"Preparing {args.orders:,} orders over {args.months} months")
     for _, url in targets:
         prepare(url, args.orders, args.months, args.regenerate)
-    print(f"\n{'database':<12}{'orders due in the year':>24}{'GET /api/v1/kpis (year)':>28}{'dashboard page (year)':>26}")
+    print(
+        f"\n{'database':<12}{'orders due in the year':>24}{'GET /api/v1/kpis (year)':>28}{'dashboard page (year)':>26}"
+    )
     for name, url in targets:
         f = measure(url, args.repeat)
-        print(f"{name:<12}{f['due_in_year']:>24,}{f['kpis_api_year_median_ms']:>20.0f} ms med"
-              f"{f['dashboard_year_median_ms']:>18.0f} ms med")
-        print(f"{'':<12}{'':>24}{f['kpis_api_year_best_ms']:>20.0f} ms best{f['dashboard_year_best_ms']:>17.0f} ms best")
-    print(f"\nTargets on PostgreSQL: KPIs < 300 ms, dashboard < 1000 ms. Load average now: {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs (other work on the machine slows every figure).")
+        print(
+            f"{name:<12}{f['due_in_year']:>24,}{f['kpis_api_year_median_ms']:>20.0f} ms med"
+            f"{f['dashboard_year_median_ms']:>18.0f} ms med"
+        )
+        print(
+            f"{'':<12}{'':>24}{f['kpis_api_year_best_ms']:>20.0f} ms best{f['dashboard_year_best_ms']:>17.0f} ms best"
+        )
+    print(
+        f"\nTargets on PostgreSQL: KPIs < 300 ms, dashboard < 1000 ms. Load average now: {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs (other work on the machine slows every figure)."
+    )
 
 
 if __name__ == "__main__":

@@ -56,19 +56,49 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": fresh_database(), "LOGIN_RATE_LIMIT": "100000 per minute"}
     run(str(BIN / "flask"), "--app", "wsgi", "seed", "--demo", env=env)
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(args.workers), "-k", "gthread", "--threads", "4",
-         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env,
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(args.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         wait_until_up(f"http://127.0.0.1:{PORT}/healthz")
         out = ROOT / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-             "-u", str(args.users), "-r", str(max(1, args.users // 4)), "-t", f"{args.seconds}s",
-             "--host", f"http://127.0.0.1:{PORT}", "--csv", str(out / "load"), "--only-summary"],
-            check=False, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                str(max(1, args.users // 4)),
+                "-t",
+                f"{args.seconds}s",
+                "--host",
+                f"http://127.0.0.1:{PORT}",
+                "--csv",
+                str(out / "load"),
+                "--only-summary",
+            ],
+            check=False,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         report(out / "load_stats.csv", args)
     finally:
@@ -79,7 +109,7 @@ def main() -> None:
 def report(stats_file: Path, args: argparse.Namespace) -> None:
     print(f"gunicorn {args.workers} workers x 4 threads on PostgreSQL, {args.users} users, {args.seconds} s")
     print(f"{'request':28} {'count':>7} {'fail':>5} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
-    for row in csv.DictReader(open(stats_file)):
+    for row in csv.DictReader(Path(stats_file).read_text().splitlines()):
         name = row["Name"] if row["Name"] != "Aggregated" else "ALL"
         print(
             f"{name[:28]:28} {row['Request Count']:>7} {row['Failure Count']:>5} {float(row['Requests/s']):7.1f} "

@@ -15,8 +15,10 @@ from locust import HttpUser, between, task
 
 PASSWORD = "demo-equipment"
 SEED = Path(__file__).resolve().parent.parent / "seed_data"
-BULK_SKUS = [r["sku"] for r in csv.DictReader(open(SEED / "items.csv")) if r["serialised"] == "false"]
-PEOPLE = list(csv.DictReader(open(SEED / "service_users.csv")))
+BULK_SKUS = [
+    r["sku"] for r in csv.DictReader((SEED / "items.csv").read_text().splitlines()) if r["serialised"] == "false"
+]
+PEOPLE = list(csv.DictReader((SEED / "service_users.csv").read_text().splitlines()))
 DEPOTS = ["IPS", "BSE", "ELL"]
 
 
@@ -59,7 +61,9 @@ class Coordinator(Signed):
             "kind": "delivery",
             "response_class": random.choice(["next_day", "three_day", "standard"]),
             "service_user": {
-                "name": person["name"], "address": person["address"], "postcode": person["postcode"],
+                "name": person["name"],
+                "address": person["address"],
+                "postcode": person["postcode"],
                 "nhs_number": person["nhs_number"],
             },
             "lines": [{"sku": random.choice(BULK_SKUS), "quantity": 1}],

@@ -58,14 +58,19 @@ def run(url: str, *, orders: int, seconds: float, label: str) -> dict:
         made = generate_day(session, service_date=service_date, count=orders, tz=TZ)
     t0 = time.monotonic()
     with new_session(engine) as session:
-        plan_id = planning.create_plan(session, service_date=service_date, depot_codes=None, seconds=seconds,
-                                       user_id=None).id
+        plan_id = planning.create_plan(
+            session, service_date=service_date, depot_codes=None, seconds=seconds, user_id=None
+        ).id
     phases = planning.run_plan(engine, plan_id, tz=TZ)
     total = time.monotonic() - t0
     with new_session(engine) as session:
         routes = session.exec(select(func.count()).select_from(Route).where(Route.plan_id == plan_id)).one()
-        stops = session.exec(select(func.count()).select_from(Stop).join(Route, Route.id == Stop.route_id)
-                             .where(Route.plan_id == plan_id)).one()
+        stops = session.exec(
+            select(func.count())
+            .select_from(Stop)
+            .join(Route, Route.id == Stop.route_id)
+            .where(Route.plan_id == plan_id)
+        ).one()
         view = planning.plan_view(session, plan_id)
         planned_orders = sum(len(sv.orders) for rv in view.routes for sv in rv.stops)
         late = sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late)
@@ -77,25 +82,48 @@ def run(url: str, *, orders: int, seconds: float, label: str) -> dict:
         depot = session.exec(select(Depot).where(Depot.code == "IPS")).one()
         item = session.exec(select(Item).where(Item.serialised == False, Item.volume <= 4)).first()
         due = datetime.combine(service_date, dtime(16), tzinfo=service_time.zone(TZ)).astimezone(UTC)
-        make_ready_order(session, ref="EQ-999999", person=person, depot=depot, lines=[(item, 1)], due_at=due,
-                         kind=OrderKind.DELIVERY, response_class="emergency")
+        make_ready_order(
+            session,
+            ref="EQ-999999",
+            person=person,
+            depot=depot,
+            lines=[(item, 1)],
+            due_at=due,
+            kind=OrderKind.DELIVERY,
+            response_class="emergency",
+        )
         session.commit()
         t1 = time.monotonic()
         dry = planning.insert_urgent(session, plan_id=plan_id, order_ref="EQ-999999", dry_run=True, user_id=None, tz=TZ)
         dry_s = time.monotonic() - t1
         t2 = time.monotonic()
-        real = planning.insert_urgent(session, plan_id=plan_id, order_ref="EQ-999999", dry_run=False, user_id=None, tz=TZ)
+        real = planning.insert_urgent(
+            session, plan_id=plan_id, order_ref="EQ-999999", dry_run=False, user_id=None, tz=TZ
+        )
         insert_s = time.monotonic() - t2
     engine.dispose()
-    result = {"label": label, "orders": made, "total_s": total, "solve_s": solve_s, "routes": routes, "stops": stops,
-              "planned": planned_orders, "late_stops": late, "unplanned": unplanned, "insert_dry_s": dry_s,
-              "insert_s": insert_s, "insert_van": real.stop.van if real.stop else None,
-              "knock_on_late": len(dry.late_stops)}
-    print(f"[{label}] orders={made} plan total={total:.1f}s (target < 60 s): build {phases['build_s']:.1f}s, "
-          f"solve {solve_s:.1f}s, store {phases['store_s']:.1f}s; routes={routes} "
-          f"stops={stops} planned orders={planned_orders} late stops={late} unplanned={unplanned} | urgent insertion: "
-          f"dry run {dry_s:.2f}s, real {insert_s:.2f}s (target < 2 s) on {result['insert_van']}, "
-          f"{len(dry.late_stops)} stops made late")
+    result = {
+        "label": label,
+        "orders": made,
+        "total_s": total,
+        "solve_s": solve_s,
+        "routes": routes,
+        "stops": stops,
+        "planned": planned_orders,
+        "late_stops": late,
+        "unplanned": unplanned,
+        "insert_dry_s": dry_s,
+        "insert_s": insert_s,
+        "insert_van": real.stop.van if real.stop else None,
+        "knock_on_late": len(dry.late_stops),
+    }
+    print(
+        f"[{label}] orders={made} plan total={total:.1f}s (target < 60 s): build {phases['build_s']:.1f}s, "
+        f"solve {solve_s:.1f}s, store {phases['store_s']:.1f}s; routes={routes} "
+        f"stops={stops} planned orders={planned_orders} late stops={late} unplanned={unplanned} | urgent insertion: "
+        f"dry run {dry_s:.2f}s, real {insert_s:.2f}s (target < 2 s) on {result['insert_van']}, "
+        f"{len(dry.late_stops)} stops made late"
+    )
     return result
 
 

@@ -10,16 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from equipment.demo.ready_orders import make_ready_order
-from equipment.models import (
-    Depot,
-    Item,
-    PostcodeDistrict,
-    ServiceUser,
-)
+from equipment.models import Depot, Item, PostcodeDistrict, ServiceUser
 from equipment.vocabulary import OrderKind
 
 
-def generate_day(session: Session, *, service_date: date, count: int = 400, seed: int = 7, tz: str = "Europe/London") -> int:
+def generate_day(
+    session: Session, *, service_date: date, count: int = 400, seed: int = 7, tz: str = "Europe/London"
+) -> int:
     """About `count` ready orders spread over the county's service users, most due on the day."""
     rng = random.Random(seed)
     zone = ZoneInfo(tz)
@@ -60,12 +57,23 @@ def generate_day(session: Session, *, service_date: date, count: int = 400, seed
         if rng.random() < 0.3:
             am = rng.random() < 0.5
             start, end = (time(8), time(13)) if am else (time(12), time(17))
-            slot = (datetime.combine(service_date, start, tzinfo=zone).astimezone(UTC),
-                    datetime.combine(service_date, end, tzinfo=zone).astimezone(UTC))
+            slot = (
+                datetime.combine(service_date, start, tzinfo=zone).astimezone(UTC),
+                datetime.combine(service_date, end, tzinfo=zone).astimezone(UTC),
+            )
         try:
             with session.begin_nested():
-                make_ready_order(session, ref=f"EQ-{900000 + n:06d}", person=person, depot=depot, lines=lines,
-                                 due_at=due, kind=kind, response_class=klass, slot=slot)
+                make_ready_order(
+                    session,
+                    ref=f"EQ-{900000 + n:06d}",
+                    person=person,
+                    depot=depot,
+                    lines=lines,
+                    due_at=due,
+                    kind=kind,
+                    response_class=klass,
+                    slot=slot,
+                )
             made += 1
         except ValueError:
             continue

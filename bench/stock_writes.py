@@ -89,8 +89,9 @@ def prepare_database(kind: str, pg_url: str, workdir: Path) -> str:
 
 
 def run_flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], check=False, cwd=ROOT, env=env, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if done.returncode not in (0, 1) or (done.returncode == 1 and args[0] != "stock"):
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout.strip()
@@ -109,8 +110,9 @@ class Api:
             headers["Authorization"] = f"Bearer {self.token}"
         for attempt in range(2):
             try:
-                self.connection.request(method, path, body=json.dumps(body) if body is not None else None,
-                                        headers=headers)
+                self.connection.request(
+                    method, path, body=json.dumps(body) if body is not None else None, headers=headers
+                )
                 response = self.connection.getresponse()
                 data = response.read()
                 break
@@ -125,9 +127,23 @@ class Api:
 
 def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
-         "--keep-alive", "30", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "--threads",
+            str(threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     for _ in range(100):
         try:
@@ -186,8 +202,11 @@ def next_write(rng: random.Random, skus: list[str]) -> tuple[str, str, dict]:
     if roll < 0.4:
         return "receipt", "/api/v1/stock/receipts", {"depot": depot, "sku": sku, "quantity": rng.randint(1, 3)}
     if roll < 0.55:
-        return "adjustment", "/api/v1/stock/adjustments", {
-            "depot": depot, "sku": sku, "counted": rng.randint(900, 1100), "reason": "bench count"}
+        return (
+            "adjustment",
+            "/api/v1/stock/adjustments",
+            {"depot": depot, "sku": sku, "counted": rng.randint(900, 1100), "reason": "bench count"},
+        )
     other = rng.choice([d for d in DEPOTS if d != depot])
     return "transfer", "/api/v1/stock/transfers", {"from_depot": depot, "to_depot": other, "sku": sku, "quantity": 1}
 
@@ -209,8 +228,7 @@ def writer(port: int, token: str, skus: list[str], until: float, seed: int, out:
         send(api, rng, skus, time.perf_counter(), out, errors)
 
 
-def paced_writer(port: int, token: str, skus: list[str], due: queue.Queue, seed: int, out: list,
-                 errors: list) -> None:
+def paced_writer(port: int, token: str, skus: list[str], due: queue.Queue, seed: int, out: list, errors: list) -> None:
     """Take the next write due, wait for its time and send it; a write taken late was late."""
     api, rng = Api(port, token), random.Random(seed)
     while True:
@@ -226,8 +244,13 @@ def summary(results: list, errors: list, wall: float) -> dict:
     latencies = sorted(r[2] for r in results)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0] * 99
     return {
-        "writes": len(results), "per_second": len(results) / wall, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
-        "p99_ms": q[98] * 1000, "conflicts_409": sum(1 for r in results if r[1] == 409), "errors": errors,
+        "writes": len(results),
+        "per_second": len(results) / wall,
+        "p50_ms": q[49] * 1000,
+        "p95_ms": q[94] * 1000,
+        "p99_ms": q[98] * 1000,
+        "conflicts_409": sum(1 for r in results if r[1] == 409),
+        "errors": errors,
         "by_kind": {k: sum(1 for r in results if r[0] == k) for k in ("receipt", "adjustment", "transfer")},
     }
 
@@ -237,8 +260,9 @@ def fire(port: int, token: str, skus: list[str], seconds: float, threads: int) -
     until = time.perf_counter() + seconds
     results: list = []
     errors: list = []
-    workers = [threading.Thread(target=writer, args=(port, token, skus, until, n, results, errors))
-               for n in range(threads)]
+    workers = [
+        threading.Thread(target=writer, args=(port, token, skus, until, n, results, errors)) for n in range(threads)
+    ]
     started = time.perf_counter()
     for t in workers:
         t.start()
@@ -257,8 +281,10 @@ def fire_at_rate(port: int, token: str, skus: list[str], seconds: float, rate: f
         due.put(start + n / rate)
     results: list = []
     errors: list = []
-    workers = [threading.Thread(target=paced_writer, args=(port, token, skus, due, 1000 + n, results, errors))
-               for n in range(threads)]
+    workers = [
+        threading.Thread(target=paced_writer, args=(port, token, skus, due, 1000 + n, results, errors))
+        for n in range(threads)
+    ]
     for t in workers:
         t.start()
     for t in workers:
@@ -278,11 +304,13 @@ def measured(run, server_pid: int, database: str | None) -> tuple[dict, float, f
 def print_cpu(result: dict, app_cpu: float, db_cpu: float, client_cpu: float) -> None:
     writes = max(1, result["writes"])
     per_write = (app_cpu + db_cpu) / writes * 1000
-    print(f"CPU per write: {app_cpu / writes * 1000:.1f} ms in gunicorn + "
-          f"{db_cpu / writes * 1000:.1f} ms in the database server; "
-          f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          f"(CPU-bound ceiling on {os.cpu_count()} idle cores ~ {os.cpu_count() * 1000 / per_write:.0f} writes/s); "
-          f"the load generator took {client_cpu / writes * 1000:.1f} ms per write of the same cores")
+    print(
+        f"CPU per write: {app_cpu / writes * 1000:.1f} ms in gunicorn + "
+        f"{db_cpu / writes * 1000:.1f} ms in the database server; "
+        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        f"(CPU-bound ceiling on {os.cpu_count()} idle cores ~ {os.cpu_count() * 1000 / per_write:.0f} writes/s); "
+        f"the load generator took {client_cpu / writes * 1000:.1f} ms per write of the same cores"
+    )
     for error in result["errors"][:5]:
         print("  error:", error)
 
@@ -290,8 +318,11 @@ def print_cpu(result: dict, app_cpu: float, db_cpu: float, client_cpu: float) ->
 def page_timing(port: int, api: Api) -> dict:
     serials = [f"BENCH-{n:05d}" for n in range(PAGE_ASSETS)]
     for chunk in range(0, PAGE_ASSETS, 500):
-        status, answer = api.call("POST", "/api/v1/stock/receipts",
-                                  {"depot": PAGE_DEPOT, "sku": PAGE_SKU, "serials": serials[chunk:chunk + 500]})
+        status, answer = api.call(
+            "POST",
+            "/api/v1/stock/receipts",
+            {"depot": PAGE_DEPOT, "sku": PAGE_SKU, "serials": serials[chunk : chunk + 500]},
+        )
         assert status == 201, answer
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -301,8 +332,10 @@ def page_timing(port: int, api: Api) -> dict:
     form = urllib.parse.urlencode({"username": "clerk", "password": "demo-equipment", "csrf_token": token}).encode()
     opener.open(f"{base}/login", data=form).read()
     timings = {}
-    for label, path in [("stock page", f"/stock?depot={PAGE_DEPOT}"),
-                        ("item page (500 of the assets listed)", f"/stock/items/{PAGE_SKU}?depot={PAGE_DEPOT}")]:
+    for label, path in [
+        ("stock page", f"/stock?depot={PAGE_DEPOT}"),
+        ("item page (500 of the assets listed)", f"/stock/items/{PAGE_SKU}?depot={PAGE_DEPOT}"),
+    ]:
         samples = []
         for _ in range(25):
             started = time.perf_counter()
@@ -312,54 +345,75 @@ def page_timing(port: int, api: Api) -> dict:
             samples.append(time.perf_counter() - started)
         timings[label] = (statistics.median(samples) * 1000, max(samples) * 1000)
     _, assets = api.call("GET", f"/api/v1/stock?depot={PAGE_DEPOT}&limit=1000")
-    timings["assets at depot"] = sum(r["available"] + r["allocated"] + r["quarantine"] for r in assets["items"]
-                                     if r["serialised"])
+    timings["assets at depot"] = sum(
+        r["available"] + r["allocated"] + r["quarantine"] for r in assets["items"] if r["serialised"]
+    )
     return timings
 
 
 def bench(kind: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         url = prepare_database(kind, args.pg_url, Path(workdir))
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "INSTANCE_DIR": workdir,
-               "LOGIN_RATE_LIMIT": "1000 per minute"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-secret",
+            "INSTANCE_DIR": workdir,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
         started = time.perf_counter()
         run_flask(env, "seed", "--demo")
-        print(f"\n== {kind}: seeded in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} workers x "
-              f"{args.worker_threads} threads; {args.threads} client threads for {args.seconds:g} s, then "
-              f"{args.rate:g} writes/s open loop for {args.seconds:g} s; reference loop {reference_loop_ms():.0f} ms")
+        print(
+            f"\n== {kind}: seeded in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} workers x "
+            f"{args.worker_threads} threads; {args.threads} client threads for {args.seconds:g} s, then "
+            f"{args.rate:g} writes/s open loop for {args.seconds:g} s; reference loop {reference_loop_ms():.0f} ms"
+        )
         port = free_port()
         server = start_gunicorn(env, port, args.workers, args.worker_threads)
         try:
             anonymous = Api(port)
-            status, answer = anonymous.call("POST", "/api/v1/auth/token",
-                                            {"username": "clerk", "password": "demo-equipment"})
+            status, answer = anonymous.call(
+                "POST", "/api/v1/auth/token", {"username": "clerk", "password": "demo-equipment"}
+            )
             assert status == 200, answer
             api = Api(port, answer["token"])
             skus = bulk_skus(api)
             for depot in DEPOTS:  # plenty of stock so that transfers rarely run out
                 for sku in skus:
-                    api.call("POST", "/api/v1/stock/adjustments",
-                             {"depot": depot, "sku": sku, "counted": 1000, "reason": "bench opening count"})
+                    api.call(
+                        "POST",
+                        "/api/v1/stock/adjustments",
+                        {"depot": depot, "sku": sku, "counted": 1000, "reason": "bench opening count"},
+                    )
             database = url.rsplit("/", 1)[1] if kind == "postgresql" else None
             result, app_cpu, db_cpu, client_cpu = measured(
-                lambda: fire(port, answer["token"], skus, args.seconds, args.threads), server.pid, database)
-            print(f"stock writes: {result['writes']} in {args.seconds:g} s = {result['per_second']:.0f} writes/s; "
-                  f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms; {result['by_kind']}; "
-                  f"409 (not enough stock): {result['conflicts_409']}; errors: {len(result['errors'])}")
+                lambda: fire(port, answer["token"], skus, args.seconds, args.threads), server.pid, database
+            )
+            print(
+                f"stock writes: {result['writes']} in {args.seconds:g} s = {result['per_second']:.0f} writes/s; "
+                f"p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms; {result['by_kind']}; "
+                f"409 (not enough stock): {result['conflicts_409']}; errors: {len(result['errors'])}"
+            )
             print_cpu(result, app_cpu, db_cpu, client_cpu)
             result, app_cpu, db_cpu, client_cpu = measured(
                 lambda: fire_at_rate(port, answer["token"], skus, args.seconds, args.rate, args.rate_threads),
-                server.pid, database)
-            print(f"open loop at {args.rate:g} writes/s (due evenly, latency from when due): {result['writes']} in "
-                  f"{args.seconds:g} s = {result['per_second']:.0f} writes/s; p50 {result['p50_ms']:.1f} ms, "
-                  f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
-                  f"409 (not enough stock): {result['conflicts_409']}; errors: {len(result['errors'])}")
+                server.pid,
+                database,
+            )
+            print(
+                f"open loop at {args.rate:g} writes/s (due evenly, latency from when due): {result['writes']} in "
+                f"{args.seconds:g} s = {result['per_second']:.0f} writes/s; p50 {result['p50_ms']:.1f} ms, "
+                f"p95 {result['p95_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; "
+                f"409 (not enough stock): {result['conflicts_409']}; errors: {len(result['errors'])}"
+            )
             print_cpu(result, app_cpu, db_cpu, client_cpu)
             pages = page_timing(port, api)
             assets = pages.pop("assets at depot")
             for label, (median, worst) in pages.items():
-                print(f"{label} at {PAGE_DEPOT} with {assets} serialised assets: median {median:.0f} ms "
-                      f"(worst of 25: {worst:.0f} ms)")
+                print(
+                    f"{label} at {PAGE_DEPOT} with {assets} serialised assets: median {median:.0f} ms "
+                    f"(worst of 25: {worst:.0f} ms)"
+                )
         finally:
             stop(server)
         print("stock verify:", run_flask(env, "stock", "verify").splitlines()[0])
@@ -374,8 +428,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200, help="writes per second of the open-loop run")
     parser.add_argument("--rate-threads", type=int, default=32, help="connections carrying the open-loop writes")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL",
-                                                           "postgresql://postgres@127.0.0.1:5432/bench_stock"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/bench_stock")
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     for kind in ["sqlite", "postgresql"]:

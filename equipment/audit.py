@@ -17,6 +17,12 @@ def record(
 ) -> None:
     session.exec(
         _INSERT,
-        params={"at": utcnow(), "user_id": user_id, "action": action, "entity": entity, "entity_id": str(entity_id),
-                "detail": detail[:1000]},
+        params={
+            "at": utcnow(),
+            "user_id": user_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "detail": detail[:1000],
+        },
     )

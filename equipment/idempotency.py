@@ -46,7 +46,10 @@ def stored_answer(session: Session, request: Request) -> tuple[int, dict] | None
     if row is None:
         return None
     if (row.user_id, row.method, row.path, row.body_hash) != (
-        request.user_id, request.method, request.path, request.body_hash,
+        request.user_id,
+        request.method,
+        request.path,
+        request.body_hash,
     ):
         raise Conflict("this Idempotency-Key was already used for a different request", field="Idempotency-Key")
     return row.status_code, json.loads(row.response_body)
@@ -57,8 +60,13 @@ def remember(session: Session, request: Request, *, status: int, body: dict) -> 
     this flush, before anything is committed."""
     session.add(
         IdempotentRequest(
-            key=request.key, user_id=request.user_id, method=request.method, path=request.path,
-            body_hash=request.body_hash, status_code=status, response_body=json.dumps(body),
+            key=request.key,
+            user_id=request.user_id,
+            method=request.method,
+            path=request.path,
+            body_hash=request.body_hash,
+            status_code=status,
+            response_body=json.dumps(body),
         )
     )
     session.flush()

@@ -23,15 +23,7 @@ from equipment.db import make_engine, new_session
 from equipment.demo.ready_orders import make_ready_order
 from equipment.demo.seed import SEED_DIR, _load_response_classes, seed
 from equipment.migrations.upgrade import upgrade_to_head
-from equipment.models import (
-    Depot,
-    Item,
-    Order,
-    PostcodeDistrict,
-    ResponseClass,
-    ServiceUser,
-    Van,
-)
+from equipment.models import Depot, Item, Order, PostcodeDistrict, ResponseClass, ServiceUser, Van
 from equipment.people import users
 from equipment.vocabulary import OrderKind
 from equipment.web import create_app
@@ -153,8 +145,13 @@ class Factory:
 
     def depot(self, code: str = "IPS", **fields: Any) -> Depot:
         depot = Depot(
-            code=code, name=fields.pop("name", f"{code} depot"), address="1 Test Road", postcode="IP1 1AA",
-            lat=fields.pop("lat", 52.06), lon=fields.pop("lon", 1.15), **fields,
+            code=code,
+            name=fields.pop("name", f"{code} depot"),
+            address="1 Test Road",
+            postcode="IP1 1AA",
+            lat=fields.pop("lat", 52.06),
+            lon=fields.pop("lon", 1.15),
+            **fields,
         )
         self.db.add(depot)
         self.db.commit()
@@ -163,18 +160,25 @@ class Factory:
     def district(self, district: str = "IP4", depot: Depot | None = None, **fields: Any) -> PostcodeDistrict:
         depot = depot or self.depot()
         row = PostcodeDistrict(
-            district=district, town=fields.pop("town", "Ipswich"), lat=fields.pop("lat", 52.06),
-            lon=fields.pop("lon", 1.17), depot_id=depot.id,
+            district=district,
+            town=fields.pop("town", "Ipswich"),
+            lat=fields.pop("lat", 52.06),
+            lon=fields.pop("lon", 1.17),
+            depot_id=depot.id,
         )
         self.db.add(row)
         self.db.commit()
         return row
 
     def item(self, sku: str | None = None, **fields: Any) -> Item:
-        defaults = dict(
-            name="Walking frame", category="walking", serialised=False, volume=2, install_minutes=5,
-            inspection_regime="none",
-        )
+        defaults = {
+            "name": "Walking frame",
+            "category": "walking",
+            "serialised": False,
+            "volume": 2,
+            "install_minutes": 5,
+            "inspection_regime": "none",
+        }
         defaults.update(fields)
         item = Item(sku=sku or f"ITEM-{self._next()}", **defaults)
         self.db.add(item)
@@ -182,10 +186,17 @@ class Factory:
         return item
 
     def van(self, depot: Depot, reg: str | None = None, **fields: Any) -> Van:
-        defaults = dict(
-            volume_capacity=100, bed_slots=2, hoist_slots=2, skills="two_person hoist_trained",
-            shift_start=time(8), shift_end=time(17), lunch_from=time(12), lunch_to=time(14), lunch_minutes=30,
-        )
+        defaults = {
+            "volume_capacity": 100,
+            "bed_slots": 2,
+            "hoist_slots": 2,
+            "skills": "two_person hoist_trained",
+            "shift_start": time(8),
+            "shift_end": time(17),
+            "lunch_from": time(12),
+            "lunch_to": time(14),
+            "lunch_minutes": 30,
+        }
         defaults.update(fields)
         van = Van(reg=reg or f"TE{self._next():02d} VAN", depot_id=depot.id, **defaults)
         self.db.add(van)
@@ -200,16 +211,27 @@ class Factory:
     def person(self, *, district: str = "IP4", lat: float = 52.06, lon: float = 1.17, **fields: Any) -> ServiceUser:
         n = self._next()
         person = ServiceUser(
-            name=fields.pop("name", f"Person {n}"), address=fields.pop("address", f"{n} Test Street"),
-            postcode=fields.pop("postcode", f"{district} 1AA"), district=district, lat=lat, lon=lon, **fields,
+            name=fields.pop("name", f"Person {n}"),
+            address=fields.pop("address", f"{n} Test Street"),
+            postcode=fields.pop("postcode", f"{district} 1AA"),
+            district=district,
+            lat=lat,
+            lon=lon,
+            **fields,
         )
         self.db.add(person)
         self.db.commit()
         return person
 
     def order(
-        self, response_class: str = "next_day", *, kind: str = OrderKind.DELIVERY, depot: Depot | None = None,
-        person: ServiceUser | None = None, lines: list[tuple[Item, int]] | None = None, due_at: datetime | None = None,
+        self,
+        response_class: str = "next_day",
+        *,
+        kind: str = OrderKind.DELIVERY,
+        depot: Depot | None = None,
+        person: ServiceUser | None = None,
+        lines: list[tuple[Item, int]] | None = None,
+        due_at: datetime | None = None,
         **fields: Any,
     ) -> Order:
         """A ready order (lines reserved, or on loan for a collection), stock received as needed."""
@@ -220,9 +242,15 @@ class Factory:
             stock.receive_goods(self.db, depot_code=depot.code, sku=frame.sku, quantity=5, user_id=None)
             lines = [(frame, 1)]
         order = make_ready_order(
-            self.db, ref=fields.pop("ref", f"EQ-{700000 + self._next():06d}"), person=person or self.person(),
-            depot=depot, lines=lines, due_at=due_at or datetime.now(UTC) + timedelta(days=1), kind=kind,
-            response_class=response_class, **fields,
+            self.db,
+            ref=fields.pop("ref", f"EQ-{700000 + self._next():06d}"),
+            person=person or self.person(),
+            depot=depot,
+            lines=lines,
+            due_at=due_at or datetime.now(UTC) + timedelta(days=1),
+            kind=kind,
+            response_class=response_class,
+            **fields,
         )
         self.db.commit()
         return order

@@ -1,2 +1,1 @@
 """The command line: `flask --app wsgi seed | migrate | users | stock ...`."""
-

@@ -26,8 +26,14 @@ def _engine():
 @click.command("seed")
 @with_appcontext
 @click.option("--demo", is_flag=True, help=f"Also create one demo user per role (password {seeding.DEMO_PASSWORD}).")
-@click.option("--history", "history_months", type=click.IntRange(1, 60), default=None, metavar="MONTHS",
-              help="Also generate MONTHS months of realistic orders, outcomes and delays up to yesterday.")
+@click.option(
+    "--history",
+    "history_months",
+    type=click.IntRange(1, 60),
+    default=None,
+    metavar="MONTHS",
+    help="Also generate MONTHS months of realistic orders, outcomes and delays up to yesterday.",
+)
 def seed_command(demo: bool, history_months: int | None) -> None:
     """Bring an empty database to the current schema and load seed_data/."""
     started = time.perf_counter()
@@ -40,7 +46,6 @@ def seed_command(demo: bool, history_months: int | None) -> None:
     summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
     click.echo(f"Seeded {summary} in {time.perf_counter() - started:.1f} s.")
     if history_months:
-
         started = time.perf_counter()
         with new_session(_engine()) as session:
             made = generate_history(session, months=history_months, tz=current_app.config["TIMEZONE"])
@@ -71,7 +76,9 @@ def create_user_command(name: str, role: str, password: str, van_reg: str | None
     """Create a user NAME with a role."""
     with new_session(_engine()) as session:
         try:
-            users.create_user(session, username=name, role=role, password=password, van_reg=van_reg, full_name=full_name)
+            users.create_user(
+                session, username=name, role=role, password=password, van_reg=van_reg, full_name=full_name
+            )
         except DomainError as exc:
             raise click.ClickException(exc.detail) from exc
     click.echo(f"Created {role} {name}.")

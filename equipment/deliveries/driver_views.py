@@ -40,21 +40,43 @@ def route_detail(session: Session, rv: planning.RouteView) -> RouteDetail:
         s, person = sv.stop, sv.person
         deliver = [e for o in sv.orders if o.kind != OrderKind.COLLECTION for e in lines[o.id]]
         collect = [e for o in sv.orders if o.kind == OrderKind.COLLECTION for e in lines[o.id]]
-        stops.append(StopDetail(
-            id=s.id, sequence=s.sequence, order_refs=[o.ref for o in sv.orders], eta=s.eta, late=s.late,
-            status=s.status, service_minutes=s.service_minutes, location=Location(lat=s.lat, lon=s.lon),
-            name=person.name, address=person.address, postcode=person.postcode, phone=person.phone,
-            access_notes=person.access_notes, safety_alerts=person.safety_alerts,
-            deliver=_lines(deliver), collect=_lines(collect),
-        ))
+        stops.append(
+            StopDetail(
+                id=s.id,
+                sequence=s.sequence,
+                order_refs=[o.ref for o in sv.orders],
+                eta=s.eta,
+                late=s.late,
+                status=s.status,
+                service_minutes=s.service_minutes,
+                location=Location(lat=s.lat, lon=s.lon),
+                name=person.name,
+                address=person.address,
+                postcode=person.postcode,
+                phone=person.phone,
+                access_notes=person.access_notes,
+                safety_alerts=person.safety_alerts,
+                deliver=_lines(deliver),
+                collect=_lines(collect),
+            )
+        )
     r = rv.route
     return RouteDetail(
-        id=r.id, plan_id=r.plan_id, date=planning.get_plan(session, r.plan_id).service_date, van=rv.van.reg,
-        depot=rv.depot_code, driver=rv.driver.username if rv.driver else None, start_at=r.start_at, end_at=r.end_at,
-        distance_km=round(r.distance_m / 1000, 1), stops=stops,
+        id=r.id,
+        plan_id=r.plan_id,
+        date=planning.get_plan(session, r.plan_id).service_date,
+        van=rv.van.reg,
+        depot=rv.depot_code,
+        driver=rv.driver.username if rv.driver else None,
+        start_at=r.start_at,
+        end_at=r.end_at,
+        distance_km=round(r.distance_m / 1000, 1),
+        stops=stops,
     )
 
 
 def _lines(entries: list[tuple[OrderLine, Item, list[str]]]) -> list[LinePublic]:
-    return [LinePublic(sku=item.sku, name=item.name, quantity=line.quantity, serials=serials)
-            for line, item, serials in entries]
+    return [
+        LinePublic(sku=item.sku, name=item.name, quantity=line.quantity, serials=serials)
+        for line, item, serials in entries
+    ]

@@ -11,35 +11,10 @@ from sqlmodel import Session, select
 
 from equipment import audit, idempotency, stock
 from equipment.db import use_case, utcnow
-from equipment.errors import (
-    DomainError,
-    Forbidden,
-    Invalid,
-    InvalidTransition,
-    NotFound,
-)
-from equipment.models import (
-    Asset,
-    Delay,
-    Order,
-    OrderEvent,
-    OrderLine,
-    Outcome,
-    Plan,
-    Route,
-    Stop,
-    StopOrder,
-    Van,
-)
+from equipment.errors import DomainError, Forbidden, Invalid, InvalidTransition, NotFound
+from equipment.models import Asset, Delay, Order, OrderEvent, OrderLine, Outcome, Plan, Route, Stop, StopOrder, Van
 from equipment.reports.delay_recorder import record_delay
-from equipment.vocabulary import (
-    DelayCause,
-    DelayKind,
-    OrderKind,
-    OrderStatus,
-    OutcomeStatus,
-    Role,
-)
+from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus, OutcomeStatus, Role
 
 FAIL_REASONS = (
     DelayCause.NOT_AT_HOME,
@@ -84,7 +59,10 @@ def stop_for(session: Session, stop_id: int, actor: Actor) -> tuple[Stop, Route,
 def _open_orders(session: Session, stop: Stop) -> list[Order]:
     done = set(session.exec(select(Outcome.order_id).where(Outcome.stop_id == stop.id)))
     orders = session.exec(
-        select(Order).join(StopOrder, StopOrder.order_id == Order.id).where(StopOrder.stop_id == stop.id).order_by(Order.id)
+        select(Order)
+        .join(StopOrder, StopOrder.order_id == Order.id)
+        .where(StopOrder.stop_id == stop.id)
+        .order_by(Order.id)
     )
     return [o for o in orders if o.id not in done and o.status in AWAITING_OUTCOME]
 
@@ -123,7 +101,9 @@ def expected_serials(session: Session, order: Order) -> list[str]:
         return [line.serial for line in lines if line.serial]
     if not lines:
         return []
-    return list(session.exec(select(Asset.serial).where(Asset.order_line_id.in_([l.id for l in lines])).order_by(Asset.serial)))
+    return list(
+        session.exec(select(Asset.serial).where(Asset.order_line_id.in_([l.id for l in lines])).order_by(Asset.serial))
+    )
 
 
 def _actual_cause(session: Session, order: Order) -> DelayCause:
@@ -134,8 +114,16 @@ def _actual_cause(session: Session, order: Order) -> DelayCause:
 
 def _complete(session: Session, order: Order, *, at: datetime, plan_id: int, actor: Actor, what: str) -> None:
     if order.due_at is not None and at > order.due_at:
-        record_delay(session, order, kind=DelayKind.ACTUAL, cause=_actual_cause(session, order), expected_at=at,
-                     plan_id=plan_id, user_id=actor.user_id, note=f"{what} after the due time")
+        record_delay(
+            session,
+            order,
+            kind=DelayKind.ACTUAL,
+            cause=_actual_cause(session, order),
+            expected_at=at,
+            plan_id=plan_id,
+            user_id=actor.user_id,
+            note=f"{what} after the due time",
+        )
     order.status, order.completed_at = OrderStatus.COMPLETED, at
     session.add(order)
     session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="completed", at=at, detail=what))
@@ -173,24 +161,38 @@ def apply_outcome(
     _check_evidence(session, orders, status=status, reason=reason, recipient=recipient, given=given)
     results: list[tuple[Order, Outcome]] = []
     for order in orders:
-        done_serials = _carry_out(session, order, status=status, reason=reason, note=note, at=at, plan=plan,
-                                  van=van, actor=actor)
-        outcome = Outcome(stop_id=stop.id, order_id=order.id, status=status,
-                          reason=reason if status == OutcomeStatus.FAILED else None,
-                          recipient=recipient.strip()[:120], serials=" ".join(done_serials or given)[:1000], at=at,
-                          recorded_by=actor.user_id)
+        done_serials = _carry_out(
+            session, order, status=status, reason=reason, note=note, at=at, plan=plan, van=van, actor=actor
+        )
+        outcome = Outcome(
+            stop_id=stop.id,
+            order_id=order.id,
+            status=status,
+            reason=reason if status == OutcomeStatus.FAILED else None,
+            recipient=recipient.strip()[:120],
+            serials=" ".join(done_serials or given)[:1000],
+            at=at,
+            recorded_by=actor.user_id,
+        )
         session.add(outcome)
         results.append((order, outcome))
     session.flush()
     _settle_stop(session, stop)
-    audit.record(session, user_id=actor.user_id, action=f"outcome_{status}", entity="stop", entity_id=stop.id,
-                 detail=" ".join(o.ref for o, _ in results))
+    audit.record(
+        session,
+        user_id=actor.user_id,
+        action=f"outcome_{status}",
+        entity="stop",
+        entity_id=stop.id,
+        detail=" ".join(o.ref for o, _ in results),
+    )
     session.flush()
     return stop, results
 
 
-def _check_evidence(session: Session, orders: list[Order], *, status: str, reason: str | None, recipient: str,
-                    given: list[str]) -> None:
+def _check_evidence(
+    session: Session, orders: list[Order], *, status: str, reason: str | None, recipient: str, given: list[str]
+) -> None:
     """A failure says why; a delivery says who received it; the serials are those expected."""
     if status == OutcomeStatus.FAILED:
         if reason not in set(FAIL_REASONS):
@@ -201,40 +203,85 @@ def _check_evidence(session: Session, orders: list[Order], *, status: str, reaso
     expected = sorted({s for o in orders for s in expected_serials(session, o)})
     if expected and given != expected:
         missing, extra = set(expected) - set(given), set(given) - set(expected)
-        detail = "; ".join(filter(None, [f"not confirmed: {', '.join(sorted(missing))}" if missing else "",
-                                          f"not expected: {', '.join(sorted(extra))}" if extra else ""]))
+        detail = "; ".join(
+            filter(
+                None,
+                [
+                    f"not confirmed: {', '.join(sorted(missing))}" if missing else "",
+                    f"not expected: {', '.join(sorted(extra))}" if extra else "",
+                ],
+            )
+        )
         raise Invalid(f"serials do not match: {detail}", field="serials")
 
 
-def _carry_out(session: Session, order: Order, *, status: str, reason: str | None, note: str, at: datetime,
-               plan: Plan, van: Van, actor: Actor) -> list[str]:
+def _carry_out(
+    session: Session,
+    order: Order,
+    *,
+    status: str,
+    reason: str | None,
+    note: str,
+    at: datetime,
+    plan: Plan,
+    van: Van,
+    actor: Actor,
+) -> list[str]:
     """Move the stock and the order on for one order's outcome; the serials handled."""
     done_serials: list[str] = []
     if status == OutcomeStatus.DELIVERED:
         for line in _lines(session, order):
             if order.kind == OrderKind.DELIVERY:
-                done_serials += stock.deliver_line(session, line=line, service_user_id=order.service_user_id, at=at,
-                                                   user_id=actor.user_id)
-        _complete(session, order, at=at, plan_id=plan.id, actor=actor,
-                  what="delivered" if order.kind == OrderKind.DELIVERY else "visited")
+                done_serials += stock.deliver_line(
+                    session, line=line, service_user_id=order.service_user_id, at=at, user_id=actor.user_id
+                )
+        _complete(
+            session,
+            order,
+            at=at,
+            plan_id=plan.id,
+            actor=actor,
+            what="delivered" if order.kind == OrderKind.DELIVERY else "visited",
+        )
     elif status == OutcomeStatus.COLLECTED:
         for line in _lines(session, order):
             if line.serial:
                 stock.collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
                 done_serials.append(line.serial)
             else:
-                stock.collect_bulk(session, item_id=line.item_id, quantity=line.quantity, depot_id=van.depot_id, at=at,
-                                   user_id=actor.user_id)
+                stock.collect_bulk(
+                    session,
+                    item_id=line.item_id,
+                    quantity=line.quantity,
+                    depot_id=van.depot_id,
+                    at=at,
+                    user_id=actor.user_id,
+                )
         _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
     else:
         kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
         if order.due_at is not None:
-            record_delay(session, order, kind=kind, cause=reason, expected_at=None, plan_id=plan.id,
-                         user_id=actor.user_id, note=note or "visit failed")
+            record_delay(
+                session,
+                order,
+                kind=kind,
+                cause=reason,
+                expected_at=None,
+                plan_id=plan.id,
+                user_id=actor.user_id,
+                note=note or "visit failed",
+            )
         order.status = OrderStatus.READY
         session.add(order)
-        session.add(OrderEvent(order_id=order.id, user_id=actor.user_id, event="visit_failed", at=at,
-                               detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling"))
+        session.add(
+            OrderEvent(
+                order_id=order.id,
+                user_id=actor.user_id,
+                event="visit_failed",
+                at=at,
+                detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling",
+            )
+        )
     return done_serials
 
 
@@ -254,8 +301,15 @@ def outcome_body(stop: Stop, results: list[tuple[Order, Outcome]]) -> dict[str, 
         "stop_id": stop.id,
         "stop_status": stop.status,
         "outcomes": [
-            {"order_ref": order.ref, "status": out.status, "reason": out.reason, "recipient": out.recipient,
-             "serials": out.serials.split(), "at": out.at.isoformat(), "order_status": order.status}
+            {
+                "order_ref": order.ref,
+                "status": out.status,
+                "reason": out.reason,
+                "recipient": out.recipient,
+                "serials": out.serials.split(),
+                "at": out.at.isoformat(),
+                "order_status": order.status,
+            }
             for order, out in results
         ],
     }
@@ -282,7 +336,10 @@ def record_outcome(
     if not idempotency_key:
         return _record(session, stop_id=stop_id, actor=actor, fields=fields, under_key=None)
     under_key = idempotency.Request(
-        key=idempotency.checked_key(idempotency_key), user_id=actor.user_id, method=method, path=path,
+        key=idempotency.checked_key(idempotency_key),
+        user_id=actor.user_id,
+        method=method,
+        path=path,
         body_hash=idempotency.body_hash({"stop_id": stop_id, **payload}),
     )
     try:

@@ -1,2 +1,1 @@
 """The demo: the Suffolk seed service and months of realistic history."""
-

@@ -28,7 +28,7 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
         return
     if session.get_bind().dialect.name != "postgresql":
         for start in range(0, len(rows), CHUNK):
-            session.execute(insert(table), rows[start:start + CHUNK])
+            session.execute(insert(table), rows[start : start + CHUNK])
         return
     columns = [c.name for c in table.columns if c.name in rows[0]]
     raw = session.connection().connection.driver_connection

@@ -27,47 +27,46 @@ from sqlmodel import Session
 from equipment.db import use_case, utcnow
 from equipment.demo.bulk_rows import bulk_insert, next_id
 from equipment.demo.history_today import lend_recent_deliveries, reserve_open_orders
-from equipment.demo.seeded_service import (
-    SeededService,
-    load_seeded_service,
-)
-from equipment.models import (
-    Delay,
-    Order,
-    OrderEvent,
-    OrderLine,
-    ResponseClass,
-    StockMovement,
-)
+from equipment.demo.seeded_service import SeededService, load_seeded_service
+from equipment.models import Delay, Order, OrderEvent, OrderLine, ResponseClass, StockMovement
 from equipment.orders import clocks
 from equipment.reports.delay_recorder import record_delay
 from equipment.stock.inspections import add_months
 from equipment.stock.ledger import put
-from equipment.vocabulary import (
-    CAUSE_LABELS,
-    DelayCause,
-    DelayKind,
-    OrderStatus,
-    StockState,
-)
+from equipment.vocabulary import CAUSE_LABELS, DelayCause, DelayKind, OrderStatus, StockState
 
 C = DelayCause
 S = StockState
 # Share of orders per class (60-70% of deliveries are same-day or next-day hospital discharges).
 CLASS_MIX = {
-    "emergency": 0.08, "next_day": 0.45, "three_day": 0.16, "standard": 0.12,
-    "urgent_collection": 0.05, "standard_collection": 0.14,
+    "emergency": 0.08,
+    "next_day": 0.45,
+    "three_day": 0.16,
+    "standard": 0.12,
+    "urgent_collection": 0.05,
+    "standard_collection": 0.14,
 }
 WEEKEND_MIX = {"emergency": 0.45, "next_day": 0.45, "urgent_collection": 0.10}
 BASE_LATE = {
-    "emergency": 0.05, "next_day": 0.045, "three_day": 0.03, "standard": 0.02,
-    "urgent_collection": 0.035, "standard_collection": 0.025,
+    "emergency": 0.05,
+    "next_day": 0.045,
+    "three_day": 0.03,
+    "standard": 0.02,
+    "urgent_collection": 0.035,
+    "standard_collection": 0.025,
 }
 # Causes of lateness other than stock-outs: (cause, weight); capacity weighs more on Mondays and in winter.
 CAUSE_MIX = [
-    (C.NO_VAN_CAPACITY, 26), (C.LATER_DATE_REQUESTED, 16), (C.NOT_AT_HOME, 14), (C.ACCESS_PROBLEM, 8),
-    (C.VEHICLE_BREAKDOWN, 7), (C.NO_TRAINED_CREW, 6), (C.EQUIPMENT_FAULT, 5), (C.STOCK_UNAVAILABLE, 6),
-    (C.WRONG_ADDRESS, 4), (C.OTHER, 4),
+    (C.NO_VAN_CAPACITY, 26),
+    (C.LATER_DATE_REQUESTED, 16),
+    (C.NOT_AT_HOME, 14),
+    (C.ACCESS_PROBLEM, 8),
+    (C.VEHICLE_BREAKDOWN, 7),
+    (C.NO_TRAINED_CREW, 6),
+    (C.EQUIPMENT_FAULT, 5),
+    (C.STOCK_UNAVAILABLE, 6),
+    (C.WRONG_ADDRESS, 4),
+    (C.OTHER, 4),
 ]
 PREDICTABLE = {C.NO_VAN_CAPACITY, C.NO_TRAINED_CREW, C.STOCK_UNAVAILABLE, C.LATER_DATE_REQUESTED}
 WEEKDAY_FACTOR = [1.27, 1.02, 0.98, 0.93, 0.85, 0.07, 0.05]  # Monday peak; weekends emergencies only
@@ -103,8 +102,16 @@ def _stock_out_windows(first: date, last: date, rng: random.Random) -> list[tupl
 
 
 class GeneratedHistory:
-    def __init__(self, session: Session, service: SeededService, *, now: datetime, tz: str, rng: random.Random,
-                 items_per_working_day: int) -> None:
+    def __init__(
+        self,
+        session: Session,
+        service: SeededService,
+        *,
+        now: datetime,
+        tz: str,
+        rng: random.Random,
+        items_per_working_day: int,
+    ) -> None:
         self.session, self.service, self.now, self.tz, self.rng = session, service, now, tz, rng
         self.zone = clocks.zone(tz)
         self.items_per_day = items_per_working_day
@@ -164,11 +171,27 @@ class GeneratedHistory:
         lines, has_stocked_out = self._lines(order_id, kind)
         units = sum(line["quantity"] for line in lines)
         row = {
-            "id": order_id, "ref": ref, "kind": kind, "response_class": rc_code, "status": OrderStatus.COMPLETED.value,
-            "service_user_id": person, "prescriber_id": None, "depot_id": depot_id, "district": district,
-            "received_at": received, "clock_started_at": received, "due_at": due, "authorised_at": None,
-            "authorised_by": None, "slot_start": None, "slot_end": None, "completed_at": None, "excused": False,
-            "notes": "", "created_by": rng.choice(service.coordinators), "created_at": received,
+            "id": order_id,
+            "ref": ref,
+            "kind": kind,
+            "response_class": rc_code,
+            "status": OrderStatus.COMPLETED.value,
+            "service_user_id": person,
+            "prescriber_id": None,
+            "depot_id": depot_id,
+            "district": district,
+            "received_at": received,
+            "clock_started_at": received,
+            "due_at": due,
+            "authorised_at": None,
+            "authorised_by": None,
+            "slot_start": None,
+            "slot_end": None,
+            "completed_at": None,
+            "excused": False,
+            "notes": "",
+            "created_by": rng.choice(service.coordinators),
+            "created_at": received,
         }
         self.orders.append(row)
         self.lines.extend(lines)
@@ -195,8 +218,16 @@ class GeneratedHistory:
             seen.add(item_id)
             stocked_out |= item_id == service.stocked_out_item
             quantity = 1 if serialised or rng.random() < 0.85 else 2
-            lines.append({"id": self.line_id, "order_id": order_id, "item_id": item_id, "quantity": quantity,
-                          "allocated": quantity, "serial": None})
+            lines.append(
+                {
+                    "id": self.line_id,
+                    "order_id": order_id,
+                    "item_id": item_id,
+                    "quantity": quantity,
+                    "allocated": quantity,
+                    "serial": None,
+                }
+            )
             self.line_id += 1
         return lines, stocked_out
 
@@ -216,8 +247,10 @@ class GeneratedHistory:
         if stock_out and rng.random() < 0.75:
             cause = C.STOCK_UNAVAILABLE
         elif rng.random() < chance:
-            weights = [w * (1.8 if c == C.NO_VAN_CAPACITY and (day.weekday() == 0 or day.month in (12, 1, 2)) else 1)
-                       for c, w in CAUSE_MIX]
+            weights = [
+                w * (1.8 if c == C.NO_VAN_CAPACITY and (day.weekday() == 0 or day.month in (12, 1, 2)) else 1)
+                for c, w in CAUSE_MIX
+            ]
             cause = rng.choices([c for c, _ in CAUSE_MIX], weights)[0]
         completed = self._late_completion(rc, due, cause) if cause else self._on_time_completion(rc, received, due)
         planned = max(received + timedelta(minutes=20), min(completed, due) - timedelta(hours=rng.uniform(2, 14)))
@@ -236,7 +269,9 @@ class GeneratedHistory:
             self._event(row["id"], planned, "planned", "on a published route")
         row["completed_at"] = completed
         row["status"] = OrderStatus.COMPLETED.value
-        self._event(row["id"], completed, "completed", "delivered and installed" if row["kind"] == "delivery" else "collected")
+        self._event(
+            row["id"], completed, "completed", "delivered and installed" if row["kind"] == "delivery" else "collected"
+        )
         if cause:
             self._delay(row, DelayKind.ACTUAL, cause, completed)
         if row["kind"] == "collection":
@@ -280,13 +315,21 @@ class GeneratedHistory:
     def _event(self, order_id: int, at: datetime, event: str, detail: str) -> None:
         self.events.append({"order_id": order_id, "at": at, "user_id": None, "event": event, "detail": detail})
 
-    def _delay(self, row: dict[str, Any], kind: DelayKind, cause: DelayCause, at: datetime,
-               expected_at: datetime | None = None) -> None:
+    def _delay(
+        self, row: dict[str, Any], kind: DelayKind, cause: DelayCause, at: datetime, expected_at: datetime | None = None
+    ) -> None:
         order = Order(id=row["id"], ref=row["ref"], due_at=row["due_at"], excused=row["excused"])
         collector = _Collector()
         user = self.rng.choice(self.service.drivers if kind == DelayKind.ACTUAL else self.service.coordinators)
-        record_delay(collector, order, kind=kind, cause=cause, expected_at=expected_at, user_id=user,
-                     note=CAUSE_LABELS[cause].lower() if kind == DelayKind.ACTUAL else "")
+        record_delay(
+            collector,
+            order,
+            kind=kind,
+            cause=cause,
+            expected_at=expected_at,
+            user_id=user,
+            note=CAUSE_LABELS[cause].lower() if kind == DelayKind.ACTUAL else "",
+        )
         row["excused"] = bool(order.excused)
         for made in collector.rows:
             if isinstance(made, Delay):
@@ -294,7 +337,9 @@ class GeneratedHistory:
                 self.delays.append({c.name: getattr(made, c.name) for c in Delay.__table__.columns if c.name != "id"})
             elif isinstance(made, OrderEvent):
                 made.at = at
-                self.events.append({c.name: getattr(made, c.name) for c in OrderEvent.__table__.columns if c.name != "id"})
+                self.events.append(
+                    {c.name: getattr(made, c.name) for c in OrderEvent.__table__.columns if c.name != "id"}
+                )
 
     def _recycle(self, row: dict[str, Any], collected: datetime, lines: list[dict[str, Any]]) -> None:
         """The collected bulk units' journey through the ledger: lent earlier, collected,
@@ -307,14 +352,28 @@ class GeneratedHistory:
             return
         user = row["created_by"]
 
-        def move(item: int, n: int, kind: str, source: str | None, target: str | None, at: datetime, **extra: Any) -> None:
+        def move(
+            item: int, n: int, kind: str, source: str | None, target: str | None, at: datetime, **extra: Any
+        ) -> None:
             # A ledger entry as equipment.stock_ledger.Ledger.move books it, and its balance change.
-            self.movements.append({
-                "at": at, "user_id": user, "item_id": item, "quantity": n, "from_depot_id": depot if source else None,
-                "from_state": source, "to_depot_id": depot if target else None, "to_state": target, "asset_id": None,
-                "order_id": extra.get("order_id"), "van_id": None, "kind": kind, "reason": extra.get("reason", ""),
-                "reverses_id": None,
-            })
+            self.movements.append(
+                {
+                    "at": at,
+                    "user_id": user,
+                    "item_id": item,
+                    "quantity": n,
+                    "from_depot_id": depot if source else None,
+                    "from_state": source,
+                    "to_depot_id": depot if target else None,
+                    "to_state": target,
+                    "asset_id": None,
+                    "order_id": extra.get("order_id"),
+                    "van_id": None,
+                    "kind": kind,
+                    "reason": extra.get("reason", ""),
+                    "reverses_id": None,
+                }
+            )
             if source:
                 self.balance_changes[(depot, item, source)] -= n
             if target:
@@ -336,9 +395,13 @@ class GeneratedHistory:
 
     def write(self) -> None:
         session = self.session
-        for table, rows in ((Order.__table__, self.orders), (OrderLine.__table__, self.lines),
-                            (OrderEvent.__table__, self.events), (Delay.__table__, self.delays),
-                            (StockMovement.__table__, self.movements)):
+        for table, rows in (
+            (Order.__table__, self.orders),
+            (OrderLine.__table__, self.lines),
+            (OrderEvent.__table__, self.events),
+            (Delay.__table__, self.delays),
+            (StockMovement.__table__, self.movements),
+        ):
             bulk_insert(session, table, rows)
         for key, change in sorted(self.balance_changes.items()):
             if change > 0:
@@ -347,8 +410,11 @@ class GeneratedHistory:
                 raise AssertionError(f"history would take stock it never had: {key} {change}")
         if session.get_bind().dialect.name == "postgresql":
             for name in ("orders", "order_lines", "order_events", "delays", "stock_movements"):
-                session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
+                session.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+                )
         session.flush()
+
 
 @use_case
 def generate_history(

@@ -12,16 +12,7 @@ from sqlmodel import Session
 
 from equipment.db import UTCDateTime
 from equipment.demo.bulk_rows import bulk_insert
-from equipment.models import (
-    Asset,
-    AssetEvent,
-    Item,
-    Order,
-    OrderEvent,
-    OrderLine,
-    StockBalance,
-    StockMovement,
-)
+from equipment.models import Asset, AssetEvent, Item, Order, OrderEvent, OrderLine, StockBalance, StockMovement
 from equipment.stock.ledger import put, take
 from equipment.stock.reservations import reserve_for_line
 from equipment.vocabulary import OrderStatus, StockState
@@ -56,24 +47,50 @@ def lend_recent_deliveries(history: GeneratedHistory, *, days: int = 90, share: 
                 asset_id = pool[key].pop()
                 room[key] -= 1
                 assets.append({"b_id": asset_id, "b_person": person, "b_since": at})
-                events.append({"asset_id": asset_id, "at": at, "user_id": None, "event": "delivered",
-                               "from_state": S.AVAILABLE.value, "to_state": S.ON_LOAN.value, "depot_id": depot,
-                               "order_id": order["id"], "result": None, "note": ""})
+                events.append(
+                    {
+                        "asset_id": asset_id,
+                        "at": at,
+                        "user_id": None,
+                        "event": "delivered",
+                        "from_state": S.AVAILABLE.value,
+                        "to_state": S.ON_LOAN.value,
+                        "depot_id": depot,
+                        "order_id": order["id"],
+                        "result": None,
+                        "note": "",
+                    }
+                )
                 quantity = 1
             elif bulk.get(key, 0) >= line["quantity"]:
                 asset_id, quantity = None, line["quantity"]
                 bulk[key] -= quantity
             else:
                 continue
-            movements.append({"at": at, "user_id": order["created_by"], "item_id": line["item_id"], "quantity": quantity,
-                              "from_depot_id": depot, "from_state": S.AVAILABLE.value, "to_depot_id": depot,
-                              "to_state": S.ON_LOAN.value, "asset_id": asset_id, "order_id": order["id"],
-                              "van_id": None, "kind": "delivery", "reason": "", "reverses_id": None})
+            movements.append(
+                {
+                    "at": at,
+                    "user_id": order["created_by"],
+                    "item_id": line["item_id"],
+                    "quantity": quantity,
+                    "from_depot_id": depot,
+                    "from_state": S.AVAILABLE.value,
+                    "to_depot_id": depot,
+                    "to_state": S.ON_LOAN.value,
+                    "asset_id": asset_id,
+                    "order_id": order["id"],
+                    "van_id": None,
+                    "kind": "delivery",
+                    "reason": "",
+                    "reverses_id": None,
+                }
+            )
             changes[(depot, line["item_id"], S.AVAILABLE.value)] -= quantity
             changes[(depot, line["item_id"], S.ON_LOAN.value)] += quantity
             lent += quantity
     _write_loans(session, assets, events, movements, changes)
     return lent
+
 
 def reserve_open_orders(history: GeneratedHistory) -> int:
     """Orders still open today hold stock like any live order (or wait for it)."""
@@ -83,12 +100,19 @@ def reserve_open_orders(history: GeneratedHistory) -> int:
         order = history.session.get(Order, order_id)
         lines = history.session.execute(select(OrderLine).where(OrderLine.order_id == order_id)).scalars().all()
         complete = all(
-            reserve_for_line(history.session, line=line, depot_id=order.depot_id, user_id=order.created_by) >= line.quantity
+            reserve_for_line(history.session, line=line, depot_id=order.depot_id, user_id=order.created_by)
+            >= line.quantity
             for line in lines
         )
         order.status = OrderStatus.READY if complete else OrderStatus.BACK_ORDER
-        history.session.add(OrderEvent(order_id=order.id, at=history.now, event="allocated" if complete else "back_order",
-                                    detail="all lines reserved" if complete else "waiting for stock"))
+        history.session.add(
+            OrderEvent(
+                order_id=order.id,
+                at=history.now,
+                event="allocated" if complete else "back_order",
+                detail="all lines reserved" if complete else "waiting for stock",
+            )
+        )
         ready += complete
     history.session.flush()
     return ready
@@ -118,8 +142,11 @@ def _write_loans(session: Session, assets: list, events: list, movements: list, 
     a = Asset.__table__.c
     if assets:
         session.execute(
-            update(Asset.__table__).where(a.id == bindparam("b_id")).values(
-                state=S.ON_LOAN.value, service_user_id=bindparam("b_person"),
+            update(Asset.__table__)
+            .where(a.id == bindparam("b_id"))
+            .values(
+                state=S.ON_LOAN.value,
+                service_user_id=bindparam("b_person"),
                 on_loan_since=bindparam("b_since", type_=UTCDateTime()),
             ),
             assets,

@@ -34,10 +34,18 @@ def make_ready_order(
     """One order with its lines allocated (deliveries) or pointing at units on loan (collections).
     Raises ValueError when the depot has too few units. Flushes only."""
     order = Order(
-        ref=ref, kind=kind, response_class=response_class, status=status, service_user_id=person.id,
-        depot_id=depot.id, district=person.district, received_at=received_at or due_at - timedelta(days=1),
-        clock_started_at=received_at or due_at - timedelta(days=1), due_at=due_at,
-        slot_start=slot[0] if slot else None, slot_end=slot[1] if slot else None,
+        ref=ref,
+        kind=kind,
+        response_class=response_class,
+        status=status,
+        service_user_id=person.id,
+        depot_id=depot.id,
+        district=person.district,
+        received_at=received_at or due_at - timedelta(days=1),
+        clock_started_at=received_at or due_at - timedelta(days=1),
+        due_at=due_at,
+        slot_start=slot[0] if slot else None,
+        slot_end=slot[1] if slot else None,
     )
     session.add(order)
     session.flush()
@@ -62,7 +70,8 @@ def _put_on_loan(session: Session, line: OrderLine, item: Item, depot: Depot, pe
     ledger = Ledger(session, None)
     if item.serialised:
         asset = session.exec(
-            select(Asset).where(Asset.item_id == item.id, Asset.depot_id == depot.id, Asset.state == StockState.AVAILABLE)
+            select(Asset)
+            .where(Asset.item_id == item.id, Asset.depot_id == depot.id, Asset.state == StockState.AVAILABLE)
             .order_by(Asset.id.desc())
         ).first()
         if asset is None:
@@ -73,10 +82,22 @@ def _put_on_loan(session: Session, line: OrderLine, item: Item, depot: Depot, pe
         line.serial = asset.serial
         line.quantity = 1
         session.add(line)
-        ledger.move(item_id=item.id, quantity=1, kind="delivery", source=(depot.id, StockState.AVAILABLE),
-                    target=(depot.id, StockState.ON_LOAN), asset_id=asset.id, reason="ready-made order")
+        ledger.move(
+            item_id=item.id,
+            quantity=1,
+            kind="delivery",
+            source=(depot.id, StockState.AVAILABLE),
+            target=(depot.id, StockState.ON_LOAN),
+            asset_id=asset.id,
+            reason="ready-made order",
+        )
     else:
         # Bulk units already in homes before the bench's records start.
-        ledger.move(item_id=item.id, quantity=line.quantity, kind="delivery", target=(depot.id, StockState.ON_LOAN),
-                    reason="ready-made order")
+        ledger.move(
+            item_id=item.id,
+            quantity=line.quantity,
+            kind="delivery",
+            target=(depot.id, StockState.ON_LOAN),
+            reason="ready-made order",
+        )
     ledger.apply()

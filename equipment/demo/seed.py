@@ -61,7 +61,9 @@ def database_is_empty(session: Session) -> bool:
 
 
 @use_case
-def seed(session: Session, *, demo: bool = False, data_dir: Path = SEED_DIR, today: date | None = None) -> dict[str, int]:
+def seed(
+    session: Session, *, demo: bool = False, data_dir: Path = SEED_DIR, today: date | None = None
+) -> dict[str, int]:
     """Load every seed file in one transaction; refuses a database that already holds data."""
     if not database_is_empty(session):
         raise Conflict("the database already holds data; seeding refused and nothing was changed")
@@ -94,7 +96,14 @@ def seed(session: Session, *, demo: bool = False, data_dir: Path = SEED_DIR, tod
         )
         people += 1
     assets = _load_stock(session, data_dir, depots, items, rng, today)
-    return {"depots": len(depots), "items": len(items), "vans": len(vans), "users": staff, "service_users": people, "assets": assets}
+    return {
+        "depots": len(depots),
+        "items": len(items),
+        "vans": len(vans),
+        "users": staff,
+        "service_users": people,
+        "assets": assets,
+    }
 
 
 def _load_depots(session: Session, data_dir: Path) -> dict[str, Depot]:
@@ -254,14 +263,24 @@ def _load_stock(
         item_depot = (asset.item_id, asset.depot_id)
         session.add(
             StockMovement(
-                at=received_at, item_id=item_depot[0], quantity=1, to_depot_id=item_depot[1],
-                to_state=StockState.AVAILABLE, asset_id=asset.id, kind="receipt", reason="opening stock",
+                at=received_at,
+                item_id=item_depot[0],
+                quantity=1,
+                to_depot_id=item_depot[1],
+                to_state=StockState.AVAILABLE,
+                asset_id=asset.id,
+                kind="receipt",
+                reason="opening stock",
             )
         )
         session.add(
             AssetEvent(
-                asset_id=asset.id, at=received_at, event="received", to_state=StockState.AVAILABLE,
-                depot_id=asset.depot_id, note="opening stock",
+                asset_id=asset.id,
+                at=received_at,
+                event="received",
+                to_state=StockState.AVAILABLE,
+                depot_id=asset.depot_id,
+                note="opening stock",
             )
         )
     return assets
@@ -269,6 +288,11 @@ def _load_stock(
 
 def _opening_movement(item: Item, depot: Depot, quantity: int, at: datetime) -> StockMovement:
     return StockMovement(
-        at=at, item_id=item.id, quantity=quantity, to_depot_id=depot.id,
-        to_state=StockState.AVAILABLE, kind="receipt", reason="opening stock",
+        at=at,
+        item_id=item.id,
+        quantity=quantity,
+        to_depot_id=depot.id,
+        to_state=StockState.AVAILABLE,
+        kind="receipt",
+        reason="opening stock",
     )

@@ -9,14 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from equipment.errors import Conflict
-from equipment.models import (
-    Item,
-    PostcodeDistrict,
-    ResponseClass,
-    ServiceUser,
-    StockBalance,
-    User,
-)
+from equipment.models import Item, PostcodeDistrict, ResponseClass, ServiceUser, StockBalance, User
 
 STOCKED_OUT_SKU = "MAT-AIR"  # the item whose winter stock-outs show as stock delays
 
@@ -49,7 +42,9 @@ def load_seeded_service(session: Session) -> SeededService:
     if not people:
         raise Conflict("the service has no service users: seed it first")
     stock = dict(
-        session.execute(select(StockBalance.item_id, func.sum(StockBalance.quantity)).group_by(StockBalance.item_id)).all()
+        session.execute(
+            select(StockBalance.item_id, func.sum(StockBalance.quantity)).group_by(StockBalance.item_id)
+        ).all()
     )
     items = session.execute(
         select(Item.id, Item.sku, Item.serialised, Item.returnable, Item.needs_authorisation).order_by(Item.id)
@@ -66,6 +61,13 @@ def load_seeded_service(session: Session) -> SeededService:
             collect_weights.append(popularity)
     staff = session.execute(select(User.id, User.role).order_by(User.id)).all()
     return SeededService(
-        classes, people, deliverable, weights, collectable, collect_weights, stocked_out,
-        [u for u, r in staff if r in ("coordinator", "admin")] or [None], [u for u, r in staff if r == "driver"] or [None],
+        classes,
+        people,
+        deliverable,
+        weights,
+        collectable,
+        collect_weights,
+        stocked_out,
+        [u for u, r in staff if r in ("coordinator", "admin")] or [None],
+        [u for u, r in staff if r == "driver"] or [None],
     )

@@ -1,2 +1,1 @@
 """Alembic owns the schema: versions/ and the upgrade helper."""
-

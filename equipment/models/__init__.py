@@ -6,13 +6,7 @@ from equipment.models.orders import Order, OrderEvent, OrderLine, ResponseClass
 from equipment.models.people import GeocodeCacheEntry, Prescriber, ServiceUser, User
 from equipment.models.planning import Outcome, Plan, Route, Stop, StopOrder, Unplanned
 from equipment.models.records import AuditEvent, Delay, IdempotentRequest
-from equipment.models.stock import (
-    Asset,
-    AssetEvent,
-    StockBalance,
-    StockMovement,
-    Transfer,
-)
+from equipment.models.stock import Asset, AssetEvent, StockBalance, StockMovement, Transfer
 
 __all__ = [
     "Asset",

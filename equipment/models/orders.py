@@ -38,7 +38,13 @@ class Order(SQLModel, table=True):
         Index("ix_orders_kpi", "due_at", "response_class", "status", "completed_at", "excused", "depot_id", "district"),
         # The few orders that can be late (done after their due time, or not done): lists and causes.
         Index(
-            "ix_orders_late", "due_at", "completed_at", "status", "excused", "response_class", "id",
+            "ix_orders_late",
+            "due_at",
+            "completed_at",
+            "status",
+            "excused",
+            "response_class",
+            "id",
             postgresql_where=text("completed_at > due_at OR completed_at IS NULL"),
             sqlite_where=text("completed_at > due_at OR completed_at IS NULL"),
         ),

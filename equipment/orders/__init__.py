@@ -6,17 +6,8 @@ checking its lines (lines), back orders tried again and their predicted delays
 Other areas use the services re-exported here: `from equipment import orders`, `orders.create_order(...)`.
 """
 
-from equipment.orders.back_order_review import (
-    predict_back_order_delays,
-    review_back_orders,
-)
-from equipment.orders.intake import (
-    OrderSettings,
-    amend_order,
-    authorise_order,
-    cancel_order,
-    create_order,
-)
+from equipment.orders.back_order_review import predict_back_order_delays, review_back_orders
+from equipment.orders.intake import OrderSettings, amend_order, authorise_order, cancel_order, create_order
 
 __all__ = [
     "OrderSettings",

@@ -48,7 +48,9 @@ def outstanding(lines: list[OrderLine]) -> dict[int, int]:
     return dict(needed)
 
 
-def allocate(session: Session, order: Order, lines: list[OrderLine], *, lat: float, lon: float, user_id: int | None) -> bool:
+def allocate(
+    session: Session, order: Order, lines: list[OrderLine], *, lat: float, lon: float, user_id: int | None
+) -> bool:
     """Reserve the order's outstanding units; True when every line is then fully allocated.
 
     Sets order.depot_id to the depot that supplies it (the serving depot when none can)."""

@@ -31,7 +31,11 @@ def predict_stock_delay(session: Session, order: Order, *, now: datetime, user_i
     if already:
         return False
     record_delay(
-        session, order, kind=DelayKind.PREDICTED, cause=DelayCause.STOCK_UNAVAILABLE, user_id=user_id,
+        session,
+        order,
+        kind=DelayKind.PREDICTED,
+        cause=DelayCause.STOCK_UNAVAILABLE,
+        user_id=user_id,
         note="no depot has the stock in time",
     )
     return True
@@ -61,7 +65,9 @@ def review_back_orders(
     delays for those that can no longer meet their due time. Commits; returns (ready, delayed) refs."""
     now = now or utcnow()
     waiting = session.exec(
-        select(Order).where(Order.status == OrderStatus.BACK_ORDER).order_by(Order.due_at.is_(None), Order.due_at, Order.id)
+        select(Order)
+        .where(Order.status == OrderStatus.BACK_ORDER)
+        .order_by(Order.due_at.is_(None), Order.due_at, Order.id)
     ).all()
     ready: list[str] = []
     for order in waiting:
@@ -69,7 +75,9 @@ def review_back_orders(
         person = session.get(ServiceUser, order.service_user_id)
         complete = allocate(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id)
         if not complete and any(row.allocated for row in rows):
-            complete = move_whole_order(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id) is not None
+            complete = (
+                move_whole_order(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id) is not None
+            )
         if complete:
             order.status = OrderStatus.READY
             session.add(order)
@@ -78,7 +86,12 @@ def review_back_orders(
             ready.append(order.ref)
     session.flush()
     delayed = [o.ref for o in waiting if predict_stock_delay(session, o, now=now, user_id=user_id, tz=tz)]
-    audit.record(session, user_id=user_id, action="reviewed_back_orders", entity="order", entity_id="back_order",
-                 detail=f"{len(ready)} ready, {len(delayed)} delays predicted")
+    audit.record(
+        session,
+        user_id=user_id,
+        action="reviewed_back_orders",
+        entity="order",
+        entity_id="back_order",
+        detail=f"{len(ready)} ready, {len(delayed)} delays predicted",
+    )
     return ready, delayed
-

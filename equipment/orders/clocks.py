@@ -130,7 +130,9 @@ def _add_service_hours(start: datetime, amount: timedelta, *, opens: time, close
     for _ in range(_MAX_DAYS):
         window_open = local_moment(local_day, opens, tz=tz)
         window_close = (
-            local_moment(local_day, closes, tz=tz) if closes else local_moment(local_day + timedelta(days=1), time(0), tz=tz)
+            local_moment(local_day, closes, tz=tz)
+            if closes
+            else local_moment(local_day + timedelta(days=1), time(0), tz=tz)
         )
         begin = max(window_open, start)
         if begin < window_close:

@@ -19,20 +19,9 @@ from sqlmodel import Session
 from equipment import audit
 from equipment.db import use_case, utcnow
 from equipment.errors import Invalid, InvalidTransition
-from equipment.models import (
-    Depot,
-    Order,
-    OrderLine,
-    ResponseClass,
-    ServiceUser,
-)
+from equipment.models import Depot, Order, OrderLine, ResponseClass, ServiceUser
 from equipment.orders import clocks
-from equipment.orders.allocation import (
-    allocate,
-    release_all,
-    serving_depot,
-    shortfall_text,
-)
+from equipment.orders.allocation import allocate, release_all, serving_depot, shortfall_text
 from equipment.orders.back_order_review import predict_stock_delay
 from equipment.orders.lines import (
     ResolvedLine,
@@ -66,7 +55,11 @@ class OrderSettings:
 
 
 def create_order(
-    session: Session, *, data: OrderCreate, user_id: int | None, settings: OrderSettings | None = None,
+    session: Session,
+    *,
+    data: OrderCreate,
+    user_id: int | None,
+    settings: OrderSettings | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Take an order: check it, find or create the person, start the clock, reserve stock. Commits."""
@@ -80,7 +73,9 @@ def create_order(
 
 
 @use_case
-def _take_order(session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings, now: datetime) -> Order:
+def _take_order(
+    session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings, now: datetime
+) -> Order:
     received_at = clocks.to_utc(data.received_at or now, tz=settings.tz)
     if received_at > now + SENDER_CLOCK_AHEAD:
         raise Invalid("The time the request came in cannot be in the future", field="received_at")
@@ -91,8 +86,15 @@ def _take_order(session: Session, data: OrderCreate, user_id: int | None, settin
     person = find_or_create(
         session,
         PersonDetails(
-            name=su.name, address=su.address, postcode=su.postcode, nhs_number=su.nhs_number, phone=su.phone,
-            lat=su.lat, lon=su.lon, access_notes=su.access_notes, safety_alerts=su.safety_alerts,
+            name=su.name,
+            address=su.address,
+            postcode=su.postcode,
+            nhs_number=su.nhs_number,
+            phone=su.phone,
+            lat=su.lat,
+            lon=su.lon,
+            access_notes=su.access_notes,
+            safety_alerts=su.safety_alerts,
         ),
         geocoder=settings.geocoder,
         user_id=user_id,
@@ -121,7 +123,13 @@ def _take_order(session: Session, data: OrderCreate, user_id: int | None, settin
     waits = needs_authorisation(data.kind, lines)
     if not waits or rc.clock_start != "authorised":
         _start_clock(order, rc, received_at, settings.tz)
-    add_event(session, order, user_id, "received", f"{order.kind}, {rc.name}: {lines_text(lines)}" + _due_text(order, settings.tz))
+    add_event(
+        session,
+        order,
+        user_id,
+        "received",
+        f"{order.kind}, {rc.name}: {lines_text(lines)}" + _due_text(order, settings.tz),
+    )
     if waits:
         order.status = OrderStatus.AWAITING_AUTHORISATION
         add_event(session, order, user_id, "awaiting_authorisation", _auth_items(lines))
@@ -164,11 +172,19 @@ def _due_text(order: Order, tz: str) -> str:
 
 
 def _auth_items(lines: list[ResolvedLine]) -> str:
-    return "needs authorisation: " + ", ".join(sorted({line.item.sku for line in lines if line.item.needs_authorisation}))
+    return "needs authorisation: " + ", ".join(
+        sorted({line.item.sku for line in lines if line.item.needs_authorisation})
+    )
 
 
 def _allocate(
-    session: Session, order: Order, rows: list[OrderLine], person: ServiceUser, user_id: int | None, now: datetime, tz: str
+    session: Session,
+    order: Order,
+    rows: list[OrderLine],
+    person: ServiceUser,
+    user_id: int | None,
+    now: datetime,
+    tz: str,
 ) -> None:
     """Reserve stock; ready when all is held, else back_order (and a predicted delay if too late)."""
     complete = allocate(session, order, rows, lat=person.lat, lon=person.lon, user_id=user_id)
@@ -200,7 +216,9 @@ def cancel_order(
     previous = order.status
     order.status = OrderStatus.CANCELLED
     session.add(order)
-    add_event(session, order, user_id, "cancelled", f"was {previous}" + (f": {reason.strip()}" if reason.strip() else ""))
+    add_event(
+        session, order, user_id, "cancelled", f"was {previous}" + (f": {reason.strip()}" if reason.strip() else "")
+    )
     audit.record(session, user_id=user_id, action="cancelled", entity="order", entity_id=order.ref, detail=reason)
     session.flush()
     return order
@@ -208,7 +226,12 @@ def cancel_order(
 
 @use_case
 def authorise_order(
-    session: Session, *, ref: str, user_id: int | None, note: str = "", settings: OrderSettings | None = None,
+    session: Session,
+    *,
+    ref: str,
+    user_id: int | None,
+    note: str = "",
+    settings: OrderSettings | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Authorise a high-cost order: start its clock if the class says so, then reserve stock. Commits."""
@@ -231,7 +254,12 @@ def authorise_order(
 
 
 def amend_order(
-    session: Session, *, ref: str, data: OrderAmend, user_id: int | None, settings: OrderSettings | None = None,
+    session: Session,
+    *,
+    ref: str,
+    data: OrderAmend,
+    user_id: int | None,
+    settings: OrderSettings | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Change the class, lines, slot or notes before dispatch; allocations follow. Commits."""
@@ -241,7 +269,9 @@ def amend_order(
 
 
 @use_case
-def _amend(session: Session, ref: str, data: OrderAmend, user_id: int | None, settings: OrderSettings, now: datetime) -> Order:
+def _amend(
+    session: Session, ref: str, data: OrderAmend, user_id: int | None, settings: OrderSettings, now: datetime
+) -> Order:
     order = order_by_ref(session, ref, for_update=True)
     if order.status in NOT_CHANGEABLE:
         raise InvalidTransition(f"An order that is {order.status} can no longer be changed")
@@ -275,7 +305,11 @@ def _amend(session: Session, ref: str, data: OrderAmend, user_id: int | None, se
         _after_new_lines(session, order, rows, resolved, user_id, now, settings.tz)
     if not changes:
         return order
-    detail = "; ".join(changes) + (f" ({data.reason.strip()})" if data.reason.strip() else "") + _due_text(order, settings.tz)
+    detail = (
+        "; ".join(changes)
+        + (f" ({data.reason.strip()})" if data.reason.strip() else "")
+        + _due_text(order, settings.tz)
+    )
     add_event(session, order, user_id, "amended", detail)
     audit.record(session, user_id=user_id, action="amended", entity="order", entity_id=order.ref, detail=detail)
     session.add(order)

@@ -31,7 +31,9 @@ def resolve_lines(session: Session, kind: str, lines: list[LineIn]) -> list[Reso
         if serial and kind == OrderKind.DELIVERY:
             raise Invalid("A delivery names catalogue items (sku), not serials", field=f"lines.{index}.serial")
         if not sku and not serial:
-            raise Invalid("Give a SKU" + ("" if kind == OrderKind.DELIVERY else " or a serial"), field=f"lines.{index}.sku")
+            raise Invalid(
+                "Give a SKU" + ("" if kind == OrderKind.DELIVERY else " or a serial"), field=f"lines.{index}.sku"
+            )
         item = None
         if sku:
             item = session.exec(select(Item).where(Item.sku == sku)).first()
@@ -82,9 +84,7 @@ def check_assets_with_person(
                 )
             ).one()
             if on_loan < line.quantity:
-                raise Invalid(
-                    f"This person has {on_loan} {line.item.sku} on loan", field=f"lines.{line.index}.sku"
-                )
+                raise Invalid(f"This person has {on_loan} {line.item.sku} on loan", field=f"lines.{line.index}.sku")
 
 
 def _open_collection_of(session: Session, serial: str, order_id: int | None) -> str | None:

@@ -122,7 +122,11 @@ def list_orders(
         ids = {o.service_user_id for o in found}
         people = {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(ids)))}
         audit.record(
-            session, user_id=user_id, action="listed", entity="service_user", entity_id=f"{len(ids)} people",
+            session,
+            user_id=user_id,
+            action="listed",
+            entity="service_user",
+            entity_id=f"{len(ids)} people",
             detail="orders " + " ".join(o.ref for o in found),
         )
     rows = [OrderRow(o, codes.get(o.depot_id, ""), people.get(o.service_user_id)) for o in found]
@@ -140,14 +144,18 @@ def view_order(session: Session, *, ref: str, user_id: int | None, personal: boo
     order = order_by_ref(session, ref)
     lines = list(
         session.exec(
-            select(OrderLine, Item).join(Item, Item.id == OrderLine.item_id).where(OrderLine.order_id == order.id)
+            select(OrderLine, Item)
+            .join(Item, Item.id == OrderLine.item_id)
+            .where(OrderLine.order_id == order.id)
             .order_by(OrderLine.id)
         )
     )
     events = list(
         session.exec(
-            select(OrderEvent, User.username).join(User, User.id == OrderEvent.user_id, isouter=True)
-            .where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)
+            select(OrderEvent, User.username)
+            .join(User, User.id == OrderEvent.user_id, isouter=True)
+            .where(OrderEvent.order_id == order.id)
+            .order_by(OrderEvent.at, OrderEvent.id)
         )
     )
     delays = list(session.exec(select(Delay).where(Delay.order_id == order.id).order_by(Delay.recorded_at)))
@@ -156,7 +164,11 @@ def view_order(session: Session, *, ref: str, user_id: int | None, personal: boo
     if personal:
         person = session.get(ServiceUser, order.service_user_id)
         audit.record(
-            session, user_id=user_id, action="viewed", entity="service_user", entity_id=person.id,
+            session,
+            user_id=user_id,
+            action="viewed",
+            entity="service_user",
+            entity_id=person.id,
             detail=f"order {order.ref}",
         )
     view = OrderView(order, depot_codes(session).get(order.depot_id, ""), lines, events, delays, outcomes, person)
@@ -173,8 +185,13 @@ def _timeline(view: OrderView) -> list[tuple[datetime, str, str, str | None]]:
 
 
 def preview_due(
-    session: Session, *, response_class: str, received_at: str | datetime | None, needs_authorisation: bool = False,
-    tz: str = clocks.DEFAULT_TZ, now: datetime | None = None,
+    session: Session,
+    *,
+    response_class: str,
+    received_at: str | datetime | None,
+    needs_authorisation: bool = False,
+    tz: str = clocks.DEFAULT_TZ,
+    now: datetime | None = None,
 ) -> tuple[ResponseClass, datetime, str, datetime | None]:
     """The due time an order would get: (class, received at, when the clock starts, due or None)."""
     rc = session.get(ResponseClass, response_class)

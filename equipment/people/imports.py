@@ -62,7 +62,9 @@ def import_service_users(
         problems.append("line 2: the file has no rows")
     if problems:
         raise ImportRejected(problems)
-    audit.record(session, user_id=user_id, action="imported", entity="service_users", entity_id=rows, detail=f"{rows} rows")
+    audit.record(
+        session, user_id=user_id, action="imported", entity="service_users", entity_id=rows, detail=f"{rows} rows"
+    )
     return ImportResult(rows=rows, people=len(people_ids))
 
 
@@ -78,7 +80,13 @@ def _details(row: dict[str, str | None], line: int) -> PersonDetails:
         except ValueError as exc:
             raise Invalid(f"{value!r} is not a number", field=column) from exc
     return PersonDetails(
-        name=text("name"), address=text("address"), postcode=text("postcode"), nhs_number=text("nhs_number") or None,
-        phone=text("phone"), lat=coordinates[0], lon=coordinates[1], access_notes=text("access_notes"),
+        name=text("name"),
+        address=text("address"),
+        postcode=text("postcode"),
+        nhs_number=text("nhs_number") or None,
+        phone=text("phone"),
+        lat=coordinates[0],
+        lon=coordinates[1],
+        access_notes=text("access_notes"),
         safety_alerts=text("safety_alerts"),
     )

@@ -53,7 +53,9 @@ def find_or_create(
     postcode = normalise_postcode(details.postcode, field=field_prefix + "postcode")
     number = nhs.normalise(details.nhs_number, field=field_prefix + "nhs_number") if details.nhs_number else None
     if (details.lat is None) != (details.lon is None):
-        raise Invalid("Give both lat and lon, or neither", field=field_prefix + ("lon" if details.lon is None else "lat"))
+        raise Invalid(
+            "Give both lat and lon, or neither", field=field_prefix + ("lon" if details.lon is None else "lat")
+        )
 
     person = _find(session, name=name, postcode=postcode, nhs_number=number)
     if person is None:
@@ -79,7 +81,11 @@ def find_or_create(
     changed = _update(session, person, details, postcode, number, geocoder, field_prefix)
     if changed:
         audit.record(
-            session, user_id=user_id, action="updated", entity="service_user", entity_id=person.id,
+            session,
+            user_id=user_id,
+            action="updated",
+            entity="service_user",
+            entity_id=person.id,
             detail="changed: " + ", ".join(changed),
         )
     return person
@@ -145,9 +151,17 @@ def look_up(session: Session, *, nhs_number: str, user_id: int | None) -> tuple[
         return None
     refs = list(
         session.exec(
-            select(Order.ref).where(Order.service_user_id == person.id, Order.status.in_(OPEN_ORDER_STATUSES)).order_by(Order.id)
+            select(Order.ref)
+            .where(Order.service_user_id == person.id, Order.status.in_(OPEN_ORDER_STATUSES))
+            .order_by(Order.id)
         )
     )
-    audit.record(session, user_id=user_id, action="viewed", entity="service_user", entity_id=person.id,
-                 detail="looked up by NHS number")
+    audit.record(
+        session,
+        user_id=user_id,
+        action="viewed",
+        entity="service_user",
+        entity_id=person.id,
+        detail="looked up by NHS number",
+    )
     return person, refs

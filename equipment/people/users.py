@@ -61,13 +61,7 @@ def create_user(
         if van is None:
             raise NotFound(f"no van with registration {van_reg!r}", field="van")
         van_id = van.id
-    user = User(
-        username=username,
-        role=role,
-        full_name=full_name,
-        password_hash=hash_password(password),
-        van_id=van_id,
-    )
+    user = User(username=username, role=role, full_name=full_name, password_hash=hash_password(password), van_id=van_id)
     session.add(user)
     session.flush()
     audit.record(session, user_id=created_by, action="user_created", entity="user", entity_id=user.id, detail=role)
@@ -125,8 +119,13 @@ def set_active(session: Session, *, username: str, active: bool, changed_by: int
         if not active:
             _end_access(user)
         session.add(user)
-        audit.record(session, user_id=changed_by, action="activated" if active else "deactivated",
-                     entity="user", entity_id=user.id)
+        audit.record(
+            session,
+            user_id=changed_by,
+            action="activated" if active else "deactivated",
+            entity="user",
+            entity_id=user.id,
+        )
     return user
 
 
@@ -158,9 +157,7 @@ _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 def issue_token(user: User, *, secret_key: str, hours: float) -> tuple[str, datetime]:
     """A signed bearer token for the API that expires after `hours`."""
     expires = int(time.time() + hours * 3600)
-    token = _token_serializer(secret_key).dumps(
-        {"u": user.id, "v": user.auth_version, "e": expires}
-    )
+    token = _token_serializer(secret_key).dumps({"u": user.id, "v": user.auth_version, "e": expires})
     return token, datetime.fromtimestamp(expires, UTC)
 
 

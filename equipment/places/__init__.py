@@ -1,2 +1,1 @@
 """Places: UK postcodes and where an address is (geocoding)."""
-

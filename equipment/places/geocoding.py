@@ -73,7 +73,6 @@ def _ask_geocoder(session: Session, query: str, settings: GeocoderSettings) -> t
     if cached:
         return cached.lat, cached.lon
 
-
     parts = urlsplit(settings.url)
     geocoder = Nominatim(
         domain=parts.netloc + parts.path.rstrip("/"),

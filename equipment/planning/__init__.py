@@ -5,14 +5,7 @@ and loaded (publish), and adjusted: move, lock, re-optimise (adjust), insert an 
 
 from equipment.planning.adjust import move_stop, reoptimise, set_route_lock
 from equipment.planning.publish import load_list, mark_loaded, publish_plan
-from equipment.planning.solving import (
-    create_plan,
-    fail_if_stale,
-    mark_failed,
-    plan_day_now,
-    retry_plan,
-    run_plan,
-)
+from equipment.planning.solving import create_plan, fail_if_stale, mark_failed, plan_day_now, retry_plan, run_plan
 from equipment.planning.urgent import Insertion, StopChange, insert_urgent
 from equipment.planning.views import (
     PlanView,
@@ -26,4 +19,29 @@ from equipment.planning.views import (
     route_for_driver,
 )
 
-__all__ = ["Insertion", "PlanView", "RouteView", "StopChange", "StopView", "create_plan", "day_routes", "fail_if_stale", "get_plan", "insert_urgent", "list_plans", "load_list", "mark_failed", "mark_loaded", "move_stop", "order_lines", "plan_day_now", "plan_view", "publish_plan", "reoptimise", "retry_plan", "route_for_driver", "run_plan", "set_route_lock"]
+__all__ = [
+    "Insertion",
+    "PlanView",
+    "RouteView",
+    "StopChange",
+    "StopView",
+    "create_plan",
+    "day_routes",
+    "fail_if_stale",
+    "get_plan",
+    "insert_urgent",
+    "list_plans",
+    "load_list",
+    "mark_failed",
+    "mark_loaded",
+    "move_stop",
+    "order_lines",
+    "plan_day_now",
+    "plan_view",
+    "publish_plan",
+    "reoptimise",
+    "retry_plan",
+    "route_for_driver",
+    "run_plan",
+    "set_route_lock",
+]

@@ -13,16 +13,7 @@ from sqlmodel import Session, select
 from equipment import audit
 from equipment.db import use_case
 from equipment.errors import Conflict, Invalid, InvalidTransition, NotFound
-from equipment.models import (
-    Order,
-    Outcome,
-    Plan,
-    Route,
-    Stop,
-    StopOrder,
-    Unplanned,
-    Van,
-)
+from equipment.models import Order, Outcome, Plan, Route, Stop, StopOrder, Unplanned, Van
 from equipment.planning.keep_order import (
     NEW_JOB_BASE,
     FixedRoutes,
@@ -33,14 +24,7 @@ from equipment.planning.keep_order import (
     plan_state,
     unassigned_reason,
 )
-from equipment.planning.problem import (
-    BuiltProblem,
-    assemble,
-    day_origin,
-    depots_for,
-    group_orders,
-    vans_on_shift,
-)
+from equipment.planning.problem import BuiltProblem, assemble, day_origin, depots_for, group_orders, vans_on_shift
 from equipment.planning.solving import solve
 from equipment.planning.store import store_solution
 from equipment.planning.urgent import INSERT_SECONDS
@@ -55,12 +39,19 @@ ONLY_THIS_VAN_SKILL = 999
 
 
 def move_stop(
-    session: Session, *, plan_id: int, stop_id: int, van_reg: str, user_id: int | None, tz: str = DEFAULT_TZ,
+    session: Session,
+    *,
+    plan_id: int,
+    stop_id: int,
+    van_reg: str,
+    user_id: int | None,
+    tz: str = DEFAULT_TZ,
     osrm_url: str | None = None,
 ) -> Plan:
     """Move a stop to another van, where it fits best there; no route is reordered."""
-    plan, stop, fixed = _read_for_move(session, plan_id=plan_id, stop_id=stop_id, van_reg=van_reg, tz=tz,
-                                       osrm_url=osrm_url)
+    plan, stop, fixed = _read_for_move(
+        session, plan_id=plan_id, stop_id=stop_id, van_reg=van_reg, tz=tz, osrm_url=osrm_url
+    )
     if fixed is None:
         return plan  # already on that van
     output = solve(fixed.built.problem, seconds=INSERT_SECONDS, keep_order=True, session=session)
@@ -74,8 +65,9 @@ def move_stop(
             if s.get("id") == NEW_JOB_BASE and s["type"] == "job":
                 s["id"] = stop.id
     fixed.stops[stop.id] = stop
-    return _write_move(session, plan_id=plan_id, stop=stop, van_reg=van_reg, fixed=fixed, output=output,
-                       user_id=user_id)
+    return _write_move(
+        session, plan_id=plan_id, stop=stop, van_reg=van_reg, fixed=fixed, output=output, user_id=user_id
+    )
 
 
 @use_case
@@ -95,8 +87,9 @@ def _read_for_move(
         raise NotFound(f"no van {van_reg}", field="van")
     if target.id == route.van_id:
         return plan, stop, None
-    orders = list(session.exec(select(Order).join(StopOrder, StopOrder.order_id == Order.id)
-                               .where(StopOrder.stop_id == stop.id)))
+    orders = list(
+        session.exec(select(Order).join(StopOrder, StopOrder.order_id == Order.id).where(StopOrder.stop_id == stop.id))
+    )
     fixed = fixed_routes(session, plan, tz=tz, osrm_url=osrm_url, extra=[orders], leave_out={stop.id})
     if target.id not in fixed.built.vans:
         raise Invalid(f"van {van_reg} is not on shift for this plan", field="van")
@@ -131,8 +124,13 @@ def set_route_lock(session: Session, *, plan_id: int, route_id: int, locked: boo
         raise NotFound(f"no route {route_id} in plan {plan_id}")
     route.locked = locked
     session.add(route)
-    audit.record(session, user_id=user_id, action="route_locked" if locked else "route_unlocked", entity="route",
-                 entity_id=route.id)
+    audit.record(
+        session,
+        user_id=user_id,
+        action="route_locked" if locked else "route_unlocked",
+        entity="route",
+        entity_id=route.id,
+    )
     return route
 
 
@@ -151,7 +149,12 @@ class FreeRoutes:
 
 
 def reoptimise(
-    session: Session, *, plan_id: int, seconds: float, user_id: int | None, tz: str = DEFAULT_TZ,
+    session: Session,
+    *,
+    plan_id: int,
+    seconds: float,
+    user_id: int | None,
+    tz: str = DEFAULT_TZ,
     osrm_url: str | None = None,
 ) -> Plan:
     """Solve again everything but the locked routes (before publishing)."""
@@ -159,8 +162,11 @@ def reoptimise(
     if free.built.problem["jobs"] and free.has_vans:
         output = solve(free.built.problem, seconds=seconds, session=session)
     else:
-        output = {"routes": [], "unassigned": [{"id": j, "reason": "no van free"} for j in free.built.jobs],
-                  "summary": {"cost": 0}}
+        output = {
+            "routes": [],
+            "unassigned": [{"id": j, "reason": "no van free"} for j in free.built.jobs],
+            "summary": {"cost": 0},
+        }
     return _write_reoptimised(session, plan_id=plan_id, free=free, output=output, user_id=user_id)
 
 
@@ -176,14 +182,20 @@ def _read_free_routes(session: Session, *, plan_id: int, tz: str, osrm_url: str 
     free = [r for r in routes if not r.locked]
     free_stops = stops_of_routes(session, [r.id for r in free])
     groups = [sv.orders for r in free for sv in free_stops[r.id]]
-    unplanned_orders = list(session.exec(select(Order).join(Unplanned, Unplanned.order_id == Order.id)
-                                         .where(Unplanned.plan_id == plan.id, Order.status == OrderStatus.READY)))
+    unplanned_orders = list(
+        session.exec(
+            select(Order)
+            .join(Unplanned, Unplanned.order_id == Order.id)
+            .where(Unplanned.plan_id == plan.id, Order.status == OrderStatus.READY)
+        )
+    )
     groups += group_orders(unplanned_orders, day_origin(plan.service_date, tz))
     depots = depots_for(session, plan.depots.split() or None)
     locked_vans = {r.van_id for r in routes if r.locked}
     vans = [v for v in vans_on_shift(session, [d.id for d in depots], plan.service_date) if v.id not in locked_vans]
-    built = assemble(session, groups=groups, vans=vans, depots=depots, service_date=plan.service_date, tz=tz,
-                     osrm_url=osrm_url)
+    built = assemble(
+        session, groups=groups, vans=vans, depots=depots, service_date=plan.service_date, tz=tz, osrm_url=osrm_url
+    )
     return FreeRoutes(built, free, free_stops, bool(vans), state)
 
 

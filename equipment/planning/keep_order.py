@@ -34,12 +34,18 @@ class FixedRoutes:
 def plan_state(session: Session, plan_id: int) -> PlanState:
     """The plan's status, routes and stops as plain values: equal values, unchanged plan."""
     plan = session.exec(select(Plan.status, Plan.published_at).where(Plan.id == plan_id)).one()
-    routes = session.exec(select(Route.id, Route.van_id, Route.locked).where(Route.plan_id == plan_id).order_by(Route.id))
+    routes = session.exec(
+        select(Route.id, Route.van_id, Route.locked).where(Route.plan_id == plan_id).order_by(Route.id)
+    )
     stops = session.exec(
         select(Stop.route_id, Stop.id, Stop.sequence, Stop.status)
-        .join(Route, Route.id == Stop.route_id).where(Route.plan_id == plan_id).order_by(Stop.route_id, Stop.sequence)
+        .join(Route, Route.id == Stop.route_id)
+        .where(Route.plan_id == plan_id)
+        .order_by(Stop.route_id, Stop.sequence)
     )
-    unplanned = session.exec(select(Unplanned.order_id).where(Unplanned.plan_id == plan_id).order_by(Unplanned.order_id))
+    unplanned = session.exec(
+        select(Unplanned.order_id).where(Unplanned.plan_id == plan_id).order_by(Unplanned.order_id)
+    )
     return tuple(plan), tuple(map(tuple, routes)), tuple(map(tuple, stops)), tuple(unplanned)
 
 
@@ -85,8 +91,16 @@ def fixed_routes(
     for n, group in enumerate(extra):
         groups.append(group)
         ids.append(NEW_JOB_BASE + n)
-    built = assemble(session, groups=groups, vans=list(vans.values()), depots=depots, service_date=plan.service_date,
-                     tz=tz, osrm_url=osrm_url, job_ids=ids)
+    built = assemble(
+        session,
+        groups=groups,
+        vans=list(vans.values()),
+        depots=depots,
+        service_date=plan.service_date,
+        tz=tz,
+        osrm_url=osrm_url,
+        job_ids=ids,
+    )
     for vehicle in built.problem["vehicles"]:
         vehicle["steps"] = _with_break(vehicle, steps.get(vehicle["id"], []), stops, built.origin)
     if new_window_from is not None:

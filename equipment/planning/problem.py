@@ -89,9 +89,7 @@ def depots_for(session: Session, codes: list[str] | None) -> list[Depot]:
 
 def vans_on_shift(session: Session, depot_ids: list[int], service_date: date) -> list[Van]:
     absent = set(session.exec(select(VanAbsence.van_id).where(VanAbsence.day == service_date)))
-    vans = session.exec(
-        select(Van).where(Van.depot_id.in_(depot_ids), Van.active == True).order_by(Van.id)
-    )
+    vans = session.exec(select(Van).where(Van.depot_id.in_(depot_ids), Van.active == True).order_by(Van.id))
     return [v for v in vans if v.id not in absent]
 
 
@@ -111,7 +109,9 @@ def vehicle_json(van: Van, service_date: date, tz: str, *, depot_index: int) -> 
         "time_window": [start, end],
     }
     if van.lunch_minutes > 0 and start <= lunch_from < end:
-        vehicle["breaks"] = [{"id": van.id, "time_windows": [[lunch_from, lunch_latest]], "service": van.lunch_minutes * 60}]
+        vehicle["breaks"] = [
+            {"id": van.id, "time_windows": [[lunch_from, lunch_latest]], "service": van.lunch_minutes * 60}
+        ]
     return vehicle
 
 
@@ -247,8 +247,16 @@ def build_day_problem(
             plannable.append(order)
         else:
             skipped.append((order, "no van on shift at the depot", DelayCause.NO_VAN_CAPACITY))
-    return assemble(session, groups=group_orders(plannable, origin), vans=vans, depots=depots,
-                    service_date=service_date, tz=tz, osrm_url=osrm_url, skipped=skipped)
+    return assemble(
+        session,
+        groups=group_orders(plannable, origin),
+        vans=vans,
+        depots=depots,
+        service_date=service_date,
+        tz=tz,
+        osrm_url=osrm_url,
+        skipped=skipped,
+    )
 
 
 def assemble(
@@ -266,7 +274,9 @@ def assemble(
     """Jobs from groups of orders (ids from `job_ids`, else 1..n) and vehicles from vans."""
     origin = day_origin(service_date, tz)
     people_ids = {o.service_user_id for g in groups for o in g}
-    people = {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))} if people_ids else {}
+    people = (
+        {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))} if people_ids else {}
+    )
     lines, items = load_lines(session, [o.id for g in groups for o in g])
     locations: list[tuple[float, float]] = []
     index_of: dict[tuple[float, float], int] = {}

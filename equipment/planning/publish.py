@@ -8,13 +8,7 @@ from equipment import audit, stock
 from equipment.db import use_case, utcnow
 from equipment.errors import Conflict, InvalidTransition, NotFound
 from equipment.models import Item, Order, OrderEvent, OrderLine, Plan, Route
-from equipment.planning.views import (
-    RouteView,
-    get_plan,
-    line_serials,
-    plan_view,
-    stops_of_routes,
-)
+from equipment.planning.views import RouteView, get_plan, line_serials, plan_view, stops_of_routes
 from equipment.vocabulary import OrderKind, OrderStatus, PlanStatus
 
 
@@ -39,8 +33,14 @@ def publish_plan(session: Session, *, plan_id: int, user_id: int | None) -> Plan
                 if order.status == OrderStatus.READY:
                     order.status = OrderStatus.PLANNED
                     session.add(order)
-                    session.add(OrderEvent(order_id=order.id, user_id=user_id, event="planned",
-                                           detail=f"plan {plan.id}, van {view.van.reg}, ETA {sv.stop.eta:%Y-%m-%d %H:%M}Z"))
+                    session.add(
+                        OrderEvent(
+                            order_id=order.id,
+                            user_id=user_id,
+                            event="planned",
+                            detail=f"plan {plan.id}, van {view.van.reg}, ETA {sv.stop.eta:%Y-%m-%d %H:%M}Z",
+                        )
+                    )
     audit.record(session, user_id=user_id, action="plan_published", entity="plan", entity_id=plan.id)
     return plan
 
@@ -53,7 +53,11 @@ def load_list(session: Session, plan_id: int) -> list[tuple[RouteView, list[tupl
         lines_out = []
         orders = [o for sv in rv.stops for o in sv.orders if o.kind == OrderKind.DELIVERY]
         if orders:
-            lines = list(session.exec(select(OrderLine).where(OrderLine.order_id.in_([o.id for o in orders])).order_by(OrderLine.id)))
+            lines = list(
+                session.exec(
+                    select(OrderLine).where(OrderLine.order_id.in_([o.id for o in orders])).order_by(OrderLine.id)
+                )
+            )
             items, serials = line_serials(session, lines)
             by_id = {o.id: o for o in orders}
             for line in lines:

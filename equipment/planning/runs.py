@@ -67,7 +67,9 @@ def run_job(plan_id: int, database_url: str | None = None, tz: str | None = None
     execute(_engines[url], plan_id, tz=tz or settings["TIMEZONE"], osrm_url=osrm_url or settings["OSRM_URL"] or None)
 
 
-def on_rq_failure(job: Any, connection: Any, exc_type: Any = None, exc_value: Any = None, traceback: Any = None) -> None:
+def on_rq_failure(
+    job: Any, connection: Any, exc_type: Any = None, exc_value: Any = None, traceback: Any = None
+) -> None:
     """RQ calls this when a job fails (including a worker's hard death it notices)."""
     plan_id, url = job.args[0], job.args[1] if len(job.args) > 1 else None
     engine = _engines.get(url) or make_engine(url or config.load()["DATABASE_URL"])
@@ -147,8 +149,15 @@ def submit(*, engine: Engine, plan: Plan, settings: dict) -> None:
         if old is not None:
             old.delete()
         q.enqueue(
-            "equipment.planning.runs.run_job", plan.id, settings.get("DATABASE_URL"), tz, osrm_url,
-            job_id=job_id, job_timeout=int(plan.seconds * 3 + 300), result_ttl=3600, failure_ttl=7 * 86400,
+            "equipment.planning.runs.run_job",
+            plan.id,
+            settings.get("DATABASE_URL"),
+            tz,
+            osrm_url,
+            job_id=job_id,
+            job_timeout=int(plan.seconds * 3 + 300),
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
             on_failure=Callback(on_rq_failure),
         )
         return

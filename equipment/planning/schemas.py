@@ -11,8 +11,13 @@ from pydantic import BaseModel, Field
 from equipment.schemas import Location, PageQuery, Strict
 
 FailReason = Literal[
-    "not_at_home", "access_problem", "wrong_address", "vehicle_breakdown", "equipment_fault",
-    "later_date_requested", "other",
+    "not_at_home",
+    "access_problem",
+    "wrong_address",
+    "vehicle_breakdown",
+    "equipment_fault",
+    "later_date_requested",
+    "other",
 ]
 
 

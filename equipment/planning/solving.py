@@ -54,8 +54,14 @@ def create_plan(
     )
     session.add(plan)
     session.flush()
-    audit.record(session, user_id=user_id, action="plan_requested", entity="plan", entity_id=plan.id,
-                 detail=f"{service_date} {plan.depots or 'all depots'}")
+    audit.record(
+        session,
+        user_id=user_id,
+        action="plan_requested",
+        entity="plan",
+        entity_id=plan.id,
+        detail=f"{service_date} {plan.depots or 'all depots'}",
+    )
     return plan
 
 
@@ -96,8 +102,10 @@ def fail_if_stale(session: Session, plan: Plan, *, grace_s: float = 120.0, worke
     reason = None
     if worker_alive is False:
         reason = "the planning worker stopped before finishing"
-    elif plan.status == PlanStatus.RUNNING and plan.started_at and now - plan.started_at > timedelta(
-        seconds=plan.seconds * 2 + grace_s
+    elif (
+        plan.status == PlanStatus.RUNNING
+        and plan.started_at
+        and now - plan.started_at > timedelta(seconds=plan.seconds * 2 + grace_s)
     ):
         reason = "the planning job ran far past its time budget and was presumed dead"
     if reason:
@@ -109,8 +117,9 @@ def fail_if_stale(session: Session, plan: Plan, *, grace_s: float = 120.0, worke
 # ---------------------------------------------------------------------------- running a plan
 
 
-def run_plan(engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: str | None = None,
-             seed: int = 0) -> dict[str, float]:
+def run_plan(
+    engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: str | None = None, seed: int = 0
+) -> dict[str, float]:
     """Solve a queued plan and store it. Runs in a worker; short transactions only, so that the
     application keeps writing while the router thinks. Returns seconds spent per phase."""
     t0 = clock.monotonic()
@@ -124,14 +133,23 @@ def run_plan(engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: st
     if built.problem["jobs"] and built.problem["vehicles"]:
         output = solve(built.problem, seconds=seconds, seed=seed, on_progress=_progress_writer(engine, plan_id))
     else:
-        output = {"routes": [], "unassigned": [{"id": j["id"], "reason": "no van on shift"} for j in built.problem["jobs"]],
-                  "summary": {"cost": 0}}
+        output = {
+            "routes": [],
+            "unassigned": [{"id": j["id"], "reason": "no van on shift"} for j in built.problem["jobs"]],
+            "summary": {"cost": 0},
+        }
     t2 = clock.monotonic()
     with new_session(engine) as session:
         _store_run(session, plan_id, built, output)
     timings = {"build_s": t1 - t0, "solve_s": t2 - t1, "store_s": clock.monotonic() - t2}
-    log.info("plan %s: %d jobs, built in %.1fs, solved in %.1fs, stored in %.1fs", plan_id,
-             len(built.jobs), timings["build_s"], timings["solve_s"], timings["store_s"])
+    log.info(
+        "plan %s: %d jobs, built in %.1fs, solved in %.1fs, stored in %.1fs",
+        plan_id,
+        len(built.jobs),
+        timings["build_s"],
+        timings["solve_s"],
+        timings["store_s"],
+    )
     return timings
 
 
@@ -193,13 +211,16 @@ def _record_progress(session: Session, plan_id: int, fraction: float, best_cost:
 
 def _reattach(session: Session, built: BuiltProblem) -> None:
     """Swap the problem's rows for this session's copies (they were read in another one)."""
+
     def load(model, ids) -> dict:
         ids, rows = list(set(ids)), {}
         for n in range(0, len(ids), 500):
-            rows.update({r.id: r for r in session.exec(select(model).where(model.id.in_(ids[n:n + 500])))})
+            rows.update({r.id: r for r in session.exec(select(model).where(model.id.in_(ids[n : n + 500])))})
         return rows
 
-    orders = load(Order, [o.id for info in built.jobs.values() for o in info.orders] + [o.id for o, _, _ in built.skipped])
+    orders = load(
+        Order, [o.id for info in built.jobs.values() for o in info.orders] + [o.id for o, _, _ in built.skipped]
+    )
     people = load(ServiceUser, [info.service_user.id for info in built.jobs.values()])
     vans = load(Van, list(built.vans))
     for info in built.jobs.values():
@@ -210,12 +231,20 @@ def _reattach(session: Session, built: BuiltProblem) -> None:
 
 
 def plan_day_now(
-    engine: Engine, *, service_date: date, depot_codes: list[str] | None, seconds: float, user_id: int | None = None,
-    tz: str = DEFAULT_TZ, osrm_url: str | None = None,
+    engine: Engine,
+    *,
+    service_date: date,
+    depot_codes: list[str] | None,
+    seconds: float,
+    user_id: int | None = None,
+    tz: str = DEFAULT_TZ,
+    osrm_url: str | None = None,
 ) -> int:
     """Create and run a plan in this thread (CLI, benchmark); returns its id."""
     with new_session(engine) as session:
-        plan = create_plan(session, service_date=service_date, depot_codes=depot_codes, seconds=seconds, user_id=user_id)
+        plan = create_plan(
+            session, service_date=service_date, depot_codes=depot_codes, seconds=seconds, user_id=user_id
+        )
         plan_id = plan.id
     run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
     return plan_id

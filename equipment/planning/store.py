@@ -43,7 +43,14 @@ def store_solution(session: Session, plan: Plan, built: BuiltProblem, output: di
     for item in output.get("unassigned", []):
         info = built.jobs[item["id"]]
         for order in info.orders:
-            _unplanned(session, plan, order, item.get("reason", "not placed"), cause_from_reason(item.get("reason", "")), built.origin)
+            _unplanned(
+                session,
+                plan,
+                order,
+                item.get("reason", "not placed"),
+                cause_from_reason(item.get("reason", "")),
+                built.origin,
+            )
     for order, reason, cause in built.skipped:
         _unplanned(session, plan, order, reason, cause, built.origin)
 
@@ -55,19 +62,41 @@ def _unplanned(session: Session, plan: Plan, order: Order, reason: str, cause: D
         predict_delay(session, order, cause=cause, expected_at=None, plan_id=plan.id, note=f"not planned: {reason}")
 
 
-def predict_delay(session: Session, order: Order, *, cause: DelayCause, expected_at: datetime | None, plan_id: int,
-                  note: str, user_id: int | None = None) -> None:
+def predict_delay(
+    session: Session,
+    order: Order,
+    *,
+    cause: DelayCause,
+    expected_at: datetime | None,
+    plan_id: int,
+    note: str,
+    user_id: int | None = None,
+) -> None:
     """A predicted delay, once per order and plan."""
     exists = session.exec(
         select(Delay.id).where(Delay.order_id == order.id, Delay.plan_id == plan_id, Delay.kind == DelayKind.PREDICTED)
     ).first()
     if exists is None and order.due_at is not None:
-        record_delay(session, order, kind=DelayKind.PREDICTED, cause=cause, expected_at=expected_at,
-                     plan_id=plan_id, user_id=user_id, note=note)
+        record_delay(
+            session,
+            order,
+            kind=DelayKind.PREDICTED,
+            cause=cause,
+            expected_at=expected_at,
+            plan_id=plan_id,
+            user_id=user_id,
+            note=note,
+        )
 
 
 def write_route(
-    session: Session, plan: Plan, route: Route, built: BuiltProblem, vroute: dict, *, new_stops: bool,
+    session: Session,
+    plan: Plan,
+    route: Route,
+    built: BuiltProblem,
+    vroute: dict,
+    *,
+    new_stops: bool,
     stops_by_id: dict[int, Stop] | None = None,
 ) -> list[Stop]:
     """Set a route's stops (sequence, ETA, late) and totals from one VROOM route."""
@@ -89,9 +118,15 @@ def write_route(
         eta = at(origin, step["arrival"] + step.get("waiting_time", 0))
         stop = (stops_by_id or {}).get(step["id"])
         if stop is None:
-            stop = Stop(route_id=route.id, sequence=sequence, service_user_id=info.service_user.id,
-                        lat=info.service_user.lat, lon=info.service_user.lon, eta=eta,
-                        service_minutes=round(info.service_s / 60))
+            stop = Stop(
+                route_id=route.id,
+                sequence=sequence,
+                service_user_id=info.service_user.id,
+                lat=info.service_user.lat,
+                lon=info.service_user.lon,
+                eta=eta,
+                service_minutes=round(info.service_s / 60),
+            )
             session.add(stop)
             session.flush()
             for order in info.orders:
@@ -102,8 +137,14 @@ def write_route(
         if stop.late and new_stops:
             for order in info.orders:
                 if order.due_at is not None and eta > order.due_at:
-                    predict_delay(session, order, cause=DelayCause.NO_VAN_CAPACITY, expected_at=eta, plan_id=plan.id,
-                                  note="planned after its due time")
+                    predict_delay(
+                        session,
+                        order,
+                        cause=DelayCause.NO_VAN_CAPACITY,
+                        expected_at=eta,
+                        plan_id=plan.id,
+                        note="planned after its due time",
+                    )
         written.append(stop)
     session.flush()
     return written

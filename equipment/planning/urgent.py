@@ -51,21 +51,35 @@ class Insertion:
 
 
 def insert_urgent(
-    session: Session, *, plan_id: int, order_ref: str, dry_run: bool, user_id: int | None, tz: str = DEFAULT_TZ,
-    osrm_url: str | None = None, seconds: float = INSERT_SECONDS,
+    session: Session,
+    *,
+    plan_id: int,
+    order_ref: str,
+    dry_run: bool,
+    user_id: int | None,
+    tz: str = DEFAULT_TZ,
+    osrm_url: str | None = None,
+    seconds: float = INSERT_SECONDS,
 ) -> Insertion:
     """Put an urgent order into the published routes where it costs least, keeping every route's
     stops in their order; report the stops that would become late."""
     order, fixed = _read_for_insertion(session, plan_id=plan_id, order_ref=order_ref, tz=tz, osrm_url=osrm_url)
     output = solve(fixed.built.problem, seconds=seconds, keep_order=True, session=session)
-    vroute = next((r for r in output.get("routes", [])
-                   if any(s.get("id") == NEW_JOB_BASE and s["type"] == "job" for s in r["steps"])), None)
+    vroute = next(
+        (
+            r
+            for r in output.get("routes", [])
+            if any(s.get("id") == NEW_JOB_BASE and s["type"] == "job" for s in r["steps"])
+        ),
+        None,
+    )
     if vroute is None:
         raise Conflict(f"order {order_ref} cannot be inserted: {unassigned_reason(output, NEW_JOB_BASE)}")
     result = _insertion(fixed, vroute, dry_run)
     if not dry_run:
-        _write_insertion(session, plan_id=plan_id, order=order, fixed=fixed, vroute=vroute, result=result,
-                         user_id=user_id)
+        _write_insertion(
+            session, plan_id=plan_id, order=order, fixed=fixed, vroute=vroute, result=result, user_id=user_id
+        )
     return result
 
 
@@ -84,8 +98,9 @@ def _read_for_insertion(
     if plan.depots and order.depot_id not in {d.id for d in depots_for(session, plan.depots.split())}:
         raise Invalid(f"order {order_ref} is served by a depot outside this plan", field="order_ref")
     origin = day_origin(plan.service_date, tz)
-    fixed = fixed_routes(session, plan, tz=tz, osrm_url=osrm_url, extra=[[order]],
-                         new_window_from=seconds_into_day(origin))
+    fixed = fixed_routes(
+        session, plan, tz=tz, osrm_url=osrm_url, extra=[[order]], new_window_from=seconds_into_day(origin)
+    )
     return order, fixed
 
 
@@ -114,7 +129,13 @@ def _insertion(fixed: FixedRoutes, vroute: dict, dry_run: bool) -> Insertion:
 
 @use_case
 def _write_insertion(
-    session: Session, *, plan_id: int, order: Order, fixed: FixedRoutes, vroute: dict, result: Insertion,
+    session: Session,
+    *,
+    plan_id: int,
+    order: Order,
+    fixed: FixedRoutes,
+    vroute: dict,
+    result: Insertion,
     user_id: int | None,
 ) -> None:
     plan = lock_unchanged_plan(session, plan_id, fixed.state)
@@ -127,15 +148,41 @@ def _write_insertion(
     result.stop.stop_id = inserted.id
     order.status = OrderStatus.PLANNED
     session.add(order)
-    session.add(OrderEvent(order_id=order.id, user_id=user_id, event="planned",
-                           detail=f"urgent insertion into plan {plan.id}, van {van.reg}, ETA {inserted.eta:%H:%M}Z"))
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            user_id=user_id,
+            event="planned",
+            detail=f"urgent insertion into plan {plan.id}, van {van.reg}, ETA {inserted.eta:%H:%M}Z",
+        )
+    )
     if inserted.late:
-        predict_delay(session, order, cause=DelayCause.NO_VAN_CAPACITY, expected_at=inserted.eta, plan_id=plan.id,
-                      note="inserted after its due time", user_id=user_id)
+        predict_delay(
+            session,
+            order,
+            cause=DelayCause.NO_VAN_CAPACITY,
+            expected_at=inserted.eta,
+            plan_id=plan.id,
+            note="inserted after its due time",
+            user_id=user_id,
+        )
     for change in result.late_stops:
         for o in fixed.built.jobs[change.stop_id].orders:
             if o.due_at is not None and change.eta > o.due_at:
-                predict_delay(session, o, cause=DelayCause.NO_VAN_CAPACITY, expected_at=change.eta, plan_id=plan.id,
-                              note=f"knock-on of urgent order {order.ref}", user_id=user_id)
-    audit.record(session, user_id=user_id, action="urgent_inserted", entity="plan", entity_id=plan.id,
-                 detail=f"{order.ref} -> {van.reg}")
+                predict_delay(
+                    session,
+                    o,
+                    cause=DelayCause.NO_VAN_CAPACITY,
+                    expected_at=change.eta,
+                    plan_id=plan.id,
+                    note=f"knock-on of urgent order {order.ref}",
+                    user_id=user_id,
+                )
+    audit.record(
+        session,
+        user_id=user_id,
+        action="urgent_inserted",
+        entity="plan",
+        entity_id=plan.id,
+        detail=f"{order.ref} -> {van.reg}",
+    )

@@ -58,7 +58,9 @@ def get_plan(session: Session, plan_id: int) -> Plan:
     return plan
 
 
-def list_plans(session: Session, *, service_date: date | None = None, limit: int = 100, offset: int = 0) -> tuple[list[Plan], int]:
+def list_plans(
+    session: Session, *, service_date: date | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[Plan], int]:
     query = select(Plan)
     if service_date:
         query = query.where(Plan.service_date == service_date)
@@ -77,11 +79,16 @@ def stops_of_routes(session: Session, route_ids: list[int]) -> dict[int, list[St
     orders_of: dict[int, list[Order]] = {s: [] for s in stop_ids}
     if stop_ids:
         for link, order in session.exec(
-            select(StopOrder, Order).join(Order, Order.id == StopOrder.order_id).where(StopOrder.stop_id.in_(stop_ids)).order_by(Order.id)
+            select(StopOrder, Order)
+            .join(Order, Order.id == StopOrder.order_id)
+            .where(StopOrder.stop_id.in_(stop_ids))
+            .order_by(Order.id)
         ):
             orders_of[link.stop_id].append(order)
     people_ids = {s.service_user_id for s in stops}
-    people = {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))} if people_ids else {}
+    people = (
+        {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))} if people_ids else {}
+    )
     for s in stops:
         out[s.route_id].append(StopView(s, orders_of[s.id], people.get(s.service_user_id)))
     return out
@@ -105,16 +112,22 @@ def plan_view(session: Session, plan_id: int) -> PlanView:
     plan = get_plan(session, plan_id)
     routes = list(session.exec(select(Route).where(Route.plan_id == plan.id)))
     unplanned = list(
-        session.exec(select(Order, Unplanned.reason).join(Unplanned, Unplanned.order_id == Order.id)
-                     .where(Unplanned.plan_id == plan.id).order_by(Order.due_at, Order.id))
+        session.exec(
+            select(Order, Unplanned.reason)
+            .join(Unplanned, Unplanned.order_id == Order.id)
+            .where(Unplanned.plan_id == plan.id)
+            .order_by(Order.due_at, Order.id)
+        )
     )
     return PlanView(plan, route_views(session, routes), [(o, r) for o, r in unplanned])
 
 
 def day_routes(session: Session, *, service_date: date, van_id: int | None = None) -> list[RouteView]:
     """Published routes of a day (one van's only, when given), with their stops."""
-    query = select(Route).join(Plan, Plan.id == Route.plan_id).where(
-        Plan.service_date == service_date, Plan.published_at != None
+    query = (
+        select(Route)
+        .join(Plan, Plan.id == Route.plan_id)
+        .where(Plan.service_date == service_date, Plan.published_at != None)
     )
     if van_id is not None:
         query = query.where(Route.van_id == van_id)
@@ -138,7 +151,9 @@ def line_serials(session: Session, lines: list[OrderLine]) -> tuple[dict[int, It
         return {}, {}
     items = {i.id: i for i in session.exec(select(Item).where(Item.id.in_({l.item_id for l in lines})))}
     serials: dict[int, list[str]] = {}
-    for asset in session.exec(select(Asset).where(Asset.order_line_id.in_([l.id for l in lines])).order_by(Asset.serial)):
+    for asset in session.exec(
+        select(Asset).where(Asset.order_line_id.in_([l.id for l in lines])).order_by(Asset.serial)
+    ):
         serials.setdefault(asset.order_line_id, []).append(asset.serial)
     return items, serials
 
@@ -151,5 +166,7 @@ def order_lines(session: Session, orders: list[Order]) -> dict[int, list[tuple[O
     lines = list(session.exec(select(OrderLine).where(OrderLine.order_id.in_(list(out))).order_by(OrderLine.id)))
     items, serials = line_serials(session, lines)
     for line in lines:
-        out[line.order_id].append((line, items[line.item_id], [line.serial] if line.serial else serials.get(line.id, [])))
+        out[line.order_id].append(
+            (line, items[line.item_id], [line.serial] if line.serial else serials.get(line.id, []))
+        )
     return out

@@ -22,23 +22,10 @@ from equipment.reports.counting import Figures
 from equipment.reports.delays import DelayEntry, DelayFilter, delay_log
 from equipment.reports.indicators import KpiRow, kpis, totals
 from equipment.reports.late_lists import AtRisk, LateOrder, at_risk, late_orders
-from equipment.reports.monthly import (
-    MonthlyReport,
-    inspections_overdue,
-    monthly_report,
-    on_loan,
-    recycling,
-)
+from equipment.reports.monthly import MonthlyReport, inspections_overdue, monthly_report, on_loan, recycling
 from equipment.reports.officers_dashboard import Dashboard, dashboard
 from equipment.reports.periods import Period, month_period, period, weeks_of
-from equipment.reports.scopes import (
-    ALL,
-    CLASS_ORDER,
-    Scope,
-    depots,
-    response_classes,
-    scope,
-)
+from equipment.reports.scopes import ALL, CLASS_ORDER, Scope, depots, response_classes, scope
 from equipment.reports.timeline import OrderTimeline, order_timeline
 
 __all__ = [

@@ -12,15 +12,7 @@ from sqlmodel import Session
 
 from equipment.db import utcnow
 from equipment.models import Depot
-from equipment.reports.counting import (
-    Figures,
-    O,
-    due_in,
-    figure_columns,
-    figures_of,
-    group_key,
-    tune_for_aggregation,
-)
+from equipment.reports.counting import Figures, O, due_in, figure_columns, figures_of, group_key, tune_for_aggregation
 from equipment.reports.indicators import KpiRow
 from equipment.reports.periods import Period, week_index, week_starts
 from equipment.reports.scopes import ALL, Scope
@@ -60,13 +52,15 @@ def by_district(session: Session, p: Period, *, now: datetime | None = None, sco
 def district_sort_key(district: str) -> tuple[str, int, str]:
     """IP2 before IP10: the letters, then the number."""
     letters = district.rstrip("0123456789")
-    digits = district[len(letters):]
+    digits = district[len(letters) :]
     return (letters, int(digits) if digits.isdigit() else -1, district)
 
 
 def district_rows(found: dict[str, Figures]) -> list[Breakdown]:
     """Figures by district as rows, IP2 before IP10; a blank district is 'unknown'."""
-    return [Breakdown(d or "-", d or "unknown", found[d]) for d in sorted(found, key=lambda d: district_sort_key(d or ""))]
+    return [
+        Breakdown(d or "-", d or "unknown", found[d]) for d in sorted(found, key=lambda d: district_sort_key(d or ""))
+    ]
 
 
 @dataclass
@@ -104,11 +98,6 @@ def weekly_trend(session: Session, p: Period, *, now: datetime | None = None, sc
     tune_for_aggregation(session)
     week = week_column(p)
     code = group_key(O.response_class, "")
-    query = (
-        select(code, week, *figure_columns(now))
-        .where(due_in(p, scope))
-        .group_by(code, week)
-        .order_by(week, code)
-    )
+    query = select(code, week, *figure_columns(now)).where(due_in(p, scope)).group_by(code, week).order_by(week, code)
     weeks = week_starts(p)
     return [TrendPoint(weeks[int(r.week)], r.response_class, figures_of(r)) for r in session.execute(query)]

@@ -13,13 +13,7 @@ from sqlmodel import Session
 
 from equipment.db import utcnow
 from equipment.models import Delay, Order
-from equipment.reports.counting import (
-    O,
-    due_in,
-    is_late,
-    is_late_or_open,
-    tune_for_aggregation,
-)
+from equipment.reports.counting import O, due_in, is_late, is_late_or_open, tune_for_aggregation
 from equipment.reports.indicators import kpis
 from equipment.reports.periods import Period
 from equipment.reports.scopes import ALL, Scope, class_sort_key

@@ -44,7 +44,12 @@ def record_delay(
         order.excused = True
         session.add(order)
     session.add(
-        OrderEvent(order_id=order.id, user_id=user_id, event=f"delay_{kind}", detail=CAUSE_LABELS[cause] + (f": {note}" if note else ""))
+        OrderEvent(
+            order_id=order.id,
+            user_id=user_id,
+            event=f"delay_{kind}",
+            detail=CAUSE_LABELS[cause] + (f": {note}" if note else ""),
+        )
     )
     session.flush()
     return delay

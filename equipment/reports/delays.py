@@ -62,8 +62,18 @@ def delay_log(
     total = session.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
     query = (
         select(
-            D.id, O.ref, D.kind, D.cause, D.attributable, O.response_class, O.depot_id, O.district, D.due_at,
-            D.expected_at, D.recorded_at, D.note,
+            D.id,
+            O.ref,
+            D.kind,
+            D.cause,
+            D.attributable,
+            O.response_class,
+            O.depot_id,
+            O.district,
+            D.due_at,
+            D.expected_at,
+            D.recorded_at,
+            D.note,
         )
         .select_from(joined)
         .where(*conditions)
@@ -74,8 +84,19 @@ def delay_log(
         query = query.limit(limit)
     items = [
         DelayEntry(
-            r.id, r.ref, r.kind, r.cause, cause_label(r.cause), bool(r.attributable), r.response_class,
-            codes.get(r.depot_id, ""), r.district, r.due_at, r.expected_at, r.recorded_at, r.note,
+            r.id,
+            r.ref,
+            r.kind,
+            r.cause,
+            cause_label(r.cause),
+            bool(r.attributable),
+            r.response_class,
+            codes.get(r.depot_id, ""),
+            r.district,
+            r.due_at,
+            r.expected_at,
+            r.recorded_at,
+            r.note,
         )
         for r in session.execute(query)
     ]

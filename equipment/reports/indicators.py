@@ -51,9 +51,7 @@ class KpiRow:
         }
 
 
-def kpis(
-    session: Session, p: Period, *, now: datetime | None = None, scope: Scope = ALL
-) -> list[KpiRow]:
+def kpis(session: Session, p: Period, *, now: datetime | None = None, scope: Scope = ALL) -> list[KpiRow]:
     """Per response class: due, on time, late, excused, percent on time, target (with a class
     filter, that class's row only)."""
     now = now or utcnow()

@@ -38,8 +38,14 @@ class LateOrder:
 
 
 def late_orders(
-    session: Session, p: Period, *, now: datetime | None = None, limit: int | None = 200, offset: int = 0,
-    total: int | None = None, scope: Scope = ALL,
+    session: Session,
+    p: Period,
+    *,
+    now: datetime | None = None,
+    limit: int | None = 200,
+    offset: int = 0,
+    total: int | None = None,
+    scope: Scope = ALL,
 ) -> tuple[list[LateOrder], int]:
     """Late orders due in the period, earliest due first, with the cause that explains each
     (`total`, when the caller already has it from the KPIs, saves counting again)."""
@@ -50,7 +56,15 @@ def late_orders(
         total = session.execute(select(func.count()).select_from(Order.__table__).where(where)).scalar_one()
     query = (
         select(
-            O.ref, O.response_class, O.kind, O.status, O.depot_id, O.district, O.due_at, O.completed_at, O.excused,
+            O.ref,
+            O.response_class,
+            O.kind,
+            O.status,
+            O.depot_id,
+            O.district,
+            O.due_at,
+            O.completed_at,
+            O.excused,
             explaining.c.cause,
         )
         .select_from(Order.__table__.outerjoin(explaining, explaining.c.id == cause_of_late_order()))
@@ -67,8 +81,17 @@ def late_orders(
         cause = r.cause or NO_CAUSE
         items.append(
             LateOrder(
-                r.ref, r.response_class, r.kind, r.status, codes.get(r.depot_id, ""), r.district, r.due_at,
-                r.completed_at, max(0, int((finished - r.due_at).total_seconds() // 60)), bool(r.excused), cause,
+                r.ref,
+                r.response_class,
+                r.kind,
+                r.status,
+                codes.get(r.depot_id, ""),
+                r.district,
+                r.due_at,
+                r.completed_at,
+                max(0, int((finished - r.due_at).total_seconds() // 60)),
+                bool(r.excused),
+                cause,
                 cause_label(cause),
             )
         )
@@ -89,7 +112,11 @@ class AtRisk:
 
 
 def at_risk(
-    session: Session, *, now: datetime | None = None, horizon_hours: int = 48, limit: int | None = 200,
+    session: Session,
+    *,
+    now: datetime | None = None,
+    horizon_hours: int = 48,
+    limit: int | None = 200,
     scope: Scope = ALL,
 ) -> tuple[list[AtRisk], int]:
     """Open orders due within the horizon (or already overdue) that are not planned, or whose
@@ -118,8 +145,15 @@ def at_risk(
         is_planned = r.status in PLANNED_STATUSES
         items.append(
             AtRisk(
-                r.ref, r.response_class, r.kind, r.status, codes.get(r.depot_id, ""), r.district, r.due_at,
-                r.eta if is_planned else None, _risk_reason(r.status, r.due_at, now),
+                r.ref,
+                r.response_class,
+                r.kind,
+                r.status,
+                codes.get(r.depot_id, ""),
+                r.district,
+                r.due_at,
+                r.eta if is_planned else None,
+                _risk_reason(r.status, r.due_at, now),
             )
         )
     return items, int(total)

@@ -96,7 +96,11 @@ def breaches(rows: list[KpiRow], causes: list[CauseRow]) -> list[Breach]:
         needed = int(-(-row.target * f.counted // 100)) - f.on_time
         found.append(
             Breach(
-                row.response_class, row.name, row.target, f.percent_on_time, max(needed, 0),
+                row.response_class,
+                row.name,
+                row.target,
+                f.percent_on_time,
+                max(needed, 0),
                 [c for c in causes if c.response_class == row.response_class],
             )
         )
@@ -130,7 +134,9 @@ def recycling(session: Session, p: Period) -> list[RecyclingRow]:
         .group_by(i.category)
         .order_by(i.category)
     )
-    return [RecyclingRow(r.category, int(r.collected), int(r.returned), int(r.scrapped)) for r in session.execute(query)]
+    return [
+        RecyclingRow(r.category, int(r.collected), int(r.returned), int(r.scrapped)) for r in session.execute(query)
+    ]
 
 
 def on_loan(session: Session) -> list[OnLoanRow]:
@@ -176,7 +182,10 @@ def inspections_overdue(session: Session, *, today: date) -> list[InspectionRow]
         .group_by(i.inspection_regime, i.category)
         .order_by(i.inspection_regime, i.category)
     )
-    return [InspectionRow(r.inspection_regime, r.category, int(r.homes), int(r.stores), r.oldest) for r in session.execute(query)]
+    return [
+        InspectionRow(r.inspection_regime, r.category, int(r.homes), int(r.stores), r.oldest)
+        for r in session.execute(query)
+    ]
 
 
 def monthly_report(session: Session, p: Period, *, now: datetime | None = None) -> MonthlyReport:
@@ -184,9 +193,18 @@ def monthly_report(session: Session, p: Period, *, now: datetime | None = None) 
     recycling, equipment on loan and inspections overdue."""
     now = now or utcnow()
     rows = kpis(session, p, now=now)
-    causes = by_cause(session, p, now=now, per_class=True, late_per_class={r.response_class: r.figures.late for r in rows})
+    causes = by_cause(
+        session, p, now=now, per_class=True, late_per_class={r.response_class: r.figures.late for r in rows}
+    )
     today = service_time.to_local(now, p.tz).date()
     return MonthlyReport(
-        p, rows, totals(rows), breaches(rows, causes), by_depot(session, p, now=now), recycling(session, p),
-        on_loan(session), inspections_overdue(session, today=today), now,
+        p,
+        rows,
+        totals(rows),
+        breaches(rows, causes),
+        by_depot(session, p, now=now),
+        recycling(session, p),
+        on_loan(session),
+        inspections_overdue(session, today=today),
+        now,
     )

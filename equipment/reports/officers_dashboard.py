@@ -65,11 +65,7 @@ def dashboard(
     tune_for_aggregation(session)
     week = week_column(p)
     keys = [group_key(O.response_class, ""), group_key(O.depot_id, 0), group_key(O.district, "")]
-    query = (
-        select(*keys, week, *figure_columns(now))
-        .where(due_in(p, scope))
-        .group_by(*keys, week)
-    )
+    query = select(*keys, week, *figure_columns(now)).where(due_in(p, scope)).group_by(*keys, week)
     per_class: dict[str, Figures] = defaultdict(Figures)
     per_depot: dict[int, Figures] = defaultdict(Figures)
     per_district: dict[str, Figures] = defaultdict(Figures)
@@ -83,17 +79,27 @@ def dashboard(
     rows = kpi_rows(session, per_class, scope)
     weeks = week_starts(p)
     trend = [
-        TrendPoint(weeks[w], code, f)
-        for (w, code), f in sorted(per_week.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+        TrendPoint(weeks[w], code, f) for (w, code), f in sorted(per_week.items(), key=lambda kv: (kv[0][0], kv[0][1]))
     ]
     districts = district_rows(per_district)
     total = totals(rows)
     late, late_total = late_orders(session, p, now=now, limit=list_limit, total=total.late, scope=scope)
     risky, risky_total = at_risk(session, now=now, limit=list_limit, scope=scope)
-    causes = by_cause(
-        session, p, now=now, late_per_class={r.response_class: r.figures.late for r in rows}, scope=scope
-    )
+    causes = by_cause(session, p, now=now, late_per_class={r.response_class: r.figures.late for r in rows}, scope=scope)
     return Dashboard(
-        p, rows, total, trend, weeks, depot_rows(session, per_depot), districts, causes,
-        by_attributable(rows), late, late_total, risky, risky_total, now, scope,
+        p,
+        rows,
+        total,
+        trend,
+        weeks,
+        depot_rows(session, per_depot),
+        districts,
+        causes,
+        by_attributable(rows),
+        late,
+        late_total,
+        risky,
+        risky_total,
+        now,
+        scope,
     )

@@ -56,18 +56,42 @@ def order_timeline(session: Session, ref: str, *, with_details: bool, now: datet
         elif order.due_at < now:
             on_time = False
     timeline = OrderTimeline(
-        order.ref, order.kind, order.response_class, order.status, codes.get(order.depot_id, ""), order.district,
-        order.received_at, order.due_at, order.completed_at, order.excused, on_time,
+        order.ref,
+        order.kind,
+        order.response_class,
+        order.status,
+        codes.get(order.depot_id, ""),
+        order.district,
+        order.received_at,
+        order.due_at,
+        order.completed_at,
+        order.excused,
+        on_time,
     )
     events = session.execute(
-        select(OrderEvent.at, OrderEvent.event, OrderEvent.detail).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)
+        select(OrderEvent.at, OrderEvent.event, OrderEvent.detail)
+        .where(OrderEvent.order_id == order.id)
+        .order_by(OrderEvent.at, OrderEvent.id)
     )
     timeline.events = [TimelineEntry(e.at, e.event, e.detail if with_details else "") for e in events]
-    delays = session.execute(select(Delay).where(Delay.order_id == order.id).order_by(Delay.recorded_at, Delay.id)).scalars()
+    delays = session.execute(
+        select(Delay).where(Delay.order_id == order.id).order_by(Delay.recorded_at, Delay.id)
+    ).scalars()
     timeline.delays = [
         DelayEntry(
-            d.id, order.ref, d.kind, d.cause, cause_label(d.cause), d.attributable, order.response_class,
-            timeline.depot, order.district, d.due_at, d.expected_at, d.recorded_at, d.note if with_details else "",
+            d.id,
+            order.ref,
+            d.kind,
+            d.cause,
+            cause_label(d.cause),
+            d.attributable,
+            order.response_class,
+            timeline.depot,
+            order.district,
+            d.due_at,
+            d.expected_at,
+            d.recorded_at,
+            d.note if with_details else "",
         )
         for d in delays
     ]

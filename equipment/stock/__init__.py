@@ -15,12 +15,7 @@ from equipment.stock.reservations import (
     release_line,
     reserve_for_line,
 )
-from equipment.stock.returns import (
-    process_asset,
-    process_bulk,
-    return_asset,
-    reverse_movement,
-)
+from equipment.stock.returns import process_asset, process_bulk, return_asset, reverse_movement
 from equipment.stock.services import (
     Receipt,
     adjust_count,

@@ -42,8 +42,14 @@ def fill(session: Session, *, depot_id: int, item_id: int, user_id: int | None) 
         if all(line.allocated >= line.quantity for line in lines):
             order.status = OrderStatus.READY
             session.add(order)
-            session.add(OrderEvent(order_id=order.id, user_id=user_id, event="allocated",
-                                   detail="all lines allocated from stock that became available"))
+            session.add(
+                OrderEvent(
+                    order_id=order.id,
+                    user_id=user_id,
+                    event="allocated",
+                    detail="all lines allocated from stock that became available",
+                )
+            )
             ready.append(order.ref)
     session.flush()
     return ready

@@ -35,7 +35,11 @@ def search_items(
     for word in (q or "").split():
         pattern = f"%{word.lower()}%"
         query = query.where(
-            or_(func.lower(Item.sku).like(pattern), func.lower(Item.name).like(pattern), func.lower(Item.category).like(pattern))
+            or_(
+                func.lower(Item.sku).like(pattern),
+                func.lower(Item.name).like(pattern),
+                func.lower(Item.category).like(pattern),
+            )
         )
     if category:
         query = query.where(Item.category == category)

@@ -14,12 +14,7 @@ from equipment.errors import Invalid, InvalidTransition
 from equipment.models import Asset, Depot, Item, Order, OrderLine, ServiceUser
 from equipment.service_time import today as service_today
 from equipment.stock import backorders
-from equipment.stock.ledger import (
-    Ledger,
-    asset_by_serial,
-    asset_event,
-    change_asset,
-)
+from equipment.stock.ledger import Ledger, asset_by_serial, asset_event, change_asset
 from equipment.vocabulary import InspectionRegime
 
 REGIME_MONTHS = {
@@ -63,6 +58,7 @@ def record_inspection(
     on loan stays where it is but is due at once, so it shows on the overdue list and cannot be
     lent again before it passes.
     """
+
     @use_case
     def run(session):
         if result not in ("pass", "fail"):
@@ -89,15 +85,37 @@ def record_inspection(
         change_asset(session, asset, expected=state, to_state=to_state, **values)
         ledger = Ledger(session, user_id)
         if to_state != state:
-            ledger.move(item_id=item.id, quantity=1, kind=f"inspection_{result}", source=(depot_id, state),
-                        target=(depot_id, to_state), asset_id=asset.id, reason=note)
-        asset_event(session, asset, event="inspected", from_state=state, to_state=to_state, user_id=user_id,
-                    depot_id=depot_id, result=result, note=note)
+            ledger.move(
+                item_id=item.id,
+                quantity=1,
+                kind=f"inspection_{result}",
+                source=(depot_id, state),
+                target=(depot_id, to_state),
+                asset_id=asset.id,
+                reason=note,
+            )
+        asset_event(
+            session,
+            asset,
+            event="inspected",
+            from_state=state,
+            to_state=to_state,
+            user_id=user_id,
+            depot_id=depot_id,
+            result=result,
+            note=note,
+        )
         ledger.apply()
         if to_state == "available" and state != "available":
             backorders.fill(session, depot_id=depot_id, item_id=item.id, user_id=user_id)
-        audit.record(session, user_id=user_id, action="asset_inspected", entity="asset", entity_id=serial,
-                     detail=f"{result} on {day.isoformat()} {note}".strip())
+        audit.record(
+            session,
+            user_id=user_id,
+            action="asset_inspected",
+            entity="asset",
+            entity_id=serial,
+            detail=f"{result} on {day.isoformat()} {note}".strip(),
+        )
         return asset
 
     return run(session)
@@ -139,9 +157,16 @@ def inspections_due(
     rows = session.exec(query.order_by(Asset.next_inspection_due, Asset.serial).limit(limit).offset(offset)).all()
     return [
         {
-            "serial": asset.serial, "sku": sku, "item": name, "regime": regime, "state": asset.state,
-            "depot": code, "district": area, "order_ref": ref if asset.state == "on_loan" else None,
-            "due": asset.next_inspection_due, "overdue": asset.next_inspection_due < today,
+            "serial": asset.serial,
+            "sku": sku,
+            "item": name,
+            "regime": regime,
+            "state": asset.state,
+            "depot": code,
+            "district": area,
+            "order_ref": ref if asset.state == "on_loan" else None,
+            "due": asset.next_inspection_due,
+            "overdue": asset.next_inspection_due < today,
             "last_inspected_on": asset.last_inspected_on,
         }
         for asset, sku, name, regime, code, area, ref in rows

@@ -28,9 +28,7 @@ from equipment.models import (
 )
 from equipment.service_time import today as service_today
 from equipment.stock.catalogue import depot_by_code, item_by_sku
-from equipment.stock.ledger import (
-    asset_by_serial,
-)
+from equipment.stock.ledger import asset_by_serial
 from equipment.vocabulary import StockState
 
 STATES = [str(s) for s in StockState]
@@ -52,8 +50,14 @@ class BalanceRow:
 
 
 def stock_balances(
-    session: Session, *, depot_code: str | None = None, sku: str | None = None, q: str | None = None,
-    low_only: bool = False, limit: int = 100, offset: int = 0,
+    session: Session,
+    *,
+    depot_code: str | None = None,
+    sku: str | None = None,
+    q: str | None = None,
+    low_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[list[BalanceRow], int]:
     """Counts per state for each depot and item that has stock or a minimum level, by depot and SKU."""
     balances = select(StockBalance.depot_id, StockBalance.item_id, StockBalance.state, StockBalance.quantity)
@@ -95,7 +99,12 @@ def item_across_depots(session: Session, sku: str) -> tuple[Item, list[BalanceRo
 
 
 def depot_assets(
-    session: Session, *, depot_id: int | None, sku: str | None = None, state: str | None = None, limit: int = 200,
+    session: Session,
+    *,
+    depot_id: int | None,
+    sku: str | None = None,
+    state: str | None = None,
+    limit: int = 200,
     offset: int = 0,
 ) -> tuple[list[tuple[Asset, str]], int]:
     """Assets recorded at a depot (all depots if None), with their SKU, optionally of one item or state."""
@@ -127,16 +136,35 @@ def _movements_query():
 def _movement_dict(row) -> dict:
     m, sku, from_code, to_code, serial, ref, username = row
     return {
-        "id": m.id, "at": m.at, "kind": m.kind, "sku": sku, "quantity": m.quantity,
-        "from_depot": from_code, "from_state": m.from_state, "to_depot": to_code, "to_state": m.to_state,
-        "serial": serial, "order_ref": ref, "user": username, "reason": m.reason, "reverses": m.reverses_id,
+        "id": m.id,
+        "at": m.at,
+        "kind": m.kind,
+        "sku": sku,
+        "quantity": m.quantity,
+        "from_depot": from_code,
+        "from_state": m.from_state,
+        "to_depot": to_code,
+        "to_state": m.to_state,
+        "serial": serial,
+        "order_ref": ref,
+        "user": username,
+        "reason": m.reason,
+        "reverses": m.reverses_id,
     }
 
 
 def list_movements(
-    session: Session, *, depot_code: str | None = None, sku: str | None = None, serial: str | None = None,
-    order_ref: str | None = None, kind: str | None = None, since: datetime | None = None,
-    until: datetime | None = None, limit: int = 100, offset: int = 0,
+    session: Session,
+    *,
+    depot_code: str | None = None,
+    sku: str | None = None,
+    serial: str | None = None,
+    order_ref: str | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[list[dict], int]:
     """The ledger, newest first, filtered by depot (either side), item, asset, order, kind and time."""
     query = _movements_query()
@@ -204,8 +232,17 @@ def asset_view(session: Session, serial: str) -> AssetView:
         .order_by(AssetEvent.at, AssetEvent.id)
     )
     timeline = [
-        {"at": e.at, "event": e.event, "from_state": e.from_state, "to_state": e.to_state, "depot": code,
-         "order_ref": ref, "user": username, "result": e.result, "note": e.note}
+        {
+            "at": e.at,
+            "event": e.event,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "depot": code,
+            "order_ref": ref,
+            "user": username,
+            "result": e.result,
+            "note": e.note,
+        }
         for e, code, ref, username in events
     ]
     due = asset.next_inspection_due
@@ -226,8 +263,17 @@ def on_loan(session: Session) -> list[dict]:
         .order_by(Asset.serial)
     )
     out = [
-        {"asset": a.serial, "sku": sku, "item": name, "quantity": 1, "order_ref": ref or "", "area": district or "",
-         "depot": code, "since": a.on_loan_since, "next_inspection_due": a.next_inspection_due}
+        {
+            "asset": a.serial,
+            "sku": sku,
+            "item": name,
+            "quantity": 1,
+            "order_ref": ref or "",
+            "area": district or "",
+            "depot": code,
+            "since": a.on_loan_since,
+            "next_inspection_due": a.next_inspection_due,
+        }
         for a, sku, name, code, ref, district in rows
     ]
     out.extend(_bulk_on_loan(session))
@@ -265,8 +311,19 @@ def _bulk_on_loan(session: Session) -> list[dict]:
             continue
         n = min(left, movement.quantity)
         out_now[key] = left - n
-        rows.append({"asset": "", "sku": sku, "item": name, "quantity": n, "order_ref": ref or "",
-                     "area": district or "", "depot": code, "since": movement.at, "next_inspection_due": None})
+        rows.append(
+            {
+                "asset": "",
+                "sku": sku,
+                "item": name,
+                "quantity": n,
+                "order_ref": ref or "",
+                "area": district or "",
+                "depot": code,
+                "since": movement.at,
+                "next_inspection_due": None,
+            }
+        )
     return sorted(rows, key=lambda r: (r["sku"], r["since"]))
 
 
@@ -346,15 +403,21 @@ def verify_ledger(session: Session) -> list[Mismatch]:
     """Recompute every balance from the movements (and count serialised assets); list disagreements."""
     totals: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # ledger, balance, assets
     incoming = session.exec(
-        select(StockMovement.to_depot_id, StockMovement.item_id, StockMovement.to_state, func.sum(StockMovement.quantity))
+        select(
+            StockMovement.to_depot_id, StockMovement.item_id, StockMovement.to_state, func.sum(StockMovement.quantity)
+        )
         .where(StockMovement.to_depot_id.is_not(None))
         .group_by(StockMovement.to_depot_id, StockMovement.item_id, StockMovement.to_state)
     )
     for depot_id, item_id, state, quantity in incoming:
         totals[(depot_id, item_id, state)][0] += int(quantity)
     outgoing = session.exec(
-        select(StockMovement.from_depot_id, StockMovement.item_id, StockMovement.from_state,
-               func.sum(StockMovement.quantity))
+        select(
+            StockMovement.from_depot_id,
+            StockMovement.item_id,
+            StockMovement.from_state,
+            func.sum(StockMovement.quantity),
+        )
         .where(StockMovement.from_depot_id.is_not(None))
         .group_by(StockMovement.from_depot_id, StockMovement.item_id, StockMovement.from_state)
     )
@@ -363,8 +426,9 @@ def verify_ledger(session: Session) -> list[Mismatch]:
     for row in session.exec(select(StockBalance)):
         totals[(row.depot_id, row.item_id, row.state)][1] = row.quantity
     assets = session.exec(
-        select(Asset.depot_id, Asset.item_id, Asset.state, func.count()).group_by(Asset.depot_id, Asset.item_id,
-                                                                                  Asset.state)
+        select(Asset.depot_id, Asset.item_id, Asset.state, func.count()).group_by(
+            Asset.depot_id, Asset.item_id, Asset.state
+        )
     )
     for depot_id, item_id, state, count in assets:
         totals[(depot_id, item_id, state)][2] = count
@@ -374,6 +438,7 @@ def verify_ledger(session: Session) -> list[Mismatch]:
     for (depot_id, item_id, state), (ledger, held, counted) in sorted(totals.items()):
         item = items[item_id]
         if ledger != held or (item.serialised and counted != held):
-            mismatches.append(Mismatch(depots[depot_id], item.sku, state, ledger, held,
-                                       counted if item.serialised else None))
+            mismatches.append(
+                Mismatch(depots[depot_id], item.sku, state, ledger, held, counted if item.serialised else None)
+            )
     return mismatches

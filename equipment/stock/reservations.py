@@ -16,15 +16,7 @@ from sqlmodel import Session, select
 from equipment.errors import Invalid, OutOfStock
 from equipment.models import Asset, Item, OrderLine, StockBalance, StockMovement
 from equipment.service_time import today as service_today
-from equipment.stock.ledger import (
-    Ledger,
-    asset_by_serial,
-    asset_event,
-    balance,
-    change_asset,
-    put,
-    take,
-)
+from equipment.stock.ledger import Ledger, asset_by_serial, asset_event, balance, change_asset, put, take
 from equipment.vocabulary import StockState
 
 S = StockState
@@ -60,8 +52,10 @@ def reserve_for_line(session: Session, *, line: OrderLine, depot_id: int, user_i
     if need <= 0 or item is None:
         return 0
     ledger = Ledger(session, user_id)
-    got = _reserve_assets(session, ledger, line, depot_id, need) if item.serialised else _reserve_bulk(
-        session, ledger, line, depot_id, need
+    got = (
+        _reserve_assets(session, ledger, line, depot_id, need)
+        if item.serialised
+        else _reserve_bulk(session, ledger, line, depot_id, need)
     )
     ledger.apply()
     if got:
@@ -88,14 +82,30 @@ def _reserve_assets(session: Session, ledger: Ledger, line: OrderLine, depot_id:
             if got == need:
                 break
             try:
-                change_asset(session, asset, expected=S.AVAILABLE, to_state=S.ALLOCATED, error=OutOfStock,
-                             order_line_id=line.id)
+                change_asset(
+                    session, asset, expected=S.AVAILABLE, to_state=S.ALLOCATED, error=OutOfStock, order_line_id=line.id
+                )
             except OutOfStock:
                 continue  # another order took it a moment ago
-            ledger.move(item_id=line.item_id, quantity=1, kind="allocation", source=(depot_id, S.AVAILABLE),
-                        target=(depot_id, S.ALLOCATED), asset_id=asset.id, order_id=line.order_id)
-            asset_event(session, asset, event="allocated", from_state=S.AVAILABLE, to_state=S.ALLOCATED,
-                        user_id=ledger.user_id, depot_id=depot_id, order_id=line.order_id)
+            ledger.move(
+                item_id=line.item_id,
+                quantity=1,
+                kind="allocation",
+                source=(depot_id, S.AVAILABLE),
+                target=(depot_id, S.ALLOCATED),
+                asset_id=asset.id,
+                order_id=line.order_id,
+            )
+            asset_event(
+                session,
+                asset,
+                event="allocated",
+                from_state=S.AVAILABLE,
+                to_state=S.ALLOCATED,
+                user_id=ledger.user_id,
+                depot_id=depot_id,
+                order_id=line.order_id,
+            )
             got += 1
     return got
 
@@ -114,8 +124,14 @@ def _reserve_bulk(session: Session, ledger: Ledger, line: OrderLine, depot_id: i
             continue  # someone took some meanwhile: look again
         put(session, (depot_id, line.item_id, S.ALLOCATED), quantity)
         movement = StockMovement(
-            user_id=ledger.user_id, item_id=line.item_id, quantity=quantity, kind="allocation",
-            from_depot_id=depot_id, from_state=S.AVAILABLE, to_depot_id=depot_id, to_state=S.ALLOCATED,
+            user_id=ledger.user_id,
+            item_id=line.item_id,
+            quantity=quantity,
+            kind="allocation",
+            from_depot_id=depot_id,
+            from_state=S.AVAILABLE,
+            to_depot_id=depot_id,
+            to_state=S.ALLOCATED,
             order_id=line.order_id,
         )
         session.add(movement)
@@ -127,9 +143,13 @@ def _bulk_holdings(session: Session, order_id: int, item_id: int) -> dict[tuple[
     """Units of a bulk item held for an order, per (depot, state), from the ledger."""
     held: dict[tuple[int, str], int] = defaultdict(int)
     rows = session.exec(
-        select(StockMovement.from_depot_id, StockMovement.from_state, StockMovement.to_depot_id,
-               StockMovement.to_state, StockMovement.quantity)
-        .where(StockMovement.order_id == order_id, StockMovement.item_id == item_id)
+        select(
+            StockMovement.from_depot_id,
+            StockMovement.from_state,
+            StockMovement.to_depot_id,
+            StockMovement.to_state,
+            StockMovement.quantity,
+        ).where(StockMovement.order_id == order_id, StockMovement.item_id == item_id)
     )
     for from_depot, from_state, to_depot, to_state, quantity in rows:
         if to_state in ORDER_STATES:
@@ -140,14 +160,23 @@ def _bulk_holdings(session: Session, order_id: int, item_id: int) -> dict[tuple[
 
 
 def _line_assets(session: Session, line: OrderLine, states: tuple[str, ...]) -> list[Asset]:
-    return list(session.exec(
-        select(Asset).where(Asset.order_line_id == line.id, Asset.state.in_(states)).order_by(Asset.id)
-    ))
+    return list(
+        session.exec(select(Asset).where(Asset.order_line_id == line.id, Asset.state.in_(states)).order_by(Asset.id))
+    )
 
 
 def _move_line(
-    session: Session, line: OrderLine, *, from_states: tuple[str, ...], to_state: str, kind: str, event: str,
-    user_id: int | None, limit: int, van_id: int | None = None, at: datetime | None = None,
+    session: Session,
+    line: OrderLine,
+    *,
+    from_states: tuple[str, ...],
+    to_state: str,
+    kind: str,
+    event: str,
+    user_id: int | None,
+    limit: int,
+    van_id: int | None = None,
+    at: datetime | None = None,
     asset_values: dict | None = None,
 ) -> tuple[list[Asset], int]:
     """Move up to `limit` units of a line from `from_states` to `to_state`: (moved assets, units)."""
@@ -158,10 +187,28 @@ def _move_line(
         for asset in _line_assets(session, line, from_states)[:limit]:
             depot_id = asset.depot_id
             before = change_asset(session, asset, expected=from_states, to_state=to_state, **(asset_values or {}))
-            ledger.move(item_id=item.id, quantity=1, kind=kind, source=(depot_id, before), target=(depot_id, to_state),
-                        asset_id=asset.id, order_id=line.order_id, van_id=van_id, at=at)
-            asset_event(session, asset, event=event, from_state=before, to_state=to_state, user_id=user_id,
-                        depot_id=depot_id, order_id=line.order_id, at=at)
+            ledger.move(
+                item_id=item.id,
+                quantity=1,
+                kind=kind,
+                source=(depot_id, before),
+                target=(depot_id, to_state),
+                asset_id=asset.id,
+                order_id=line.order_id,
+                van_id=van_id,
+                at=at,
+            )
+            asset_event(
+                session,
+                asset,
+                event=event,
+                from_state=before,
+                to_state=to_state,
+                user_id=user_id,
+                depot_id=depot_id,
+                order_id=line.order_id,
+                at=at,
+            )
             moved.append(asset)
     else:
         left = limit
@@ -171,8 +218,16 @@ def _move_line(
                 if held_state != state or left <= 0:
                     continue
                 n = min(quantity, left)
-                ledger.move(item_id=item.id, quantity=n, kind=kind, source=(depot_id, state), target=(depot_id, to_state),
-                            order_id=line.order_id, van_id=van_id, at=at)
+                ledger.move(
+                    item_id=item.id,
+                    quantity=n,
+                    kind=kind,
+                    source=(depot_id, state),
+                    target=(depot_id, to_state),
+                    order_id=line.order_id,
+                    van_id=van_id,
+                    at=at,
+                )
                 left -= n
         moved_units = limit - left
     ledger.apply()
@@ -182,8 +237,15 @@ def _move_line(
 def release_line(session: Session, *, line: OrderLine, user_id: int | None) -> None:
     """Allocated or loaded units of a line go back to available at their depot."""
     _, released = _move_line(
-        session, line, from_states=(S.LOADED, S.ALLOCATED), to_state=S.AVAILABLE, kind="release", event="released",
-        user_id=user_id, limit=line.allocated, asset_values={"order_line_id": None, "van_id": None},
+        session,
+        line,
+        from_states=(S.LOADED, S.ALLOCATED),
+        to_state=S.AVAILABLE,
+        kind="release",
+        event="released",
+        user_id=user_id,
+        limit=line.allocated,
+        asset_values={"order_line_id": None, "van_id": None},
     )
     line.allocated = max(0, line.allocated - released)
     session.add(line)
@@ -192,8 +254,18 @@ def release_line(session: Session, *, line: OrderLine, user_id: int | None) -> N
 
 def load_line(session: Session, *, line: OrderLine, van_id: int, user_id: int | None) -> None:
     """Allocated units of a line are loaded onto a van."""
-    _move_line(session, line, from_states=(S.ALLOCATED,), to_state=S.LOADED, kind="load", event="loaded",
-               user_id=user_id, limit=line.allocated, van_id=van_id, asset_values={"van_id": van_id})
+    _move_line(
+        session,
+        line,
+        from_states=(S.ALLOCATED,),
+        to_state=S.LOADED,
+        kind="load",
+        event="loaded",
+        user_id=user_id,
+        limit=line.allocated,
+        van_id=van_id,
+        asset_values={"van_id": van_id},
+    )
     session.flush()
 
 
@@ -202,8 +274,15 @@ def deliver_line(
 ) -> list[str]:
     """Loaded (or allocated) units of a line are on loan at the person's home; returns their serials."""
     moved, _ = _move_line(
-        session, line, from_states=(S.LOADED, S.ALLOCATED), to_state=S.ON_LOAN, kind="delivery", event="delivered",
-        user_id=user_id, limit=line.allocated, at=at,
+        session,
+        line,
+        from_states=(S.LOADED, S.ALLOCATED),
+        to_state=S.ON_LOAN,
+        kind="delivery",
+        event="delivered",
+        user_id=user_id,
+        limit=line.allocated,
+        at=at,
         asset_values={"service_user_id": service_user_id, "on_loan_since": at, "van_id": None},
     )
     session.flush()
@@ -214,13 +293,37 @@ def collect_asset(session: Session, *, serial: str, depot_id: int, at: datetime,
     """An asset collected from a home arrives dirty at a depot: on loan -> quarantine."""
     asset = asset_by_serial(session, serial)
     old_depot, item_id = asset.depot_id, asset.item_id
-    change_asset(session, asset, expected=S.ON_LOAN, to_state=S.QUARANTINE, depot_id=depot_id,
-                 service_user_id=None, on_loan_since=None, order_line_id=None, van_id=None)
+    change_asset(
+        session,
+        asset,
+        expected=S.ON_LOAN,
+        to_state=S.QUARANTINE,
+        depot_id=depot_id,
+        service_user_id=None,
+        on_loan_since=None,
+        order_line_id=None,
+        van_id=None,
+    )
     ledger = Ledger(session, user_id)
-    ledger.move(item_id=item_id, quantity=1, kind="collection", source=(old_depot, S.ON_LOAN),
-                target=(depot_id, S.QUARANTINE), asset_id=asset.id, at=at)
-    asset_event(session, asset, event="collected", from_state=S.ON_LOAN, to_state=S.QUARANTINE, user_id=user_id,
-                depot_id=depot_id, at=at)
+    ledger.move(
+        item_id=item_id,
+        quantity=1,
+        kind="collection",
+        source=(old_depot, S.ON_LOAN),
+        target=(depot_id, S.QUARANTINE),
+        asset_id=asset.id,
+        at=at,
+    )
+    asset_event(
+        session,
+        asset,
+        event="collected",
+        from_state=S.ON_LOAN,
+        to_state=S.QUARANTINE,
+        user_id=user_id,
+        depot_id=depot_id,
+        at=at,
+    )
     ledger.apply()
     return asset
 
@@ -248,10 +351,22 @@ def collect_bulk(
     for from_depot, held in on_loan:
         n = min(held, left)
         if n > 0:
-            ledger.move(item_id=item_id, quantity=n, kind="collection", source=(from_depot, S.ON_LOAN),
-                        target=(depot_id, S.QUARANTINE), at=at)
+            ledger.move(
+                item_id=item_id,
+                quantity=n,
+                kind="collection",
+                source=(from_depot, S.ON_LOAN),
+                target=(depot_id, S.QUARANTINE),
+                at=at,
+            )
             left -= n
     if left:
-        ledger.move(item_id=item_id, quantity=left, kind="collection", target=(depot_id, S.QUARANTINE), at=at,
-                    reason="not recorded as on loan")
+        ledger.move(
+            item_id=item_id,
+            quantity=left,
+            kind="collection",
+            target=(depot_id, S.QUARANTINE),
+            at=at,
+            reason="not recorded as on loan",
+        )
     ledger.apply()

@@ -58,10 +58,25 @@ def process_asset(session: Session, *, serial: str, action: str, user_id: int | 
     extra = {"service_user_id": None, "on_loan_since": None, "order_line_id": None} if action == "lost" else {}
     before = change_asset(session, asset, expected=from_states, to_state=to_state, **extra)
     ledger = Ledger(session, user_id)
-    ledger.move(item_id=item_id, quantity=1, kind=action, source=(depot_id, before), target=(depot_id, to_state),
-                asset_id=asset.id, reason=note)
-    asset_event(session, asset, event=action, from_state=before, to_state=to_state, user_id=user_id,
-                depot_id=depot_id, note=note)
+    ledger.move(
+        item_id=item_id,
+        quantity=1,
+        kind=action,
+        source=(depot_id, before),
+        target=(depot_id, to_state),
+        asset_id=asset.id,
+        reason=note,
+    )
+    asset_event(
+        session,
+        asset,
+        event=action,
+        from_state=before,
+        to_state=to_state,
+        user_id=user_id,
+        depot_id=depot_id,
+        note=note,
+    )
     ledger.apply()
     audit.record(session, user_id=user_id, action=f"asset_{action}", entity="asset", entity_id=serial, detail=note)
     return asset
@@ -69,7 +84,14 @@ def process_asset(session: Session, *, serial: str, action: str, user_id: int | 
 
 @use_case
 def process_bulk(
-    session: Session, *, depot_code: str, sku: str, quantity: int, action: str, user_id: int | None, note: str = "",
+    session: Session,
+    *,
+    depot_code: str,
+    sku: str,
+    quantity: int,
+    action: str,
+    user_id: int | None,
+    note: str = "",
     from_state: str | None = None,
 ) -> Movement:
     """Process returned bulk units: decontaminated, returned to stock, scrapped or lost."""
@@ -84,13 +106,25 @@ def process_bulk(
     if source not in states:
         raise Invalid(f"{action} starts from {', '.join(states)}", field="from_state")
     ledger = Ledger(session, user_id)
-    movement = ledger.move(item_id=item.id, quantity=quantity, kind=action, source=(depot.id, source),
-                           target=(depot.id, to_state), reason=note)
+    movement = ledger.move(
+        item_id=item.id,
+        quantity=quantity,
+        kind=action,
+        source=(depot.id, source),
+        target=(depot.id, to_state),
+        reason=note,
+    )
     ledger.apply()
     if to_state == S.AVAILABLE:
         backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
-    audit.record(session, user_id=user_id, action=f"bulk_{action}", entity="item", entity_id=item.sku,
-                 detail=f"{quantity} at {depot.code}")
+    audit.record(
+        session,
+        user_id=user_id,
+        action=f"bulk_{action}",
+        entity="item",
+        entity_id=item.sku,
+        detail=f"{quantity} at {depot.code}",
+    )
     return movement
 
 
@@ -104,21 +138,26 @@ def reverse_movement(session: Session, *, movement_id: int, reason: str, user_id
     if not (reason or "").strip():
         raise Invalid("say why the movement is reversed", field="reason")
     if original.asset_id is not None or original.kind not in ("receipt", "adjustment"):
-        raise InvalidTransition("only bulk receipts and adjustments can be reversed; use the asset's steps",
-                                field="movement")
+        raise InvalidTransition(
+            "only bulk receipts and adjustments can be reversed; use the asset's steps", field="movement"
+        )
     already = session.exec(select(StockMovement.id).where(StockMovement.reverses_id == movement_id)).first()
     if already:
         raise InvalidTransition(f"movement {movement_id} was already reversed by {already}", field="movement")
     ledger = Ledger(session, user_id)
     back = ledger.move(
-        item_id=original.item_id, quantity=original.quantity, kind="reversal", reason=reason.strip(),
+        item_id=original.item_id,
+        quantity=original.quantity,
+        kind="reversal",
+        reason=reason.strip(),
         source=(original.to_depot_id, original.to_state) if original.to_depot_id else None,
         target=(original.from_depot_id, original.from_state) if original.from_depot_id else None,
         reverses_id=original.id,
     )
     ledger.apply()
-    audit.record(session, user_id=user_id, action="movement_reversed", entity="movement", entity_id=movement_id,
-                 detail=reason)
+    audit.record(
+        session, user_id=user_id, action="movement_reversed", entity="movement", entity_id=movement_id, detail=reason
+    )
     return back
 
 

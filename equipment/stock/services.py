@@ -58,8 +58,15 @@ class Receipt:
 
 @use_case
 def receive_goods(
-    session: Session, *, depot_code: str, sku: str, quantity: int | None = None, serials: list[str] | None = None,
-    user_id: int | None, reason: str = "", before_commit: BeforeCommit | None = None,
+    session: Session,
+    *,
+    depot_code: str,
+    sku: str,
+    quantity: int | None = None,
+    serials: list[str] | None = None,
+    user_id: int | None,
+    reason: str = "",
+    before_commit: BeforeCommit | None = None,
 ) -> Receipt:
     """Goods received into a depot: bulk by quantity, serialised units by serial number."""
     depot, item = depot_and_item(session, depot_code, sku)
@@ -76,8 +83,14 @@ def receive_goods(
         today = service_today()
         due = next_due(item.inspection_regime, today)
         assets = [
-            Asset(serial=serial, item_id=item.id, depot_id=depot.id, state=S.AVAILABLE,
-                  last_inspected_on=today if due else None, next_inspection_due=due)
+            Asset(
+                serial=serial,
+                item_id=item.id,
+                depot_id=depot.id,
+                state=S.AVAILABLE,
+                last_inspected_on=today if due else None,
+                next_inspection_due=due,
+            )
             for serial in serials
         ]
         session.add_all(assets)
@@ -86,10 +99,24 @@ def receive_goods(
         except IntegrityError as exc:  # a concurrent receipt of the same serial won the race
             raise Invalid("one of these serials already exists", field="serials") from exc
         for asset in assets:
-            ledger.move(item_id=item.id, quantity=1, kind="receipt", target=(depot.id, S.AVAILABLE),
-                        asset_id=asset.id, reason=reason)
-            asset_event(session, asset, event="received", from_state=None, to_state=S.AVAILABLE, user_id=user_id,
-                        depot_id=depot.id, note=reason)
+            ledger.move(
+                item_id=item.id,
+                quantity=1,
+                kind="receipt",
+                target=(depot.id, S.AVAILABLE),
+                asset_id=asset.id,
+                reason=reason,
+            )
+            asset_event(
+                session,
+                asset,
+                event="received",
+                from_state=None,
+                to_state=S.AVAILABLE,
+                user_id=user_id,
+                depot_id=depot.id,
+                note=reason,
+            )
         quantity = len(serials)
     else:
         if serials:
@@ -106,8 +133,15 @@ def receive_goods(
 
 @use_case
 def adjust_count(
-    session: Session, *, depot_code: str, sku: str, counted: int, reason: str, user_id: int | None,
-    serials: list[str] | None = None, before_commit: BeforeCommit | None = None,
+    session: Session,
+    *,
+    depot_code: str,
+    sku: str,
+    counted: int,
+    reason: str,
+    user_id: int | None,
+    serials: list[str] | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> Movement | None:
     """A stock count: the difference from the available balance is booked as an adjustment.
 
@@ -142,8 +176,14 @@ def adjust_count(
         return None
     ledger.apply()
     backorders.fill(session, depot_id=depot.id, item_id=item.id, user_id=user_id)
-    audit.record(session, user_id=user_id, action="stock_counted", entity="item", entity_id=item.sku,
-                 detail=f"{depot.code}: counted {counted}, was {current}; {reason}")
+    audit.record(
+        session,
+        user_id=user_id,
+        action="stock_counted",
+        entity="item",
+        entity_id=item.sku,
+        detail=f"{depot.code}: counted {counted}, was {current}; {reason}",
+    )
     if before_commit:
         before_commit(ledger.movements[0])
     return ledger.movements[0]
@@ -164,29 +204,72 @@ def _count_assets(
         if asset.state == S.LOST:
             lost_at = asset.depot_id
             change_asset(session, asset, expected=S.LOST, to_state=S.AVAILABLE, depot_id=depot.id)
-            ledger.move(item_id=item.id, quantity=1, kind="adjustment", source=(lost_at, S.LOST),
-                        target=(depot.id, S.AVAILABLE), asset_id=asset.id, reason=f"found: {reason}")
-            asset_event(session, asset, event="found", from_state=S.LOST, to_state=S.AVAILABLE,
-                        user_id=ledger.user_id, depot_id=depot.id, note=reason)
+            ledger.move(
+                item_id=item.id,
+                quantity=1,
+                kind="adjustment",
+                source=(lost_at, S.LOST),
+                target=(depot.id, S.AVAILABLE),
+                asset_id=asset.id,
+                reason=f"found: {reason}",
+            )
+            asset_event(
+                session,
+                asset,
+                event="found",
+                from_state=S.LOST,
+                to_state=S.AVAILABLE,
+                user_id=ledger.user_id,
+                depot_id=depot.id,
+                note=reason,
+            )
         elif not (asset.state == S.AVAILABLE and asset.depot_id == depot.id):
-            raise InvalidTransition(f"serial {serial} is recorded as {asset.state} elsewhere: record that first",
-                                    field="serials")
+            raise InvalidTransition(
+                f"serial {serial} is recorded as {asset.state} elsewhere: record that first", field="serials"
+            )
     missing = session.exec(
-        select(Asset).where(Asset.depot_id == depot.id, Asset.item_id == item.id, Asset.state == S.AVAILABLE,
-                            Asset.serial.not_in(serials or [""]))
+        select(Asset).where(
+            Asset.depot_id == depot.id,
+            Asset.item_id == item.id,
+            Asset.state == S.AVAILABLE,
+            Asset.serial.not_in(serials or [""]),
+        )
     ).all()
     for asset in missing:
         change_asset(session, asset, expected=S.AVAILABLE, to_state=S.LOST)
-        ledger.move(item_id=item.id, quantity=1, kind="adjustment", source=(depot.id, S.AVAILABLE),
-                    target=(depot.id, S.LOST), asset_id=asset.id, reason=f"not found in count: {reason}")
-        asset_event(session, asset, event="lost", from_state=S.AVAILABLE, to_state=S.LOST, user_id=ledger.user_id,
-                    depot_id=depot.id, note=f"not found in count: {reason}")
+        ledger.move(
+            item_id=item.id,
+            quantity=1,
+            kind="adjustment",
+            source=(depot.id, S.AVAILABLE),
+            target=(depot.id, S.LOST),
+            asset_id=asset.id,
+            reason=f"not found in count: {reason}",
+        )
+        asset_event(
+            session,
+            asset,
+            event="lost",
+            from_state=S.AVAILABLE,
+            to_state=S.LOST,
+            user_id=ledger.user_id,
+            depot_id=depot.id,
+            note=f"not found in count: {reason}",
+        )
 
 
 @use_case
 def transfer_stock(
-    session: Session, *, from_depot_code: str, to_depot_code: str, sku: str, quantity: int | None = None,
-    serials: list[str] | None = None, user_id: int | None, receive: bool = True, reason: str = "",
+    session: Session,
+    *,
+    from_depot_code: str,
+    to_depot_code: str,
+    sku: str,
+    quantity: int | None = None,
+    serials: list[str] | None = None,
+    user_id: int | None,
+    receive: bool = True,
+    reason: str = "",
     before_commit: BeforeCommit | None = None,
 ) -> Transfer:
     """Move available stock between depots: dispatched (in transit), and received at once unless
@@ -206,8 +289,14 @@ def transfer_stock(
         if serials:
             raise Invalid(f"{item.sku} is counted, not serialised: give a quantity", field="serials")
         quantity = positive(quantity)
-    transfer = Transfer(item_id=item.id, quantity=quantity, from_depot_id=source.id, to_depot_id=target.id,
-                        serials=" ".join(serials or []), dispatched_by=user_id)
+    transfer = Transfer(
+        item_id=item.id,
+        quantity=quantity,
+        from_depot_id=source.id,
+        to_depot_id=target.id,
+        serials=" ".join(serials or []),
+        dispatched_by=user_id,
+    )
     if receive:  # booked as received in the same insert: the arrival is part of this transaction
         transfer.status, transfer.received_at, transfer.received_by = "received", transfer.dispatched_at, user_id
     # One Core INSERT, like the ledger's movements; the transfer returned is not in the session.
@@ -215,13 +304,34 @@ def transfer_stock(
     note = reason or f"transfer {transfer.id} {source.code} to {target.code}"
     for asset in _transfer_assets(session, serials or [], item, source):
         change_asset(session, asset, expected=S.AVAILABLE, to_state=S.IN_TRANSIT, depot_id=target.id)
-        ledger.move(item_id=item.id, quantity=1, kind="transfer_out", source=(source.id, S.AVAILABLE),
-                    target=(target.id, S.IN_TRANSIT), asset_id=asset.id, reason=note)
-        asset_event(session, asset, event="dispatched", from_state=S.AVAILABLE, to_state=S.IN_TRANSIT,
-                    user_id=user_id, depot_id=source.id, note=note)
+        ledger.move(
+            item_id=item.id,
+            quantity=1,
+            kind="transfer_out",
+            source=(source.id, S.AVAILABLE),
+            target=(target.id, S.IN_TRANSIT),
+            asset_id=asset.id,
+            reason=note,
+        )
+        asset_event(
+            session,
+            asset,
+            event="dispatched",
+            from_state=S.AVAILABLE,
+            to_state=S.IN_TRANSIT,
+            user_id=user_id,
+            depot_id=source.id,
+            note=note,
+        )
     if not item.serialised:
-        ledger.move(item_id=item.id, quantity=quantity, kind="transfer_out", source=(source.id, S.AVAILABLE),
-                    target=(target.id, S.IN_TRANSIT), reason=note)
+        ledger.move(
+            item_id=item.id,
+            quantity=quantity,
+            kind="transfer_out",
+            source=(source.id, S.AVAILABLE),
+            target=(target.id, S.IN_TRANSIT),
+            reason=note,
+        )
     if receive:
         _arrive(session, ledger, transfer, item, note)
     ledger.apply()
@@ -257,13 +367,34 @@ def _arrive(session: Session, ledger: Ledger, transfer: Transfer, item: Item, no
         for serial in transfer.serials.split():
             asset = asset_by_serial(session, serial)
             change_asset(session, asset, expected=S.IN_TRANSIT, to_state=S.AVAILABLE)
-            ledger.move(item_id=item.id, quantity=1, kind="transfer_in", source=(transfer.to_depot_id, S.IN_TRANSIT),
-                        target=(transfer.to_depot_id, S.AVAILABLE), asset_id=asset.id, reason=note)
-            asset_event(session, asset, event="received", from_state=S.IN_TRANSIT, to_state=S.AVAILABLE,
-                        user_id=ledger.user_id, depot_id=transfer.to_depot_id, note=note)
+            ledger.move(
+                item_id=item.id,
+                quantity=1,
+                kind="transfer_in",
+                source=(transfer.to_depot_id, S.IN_TRANSIT),
+                target=(transfer.to_depot_id, S.AVAILABLE),
+                asset_id=asset.id,
+                reason=note,
+            )
+            asset_event(
+                session,
+                asset,
+                event="received",
+                from_state=S.IN_TRANSIT,
+                to_state=S.AVAILABLE,
+                user_id=ledger.user_id,
+                depot_id=transfer.to_depot_id,
+                note=note,
+            )
     else:
-        ledger.move(item_id=item.id, quantity=transfer.quantity, kind="transfer_in",
-                    source=(transfer.to_depot_id, S.IN_TRANSIT), target=(transfer.to_depot_id, S.AVAILABLE), reason=note)
+        ledger.move(
+            item_id=item.id,
+            quantity=transfer.quantity,
+            kind="transfer_in",
+            source=(transfer.to_depot_id, S.IN_TRANSIT),
+            target=(transfer.to_depot_id, S.AVAILABLE),
+            reason=note,
+        )
     if transfer.received_at is None:
         transfer.status, transfer.received_at, transfer.received_by = "received", utcnow(), ledger.user_id
         session.add(transfer)

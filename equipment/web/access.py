@@ -138,8 +138,10 @@ def _refusal(rule: frozenset[str] | str | None, principal: Principal | None, end
             return problem(401, "Unauthorized", "Sign in: send Authorization: Bearer TOKEN.")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if principal.role not in rule:
-        return problem(403, "Forbidden", f"The {principal.role} role may not use this.") if is_api_request() else (
-            _forbidden_page()
+        return (
+            problem(403, "Forbidden", f"The {principal.role} role may not use this.")
+            if is_api_request()
+            else (_forbidden_page())
         )
     return None
 

@@ -13,13 +13,21 @@ DOMAIN_OUTSIDE = ("equipment/web/", "equipment/cli/")  # the two outer layers of
 
 RULES = [
     # (which files, which imports they may not use, why)
-    (lambda path: path.startswith("routing/"), ("flask", "sqlmodel", "sqlalchemy", "equipment"),
-     "the router is a pure library"),
-    (lambda path: path.startswith("equipment/") and not path.startswith(DOMAIN_OUTSIDE),
-     ("flask", "flask_openapi3", "flask_login", "flask_wtf", "equipment.web", "equipment.cli"),
-     "the domain does not know about HTTP"),
-    (lambda path: path.startswith("equipment/web/pages/"), ("equipment.web.api",),
-     "pages use domain services, not the API's handlers"),
+    (
+        lambda path: path.startswith("routing/"),
+        ("flask", "sqlmodel", "sqlalchemy", "equipment"),
+        "the router is a pure library",
+    ),
+    (
+        lambda path: path.startswith("equipment/") and not path.startswith(DOMAIN_OUTSIDE),
+        ("flask", "flask_openapi3", "flask_login", "flask_wtf", "equipment.web", "equipment.cli"),
+        "the domain does not know about HTTP",
+    ),
+    (
+        lambda path: path.startswith("equipment/web/pages/"),
+        ("equipment.web.api",),
+        "pages use domain services, not the API's handlers",
+    ),
 ]
 
 
@@ -63,15 +71,18 @@ def test_every_layer_keeps_to_its_own_imports():
     assert problems == []
 
 
-@pytest.mark.parametrize(("path", "source"), [
-    ("routing/solver.py", "import flask\n"),
-    ("routing/problem.py", "from sqlmodel import Session\n"),
-    ("routing/search.py", "from equipment.models import Van\n"),
-    ("equipment/stock/services.py", "from flask import current_app\n"),
-    ("equipment/planning/adjust.py", "from equipment.web.database import get_db\n"),
-    ("equipment/orders/intake.py", "from ..web import access\n"),
-    ("equipment/web/pages/orders.py", "from equipment.web.api.orders import bp\n"),
-])
+@pytest.mark.parametrize(
+    ("path", "source"),
+    [
+        ("routing/solver.py", "import flask\n"),
+        ("routing/problem.py", "from sqlmodel import Session\n"),
+        ("routing/search.py", "from equipment.models import Van\n"),
+        ("equipment/stock/services.py", "from flask import current_app\n"),
+        ("equipment/planning/adjust.py", "from equipment.web.database import get_db\n"),
+        ("equipment/orders/intake.py", "from ..web import access\n"),
+        ("equipment/web/pages/orders.py", "from equipment.web.api.orders import bp\n"),
+    ],
+)
 def test_the_check_catches_each_kind_of_breach(path, source):
     assert violations(path, source)
 

@@ -59,9 +59,11 @@ def open_page(browser, request):
     opened = []
 
     def _open(*, phone: bool = False):
-        options = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True} if phone else {
-            "viewport": {"width": 1280, "height": 900}
-        }
+        options = (
+            {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+            if phone
+            else {"viewport": {"width": 1280, "height": 900}}
+        )
         context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         page = context.new_page()

@@ -43,16 +43,31 @@ def person(db, name: str) -> ServiceUser:
 
 
 def take_order(
-    db, *, name: str, sku: str, quantity: int = 1, response_class: str = "next_day", kind: str = "delivery",
-    received_at: datetime | None = None, serial: str | None = None, by: str = "coordinator",
+    db,
+    *,
+    name: str,
+    sku: str,
+    quantity: int = 1,
+    response_class: str = "next_day",
+    kind: str = "delivery",
+    received_at: datetime | None = None,
+    serial: str | None = None,
+    by: str = "coordinator",
 ) -> Order:
     """An order for a seeded person, taken through the orders service (it reserves stock and commits)."""
     who = person(db, name)
     data = OrderCreate(
         kind=kind,
         response_class=response_class,
-        service_user=ServiceUserIn(name=who.name, address=who.address, postcode=who.postcode,
-                                   nhs_number=who.nhs_number, phone=who.phone, lat=who.lat, lon=who.lon),
+        service_user=ServiceUserIn(
+            name=who.name,
+            address=who.address,
+            postcode=who.postcode,
+            nhs_number=who.nhs_number,
+            phone=who.phone,
+            lat=who.lat,
+            lon=who.lon,
+        ),
         lines=[LineIn(sku=sku, quantity=quantity, serial=serial)],
         received_at=received_at,
     )

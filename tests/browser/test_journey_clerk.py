@@ -22,8 +22,9 @@ NEW_HOIST = "JRN-HST-0001"
 def _available(db, code: str, sku: str) -> int:
     item = db.exec(select(Item.id).where(Item.sku == sku)).one()
     quantity = db.exec(
-        select(StockBalance.quantity).where(StockBalance.depot_id == depot_id(db, code), StockBalance.item_id == item,
-                                            StockBalance.state == "available")
+        select(StockBalance.quantity).where(
+            StockBalance.depot_id == depot_id(db, code), StockBalance.item_id == item, StockBalance.state == "available"
+        )
     ).first()
     db.commit()
     return quantity or 0
@@ -33,8 +34,9 @@ def _hoist_on_loan(db) -> str:
     """A hoist delivered to Adam Moy in Ipswich some weeks ago (the serial the clerk will scan)."""
     order = take_order(db, name="Adam Moy", sku="HST-MOB")
     line = db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).one()
-    serials = deliver_line(db, line=line, service_user_id=order.service_user_id, at=utcnow(),
-                           user_id=user_id(db, "driver"))
+    serials = deliver_line(
+        db, line=line, service_user_id=order.service_user_id, at=utcnow(), user_id=user_id(db, "driver")
+    )
     order.status, order.completed_at = "completed", utcnow()
     db.add(order)
     db.commit()
@@ -132,11 +134,17 @@ def test_clerk_receives_stock_and_brings_a_returned_hoist_back_into_stock(live_s
     assert (asset.state, asset.depot_id) == ("available", depot_id(db, "IPS"))
     assert asset.last_inspected_on == today
     assert asset.next_inspection_due == next_due("loler_6m", today)
-    events = list(db.exec(select(AssetEvent.event, AssetEvent.to_state).where(AssetEvent.asset_id == asset.id)
-                          .order_by(AssetEvent.id)))
+    events = list(
+        db.exec(
+            select(AssetEvent.event, AssetEvent.to_state).where(AssetEvent.asset_id == asset.id).order_by(AssetEvent.id)
+        )
+    )
     db.commit()
     assert [e for e in events if e[0] in ("collected", "decontaminated", "inspected")] == [
-        ("collected", "quarantine"), ("decontaminated", "decontaminated"), ("inspected", "available")]
+        ("collected", "quarantine"),
+        ("decontaminated", "decontaminated"),
+        ("inspected", "available"),
+    ]
     assert _available(db, "IPS", "HST-MOB") == hoists_before + 2
 
     # The asset's own page tells the same story.

@@ -93,12 +93,16 @@ def test_coordinator_takes_an_emergency_order_plans_the_day_and_publishes(live_s
     assert plan.published_at is not None and plan.published_by == user_id(db, "coordinator")
     assert order_by_ref(db, ref).status == "planned"
     stop, route, van = db.exec(
-        select(Stop, Route, Van).join(StopOrder, StopOrder.stop_id == Stop.id).join(Route, Route.id == Stop.route_id)
-        .join(Van, Van.id == Route.van_id).where(StopOrder.order_id == order.id)
+        select(Stop, Route, Van)
+        .join(StopOrder, StopOrder.stop_id == Stop.id)
+        .join(Route, Route.id == Stop.route_id)
+        .join(Van, Van.id == Route.van_id)
+        .where(StopOrder.order_id == order.id)
     ).one()
     db.commit()
     assert route.plan_id == plan_id and van.depot_id == depot_id(db, "IPS")
     assert stop.status == "pending" and not stop.late and stop.eta <= order.due_at
     assert stop.eta.astimezone(ZoneInfo(TZ)).date() == due_local.date()
     expect(page.locator("section", has_text=van.reg).locator("tr", has_text=ref)).to_contain_text(
-        stop.eta.astimezone(ZoneInfo(TZ)).strftime("%H:%M"))
+        stop.eta.astimezone(ZoneInfo(TZ)).strftime("%H:%M")
+    )

@@ -7,19 +7,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from equipment import planning
-from equipment.models import (
-    Asset,
-    Delay,
-    Order,
-    OrderEvent,
-    Outcome,
-    Route,
-    Stop,
-    StopOrder,
-    User,
-    Van,
-    VanAbsence,
-)
+from equipment.models import Asset, Delay, Order, OrderEvent, Outcome, Route, Stop, StopOrder, User, Van, VanAbsence
 from tests.browser.conftest import sign_in_as
 from tests.browser.journey_helpers import (
     depot_id,
@@ -42,13 +30,18 @@ def _todays_route_on_the_drivers_van(db, engine) -> tuple[Order, Order, str]:
     for van in db.exec(select(Van).where(Van.depot_id == depot_id(db, "IPS"), Van.id != drivers_van)).all():
         db.add(VanAbsence(van_id=van.id, day=today))
     db.commit()
-    plan_id = planning.plan_day_now(engine, service_date=today, depot_codes=["IPS"], seconds=1,
-                                    user_id=user_id(db, "coordinator"))
+    plan_id = planning.plan_day_now(
+        engine, service_date=today, depot_codes=["IPS"], seconds=1, user_id=user_id(db, "coordinator")
+    )
     planning.publish_plan(db, plan_id=plan_id, user_id=user_id(db, "coordinator"))
-    on_van = set(db.exec(
-        select(StopOrder.order_id).join(Stop, Stop.id == StopOrder.stop_id).join(Route, Route.id == Stop.route_id)
-        .where(Route.plan_id == plan_id, Route.van_id == drivers_van)
-    ))
+    on_van = set(
+        db.exec(
+            select(StopOrder.order_id)
+            .join(Stop, Stop.id == StopOrder.stop_id)
+            .join(Route, Route.id == Stop.route_id)
+            .where(Route.plan_id == plan_id, Route.van_id == drivers_van)
+        )
+    )
     db.commit()
     assert on_van == {mattress.id, frame.id}, "set-up: both orders should be on the driver's van"
     return mattress, frame, serial
@@ -119,7 +112,12 @@ def test_driver_works_through_the_route_on_a_phone(live_server, open_page, db, e
     assert delay.recorded_by == user_id(db, "driver")
     events = list(db.exec(select(OrderEvent.event).where(OrderEvent.order_id == frame.id)))
     assert "visit_failed" in events
-    statuses = dict(db.exec(select(StopOrder.order_id, Stop.status).join(Stop, Stop.id == StopOrder.stop_id)
-                            .where(StopOrder.order_id.in_([mattress.id, frame.id]))).all())
+    statuses = dict(
+        db.exec(
+            select(StopOrder.order_id, Stop.status)
+            .join(Stop, Stop.id == StopOrder.stop_id)
+            .where(StopOrder.order_id.in_([mattress.id, frame.id]))
+        ).all()
+    )
     db.commit()
     assert statuses == {mattress.id: "done", frame.id: "failed"}

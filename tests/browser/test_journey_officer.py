@@ -17,17 +17,21 @@ from equipment.db import utcnow
 from equipment.models import Delay
 from equipment.reports.delay_recorder import record_delay
 from tests.browser.conftest import sign_in_as
-from tests.browser.journey_helpers import (
-    TZ,
-    depot_id,
-    order_by_ref,
-    person,
-    take_order,
-    user_id,
-)
+from tests.browser.journey_helpers import TZ, depot_id, order_by_ref, person, take_order, user_id
 
-LATE_HEADER = ["ref", "response_class", "kind", "status", "depot", "district", "due_at", "completed_at",
-               "minutes_late", "excused", "cause"]
+LATE_HEADER = [
+    "ref",
+    "response_class",
+    "kind",
+    "status",
+    "depot",
+    "district",
+    "due_at",
+    "completed_at",
+    "minutes_late",
+    "excused",
+    "cause",
+]
 
 
 def _late_orders(db):
@@ -35,15 +39,24 @@ def _late_orders(db):
     coordinator's predicted delay on record, one in Bury St Edmunds due at the same time, and an
     older one in Ixworth (both of those served from the Bury St Edmunds depot)."""
     now = utcnow()
-    late = take_order(db, name="Bernard Flatman", sku="FRM-ZIMMER", response_class="next_day",
-                      received_at=now - timedelta(days=10))
-    record_delay(db, late, kind="predicted", cause="no_van_capacity", user_id=user_id(db, "coordinator"),
-                 note="Bernard Flatman: every Ipswich van full")
+    late = take_order(
+        db, name="Bernard Flatman", sku="FRM-ZIMMER", response_class="next_day", received_at=now - timedelta(days=10)
+    )
+    record_delay(
+        db,
+        late,
+        kind="predicted",
+        cause="no_van_capacity",
+        user_id=user_id(db, "coordinator"),
+        note="Bernard Flatman: every Ipswich van full",
+    )
     db.commit()
-    older = take_order(db, name="Colin Squirrell", sku="FRM-ZIMMER", response_class="three_day",
-                       received_at=now - timedelta(days=20))
-    bury = take_order(db, name="Pamela Mayhew", sku="FRM-ZIMMER", response_class="next_day",
-                      received_at=now - timedelta(days=10))
+    older = take_order(
+        db, name="Colin Squirrell", sku="FRM-ZIMMER", response_class="three_day", received_at=now - timedelta(days=20)
+    )
+    bury = take_order(
+        db, name="Pamela Mayhew", sku="FRM-ZIMMER", response_class="next_day", received_at=now - timedelta(days=10)
+    )
     return late, older, bury
 
 
@@ -140,7 +153,12 @@ def test_officer_finds_a_late_order_reads_its_timeline_and_downloads_the_csv(liv
     stored = order_by_ref(db, late.ref)
     assert line["ref"] == stored.ref
     assert (line["response_class"], line["kind"], line["status"], line["depot"], line["district"]) == (
-        "next_day", "delivery", stored.status, "IPS", "IP1")
+        "next_day",
+        "delivery",
+        stored.status,
+        "IPS",
+        "IP1",
+    )
     assert line["due_at"] == stored.due_at.isoformat() and line["completed_at"] == ""
     assert int(line["minutes_late"]) >= (utcnow() - timedelta(minutes=5) - stored.due_at).total_seconds() // 60
     assert (line["excused"], line["cause"]) == ("no", "no_van_capacity")

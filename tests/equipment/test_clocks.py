@@ -13,8 +13,14 @@ LONDON = ZoneInfo("Europe/London")
 
 def rc(counting: str, amount: int, *, cutoff=None, opens=None, closes=None) -> ResponseClass:
     return ResponseClass(
-        code="x", name="x", kind="delivery", counting=counting, amount=amount,
-        cutoff=cutoff, service_hours_start=opens, service_hours_end=closes,
+        code="x",
+        name="x",
+        kind="delivery",
+        counting=counting,
+        amount=amount,
+        cutoff=cutoff,
+        service_hours_start=opens,
+        service_hours_end=closes,
     )
 
 

@@ -19,6 +19,7 @@ from tests.equipment.test_planning_support import build_world, get_order
 def world(db, engine, make):
     return build_world(db, engine, make)
 
+
 COORD = deliveries.Actor(None, Role.COORDINATOR)
 
 
@@ -32,8 +33,9 @@ def test_delivered_puts_units_on_loan_and_completes_the_order(world):
     plan = world.published()
     stop = _stop_of(world, plan, order.ref)
     at = utcnow() - timedelta(minutes=5)
-    stop, _ = deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD,
-                                             recipient="Mrs Jones", serials=["BED-001"], at=at)
+    stop, _ = deliveries.apply_outcome(
+        world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="Mrs Jones", serials=["BED-001"], at=at
+    )
     world.db.commit()
     assert stop.status == "done"
     order = get_order(world.db, order.ref)
@@ -53,8 +55,9 @@ def test_delivered_needs_a_recipient_and_the_right_serials(world):
         deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD, serials=["BED-001"])
     assert missing.value.field == "recipient"
     with pytest.raises(Invalid) as wrong:
-        deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="A",
-                                 serials=["BED-007"])
+        deliveries.apply_outcome(
+            world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="A", serials=["BED-007"]
+        )
     assert wrong.value.field == "serials" and "BED-001" in wrong.value.detail
     with pytest.raises(Invalid):
         deliveries.apply_outcome(world.db, stop_id=stop.id, status="failed", actor=COORD, reason="bored")
@@ -70,8 +73,9 @@ def test_delivery_and_collection_at_one_stop(world):
     assert _stop_of(world, plan, collection.ref).id == stop.id
     s, _ = deliveries.apply_outcome(world.db, stop_id=stop.id, status="collected", actor=COORD, serials=[serial])
     assert s.status == "partial"
-    s, _ = deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="B",
-                                    serials=["BED-001"])
+    s, _ = deliveries.apply_outcome(
+        world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="B", serials=["BED-001"]
+    )
     world.db.commit()
     assert s.status == "done"
     asset = world.db.exec(select(Asset).where(Asset.serial == serial)).one()
@@ -110,7 +114,10 @@ def test_failed_visit_reschedules_and_logs_delay(world):
     assert first.status == second.status == OrderStatus.READY
     delays = {d.order_id: d for d in world.db.exec(select(Delay))}
     assert (delays[first.id].kind, delays[first.id].cause, delays[first.id].attributable) == (
-        "predicted", "later_date_requested", False)
+        "predicted",
+        "later_date_requested",
+        False,
+    )
     assert first.excused
     assert (delays[second.id].kind, delays[second.id].cause) == ("actual", "not_at_home")
     with pytest.raises(InvalidTransition):
@@ -123,14 +130,25 @@ def test_only_the_routes_driver_may_record(world):
     stop = _stop_of(world, plan, order.ref)
     other_van = world.make.van(world.depot)
     with pytest.raises(Forbidden):
-        deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", recipient="D",
-                                 actor=deliveries.Actor(99, Role.DRIVER, other_van.id))
+        deliveries.apply_outcome(
+            world.db,
+            stop_id=stop.id,
+            status="delivered",
+            recipient="D",
+            actor=deliveries.Actor(99, Role.DRIVER, other_van.id),
+        )
     with pytest.raises(Forbidden):
-        deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", recipient="D",
-                                 actor=deliveries.Actor(99, Role.CLERK))
+        deliveries.apply_outcome(
+            world.db, stop_id=stop.id, status="delivered", recipient="D", actor=deliveries.Actor(99, Role.CLERK)
+        )
     driver = world.make.user(Role.DRIVER, van=world.vans[0])
-    _, results = deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", recipient="D",
-                                          actor=deliveries.Actor(driver.id, Role.DRIVER, world.vans[0].id))
+    _, results = deliveries.apply_outcome(
+        world.db,
+        stop_id=stop.id,
+        status="delivered",
+        recipient="D",
+        actor=deliveries.Actor(driver.id, Role.DRIVER, world.vans[0].id),
+    )
     assert results[0][1].recorded_by == driver.id
 
 
@@ -149,15 +167,23 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_another_body(world
     driver = world.make.user(Role.DRIVER, van=world.vans[0])
     actor = deliveries.Actor(driver.id, Role.DRIVER, world.vans[0].id)
     payload = {"status": "delivered", "recipient": "F", "serials": ["BED-001"]}
-    first = deliveries.record_outcome(world.db, stop_id=stop.id, actor=actor, payload=payload, idempotency_key="k-1",
-                                      path="/x")
-    again = deliveries.record_outcome(world.db, stop_id=stop.id, actor=actor, payload=dict(payload),
-                                      idempotency_key="k-1", path="/x")
+    first = deliveries.record_outcome(
+        world.db, stop_id=stop.id, actor=actor, payload=payload, idempotency_key="k-1", path="/x"
+    )
+    again = deliveries.record_outcome(
+        world.db, stop_id=stop.id, actor=actor, payload=dict(payload), idempotency_key="k-1", path="/x"
+    )
     assert first == again and first[0] == 200
     assert world.db.exec(select(func.count()).select_from(Outcome)).one() == 1
     with pytest.raises(Conflict):
-        deliveries.record_outcome(world.db, stop_id=stop.id, actor=actor, payload={**payload, "recipient": "G"},
-                                  idempotency_key="k-1", path="/x")
+        deliveries.record_outcome(
+            world.db,
+            stop_id=stop.id,
+            actor=actor,
+            payload={**payload, "recipient": "G"},
+            idempotency_key="k-1",
+            path="/x",
+        )
     # Without a key a second delivery is refused: nothing is open any more.
     with pytest.raises(InvalidTransition):
         deliveries.record_outcome(world.db, stop_id=stop.id, actor=actor, payload=payload)
@@ -171,6 +197,7 @@ def test_serials_of_the_other_orders_at_the_visit_are_ignored(world):
     serial = world.db.exec(select(Asset).where(Asset.state == "on_loan")).one().serial
     plan = world.published()
     stop = _stop_of(world, plan, delivery.ref)
-    s, results = deliveries.apply_outcome(world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="H",
-                                          serials=["BED-001", serial])
+    s, results = deliveries.apply_outcome(
+        world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="H", serials=["BED-001", serial]
+    )
     assert s.status == "partial" and [o.ref for o, _ in results] == [delivery.ref]

@@ -54,8 +54,11 @@ def test_orders_follow_the_clocks_and_the_delay_rules(db, winter):
 
 
 def test_shape_of_the_service(db, winter):
-    rows = db.execute(select(Order.received_at, func.sum(OrderLine.quantity)).join(OrderLine, OrderLine.order_id == Order.id)
-                      .group_by(Order.id, Order.received_at)).all()
+    rows = db.execute(
+        select(Order.received_at, func.sum(OrderLine.quantity))
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .group_by(Order.id, Order.received_at)
+    ).all()
     per_day: Counter = Counter()
     for received, units in rows:
         per_day[received.astimezone(LONDON).date()] += units
@@ -69,7 +72,8 @@ def test_shape_of_the_service(db, winter):
     assert max(weekend) < average / 3
     # Stock-outs of powered air mattresses show as stock delays on orders holding them.
     stock_delays = db.execute(
-        select(func.count(func.distinct(Delay.order_id))).join(OrderLine, OrderLine.order_id == Delay.order_id)
+        select(func.count(func.distinct(Delay.order_id)))
+        .join(OrderLine, OrderLine.order_id == Delay.order_id)
         .where(Delay.cause == "stock_unavailable")
     ).scalar_one()
     assert stock_delays > 5 and winter["stock_outs"] >= 1
@@ -81,7 +85,11 @@ def test_kpis_recompute_from_the_generated_rows_and_the_ledger_balances(db, wint
     raw = db.execute(select(Order.response_class, Order.status, Order.due_at, Order.completed_at, Order.excused)).all()
     for code, f in rows.items():
         mine = [r for r in raw if r.response_class == code and r.status != "cancelled" and p.start <= r.due_at < p.end]
-        late = [r for r in mine if (r.completed_at and r.completed_at > r.due_at) or (not r.completed_at and r.due_at < WINTER_NOW)]
+        late = [
+            r
+            for r in mine
+            if (r.completed_at and r.completed_at > r.due_at) or (not r.completed_at and r.due_at < WINTER_NOW)
+        ]
         assert f.due == len(mine)
         assert f.on_time == sum(1 for r in mine if r.completed_at and r.completed_at <= r.due_at)
         assert f.late == len(late) and f.excused == sum(1 for r in late if r.excused)
@@ -98,7 +106,9 @@ def test_kpis_recompute_from_the_generated_rows_and_the_ledger_balances(db, wint
     open_statuses = Counter(db.execute(select(Order.status).where(Order.completed_at.is_(None))).scalars())
     assert set(open_statuses) <= {"ready", "back_order", "cancelled"} and open_statuses["ready"] > 0
     unallocated = db.execute(
-        select(func.count()).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)
+        select(func.count())
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
         .where(Order.status == "ready", Order.kind == "delivery", OrderLine.allocated < OrderLine.quantity)
     ).scalar_one()
     assert unallocated == 0

@@ -7,24 +7,9 @@ from sqlmodel import func, select
 
 from equipment import orders, stock
 from equipment.errors import Conflict, Invalid, InvalidTransition
-from equipment.models import (
-    Asset,
-    AuditEvent,
-    Delay,
-    Order,
-    OrderEvent,
-    OrderLine,
-    ResponseClass,
-    ServiceUser,
-)
+from equipment.models import Asset, AuditEvent, Delay, Order, OrderEvent, OrderLine, ResponseClass, ServiceUser
 from equipment.orders.schemas import OrderAmend
-from tests.equipment.test_orders_support import (
-    VALID_NHS,
-    build_world,
-    order_body,
-    person,
-    receive,
-)
+from tests.equipment.test_orders_support import VALID_NHS, build_world, order_body, person, receive
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # GMT: local time is UTC
 
@@ -223,18 +208,28 @@ def test_collection_by_serial_shares_the_person_with_the_delivery(db, world):
 
 def test_collection_by_item(db, world):
     deliver_bed(db, world)
-    collection = create(db, world, kind="collection", response_class="standard_collection",
-                        lines=[{"sku": "BED"}, {"sku": "FRAME", "quantity": 2}])
+    collection = create(
+        db,
+        world,
+        kind="collection",
+        response_class="standard_collection",
+        lines=[{"sku": "BED"}, {"sku": "FRAME", "quantity": 2}],
+    )
     assert collection.status == "ready"
     with pytest.raises(Invalid) as exc:
-        create(db, world, kind="collection", response_class="standard_collection", lines=[{"sku": "BED", "quantity": 2}])
+        create(
+            db, world, kind="collection", response_class="standard_collection", lines=[{"sku": "BED", "quantity": 2}]
+        )
     assert exc.value.field == "lines.0.sku"
 
 
 @pytest.mark.parametrize(
     "overrides, field",
     [
-        ({"lines": [{"serial": "B1"}], "service_user": person(nhs_number=VALID_NHS[3], name="Other")}, "lines.0.serial"),
+        (
+            {"lines": [{"serial": "B1"}], "service_user": person(nhs_number=VALID_NHS[3], name="Other")},
+            "lines.0.serial",
+        ),
         ({"lines": [{"serial": "NOPE"}]}, "lines.0.serial"),
         ({"lines": [{"serial": "B2"}]}, "lines.0.serial"),  # in the depot, not on loan
         ({"lines": [{"sku": "FRAME", "serial": "B1"}]}, "lines.0.serial"),  # not a frame
@@ -310,18 +305,27 @@ def test_amend_lines_changes_the_allocation(db, world):
     order = create(db, world, response_class="standard")
     ips, frame = world["depots"]["IPS"].id, world["items"]["FRAME"].id
     amended = orders.amend_order(
-        db, ref=order.ref, data=OrderAmend(lines=[{"sku": "FRAME", "quantity": 3}], reason="OT asked"),
-        user_id=world["user"].id, now=MONDAY_10,
+        db,
+        ref=order.ref,
+        data=OrderAmend(lines=[{"sku": "FRAME", "quantity": 3}], reason="OT asked"),
+        user_id=world["user"].id,
+        now=MONDAY_10,
     )
     assert amended.status == "ready"
     assert stock.available_quantity(db, depot_id=ips, item_id=frame) == 0
     amended = orders.amend_order(
-        db, ref=order.ref, data=OrderAmend(lines=[{"sku": "FRAME", "quantity": 5}]), user_id=world["user"].id,
+        db,
+        ref=order.ref,
+        data=OrderAmend(lines=[{"sku": "FRAME", "quantity": 5}]),
+        user_id=world["user"].id,
         now=MONDAY_10,
     )
     assert amended.status == "back_order"
     amended = orders.amend_order(
-        db, ref=order.ref, data=OrderAmend(lines=[{"sku": "FRAME", "quantity": 1}]), user_id=world["user"].id,
+        db,
+        ref=order.ref,
+        data=OrderAmend(lines=[{"sku": "FRAME", "quantity": 1}]),
+        user_id=world["user"].id,
         now=MONDAY_10,
     )
     assert amended.status == "ready"
@@ -335,9 +339,11 @@ def test_amend_class_slot_and_notes(db, world):
     receive(db, "IPS", "FRAME", quantity=1)
     order = create(db, world, response_class="standard")
     amended = orders.amend_order(
-        db, ref=order.ref,
-        data=OrderAmend(response_class="next_day", slot={"start": "2026-11-24T08:00", "end": "2026-11-24T13:00"},
-                        notes="Ring first"),
+        db,
+        ref=order.ref,
+        data=OrderAmend(
+            response_class="next_day", slot={"start": "2026-11-24T08:00", "end": "2026-11-24T13:00"}, notes="Ring first"
+        ),
         user_id=world["user"].id,
     )
     assert amended.due_at == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
@@ -397,8 +403,11 @@ def test_concurrent_orders_never_share_the_last_unit(engine, db, world):
     receive(db, "IPS", "BED", serials=["B1", "B2"])
 
     def take(session, i):
-        body = order_body(response_class="standard", lines=[{"sku": "BED"}],
-                          service_user=person(nhs_number=VALID_NHS[i], name=f"Person {i}"))
+        body = order_body(
+            response_class="standard",
+            lines=[{"sku": "BED"}],
+            service_user=person(nhs_number=VALID_NHS[i], name=f"Person {i}"),
+        )
         return orders.create_order(session, data=body, user_id=None, now=MONDAY_10).status
 
     statuses = _in_parallel(engine, take, 4)
@@ -408,8 +417,9 @@ def test_concurrent_orders_never_share_the_last_unit(engine, db, world):
 
 def test_concurrent_orders_for_one_new_person_make_one_person(engine, db, world):
     def take(session, i):
-        return orders.create_order(session, data=order_body(response_class="standard"), user_id=None,
-                                   now=MONDAY_10).service_user_id
+        return orders.create_order(
+            session, data=order_body(response_class="standard"), user_id=None, now=MONDAY_10
+        ).service_user_id
 
     people = _in_parallel(engine, take, 3)
     assert len(set(people)) == 1 and count(db, ServiceUser) == 1
@@ -420,8 +430,13 @@ def test_review_moves_back_orders_to_a_depot_that_now_has_the_stock(db, world):
     receive(db, "IPS", "FRAME", quantity=1)  # fill() holds one at Ipswich: still short
     db.refresh(waiting)
     assert waiting.status == "back_order"
-    late = create(db, world, response_class="next_day", lines=[{"sku": "BED"}],
-                  service_user=person(nhs_number=VALID_NHS[1], name="Bo"))
+    late = create(
+        db,
+        world,
+        response_class="next_day",
+        lines=[{"sku": "BED"}],
+        service_user=person(nhs_number=VALID_NHS[1], name="Bo"),
+    )
     assert late.status == "back_order"
     receive(db, "ELL", "FRAME", quantity=2)  # Ellough can supply the whole first order
     ready, delayed = orders.review_back_orders(db, user_id=world["user"].id, now=MONDAY_10)

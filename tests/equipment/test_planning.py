@@ -13,23 +13,24 @@ from equipment.models import Asset, Delay, Order, OrderEvent, VanAbsence
 from equipment.planning import runs as jobs
 from equipment.planning.problem import build_day_problem, cause_from_reason
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus, PlanStatus
-from tests.equipment.test_planning_support import (
-    TZ,
-    build_world,
-    get_order,
-    order_refs_on_routes,
-)
+from tests.equipment.test_planning_support import TZ, build_world, get_order, order_refs_on_routes
 
 
 @pytest.fixture
 def world(db, engine, make):
     return build_world(db, engine, make)
 
+
 def test_day_problem_is_vroom_with_depot_skills_breaks_slots_and_one_visit_per_address(world):
     home = world.person()
     delivery = world.order(home, lines=[(world.bed, 1)])
     collection = world.order(home, kind=OrderKind.COLLECTION, klass="urgent_collection", lines=[(world.hoist, 1)])
-    slotted = world.order(world.person(km_east=2), slot=(world.at(12), world.at(17)), klass="standard", due=world.at(17) + timedelta(days=5))
+    slotted = world.order(
+        world.person(km_east=2),
+        slot=(world.at(12), world.at(17)),
+        klass="standard",
+        due=world.at(17) + timedelta(days=5),
+    )
     built = build_day_problem(world.db, service_date=world.day, depot_codes=None, tz=TZ)
     problem = built.problem
     assert len(problem["vehicles"]) == 1 and len(problem["jobs"]) == 2
@@ -252,7 +253,7 @@ def test_load_list_and_loading_move_stock_onto_the_van(world):
     order = world.order(lines=[(world.bed, 1), (world.frame, 2)])
     plan = world.published()
     lists = planning.load_list(world.db, plan.id)
-    (route_view, lines), = lists
+    ((route_view, lines),) = lists
     assert [(item.sku, serials) for _, _, item, serials in lines] == [("BED", ["BED-001"]), ("FRAME", [])]
     planning.mark_loaded(world.db, route_id=route_view.route.id, user_id=None)
     world.db.expire_all()

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
-from equipment.demo.ready_orders import make_ready_order
 from equipment import planning, service_time, stock
+from equipment.demo.ready_orders import make_ready_order
 from equipment.models import Depot, Item, Order, Plan, ServiceUser, Van
 from equipment.vocabulary import OrderKind
 
@@ -38,20 +38,45 @@ class World:
         self._n += 1
         lat = DEPOT[0] + km_north * KM_LAT
         lon = DEPOT[1] + km_east * KM_LAT / 0.615
-        p = ServiceUser(name=fields.pop("name", f"Person {self._n}"), address=f"{self._n} Test Street",
-                        postcode="IP4 1AA", district="IP4", lat=lat, lon=lon, **fields)
+        p = ServiceUser(
+            name=fields.pop("name", f"Person {self._n}"),
+            address=f"{self._n} Test Street",
+            postcode="IP4 1AA",
+            district="IP4",
+            lat=lat,
+            lon=lon,
+            **fields,
+        )
         self.db.add(p)
         self.db.commit()
         self.people.append(p)
         return p
 
-    def order(self, person: ServiceUser | None = None, *, kind: str = OrderKind.DELIVERY, klass: str = "next_day",
-              due: datetime | None = None, lines=None, slot=None, ref: str | None = None) -> Order:
+    def order(
+        self,
+        person: ServiceUser | None = None,
+        *,
+        kind: str = OrderKind.DELIVERY,
+        klass: str = "next_day",
+        due: datetime | None = None,
+        lines=None,
+        slot=None,
+        ref: str | None = None,
+    ) -> Order:
         self._n += 1
         person = person or self.person()
         lines = lines if lines is not None else [(self.frame, 1)]
-        order = make_ready_order(self.db, ref=ref or f"EQ-{100000 + self._n:06d}", person=person, depot=self.depot,
-                                 lines=lines, due_at=due or self.at(17), kind=kind, response_class=klass, slot=slot)
+        order = make_ready_order(
+            self.db,
+            ref=ref or f"EQ-{100000 + self._n:06d}",
+            person=person,
+            depot=self.depot,
+            lines=lines,
+            due_at=due or self.at(17),
+            kind=kind,
+            response_class=klass,
+            slot=slot,
+        )
         self.db.commit()
         return order
 
@@ -77,10 +102,26 @@ def build_world(db, engine, make, *, vans: int = 1, day: date | None = None, **v
     make.district("IP4", depot)
     van_list = [make.van(depot, **van_fields) for _ in range(vans)]
     frame = make.item("FRAME", volume=2, install_minutes=5)
-    bed = make.item("BED", name="Profiling bed", category="beds", serialised=True, volume=20, bed_slots=1,
-                    skills="two_person", install_minutes=40)
-    hoist = make.item("HOIST", name="Mobile hoist", category="hoists", serialised=True, volume=10, hoist_slots=1,
-                      skills="hoist_trained", install_minutes=30)
+    bed = make.item(
+        "BED",
+        name="Profiling bed",
+        category="beds",
+        serialised=True,
+        volume=20,
+        bed_slots=1,
+        skills="two_person",
+        install_minutes=40,
+    )
+    hoist = make.item(
+        "HOIST",
+        name="Mobile hoist",
+        category="hoists",
+        serialised=True,
+        volume=10,
+        hoist_slots=1,
+        skills="hoist_trained",
+        install_minutes=30,
+    )
     stock.receive_goods(db, depot_code="IPS", sku="FRAME", quantity=50, user_id=None)
     stock.receive_goods(db, depot_code="IPS", sku="BED", serials=[f"BED-{i:03d}" for i in range(1, 9)], user_id=None)
     stock.receive_goods(db, depot_code="IPS", sku="HOIST", serials=[f"HST-{i:03d}" for i in range(1, 6)], user_id=None)

@@ -17,12 +17,7 @@ from equipment.errors import Conflict
 from equipment.models import Plan, Route, Stop
 from equipment.vocabulary import OrderStatus
 from tests.conftest import on_postgres
-from tests.equipment.test_planning_support import (
-    TZ,
-    build_world,
-    get_order,
-    order_refs_on_routes,
-)
+from tests.equipment.test_planning_support import TZ, build_world, get_order, order_refs_on_routes
 
 
 def _assert_nobody_holds_a_transaction(engine) -> None:
@@ -30,10 +25,12 @@ def _assert_nobody_holds_a_transaction(engine) -> None:
     connection of the test database sits inside a transaction."""
     if on_postgres():
         with engine.connect() as connection:
-            waiting = connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
-            )).scalar_one()
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+                )
+            ).scalar_one()
         assert waiting == 0, "a transaction is open during the solve"
         return
     other = sqlite3.connect(engine.url.database, timeout=0.2, isolation_level=None)

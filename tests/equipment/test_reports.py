@@ -10,17 +10,7 @@ from sqlmodel import select
 
 from equipment import reports, service_time
 from equipment.errors import Invalid, NotFound
-from equipment.models import (
-    Asset,
-    Order,
-    Plan,
-    Route,
-    ServiceUser,
-    StockBalance,
-    StockMovement,
-    Stop,
-    StopOrder,
-)
+from equipment.models import Asset, Order, Plan, Route, ServiceUser, StockBalance, StockMovement, Stop, StopOrder
 from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind
 
@@ -40,19 +30,38 @@ class Orders:
         make.response_classes()
         self.ips = make.depot("IPS")
         self.bse = make.depot("BSE")
-        self.person = ServiceUser(name="Ada Testperson", address="1 Secret Lane", postcode="IP4 1AA", district="IP4", lat=52.0, lon=1.1)
+        self.person = ServiceUser(
+            name="Ada Testperson", address="1 Secret Lane", postcode="IP4 1AA", district="IP4", lat=52.0, lon=1.1
+        )
         db.add(self.person)
         db.commit()
         self.n = 0
 
-    def add(self, *, due: datetime | None, completed: datetime | None = None, rc: str = "next_day", status: str | None = None,
-            depot=None, district: str = "IP4", excused: bool = False, kind: str = "delivery") -> Order:
+    def add(
+        self,
+        *,
+        due: datetime | None,
+        completed: datetime | None = None,
+        rc: str = "next_day",
+        status: str | None = None,
+        depot=None,
+        district: str = "IP4",
+        excused: bool = False,
+        kind: str = "delivery",
+    ) -> Order:
         self.n += 1
         order = Order(
-            ref=f"EQ-{self.n:06d}", kind=kind, response_class=rc,
-            status=status or ("completed" if completed else "ready"), service_user_id=self.person.id,
-            depot_id=(depot or self.ips).id, district=district, received_at=(due or NOW) - timedelta(days=1),
-            due_at=due, completed_at=completed, excused=excused,
+            ref=f"EQ-{self.n:06d}",
+            kind=kind,
+            response_class=rc,
+            status=status or ("completed" if completed else "ready"),
+            service_user_id=self.person.id,
+            depot_id=(depot or self.ips).id,
+            district=district,
+            received_at=(due or NOW) - timedelta(days=1),
+            due_at=due,
+            completed_at=completed,
+            excused=excused,
         )
         self.db.add(order)
         self.db.flush()
@@ -105,8 +114,13 @@ def test_edge_rules_of_due_on_time_late_and_excused(db, orders):
     nd = row_of(rows, "next_day")
     assert (nd.figures.due, nd.figures.on_time, nd.figures.late, nd.figures.excused) == (7, 3, 3, 1)
     assert nd.contract() == {
-        "response_class": "next_day", "due": 7, "on_time": 3, "late": 3, "excused": 1,
-        "percent_on_time": 100 * 3 / 6, "target": 95.0,
+        "response_class": "next_day",
+        "due": 7,
+        "on_time": 3,
+        "late": 3,
+        "excused": 1,
+        "percent_on_time": 100 * 3 / 6,
+        "target": 95.0,
     }
     em = row_of(rows, "emergency")
     assert (em.figures.due, em.figures.on_time, em.figures.late) == (1, 0, 0)
@@ -140,15 +154,33 @@ def test_kpis_recompute_exactly_from_raw_rows(db, orders):
         roll = rng.random()
         completed = None if roll < 0.15 else due + timedelta(minutes=rng.choice([-600, -1, 0, 0, 1, 30, 2000]))
         status = "cancelled" if rng.random() < 0.05 else None
-        orders.add(due=due, completed=completed, rc=rng.choice(reports.CLASS_ORDER), status=status,
-                   excused=rng.random() < 0.2, depot=rng.choice([orders.ips, orders.bse]))
+        orders.add(
+            due=due,
+            completed=completed,
+            rc=rng.choice(reports.CLASS_ORDER),
+            status=status,
+            excused=rng.random() < 0.2,
+            depot=rng.choice([orders.ips, orders.bse]),
+        )
     db.commit()
     raw = db.exec(select(Order.response_class, Order.status, Order.due_at, Order.completed_at, Order.excused)).all()
-    for p in (reports.period(date(2026, 3, 29), date(2026, 4, 30)), reports.period(date(2026, 6, 1), date(2026, 6, 30)),
-              reports.period(date(2026, 1, 1), date(2026, 12, 31))):
+    for p in (
+        reports.period(date(2026, 3, 29), date(2026, 4, 30)),
+        reports.period(date(2026, 6, 1), date(2026, 6, 30)),
+        reports.period(date(2026, 1, 1), date(2026, 12, 31)),
+    ):
         expected = python_kpis(raw, p, NOW)
-        got = {r.response_class: (r.figures.due, r.figures.on_time, r.figures.late, r.figures.excused,
-                                  r.figures.percent_on_time) for r in reports.kpis(db, p, now=NOW) if r.figures.due}
+        got = {
+            r.response_class: (
+                r.figures.due,
+                r.figures.on_time,
+                r.figures.late,
+                r.figures.excused,
+                r.figures.percent_on_time,
+            )
+            for r in reports.kpis(db, p, now=NOW)
+            if r.figures.due
+        }
         assert got == expected
         # Breakdowns add up to the same totals.
         total = reports.totals(reports.kpis(db, p, now=NOW))
@@ -169,7 +201,11 @@ def test_weekly_trend_buckets_by_local_monday(db, orders):
     db.commit()
     p = reports.period(date(2026, 3, 1), date(2026, 11, 30))
     weeks = {(t.week_start, t.response_class): t.figures.due for t in reports.weekly_trend(db, p, now=NOW)}
-    assert weeks == {(date(2026, 3, 30), "next_day"): 1, (date(2026, 3, 23), "next_day"): 1, (date(2026, 10, 26), "next_day"): 1}
+    assert weeks == {
+        (date(2026, 3, 30), "next_day"): 1,
+        (date(2026, 3, 23), "next_day"): 1,
+        (date(2026, 10, 26), "next_day"): 1,
+    }
     assert reports.weeks_of(reports.period(date(2026, 6, 3), date(2026, 6, 15)))[0] == date(2026, 6, 1)
 
 
@@ -220,8 +256,12 @@ def test_at_risk_lists_unplanned_and_planned_late_orders(db, orders, make):
     route = Route(plan_id=plan.id, van_id=van.id)
     db.add(route)
     db.flush()
-    for seq, (order, eta, is_late) in enumerate([(fine, soon - timedelta(hours=1), False), (late, soon + timedelta(hours=1), True)]):
-        stop = Stop(route_id=route.id, sequence=seq, service_user_id=orders.person.id, lat=0, lon=0, eta=eta, late=is_late)
+    for seq, (order, eta, is_late) in enumerate(
+        [(fine, soon - timedelta(hours=1), False), (late, soon + timedelta(hours=1), True)]
+    ):
+        stop = Stop(
+            route_id=route.id, sequence=seq, service_user_id=orders.person.id, lat=0, lon=0, eta=eta, late=is_late
+        )
         db.add(stop)
         db.flush()
         db.add(StopOrder(stop_id=stop.id, order_id=order.id))
@@ -251,7 +291,7 @@ def test_timeline_hides_free_text_unless_asked(db, orders):
 
 def test_monthly_report_breaches_recycling_loans_and_inspections(db, orders, make):
     due = local(2026, 6, 10, 17)
-    for i in range(19):
+    for _i in range(19):
         orders.add(due=due, completed=due - timedelta(hours=1))
     late = orders.add(due=due, completed=due + timedelta(days=1))
     record_delay(db, late, kind=DelayKind.ACTUAL, cause=DelayCause.STOCK_UNAVAILABLE)
@@ -262,21 +302,58 @@ def test_monthly_report_breaches_recycling_loans_and_inspections(db, orders, mak
     frame = make.item("FRAME", category="walking")
     at = local(2026, 6, 5, 10)
     moves = [
-        (bed, "on_loan", "quarantine", 3, "collection"), (bed, "quarantine", "available", 2, "return"),
-        (bed, "quarantine", None, 1, "scrap"), (frame, "on_loan", "quarantine", 5, "collection"),
-        (frame, "decontaminated", "available", 4, "return"), (frame, "repair", "scrapped", 1, "scrap"),
+        (bed, "on_loan", "quarantine", 3, "collection"),
+        (bed, "quarantine", "available", 2, "return"),
+        (bed, "quarantine", None, 1, "scrap"),
+        (frame, "on_loan", "quarantine", 5, "collection"),
+        (frame, "decontaminated", "available", 4, "return"),
+        (frame, "repair", "scrapped", 1, "scrap"),
         (frame, None, "available", 50, "receipt"),
     ]
     for item, src, dst, qty, kind in moves:
-        db.add(StockMovement(at=at, item_id=item.id, quantity=qty, from_depot_id=orders.ips.id if src else None, from_state=src,
-                             to_depot_id=orders.ips.id if dst else None, to_state=dst, kind=kind))
-    db.add(StockMovement(at=local(2026, 7, 1, 10), item_id=bed.id, quantity=9, from_depot_id=orders.ips.id,
-                         from_state="on_loan", to_depot_id=orders.ips.id, to_state="quarantine", kind="collection"))
+        db.add(
+            StockMovement(
+                at=at,
+                item_id=item.id,
+                quantity=qty,
+                from_depot_id=orders.ips.id if src else None,
+                from_state=src,
+                to_depot_id=orders.ips.id if dst else None,
+                to_state=dst,
+                kind=kind,
+            )
+        )
+    db.add(
+        StockMovement(
+            at=local(2026, 7, 1, 10),
+            item_id=bed.id,
+            quantity=9,
+            from_depot_id=orders.ips.id,
+            from_state="on_loan",
+            to_depot_id=orders.ips.id,
+            to_state="quarantine",
+            kind="collection",
+        )
+    )
     today = NOW.date()
-    for n, (state, next_due) in enumerate([("on_loan", today - timedelta(days=3)), ("available", today - timedelta(days=1)),
-                                           ("on_loan", today + timedelta(days=30)), ("scrapped", today - timedelta(days=90))]):
-        db.add(Asset(serial=f"S{n}", item_id=bed.id, depot_id=orders.ips.id, state=state, next_inspection_due=next_due,
-                     on_loan_since=NOW if state == "on_loan" else None))
+    for n, (state, next_due) in enumerate(
+        [
+            ("on_loan", today - timedelta(days=3)),
+            ("available", today - timedelta(days=1)),
+            ("on_loan", today + timedelta(days=30)),
+            ("scrapped", today - timedelta(days=90)),
+        ]
+    ):
+        db.add(
+            Asset(
+                serial=f"S{n}",
+                item_id=bed.id,
+                depot_id=orders.ips.id,
+                state=state,
+                next_inspection_due=next_due,
+                on_loan_since=NOW if state == "on_loan" else None,
+            )
+        )
     db.add(StockBalance(depot_id=orders.ips.id, item_id=frame.id, state="on_loan", quantity=12))
     db.commit()
     report = reports.monthly_report(db, june(), now=NOW)
@@ -302,15 +379,31 @@ def test_dashboard_rolls_up_to_the_same_figures_as_each_query(db, orders):
     for _ in range(300):
         due = start + timedelta(minutes=rng.randint(0, 60 * 24 * 40))
         completed = None if rng.random() < 0.2 else due + timedelta(minutes=rng.choice([-300, 0, 45, 3000]))
-        orders.add(due=due, completed=completed, rc=rng.choice(reports.CLASS_ORDER), excused=rng.random() < 0.2,
-                   depot=rng.choice([orders.ips, orders.bse]), district=rng.choice(["IP1", "IP4", "CO10"]))
+        orders.add(
+            due=due,
+            completed=completed,
+            rc=rng.choice(reports.CLASS_ORDER),
+            excused=rng.random() < 0.2,
+            depot=rng.choice([orders.ips, orders.bse]),
+            district=rng.choice(["IP1", "IP4", "CO10"]),
+        )
     db.commit()
     p = june()
     board = reports.dashboard(db, p, now=NOW)
 
     def flat(rows):
-        return [(getattr(r, "response_class", None), getattr(r, "key", None), getattr(r, "week_start", None),
-                 r.figures.due, r.figures.on_time, r.figures.late, r.figures.excused) for r in rows]
+        return [
+            (
+                getattr(r, "response_class", None),
+                getattr(r, "key", None),
+                getattr(r, "week_start", None),
+                r.figures.due,
+                r.figures.on_time,
+                r.figures.late,
+                r.figures.excused,
+            )
+            for r in rows
+        ]
 
     assert flat(board.kpis) == flat(reports.kpis(db, p, now=NOW))
     assert flat(board.depots) == flat(reports.by_depot(db, p, now=NOW))

@@ -59,11 +59,15 @@ def test_cli_seed_and_users(app):
     assert "1987 assets" in result.output or "assets" in result.output
     again = runner.invoke(args=["seed"])
     assert again.exit_code != 0 and "refused" in again.output
-    made = runner.invoke(args=["users", "create", "newdriver", "--role", "driver", "--van", "AE23 WKK", "--password", "long-enough"])
+    made = runner.invoke(
+        args=["users", "create", "newdriver", "--role", "driver", "--van", "AE23 WKK", "--password", "long-enough"]
+    )
     assert made.exit_code == 0, made.output
     bad_role = runner.invoke(args=["users", "create", "x", "--role", "pilot", "--password", "long-enough"])
     assert bad_role.exit_code != 0
     short = runner.invoke(args=["users", "create", "y", "--role", "clerk", "--password", "short"])
     assert short.exit_code != 0 and "at least 8" in short.output
-    no_van = runner.invoke(args=["users", "create", "z", "--role", "driver", "--van", "NOPE", "--password", "long-enough"])
+    no_van = runner.invoke(
+        args=["users", "create", "z", "--role", "driver", "--van", "NOPE", "--password", "long-enough"]
+    )
     assert no_van.exit_code != 0 and "no van" in no_van.output

@@ -10,7 +10,10 @@ from equipment.places.postcodes import district_of, normalise
 from equipment.stock.inspections import add_months, next_due
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("ip4 2qj", "IP4 2QJ"), ("IP42QJ", "IP4 2QJ"), ("NR32  1AB", "NR32 1AB"), ("CB9 8PT", "CB9 8PT")])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("ip4 2qj", "IP4 2QJ"), ("IP42QJ", "IP4 2QJ"), ("NR32  1AB", "NR32 1AB"), ("CB9 8PT", "CB9 8PT")],
+)
 def test_postcodes_normalise(raw, expected):
     assert normalise(raw) == expected
 

@@ -10,14 +10,7 @@ from sqlmodel import select
 
 from equipment import stock
 from equipment.db import new_session
-from equipment.models import (
-    Asset,
-    AssetEvent,
-    Order,
-    OrderLine,
-    ResponseClass,
-    ServiceUser,
-)
+from equipment.models import Asset, AssetEvent, Order, OrderLine, ResponseClass, ServiceUser
 from equipment.stock import queries as stock_queries
 from equipment.stock.ledger import balance
 
@@ -32,8 +25,15 @@ def lines_waiting(db, make, depot, item, n):
     db.flush()
     made = []
     for k in range(n):
-        order = Order(ref=f"EQ-{k:06d}", kind="delivery", response_class="standard", status="back_order",
-                      service_user_id=person.id, depot_id=depot.id, received_at=datetime.now(UTC))
+        order = Order(
+            ref=f"EQ-{k:06d}",
+            kind="delivery",
+            response_class="standard",
+            status="back_order",
+            service_user_id=person.id,
+            depot_id=depot.id,
+            received_at=datetime.now(UTC),
+        )
         db.add(order)
         db.flush()
         line = OrderLine(order_id=order.id, item_id=item.id, quantity=1)

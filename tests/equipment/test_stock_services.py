@@ -9,22 +9,11 @@ from sqlmodel import select
 
 from equipment import stock
 from equipment.errors import Invalid, InvalidTransition, NotFound, OutOfStock
-from equipment.models import (
-    Asset,
-    AssetEvent,
-    Order,
-    OrderEvent,
-    OrderLine,
-    ResponseClass,
-    ServiceUser,
-    StockMovement,
-)
+from equipment.models import Asset, AssetEvent, Order, OrderEvent, OrderLine, ResponseClass, ServiceUser, StockMovement
 from equipment.service_time import today as service_today
 from equipment.stock import backorders, inspections
 from equipment.stock import queries as stock_queries
-from equipment.stock.ledger import (
-    balance,
-)
+from equipment.stock.ledger import balance
 
 
 @pytest.fixture
@@ -39,8 +28,21 @@ def clerk(make):
 
 def counts(db, depot, item):
     db.expire_all()
-    return {s: balance(db, depot.id, item.id, s) for s in ("available", "allocated", "loaded", "on_loan", "in_transit",
-                                                          "quarantine", "decontaminated", "repair", "scrapped", "lost")}
+    return {
+        s: balance(db, depot.id, item.id, s)
+        for s in (
+            "available",
+            "allocated",
+            "loaded",
+            "on_loan",
+            "in_transit",
+            "quarantine",
+            "decontaminated",
+            "repair",
+            "scrapped",
+            "lost",
+        )
+    }
 
 
 def agree(db):
@@ -54,9 +56,17 @@ def order_for(db, make, depot, lines, status="back_order", due_days=1):
     person = ServiceUser(name="Ada Person", address="1 Road", postcode="IP4 1AA", district="IP4", lat=52.0, lon=1.1)
     db.add(person)
     db.flush()
-    order = Order(ref=f"EQ-{person.id:06d}", kind="delivery", response_class="standard", status=status,
-                  service_user_id=person.id, depot_id=depot.id, district="IP4", received_at=datetime.now(UTC),
-                  due_at=datetime.now(UTC) + timedelta(days=due_days))
+    order = Order(
+        ref=f"EQ-{person.id:06d}",
+        kind="delivery",
+        response_class="standard",
+        status=status,
+        service_user_id=person.id,
+        depot_id=depot.id,
+        district="IP4",
+        received_at=datetime.now(UTC),
+        due_at=datetime.now(UTC) + timedelta(days=due_days),
+    )
     db.add(order)
     db.flush()
     made = [OrderLine(order_id=order.id, item_id=item.id, quantity=n) for item, n in lines]
@@ -119,12 +129,14 @@ def test_transfer_bulk_immediate_and_in_transit(db, make, depots, clerk):
     ips, bse = depots
     frame = make.item("FRM-1")
     stock.receive_goods(db, depot_code="IPS", sku="FRM-1", quantity=5, user_id=clerk.id)
-    done = stock.transfer_stock(db, from_depot_code="IPS", to_depot_code="BSE", sku="FRM-1", quantity=2,
-                                user_id=clerk.id)
+    done = stock.transfer_stock(
+        db, from_depot_code="IPS", to_depot_code="BSE", sku="FRM-1", quantity=2, user_id=clerk.id
+    )
     assert done.status == "received"
     assert counts(db, ips, frame)["available"] == 3 and counts(db, bse, frame)["available"] == 2
-    road = stock.dispatch_transfer(db, from_depot_code="IPS", to_depot_code="BSE", sku="FRM-1", quantity=3,
-                                   user_id=clerk.id)
+    road = stock.dispatch_transfer(
+        db, from_depot_code="IPS", to_depot_code="BSE", sku="FRM-1", quantity=3, user_id=clerk.id
+    )
     assert road.status == "in_transit" and counts(db, bse, frame)["in_transit"] == 3
     assert counts(db, ips, frame)["available"] == 0
     stock.receive_transfer(db, transfer_id=road.id, user_id=clerk.id)
@@ -147,8 +159,9 @@ def test_transfer_serials(db, make, depots, clerk):
     db.expire_all()
     assert db.exec(select(Asset).where(Asset.serial == "B1")).one().depot_id == bse.id
     with pytest.raises(InvalidTransition):  # B1 is no longer at IPS
-        stock.transfer_stock(db, from_depot_code="IPS", to_depot_code="BSE", sku="BED-1", serials=["B1"],
-                             user_id=clerk.id)
+        stock.transfer_stock(
+            db, from_depot_code="IPS", to_depot_code="BSE", sku="BED-1", serials=["B1"], user_id=clerk.id
+        )
     assert counts(db, ips, bed)["available"] == 1 and counts(db, bse, bed)["available"] == 1
     agree(db)
 
@@ -192,8 +205,17 @@ def test_order_lifecycle_serialised(db, make, depots, clerk):
     b1 = db.exec(select(Asset).where(Asset.serial == "B1")).one()
     assert b1.state == "available" and b1.next_inspection_due == inspections.add_months(service_today(), 12)
     events = [e.event for e in db.exec(select(AssetEvent).where(AssetEvent.asset_id == b1.id).order_by(AssetEvent.id))]
-    assert events == ["received", "allocated", "loaded", "delivered", "collected", "decontaminated", "inspected",
-                      "repaired", "inspected"]
+    assert events == [
+        "received",
+        "allocated",
+        "loaded",
+        "delivered",
+        "collected",
+        "decontaminated",
+        "inspected",
+        "repaired",
+        "inspected",
+    ]
     agree(db)
 
 
@@ -221,8 +243,15 @@ def test_release_and_bulk_lifecycle(db, make, depots, clerk):
     stock.process_bulk(db, depot_code="IPS", sku="FRM-1", quantity=4, action="decontaminated", user_id=clerk.id)
     stock.process_bulk(db, depot_code="IPS", sku="FRM-1", quantity=3, action="returned_to_stock", user_id=clerk.id)
     with pytest.raises(OutOfStock):
-        stock.process_bulk(db, depot_code="IPS", sku="FRM-1", quantity=2, action="scrapped", user_id=clerk.id,
-                           from_state="decontaminated")
+        stock.process_bulk(
+            db,
+            depot_code="IPS",
+            sku="FRM-1",
+            quantity=2,
+            action="scrapped",
+            user_id=clerk.id,
+            from_state="decontaminated",
+        )
     assert counts(db, ips, frame)["available"] == 4
     agree(db)
 
@@ -249,11 +278,13 @@ def test_serialised_count_books_lost_and_found(db, make, depots, clerk):
     with pytest.raises(Invalid) as raised:
         stock.adjust_count(db, depot_code="IPS", sku="BED-1", counted=2, reason="count", user_id=clerk.id)
     assert raised.value.field == "serials"
-    stock.adjust_count(db, depot_code="IPS", sku="BED-1", counted=2, serials=["B1", "B2"], reason="count",
-                       user_id=clerk.id)
+    stock.adjust_count(
+        db, depot_code="IPS", sku="BED-1", counted=2, serials=["B1", "B2"], reason="count", user_id=clerk.id
+    )
     assert counts(db, ips, bed)["lost"] == 1 and counts(db, ips, bed)["available"] == 2
-    stock.adjust_count(db, depot_code="IPS", sku="BED-1", counted=3, serials=["B1", "B2", "B3"], reason="found",
-                       user_id=clerk.id)
+    stock.adjust_count(
+        db, depot_code="IPS", sku="BED-1", counted=3, serials=["B1", "B2", "B3"], reason="found", user_id=clerk.id
+    )
     assert counts(db, ips, bed)["lost"] == 0 and counts(db, ips, bed)["available"] == 3
     agree(db)
 
@@ -264,8 +295,11 @@ def test_inspections_due_by_depot_and_area(db, make, depots, clerk):
     stock.receive_goods(db, depot_code="IPS", sku="HST-1", serials=["H1", "H2"], user_id=clerk.id)
     stock.receive_goods(db, depot_code="BSE", sku="HST-1", serials=["H3"], user_id=clerk.id)
     today = service_today()
-    for serial, due in [("H1", today - timedelta(days=3)), ("H2", today + timedelta(days=10)),
-                        ("H3", today + timedelta(days=100))]:
+    for serial, due in [
+        ("H1", today - timedelta(days=3)),
+        ("H2", today + timedelta(days=10)),
+        ("H3", today + timedelta(days=100)),
+    ]:
         asset = db.exec(select(Asset).where(Asset.serial == serial)).one()
         asset.next_inspection_due = due
         db.add(asset)
@@ -275,8 +309,9 @@ def test_inspections_due_by_depot_and_area(db, make, depots, clerk):
     assert inspections.inspections_due(db, depot_id=bse.id, within_days=30)[1] == 0
     assert inspections.inspections_due(db, district="IP4")[1] == 0
     with pytest.raises(Invalid):
-        inspections.record_inspection(db, serial="H1", result="pass", user_id=clerk.id,
-                                      inspected_on=today + timedelta(days=1))
+        inspections.record_inspection(
+            db, serial="H1", result="pass", user_id=clerk.id, inspected_on=today + timedelta(days=1)
+        )
     inspections.record_inspection(db, serial="H1", result="pass", user_id=clerk.id, inspected_on=date.today())
     assert inspections.inspections_due(db, within_days=30)[1] == 1
 

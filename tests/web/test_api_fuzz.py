@@ -37,7 +37,10 @@ def test_every_operation_for_every_role(app, seeded, make, db):
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            derandomize=True,
+            database=None,
             suppress_health_check=list(HealthCheck),
         )
         def fuzz(case):

@@ -33,7 +33,9 @@ def test_pages_answer_503_when_the_database_is_down():
     assert b"cannot reach its database" in response.data
 
 
-@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"), reason="drops a server connection: needs PostgreSQL")
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"), reason="drops a server connection: needs PostgreSQL"
+)
 def test_a_pooled_connection_left_idle_is_checked_and_replaced_when_dead(monkeypatch):
     monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)  # every checkout counts as after an idle spell
     engine = make_engine(TEST_DATABASE_URL)

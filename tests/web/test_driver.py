@@ -49,11 +49,20 @@ def test_a_driver_sees_only_their_own_route(client, make, two_routes):
 def test_another_driver_cannot_record_an_outcome(client, make, two_routes):
     w, _, drivers, view = two_routes
     other_stop = next(rv for rv in view.routes if rv.van.id == w.vans[1].id).stops[0].stop
-    answer = client.post(f"/api/v1/stops/{other_stop.id}/outcome", json={"status": "delivered", "recipient": "X"},
-                         headers=_bearer(make, drivers[0]))
+    answer = client.post(
+        f"/api/v1/stops/{other_stop.id}/outcome",
+        json={"status": "delivered", "recipient": "X"},
+        headers=_bearer(make, drivers[0]),
+    )
     assert answer.status_code == 403
-    assert client.post("/api/v1/stops/9999/outcome", json={"status": "failed", "reason": "other"},
-                       headers=_bearer(make, drivers[0])).status_code == 404
+    assert (
+        client.post(
+            "/api/v1/stops/9999/outcome",
+            json={"status": "failed", "reason": "other"},
+            headers=_bearer(make, drivers[0]),
+        ).status_code
+        == 404
+    )
 
 
 def test_outcome_retries_with_the_same_key_count_once(client, make, two_routes):
@@ -68,12 +77,16 @@ def test_outcome_retries_with_the_same_key_count_once(client, make, two_routes):
     assert first.get_json() == second.get_json()
     assert first.get_json()["outcomes"][0]["order_status"] == "completed"
     assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 1
-    other = client.post(f"/api/v1/stops/{stop.stop.id}/outcome", json={**body, "recipient": "Someone else"},
-                        headers=headers)
+    other = client.post(
+        f"/api/v1/stops/{stop.stop.id}/outcome", json={**body, "recipient": "Someone else"}, headers=headers
+    )
     assert other.status_code == 409
     assert get_order(w.db, stop.orders[0].ref).status == "completed"
-    bad = client.post(f"/api/v1/stops/{rv.stops[1].stop.id}/outcome", json={"status": "failed", "reason": "bored"},
-                      headers=_bearer(make, drivers[0]))
+    bad = client.post(
+        f"/api/v1/stops/{rv.stops[1].stop.id}/outcome",
+        json={"status": "failed", "reason": "bored"},
+        headers=_bearer(make, drivers[0]),
+    )
     assert bad.status_code == 422
 
 
@@ -93,8 +106,10 @@ def test_driver_pages_show_only_their_route_and_take_outcomes(client, make, two_
     sheet = client.get(f"/driver/run-sheet?date={w.day}").get_data(as_text=True)
     assert mine.stops[0].person.name in sheet and theirs.stops[0].person.name not in sheet
     token = csrf_token_from(html)
-    refused = client.post(f"/driver/stops/{theirs.stops[0].stop.id}/outcome",
-                          data={"status": "delivered", "recipient": "X", "csrf_token": token})
+    refused = client.post(
+        f"/driver/stops/{theirs.stops[0].stop.id}/outcome",
+        data={"status": "delivered", "recipient": "X", "csrf_token": token},
+    )
     assert refused.status_code == 403
     form = {"status": "failed", "reason": "not_at_home", "idempotency_key": "form-1", "csrf_token": token}
     for _ in range(2):  # a double tap

@@ -75,10 +75,16 @@ def test_a_new_password_ends_old_sessions_and_tokens(app, client, db, make, coor
     users.change_password(db, username=coordinator.username, password="a-new-long-password", changed_by=None)
     assert not token_works(client, token)
     assert replay(app, cookie).status_code == 302
-    assert client.post("/api/v1/auth/token", json={"username": coordinator.username, "password": PASSWORD}
-                       ).status_code == 401
-    assert client.post("/api/v1/auth/token", json={"username": coordinator.username,
-                                                   "password": "a-new-long-password"}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", json={"username": coordinator.username, "password": PASSWORD}).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/api/v1/auth/token", json={"username": coordinator.username, "password": "a-new-long-password"}
+        ).status_code
+        == 200
+    )
 
 
 def test_the_cli_deactivates_and_changes_passwords(app, client, db, make, coordinator):
@@ -91,13 +97,13 @@ def test_the_cli_deactivates_and_changes_passwords(app, client, db, make, coordi
     assert done.exit_code == 0, done.output
     assert not token_works(client, token)
     assert replay(app, cookie).status_code == 302
-    assert client.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD}
-                       ).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD}).status_code == 401
     assert runner.invoke(args=["users", "activate", name]).exit_code == 0
     changed = runner.invoke(args=["users", "password", name, "--password", "another-password-1"])
     assert changed.exit_code == 0, changed.output
-    assert client.post("/api/v1/auth/token", json={"username": name,
-                                                   "password": "another-password-1"}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", json={"username": name, "password": "another-password-1"}).status_code == 200
+    )
     assert runner.invoke(args=["users", "deactivate", "nobody-by-that-name"]).exit_code != 0
     short = runner.invoke(args=["users", "password", name, "--password", "short"])
     assert short.exit_code != 0 and "at least" in short.output

@@ -31,12 +31,21 @@ def movement_count(db) -> int:
 def test_quantities_past_the_ceiling_are_refused_beside_the_field(client, db, clerk, quantity):
     writes = [
         ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-1", "quantity": quantity}, "quantity"),
-        ("/api/v1/stock/adjustments", {"depot": "IPS", "sku": "FRM-1", "counted": quantity, "reason": "count"},
-         "counted"),
-        ("/api/v1/stock/transfers", {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": quantity},
-         "quantity"),
-        ("/api/v1/stock/returns", {"depot": "IPS", "sku": "FRM-1", "quantity": quantity, "action": "decontaminated"},
-         "quantity"),
+        (
+            "/api/v1/stock/adjustments",
+            {"depot": "IPS", "sku": "FRM-1", "counted": quantity, "reason": "count"},
+            "counted",
+        ),
+        (
+            "/api/v1/stock/transfers",
+            {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": quantity},
+            "quantity",
+        ),
+        (
+            "/api/v1/stock/returns",
+            {"depot": "IPS", "sku": "FRM-1", "quantity": quantity, "action": "decontaminated"},
+            "quantity",
+        ),
     ]
     for path, body, field in writes:
         for _ in range(2):

@@ -6,13 +6,7 @@ import pytest
 from sqlmodel import select
 
 from equipment.models import AuditEvent, Order, ServiceUser
-from tests.equipment.test_orders_support import (
-    VALID_NHS,
-    build_world,
-    order_data,
-    person,
-    receive,
-)
+from tests.equipment.test_orders_support import VALID_NHS, build_world, order_data, person, receive
 
 
 @pytest.fixture
@@ -45,8 +39,9 @@ def test_create_returns_the_contract_fields(client, db, auth):
 def test_list_filters_and_paging(client, db, auth):
     receive(db, "IPS", "FRAME", quantity=10)
     refs = [post_order(client, auth, response_class=c).json["ref"] for c in ("standard", "next_day", "three_day")]
-    collection = post_order(client, auth, kind="collection", response_class="standard_collection",
-                            lines=[{"sku": "FRAME"}]).json["ref"]
+    collection = post_order(
+        client, auth, kind="collection", response_class="standard_collection", lines=[{"sku": "FRAME"}]
+    ).json["ref"]
     everything = client.get("/api/v1/orders", headers=auth["coordinator"]).json
     assert everything["total"] == 4
     first = everything["items"][0]
@@ -70,9 +65,16 @@ def test_list_filters_and_paging(client, db, auth):
     assert exact["total"] == 1
 
 
-@pytest.mark.parametrize("query, field", [("status=nope", "status"), ("due_to=2026-13-01", "due_to"),
-                                          ("due_from=yesterday", "due_from"), ("limit=0", "limit"),
-                                          ("response_class=slow", "response_class")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("status=nope", "status"),
+        ("due_to=2026-13-01", "due_to"),
+        ("due_from=yesterday", "due_from"),
+        ("limit=0", "limit"),
+        ("response_class=slow", "response_class"),
+    ],
+)
 def test_bad_filters_are_422(client, auth, query, field):
     response = client.get(f"/api/v1/orders?{query}", headers=auth["coordinator"])
     assert response.status_code == 422
@@ -120,8 +122,10 @@ def test_coordinator_view_of_a_person_is_audited(client, db, auth, world):
         ({"kind": "teleport"}, "kind"),
         ({"lines": []}, "lines"),
         ({"colour": "blue"}, "colour"),
-        ({"kind": "collection", "response_class": "standard_collection", "lines": [{"serial": "NOPE"}]},
-         "lines.0.serial"),
+        (
+            {"kind": "collection", "response_class": "standard_collection", "lines": [{"serial": "NOPE"}]},
+            "lines.0.serial",
+        ),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_nothing_is_written(client, db, auth, overrides, field):
@@ -141,8 +145,11 @@ def test_cancel_authorise_and_amend(client, db, auth):
     assert authorised.status_code == 200 and authorised.json["status"] == "ready"
     again = client.post(f"/api/v1/orders/{ref}/authorise", json={}, headers=auth["admin"])
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
-    amended = client.patch(f"/api/v1/orders/{ref}", json={"response_class": "standard", "reason": "not urgent"},
-                           headers=auth["coordinator"])
+    amended = client.patch(
+        f"/api/v1/orders/{ref}",
+        json={"response_class": "standard", "reason": "not urgent"},
+        headers=auth["coordinator"],
+    )
     assert amended.status_code == 200 and amended.json["response_class"] == "standard"
     cancelled = client.post(f"/api/v1/orders/{ref}/cancel", json={"reason": "Duplicate"}, headers=auth["coordinator"])
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
@@ -164,8 +171,14 @@ def test_preview_due_and_availability(client, db, auth):
     found = client.get("/api/v1/orders/availability?postcode=IP4%202QJ&q=frame", headers=auth["coordinator"]).json
     assert found["depot"] == "IPS" and found["district"] == "IP4"
     assert found["items"] == [
-        {"sku": "FRAME", "name": "Walking frame", "serialised": False, "needs_authorisation": False,
-         "available": 4, "elsewhere": 1}
+        {
+            "sku": "FRAME",
+            "name": "Walking frame",
+            "serialised": False,
+            "needs_authorisation": False,
+            "available": 4,
+            "elsewhere": 1,
+        }
     ]
     outside = client.get("/api/v1/orders/availability?postcode=SW1A%201AA", headers=auth["coordinator"]).json
     assert outside["depot"] is None and outside["district"] == "SW1A" and outside["items"][0]["available"] == 0
@@ -186,7 +199,9 @@ def test_find_a_known_person_by_nhs_number(client, db, auth, world):
     assert found.json["service_user"]["name"] == "Ada Lovelace" and found.json["open_orders"] == [ref]
     audit = db.exec(select(AuditEvent).where(AuditEvent.detail == "looked up by NHS number")).one()
     assert audit.user_id == world["user"].id
-    assert client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[1]}", headers=auth["coordinator"]).status_code == 404
+    assert (
+        client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[1]}", headers=auth["coordinator"]).status_code == 404
+    )
     assert client.get("/api/v1/orders/person?nhs_number=9434765918", headers=auth["coordinator"]).status_code == 404
     assert client.get("/api/v1/orders/person?nhs_number=12", headers=auth["coordinator"]).status_code == 422
     assert client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[0]}", headers=auth["officer"]).status_code == 403

@@ -28,11 +28,15 @@ def test_order_to_delivery_to_collection(client, db, make, world):
     receive(db, "IPS", "BED", serials=["B1"])
     headers = {"Authorization": f"Bearer {make.token(world['user'])}"}
 
-    delivery = client.post("/api/v1/orders", json=order_data(response_class="next_day", lines=[{"sku": "BED"}]),
-                           headers=headers).get_json()
+    delivery = client.post(
+        "/api/v1/orders", json=order_data(response_class="next_day", lines=[{"sku": "BED"}]), headers=headers
+    ).get_json()
     assert delivery["status"] == "ready"
-    collection = client.post("/api/v1/orders", json=order_data(kind="collection", response_class="urgent_collection",
-                                                               lines=[{"sku": "FRAME"}]), headers=headers).get_json()
+    collection = client.post(
+        "/api/v1/orders",
+        json=order_data(kind="collection", response_class="urgent_collection", lines=[{"sku": "FRAME"}]),
+        headers=headers,
+    ).get_json()
     assert collection["status"] == "ready"
     day = datetime.fromisoformat(delivery["due_at"]).date().isoformat()
 
@@ -45,16 +49,22 @@ def test_order_to_delivery_to_collection(client, db, make, world):
     assert client.post(f"/api/v1/plans/{plan_id}/publish", headers=headers).status_code == 200
     assert client.get(f"/api/v1/orders/{delivery['ref']}", headers=headers).get_json()["status"] == "planned"
 
-    done = client.post(f"/api/v1/stops/{stop['id']}/outcome", headers=headers,
-                       json={"status": "delivered", "recipient": "Ada", "serials": ["B1"], "order_refs": [delivery["ref"]]})
+    done = client.post(
+        f"/api/v1/stops/{stop['id']}/outcome",
+        headers=headers,
+        json={"status": "delivered", "recipient": "Ada", "serials": ["B1"], "order_refs": [delivery["ref"]]},
+    )
     assert done.status_code == 200, done.get_json()
     detail = client.get(f"/api/v1/orders/{delivery['ref']}", headers=headers).get_json()
     assert detail["status"] == "completed" and detail["completed_at"]
     assert detail["outcomes"][0]["status"] == "delivered" and detail["outcomes"][0]["serials"] == ["B1"]
 
     # The bed is now on loan to Ada: a collection by serial is accepted; another person's is not.
-    by_serial = client.post("/api/v1/orders", json=order_data(kind="collection", response_class="standard_collection",
-                                                              lines=[{"serial": "B1"}]), headers=headers)
+    by_serial = client.post(
+        "/api/v1/orders",
+        json=order_data(kind="collection", response_class="standard_collection", lines=[{"serial": "B1"}]),
+        headers=headers,
+    )
     assert by_serial.status_code == 201 and by_serial.get_json()["status"] == "ready"
     other = order_data(kind="collection", response_class="standard_collection", lines=[{"serial": "B1"}])
     other["service_user"] = {**other["service_user"], "nhs_number": None, "name": "Someone Else"}

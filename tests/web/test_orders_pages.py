@@ -23,12 +23,27 @@ def coordinator(client, make, world):
 
 
 FORM = {
-    "kind": "delivery", "response_class": "three_day", "received_at": "",
-    "su_nhs_number": VALID_NHS[0], "su_name": "Ada Lovelace", "su_address": "12 Test Street, Ipswich",
-    "su_postcode": "ip4 2qj", "su_phone": "01632 960000", "su_access_notes": "Key safe", "su_safety_alerts": "",
-    "lines-0-sku": "frame", "lines-0-quantity": "2", "lines-0-serial": "",
-    "lines-1-sku": "", "lines-1-quantity": "", "lines-1-serial": "",
-    "slot_date": "", "slot_window": "", "slot_start": "", "slot_end": "", "notes": "From the OT",
+    "kind": "delivery",
+    "response_class": "three_day",
+    "received_at": "",
+    "su_nhs_number": VALID_NHS[0],
+    "su_name": "Ada Lovelace",
+    "su_address": "12 Test Street, Ipswich",
+    "su_postcode": "ip4 2qj",
+    "su_phone": "01632 960000",
+    "su_access_notes": "Key safe",
+    "su_safety_alerts": "",
+    "lines-0-sku": "frame",
+    "lines-0-quantity": "2",
+    "lines-0-serial": "",
+    "lines-1-sku": "",
+    "lines-1-quantity": "",
+    "lines-1-serial": "",
+    "slot_date": "",
+    "slot_window": "",
+    "slot_start": "",
+    "slot_end": "",
+    "notes": "From the OT",
 }
 
 
@@ -71,8 +86,11 @@ def test_taking_an_order_through_the_form(client, db, coordinator):
         ({"lines-0-quantity": "zero"}, "lines-0-quantity", "integer"),
         ({"lines-0-sku": ""}, "lines", "at least one item"),
         ({"su_name": ""}, "su_name", "at least 1 character"),
-        ({"slot_date": "2026-12-01", "slot_window": "custom", "slot_start": "14:00", "slot_end": "10:00"}, "slot",
-         "end after it starts"),
+        (
+            {"slot_date": "2026-12-01", "slot_window": "custom", "slot_start": "14:00", "slot_end": "10:00"},
+            "slot",
+            "end after it starts",
+        ),
         ({"received_at": "2999-01-01T10:00"}, "received_at", "future"),
     ],
 )
@@ -90,10 +108,13 @@ def test_mistakes_are_shown_beside_the_field_and_nothing_is_written(client, db, 
 def test_order_list_filters_and_shows_people(client, db, coordinator):
     receive(db, "IPS", "FRAME", quantity=5)
     post_form(client, "/orders/new", FORM)
-    post_form(client, "/orders/new", {**FORM, "response_class": "standard", "su_name": "Bob Brown",
-                                      "su_nhs_number": VALID_NHS[1]})
+    post_form(
+        client,
+        "/orders/new",
+        {**FORM, "response_class": "standard", "su_name": "Bob Brown", "su_nhs_number": VALID_NHS[1]},
+    )
     html = client.get("/orders").get_data(as_text=True)
-    assert "Ada Lovelace" in html and "Bob Brown" in html and "Orders <span class=\"muted\">(2)" in html
+    assert "Ada Lovelace" in html and "Bob Brown" in html and 'Orders <span class="muted">(2)' in html
     filtered = client.get("/orders?response_class=standard").get_data(as_text=True)
     assert "Bob Brown" in filtered and "Ada Lovelace" not in filtered
     assert "No order matches" in client.get("/orders?status=back_order").get_data(as_text=True)
@@ -115,16 +136,27 @@ def test_authorise_change_and_cancel_from_the_order_page(client, db, coordinator
 
     edit = client.get(f"{page_url}/edit")
     assert edit.status_code == 200 and 'value="BARI"' in edit.get_data(as_text=True)
-    changed = post_form(client, f"{page_url}/edit", {
-        "response_class": "standard", "lines-0-sku": "FRAME", "lines-0-quantity": "3", "lines-0-serial": "",
-        "slot_date": "2026-12-01", "slot_window": "am", "notes": "", "reason": "Smaller bed not needed",
-    })
+    changed = post_form(
+        client,
+        f"{page_url}/edit",
+        {
+            "response_class": "standard",
+            "lines-0-sku": "FRAME",
+            "lines-0-quantity": "3",
+            "lines-0-serial": "",
+            "slot_date": "2026-12-01",
+            "slot_window": "am",
+            "notes": "",
+            "reason": "Smaller bed not needed",
+        },
+    )
     assert changed.status_code == 302
     db.refresh(order)
     assert order.response_class == "standard" and order.slot_start is not None
     assert [(line.quantity, line.allocated) for line in db.exec(select(OrderLine))] == [(3, 3)]
-    bad = post_form(client, f"{page_url}/edit", {"response_class": "standard", "lines-0-sku": "NOPE",
-                                                 "lines-0-quantity": "1"})
+    bad = post_form(
+        client, f"{page_url}/edit", {"response_class": "standard", "lines-0-sku": "NOPE", "lines-0-quantity": "1"}
+    )
     assert bad.status_code == 422 and 'id="lines-0-sku-error"' in bad.get_data(as_text=True)
 
     post_form(client, page_url, {"reason": "Went into care"}, action=f"{page_url}/cancel")
@@ -154,7 +186,9 @@ def test_collect_what_a_delivery_left(client, db, coordinator):
     post_form(client, "/orders/new", {**FORM, "lines-1-sku": "BED", "lines-1-quantity": "1"})
     delivery = db.exec(select(Order)).one()
     for line in db.exec(select(OrderLine).where(OrderLine.order_id == delivery.id)):
-        stock.deliver_line(db, line=line, service_user_id=delivery.service_user_id, at=delivery.received_at, user_id=None)
+        stock.deliver_line(
+            db, line=line, service_user_id=delivery.service_user_id, at=delivery.received_at, user_id=None
+        )
     delivery.status, delivery.completed_at = "completed", delivery.received_at
     db.add(delivery)
     db.commit()
@@ -162,8 +196,14 @@ def test_collect_what_a_delivery_left(client, db, coordinator):
     url = f"/orders/new?for={delivery.ref}&kind=collection"
     html = client.get(url).get_data(as_text=True)
     assert 'value="Ada Lovelace"' in html and 'value="B1"' in html and 'value="FRAME"' in html
-    form = {**FORM, "kind": "collection", "response_class": "standard_collection",
-            "lines-0-sku": "", "lines-0-serial": "B1", "lines-0-quantity": "1"}
+    form = {
+        **FORM,
+        "kind": "collection",
+        "response_class": "standard_collection",
+        "lines-0-sku": "",
+        "lines-0-serial": "B1",
+        "lines-0-quantity": "1",
+    }
     response = post_form(client, url, form, action="/orders/new")
     assert response.status_code == 302
     collection = db.exec(select(Order).where(Order.kind == "collection")).one()

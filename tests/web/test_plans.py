@@ -15,6 +15,7 @@ from tests.equipment.test_planning_support import build_world, get_order
 def world(db, engine, make):
     return build_world(db, engine, make)
 
+
 def wait_done(client, headers, plan_id: int, timeout: float = 30) -> dict:
     deadline = time.monotonic() + timeout
     while True:
@@ -66,7 +67,9 @@ def test_who_may_plan(client, make, world):
 def test_unplanned_orders_are_listed_with_reasons(client, make, world):
     order = world.order(slot=(world.at(19), world.at(20)))
     headers = make.headers(Role.COORDINATOR)
-    plan_id = client.post("/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5}, headers=headers).get_json()["id"]
+    plan_id = client.post(
+        "/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5}, headers=headers
+    ).get_json()["id"]
     body = wait_done(client, headers, plan_id)
     assert body["routes"] == []
     assert body["unassigned"][0]["order_ref"] == order.ref and "time window" in body["unassigned"][0]["reason"]
@@ -79,7 +82,9 @@ def test_urgent_insertion_through_the_api_answers_fast(client, make, world):
     urgent = world.order(world.person(km_east=-3), klass="emergency", due=world.at(12))
     headers = make.headers(Role.COORDINATOR)
     started = time.monotonic()
-    dry = client.post(f"/api/v1/plans/{plan.id}/insert", json={"order_ref": urgent.ref, "dry_run": True}, headers=headers)
+    dry = client.post(
+        f"/api/v1/plans/{plan.id}/insert", json={"order_ref": urgent.ref, "dry_run": True}, headers=headers
+    )
     assert dry.status_code == 200 and time.monotonic() - started < 2
     body = dry.get_json()
     assert body["dry_run"] and not body["inserted"] and body["stop"]["stop_id"] is None
@@ -89,7 +94,10 @@ def test_urgent_insertion_through_the_api_answers_fast(client, make, world):
     assert get_order(world.db, urgent.ref).status == "planned"
     again = client.post(f"/api/v1/plans/{plan.id}/insert", json={"order_ref": urgent.ref}, headers=headers)
     assert again.status_code == 409
-    assert client.post(f"/api/v1/plans/{plan.id}/insert", json={"order_ref": "EQ-000000"}, headers=headers).status_code == 404
+    assert (
+        client.post(f"/api/v1/plans/{plan.id}/insert", json={"order_ref": "EQ-000000"}, headers=headers).status_code
+        == 404
+    )
 
 
 def test_failed_plan_shows_its_reason_and_can_be_retried(client, make, world):
@@ -135,7 +143,13 @@ def test_move_lock_reoptimise_and_load_through_the_api(client, make, db, engine)
 
 def test_openapi_describes_the_planning_api(client):
     spec = client.get("/api/v1/openapi.json").get_json()
-    for path in ("/api/v1/plans", "/api/v1/plans/{id}", "/api/v1/plans/{id}/publish", "/api/v1/plans/{id}/insert",
-                 "/api/v1/routes", "/api/v1/stops/{id}/outcome"):
+    for path in (
+        "/api/v1/plans",
+        "/api/v1/plans/{id}",
+        "/api/v1/plans/{id}/publish",
+        "/api/v1/plans/{id}/insert",
+        "/api/v1/routes",
+        "/api/v1/stops/{id}/outcome",
+    ):
         assert path in spec["paths"], path
     assert "202" in spec["paths"]["/api/v1/plans"]["post"]["responses"]

@@ -17,6 +17,7 @@ from tests.equipment.test_planning_support import build_world
 def world(db, engine, make):
     return build_world(db, engine, make)
 
+
 def _coordinator(client, make):
     user = make.user(Role.COORDINATOR)
     sign_in(client, user.username)
@@ -80,8 +81,9 @@ def test_load_list_and_marking_a_van_loaded(client, make, world):
     html = client.get(url).get_data(as_text=True)
     assert "BED-001" in html and f"Mark {world.vans[0].reg} loaded" in html
     route_id = world.view(plan).routes[0].route.id
-    answer = client.post(f"/load-lists/{route_id}/loaded", data={"date": world.day.isoformat(),
-                                                                  "csrf_token": csrf_token_from(html)})
+    answer = client.post(
+        f"/load-lists/{route_id}/loaded", data={"date": world.day.isoformat(), "csrf_token": csrf_token_from(html)}
+    )
     assert answer.status_code == 302
     world.db.expire_all()
     assert world.db.exec(select(Asset).where(Asset.serial == "BED-001")).one().state == "loaded"

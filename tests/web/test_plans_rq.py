@@ -17,18 +17,21 @@ from tests.equipment.test_planning_support import build_world
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 
 
-
 @pytest.fixture
 def world(db, engine, make):
     return build_world(db, engine, make)
+
 
 @pytest.fixture
 def redis_url():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(50):
         try:
@@ -50,8 +53,9 @@ def test_plans_run_in_an_rq_worker(app, client, make, world, redis_url):
     app.config["REDIS_URL"] = redis_url
     world.order()
     headers = make.headers(Role.COORDINATOR)
-    plan_id = client.post("/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5},
-                          headers=headers).get_json()["id"]
+    plan_id = client.post(
+        "/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5}, headers=headers
+    ).get_json()["id"]
     assert client.get(f"/api/v1/plans/{plan_id}", headers=headers).get_json()["status"] == "queued"
     world.db.commit()
     _work(redis_url)
@@ -63,8 +67,9 @@ def test_a_lost_rq_job_marks_the_plan_failed_and_retry_requeues(app, client, mak
     app.config["REDIS_URL"] = redis_url
     world.order()
     headers = make.headers(Role.COORDINATOR)
-    plan_id = client.post("/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5},
-                          headers=headers).get_json()["id"]
+    plan_id = client.post(
+        "/api/v1/plans", json={"date": world.day.isoformat(), "seconds": 0.5}, headers=headers
+    ).get_json()["id"]
     Queue("planning", connection=Redis.from_url(redis_url)).fetch_job(f"plan-{plan_id}").delete()
     body = client.get(f"/api/v1/plans/{plan_id}", headers=headers).get_json()
     assert body["status"] == "failed" and "worker" in body["error"]

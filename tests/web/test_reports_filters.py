@@ -68,26 +68,53 @@ def grid(db, make):
                 for _ in range(1 + (d_index * 2 + c_index + o_index) % 4):
                     n += 1
                     name = f"Filtertest Person{n:03d}"
-                    person = ServiceUser(name=name, address=f"{n} Secret Lane", postcode="IP4 1AA", district=district,
-                                         lat=52.0, lon=1.1)
+                    person = ServiceUser(
+                        name=name, address=f"{n} Secret Lane", postcode="IP4 1AA", district=district, lat=52.0, lon=1.1
+                    )
                     db.add(person)
                     db.flush()
-                    due = now + timedelta(hours=10) if outcome == "pending" else now - timedelta(days=1 + n % 12, hours=n % 5)
-                    completed = {"on_time": due - timedelta(hours=1), "late_done": due + timedelta(hours=3),
-                                 "excused": due + timedelta(hours=5)}.get(outcome)
+                    due = (
+                        now + timedelta(hours=10)
+                        if outcome == "pending"
+                        else now - timedelta(days=1 + n % 12, hours=n % 5)
+                    )
+                    completed = {
+                        "on_time": due - timedelta(hours=1),
+                        "late_done": due + timedelta(hours=3),
+                        "excused": due + timedelta(hours=5),
+                    }.get(outcome)
                     status = {"cancelled": "cancelled"}.get(outcome, "completed" if completed else "ready")
-                    order = Order(ref=f"EQ-{900000 + n:06d}", kind="delivery", response_class=rc, status=status,
-                                  service_user_id=person.id, depot_id=depots[code].id, district=district,
-                                  received_at=due - timedelta(days=1), due_at=due, completed_at=completed,
-                                  notes=f"for {name}")
+                    order = Order(
+                        ref=f"EQ-{900000 + n:06d}",
+                        kind="delivery",
+                        response_class=rc,
+                        status=status,
+                        service_user_id=person.id,
+                        depot_id=depots[code].id,
+                        district=district,
+                        received_at=due - timedelta(days=1),
+                        due_at=due,
+                        completed_at=completed,
+                        notes=f"for {name}",
+                    )
                     db.add(order)
                     db.flush()
                     if outcome == "excused":
-                        record_delay(db, order, kind=DelayKind.ACTUAL, cause=DelayCause.LATER_DATE_REQUESTED,
-                                     note=f"{name} asked")
+                        record_delay(
+                            db,
+                            order,
+                            kind=DelayKind.ACTUAL,
+                            cause=DelayCause.LATER_DATE_REQUESTED,
+                            note=f"{name} asked",
+                        )
                     elif outcome == "late_done":
-                        record_delay(db, order, kind=DelayKind.ACTUAL, cause=DelayCause.NO_VAN_CAPACITY,
-                                     note=f"{name} at {person.address}")
+                        record_delay(
+                            db,
+                            order,
+                            kind=DelayKind.ACTUAL,
+                            cause=DelayCause.NO_VAN_CAPACITY,
+                            note=f"{name} at {person.address}",
+                        )
                     specs.append(Spec(order.ref, code, district, rc, outcome, name))
     db.commit()
     return specs
@@ -157,13 +184,16 @@ def test_every_table_narrows_to_the_filter(officer, grid, response_class, depot)
     assert by_cause.get("not_recorded", 0) == sum(s.outcome == "late_open" for s in chosen)
     attributable = _csv(client, "attributable", **filters)
     assert sum(int(r["not_attributable"]) for r in attributable) == sum(s.outcome == "excused" for s in chosen)
-    assert sum(int(r["attributable"]) for r in attributable) == sum(s.outcome in ("late_done", "late_open") for s in chosen)
+    assert sum(int(r["attributable"]) for r in attributable) == sum(
+        s.outcome in ("late_done", "late_open") for s in chosen
+    )
 
     at_risk = _csv(client, "at_risk", **filters)
     assert sorted(r["ref"] for r in at_risk) == sorted(s.ref for s in chosen if s.open)
     delays = _csv(client, "delays", **filters)
     assert sorted(r["order_ref"] for r in delays) == sorted(
-        s.ref for s in chosen if s.outcome in ("late_done", "excused"))
+        s.ref for s in chosen if s.outcome in ("late_done", "excused")
+    )
 
     # The page shows the same orders and no others.
     html = client.get(f"/reports/?{_query(**filters)}").get_data(as_text=True)
@@ -196,11 +226,14 @@ def test_the_form_keeps_the_filters_and_the_csv_links_carry_them(officer, grid):
     assert plain_links and not any("class=" in link or "depot=" in link for link in plain_links)
 
 
-@pytest.mark.parametrize(("args", "field", "message"), [
-    ({"class": "teleport"}, "class", "There is no response class 'teleport'."),
-    ({"depot": "XYZ"}, "depot", "There is no depot 'XYZ'."),
-    ({"class": "next_day", "depot": "nope"}, "depot", "There is no depot 'NOPE'."),
-])
+@pytest.mark.parametrize(
+    ("args", "field", "message"),
+    [
+        ({"class": "teleport"}, "class", "There is no response class 'teleport'."),
+        ({"depot": "XYZ"}, "depot", "There is no depot 'XYZ'."),
+        ({"class": "next_day", "depot": "nope"}, "depot", "There is no depot 'NOPE'."),
+    ],
+)
 def test_an_unknown_class_or_depot_is_shown_beside_the_field(officer, grid, args, field, message):
     response = officer.get(f"/reports/?{_query(**args)}")
     html = response.get_data(as_text=True)

@@ -28,14 +28,29 @@ def orders(db, seeded):
     for n, person in enumerate(people):
         due = now - timedelta(days=n % 20, hours=n % 7) + timedelta(hours=30 if n % 9 == 0 else 0)
         completed = None if n % 9 == 0 or n % 11 == 0 else due + timedelta(hours=(n % 5) - 3)
-        order = Order(ref=f"EQ-{n + 1:06d}", kind="delivery", response_class=["next_day", "emergency", "standard"][n % 3],
-                      status="completed" if completed else "ready", service_user_id=person.id,
-                      depot_id=depots[person.district], district=person.district, received_at=due - timedelta(days=1),
-                      due_at=due, completed_at=completed, notes=f"for {person.name}")
+        order = Order(
+            ref=f"EQ-{n + 1:06d}",
+            kind="delivery",
+            response_class=["next_day", "emergency", "standard"][n % 3],
+            status="completed" if completed else "ready",
+            service_user_id=person.id,
+            depot_id=depots[person.district],
+            district=person.district,
+            received_at=due - timedelta(days=1),
+            due_at=due,
+            completed_at=completed,
+            notes=f"for {person.name}",
+        )
         db.add(order)
         db.flush()
         if completed is None or completed > due:
-            record_delay(db, order, kind=DelayKind.ACTUAL, cause=causes[n % len(causes)], note=f"{person.name} at {person.address}")
+            record_delay(
+                db,
+                order,
+                kind=DelayKind.ACTUAL,
+                cause=causes[n % len(causes)],
+                note=f"{person.name} at {person.address}",
+            )
         made.append(order)
     db.commit()
     return made, people
@@ -102,7 +117,12 @@ def test_dashboard_figures_match_the_api_and_the_csv(client, make, orders):
     rows = list(csv.DictReader(io.StringIO(client.get(f"/reports/csv/kpis.csv?{q}").get_data(as_text=True))))
     assert [r["response_class"] for r in rows] == [a["response_class"] for a in api]
     for r, a in zip(rows, api, strict=True):
-        assert (int(r["due"]), int(r["on_time"]), int(r["late"]), int(r["excused"])) == (a["due"], a["on_time"], a["late"], a["excused"])
+        assert (int(r["due"]), int(r["on_time"]), int(r["late"]), int(r["excused"])) == (
+            a["due"],
+            a["on_time"],
+            a["late"],
+            a["excused"],
+        )
     html = client.get(f"/reports/?{q}").get_data(as_text=True)
     assert "<svg" in html and "Weekly trend" in html
     late = list(csv.DictReader(io.StringIO(client.get(f"/reports/csv/late.csv?{q}").get_data(as_text=True))))

@@ -10,12 +10,7 @@ import pytest
 from sqlmodel import func, select
 
 from equipment import stock
-from equipment.models import (
-    Item,
-    OrderLine,
-    StockMinimum,
-    StockMovement,
-)
+from equipment.models import Item, OrderLine, StockMinimum, StockMovement
 
 
 @pytest.fixture
@@ -35,30 +30,41 @@ def test_receipt_transfer_adjustment_and_balances(client, db, make, base):
     _, _, clerk = base
     made = client.post("/api/v1/stock/receipts", json={"depot": "IPS", "sku": "FRM-1", "quantity": 8}, headers=clerk)
     assert made.status_code == 201 and made.json["quantity"] == 8 and len(made.json["movements"]) == 1
-    serial = client.post("/api/v1/stock/receipts", json={"depot": "IPS", "sku": "HST-1", "serials": ["H1", "H2"]},
-                         headers=clerk)
+    serial = client.post(
+        "/api/v1/stock/receipts", json={"depot": "IPS", "sku": "HST-1", "serials": ["H1", "H2"]}, headers=clerk
+    )
     assert serial.status_code == 201 and serial.json["serials"] == ["H1", "H2"]
-    moved = client.post("/api/v1/stock/transfers", json={"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1",
-                                                         "quantity": 3, "receive": False}, headers=clerk)
+    moved = client.post(
+        "/api/v1/stock/transfers",
+        json={"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": 3, "receive": False},
+        headers=clerk,
+    )
     assert moved.status_code == 201 and moved.json["status"] == "in_transit"
     listed = client.get("/api/v1/stock/transfers?status=in_transit", headers=clerk).json
     assert listed["total"] == 1
     got = client.post(f"/api/v1/stock/transfers/{moved.json['id']}/receive", headers=clerk)
     assert got.status_code == 200 and got.json["status"] == "received"
     assert client.post(f"/api/v1/stock/transfers/{moved.json['id']}/receive", headers=clerk).status_code == 409
-    count = client.post("/api/v1/stock/adjustments", json={"depot": "IPS", "sku": "FRM-1", "counted": 4,
-                                                           "reason": "annual count"}, headers=clerk)
+    count = client.post(
+        "/api/v1/stock/adjustments",
+        json={"depot": "IPS", "sku": "FRM-1", "counted": 4, "reason": "annual count"},
+        headers=clerk,
+    )
     assert count.status_code == 201 and count.json["movement"]["quantity"] == 1
-    same = client.post("/api/v1/stock/adjustments", json={"depot": "IPS", "sku": "FRM-1", "counted": 4,
-                                                          "reason": "recount"}, headers=clerk)
+    same = client.post(
+        "/api/v1/stock/adjustments",
+        json={"depot": "IPS", "sku": "FRM-1", "counted": 4, "reason": "recount"},
+        headers=clerk,
+    )
     assert same.status_code == 200 and same.json == {"changed": False, "movement": None}
     balances = client.get("/api/v1/stock?depot=IPS", headers=make.headers("officer")).json
     rows = {r["sku"]: r for r in balances["items"]}
     assert rows["FRM-1"]["available"] == 4 and rows["HST-1"]["available"] == 2 and rows["FRM-1"]["depot"] == "IPS"
     ledger = client.get("/api/v1/stock/movements?depot=BSE&sku=FRM-1", headers=make.headers("coordinator")).json
     assert [m["kind"] for m in ledger["items"]] == ["transfer_in", "transfer_out"]
-    reversed_ = client.post(f"/api/v1/stock/movements/{count.json['movement']['id']}/reverse",
-                            json={"reason": "miscounted"}, headers=clerk)
+    reversed_ = client.post(
+        f"/api/v1/stock/movements/{count.json['movement']['id']}/reverse", json={"reason": "miscounted"}, headers=clerk
+    )
     assert reversed_.status_code == 201 and reversed_.json["reverses"] == count.json["movement"]["id"]
 
 
@@ -83,10 +89,18 @@ def test_low_stock_against_minimum(client, db, make, base):
         ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "FRM-1", "quantity": 1, "colour": "red"}, 422, "colour"),
         ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "HST-1", "serials": ["OLD"]}, 422, "serials"),
         ("/api/v1/stock/receipts", {"depot": "IPS", "sku": "HST-1", "quantity": 2}, 422, "serials"),
-        ("/api/v1/stock/transfers", {"from_depot": "IPS", "to_depot": "IPS", "sku": "FRM-1", "quantity": 1}, 422,
-         "to_depot"),
-        ("/api/v1/stock/transfers", {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": 99}, 409,
-         None),
+        (
+            "/api/v1/stock/transfers",
+            {"from_depot": "IPS", "to_depot": "IPS", "sku": "FRM-1", "quantity": 1},
+            422,
+            "to_depot",
+        ),
+        (
+            "/api/v1/stock/transfers",
+            {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": 99},
+            409,
+            None,
+        ),
         ("/api/v1/stock/adjustments", {"depot": "IPS", "sku": "FRM-1", "counted": -1, "reason": "x"}, 422, "counted"),
         ("/api/v1/stock/adjustments", {"depot": "IPS", "sku": "FRM-1", "counted": 1, "reason": ""}, 422, "reason"),
         ("/api/v1/assets/OLD/actions", {"action": "repaired"}, 409, None),
@@ -140,18 +154,28 @@ def test_asset_history_inspection_and_on_loan_export(client, db, make, make_orde
     assert [r["serial"] for r in due["items"]] == ["H1"]
     back = client.post("/api/v1/assets/H1/return", json={"depot": "IPS"}, headers=clerk)
     assert back.status_code == 200 and back.json["state"] == "quarantine" and back.json["area"] is None
-    assert client.post("/api/v1/assets/H1/actions", json={"action": "decontaminated"}, headers=clerk).json[
-        "state"] == "decontaminated"
-    failed = client.post("/api/v1/assets/H1/inspections", json={"result": "fail", "on_fail": "quarantine"},
-                         headers=clerk)
+    assert (
+        client.post("/api/v1/assets/H1/actions", json={"action": "decontaminated"}, headers=clerk).json["state"]
+        == "decontaminated"
+    )
+    failed = client.post(
+        "/api/v1/assets/H1/inspections", json={"result": "fail", "on_fail": "quarantine"}, headers=clerk
+    )
     assert failed.status_code == 201 and failed.json["state"] == "quarantine"
     assert failed.json["history"][-1]["result"] == "fail"
 
 
 def test_openapi_describes_the_stock_api(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    for path in ["/api/v1/stock", "/api/v1/stock/receipts", "/api/v1/stock/adjustments", "/api/v1/stock/transfers",
-                 "/api/v1/stock/movements", "/api/v1/assets/{serial}", "/api/v1/exports/on-loan.csv"]:
+    for path in [
+        "/api/v1/stock",
+        "/api/v1/stock/receipts",
+        "/api/v1/stock/adjustments",
+        "/api/v1/stock/transfers",
+        "/api/v1/stock/movements",
+        "/api/v1/assets/{serial}",
+        "/api/v1/exports/on-loan.csv",
+    ]:
         assert path in paths, path
     receipt = paths["/api/v1/stock/receipts"]["post"]
     assert "201" in receipt["responses"] and "409" in receipt["responses"]

@@ -34,8 +34,11 @@ def test_receive_bulk_and_scan_serials(clerk_client, db):
     # With the item chosen, the serial field has the focus: a scanner's Enter submits each unit.
     assert 'name="serial"' in page and "autofocus" in page.split('name="serial"')[1].split(">")[0]
     for serial in ["B-001", "B-002"]:
-        scanned = post_form(clerk_client, "/stock/receive?depot=IPS&sku=BED-1",
-                            {"depot": "IPS", "sku": "BED-1", "serial": serial, "quantity": ""})
+        scanned = post_form(
+            clerk_client,
+            "/stock/receive?depot=IPS&sku=BED-1",
+            {"depot": "IPS", "sku": "BED-1", "serial": serial, "quantity": ""},
+        )
         assert scanned.status_code == 302
     ips = db.exec(select(Item).where(Item.sku == "BED-1")).one()
     assert balance(db, 1, ips.id, "available") == 2
@@ -65,22 +68,27 @@ def test_bad_receipt_shows_message_beside_field_and_writes_nothing(clerk_client,
 
 def test_transfer_count_and_in_transit(clerk_client, db):
     stock.receive_goods(db, depot_code="IPS", sku="FRM-1", quantity=5, user_id=None)
-    same = post_form(clerk_client, "/stock/transfer", {"from_depot": "IPS", "to_depot": "IPS", "sku": "FRM-1",
-                                                        "quantity": "1"})
+    same = post_form(
+        clerk_client, "/stock/transfer", {"from_depot": "IPS", "to_depot": "IPS", "sku": "FRM-1", "quantity": "1"}
+    )
     assert same.status_code == 422 and 'id="to_depot-error"' in same.get_data(as_text=True)
-    short = post_form(clerk_client, "/stock/transfer", {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1",
-                                                         "quantity": "9"})
+    short = post_form(
+        clerk_client, "/stock/transfer", {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": "9"}
+    )
     assert short.status_code == 422 and "not enough" in short.get_data(as_text=True)
-    kept = post_form(clerk_client, "/stock/transfer", {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1",
-                                                        "quantity": "2", "in_transit": "1"})
+    kept = post_form(
+        clerk_client,
+        "/stock/transfer",
+        {"from_depot": "IPS", "to_depot": "BSE", "sku": "FRM-1", "quantity": "2", "in_transit": "1"},
+    )
     assert kept.status_code == 302
     page = clerk_client.get("/stock/transfer").get_data(as_text=True)
     assert "in transit" in page and "Received</button>" in page
-    counted = post_form(clerk_client, "/stock/adjust", {"depot": "IPS", "sku": "FRM-1", "counted": "2",
-                                                         "reason": "shelf count"})
+    counted = post_form(
+        clerk_client, "/stock/adjust", {"depot": "IPS", "sku": "FRM-1", "counted": "2", "reason": "shelf count"}
+    )
     assert counted.status_code == 302
-    no_reason = post_form(clerk_client, "/stock/adjust", {"depot": "IPS", "sku": "FRM-1", "counted": "1",
-                                                           "reason": ""})
+    no_reason = post_form(clerk_client, "/stock/adjust", {"depot": "IPS", "sku": "FRM-1", "counted": "1", "reason": ""})
     assert no_reason.status_code == 422 and 'id="reason-error"' in no_reason.get_data(as_text=True)
 
 
@@ -115,8 +123,9 @@ def test_returns_and_inspection_by_scan(clerk_client, db):
     db.expire_all()
     ips_bed = db.exec(select(Item).where(Item.sku == "BED-1")).one()
     assert balance(db, 1, ips_bed.id, "repair") == 1
-    bulk = post_form(clerk_client, "/stock/returns", {"depot": "IPS", "sku": "FRM-1", "quantity": "2",
-                                                      "action": "decontaminated"})
+    bulk = post_form(
+        clerk_client, "/stock/returns", {"depot": "IPS", "sku": "FRM-1", "quantity": "2", "action": "decontaminated"}
+    )
     assert bulk.status_code == 422 and "not enough" in bulk.get_data(as_text=True)
 
 

@@ -12,4 +12,14 @@ from equipment.web.api import stops as stops_api
 
 
 def blueprints() -> list[APIBlueprint]:
-    return [auth.bp, catalogue.bp, reports_api.bp, orders_api.bp, stock_api.bp, assets_api.bp, assets_api.exports_bp, plans_api.bp, stops_api.bp]
+    return [
+        auth.bp,
+        catalogue.bp,
+        reports_api.bp,
+        orders_api.bp,
+        stock_api.bp,
+        assets_api.bp,
+        assets_api.exports_bp,
+        plans_api.bp,
+        stops_api.bp,
+    ]

@@ -26,13 +26,7 @@ from equipment.stock.schemas import (
 )
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
-from equipment.web.api.stock import (
-    STAFF_READERS,
-    WRITE_ERRORS,
-    WRITERS,
-    aware,
-    retrying,
-)
+from equipment.web.api.stock import STAFF_READERS, WRITE_ERRORS, WRITERS, aware, retrying
 from equipment.web.database import get_db
 
 bp = APIBlueprint("api_assets", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="assets")])
@@ -46,10 +40,18 @@ def asset_public(serial: str) -> AssetPublic:
     view = stock_queries.asset_view(get_db(), serial)
     asset = view.asset
     return AssetPublic(
-        serial=asset.serial, sku=view.item.sku, item=view.item.name, depot=view.depot.code, state=asset.state,
-        order_ref=view.order_ref, area=view.district, on_loan_since=asset.on_loan_since,
-        inspection_regime=view.item.inspection_regime, last_inspected_on=asset.last_inspected_on,
-        next_inspection_due=asset.next_inspection_due, overdue=view.overdue,
+        serial=asset.serial,
+        sku=view.item.sku,
+        item=view.item.name,
+        depot=view.depot.code,
+        state=asset.state,
+        order_ref=view.order_ref,
+        area=view.district,
+        on_loan_since=asset.on_loan_since,
+        inspection_regime=view.item.inspection_regime,
+        last_inspected_on=asset.last_inspected_on,
+        next_inspection_due=asset.next_inspection_due,
+        overdue=view.overdue,
         history=[AssetEventPublic(**event) for event in view.events],
     )
 
@@ -65,9 +67,11 @@ def get_asset(path: AssetPath):
 @allow(*WRITERS)
 def act_on_asset(path: AssetPath, body: AssetAction):
     """A processing step: decontaminated, repaired, quarantined, scrapped or lost (409 when its state does not allow it)."""
-    retrying(lambda: stock.process_asset(
-        get_db(), serial=path.serial, action=body.action, note=body.note, user_id=current_principal().id
-    ))
+    retrying(
+        lambda: stock.process_asset(
+            get_db(), serial=path.serial, action=body.action, note=body.note, user_id=current_principal().id
+        )
+    )
     return asset_public(path.serial).model_dump(mode="json")
 
 
@@ -75,10 +79,17 @@ def act_on_asset(path: AssetPath, body: AssetAction):
 @allow(*WRITERS)
 def inspect_asset(path: AssetPath, body: InspectionCreate):
     """Record an inspection: a pass sets the next due date; a fail sends the asset to repair or quarantine."""
-    retrying(lambda: inspections.record_inspection(
-        get_db(), serial=path.serial, result=body.result, on_fail=body.on_fail, note=body.note,
-        inspected_on=body.inspected_on, user_id=current_principal().id,
-    ))
+    retrying(
+        lambda: inspections.record_inspection(
+            get_db(),
+            serial=path.serial,
+            result=body.result,
+            on_fail=body.on_fail,
+            note=body.note,
+            inspected_on=body.inspected_on,
+            user_id=current_principal().id,
+        )
+    )
     return asset_public(path.serial).model_dump(mode="json"), 201
 
 
@@ -86,8 +97,11 @@ def inspect_asset(path: AssetPath, body: InspectionCreate):
 @allow(*WRITERS)
 def return_asset(path: AssetPath, body: CollectionCreate):
     """An asset on loan comes back to a depot (outside a planned collection): it goes to quarantine."""
-    retrying(lambda: stock.return_asset(get_db(), serial=path.serial, depot_code=body.depot, at=aware(body.at),
-                              user_id=current_principal().id))
+    retrying(
+        lambda: stock.return_asset(
+            get_db(), serial=path.serial, depot_code=body.depot, at=aware(body.at), user_id=current_principal().id
+        )
+    )
     return asset_public(path.serial).model_dump(mode="json")
 
 
@@ -98,7 +112,11 @@ def inspections_due(query: InspectionQuery):
     db = get_db()
     depot_id = depot_by_code(db, query.depot).id if query.depot else None
     rows, total = inspections.inspections_due(
-        db, depot_id=depot_id, district=query.district, within_days=query.within_days, limit=query.limit,
+        db,
+        depot_id=depot_id,
+        district=query.district,
+        within_days=query.within_days,
+        limit=query.limit,
         offset=query.offset,
     )
     return InspectionDueList(items=[InspectionDuePublic(**r) for r in rows], total=total).model_dump(mode="json")
@@ -109,11 +127,13 @@ def on_loan_csv() -> str:
     writer = csv.DictWriter(buffer, fieldnames=ON_LOAN_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in stock_queries.on_loan(get_db()):
-        writer.writerow({
-            **row,
-            "since": row["since"].isoformat() if row["since"] else "",
-            "next_inspection_due": row["next_inspection_due"].isoformat() if row["next_inspection_due"] else "",
-        })
+        writer.writerow(
+            {
+                **row,
+                "since": row["since"].isoformat() if row["since"] else "",
+                "next_inspection_due": row["next_inspection_due"].isoformat() if row["next_inspection_due"] else "",
+            }
+        )
     return buffer.getvalue()
 
 
@@ -125,6 +145,5 @@ def on_loan_csv() -> str:
 def export_on_loan():
     """Everything on loan (asset, item, order ref, area, since, next inspection due): no names."""
     return Response(
-        on_loan_csv(), mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="on-loan.csv"'},
+        on_loan_csv(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="on-loan.csv"'}
     )

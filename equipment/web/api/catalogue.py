@@ -3,15 +3,7 @@
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment.models import Depot, Item
-from equipment.schemas import (
-    DepotList,
-    DepotPublic,
-    ItemList,
-    ItemPublic,
-    ItemQuery,
-    Location,
-    Problem,
-)
+from equipment.schemas import DepotList, DepotPublic, ItemList, ItemPublic, ItemQuery, Location, Problem
 from equipment.stock import catalogue
 from equipment.web.access import ALL_ROLES, allow
 from equipment.web.database import get_db

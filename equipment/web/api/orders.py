@@ -61,18 +61,32 @@ def sees_people() -> bool:
 
 def summary_fields(order: Order, depot: str) -> dict:
     return {
-        "ref": order.ref, "kind": order.kind, "status": order.status, "response_class": order.response_class,
-        "depot": depot, "district": order.district, "received_at": order.received_at,
-        "clock_started_at": order.clock_started_at, "due_at": order.due_at, "slot_start": order.slot_start,
-        "slot_end": order.slot_end, "completed_at": order.completed_at, "excused": order.excused,
+        "ref": order.ref,
+        "kind": order.kind,
+        "status": order.status,
+        "response_class": order.response_class,
+        "depot": depot,
+        "district": order.district,
+        "received_at": order.received_at,
+        "clock_started_at": order.clock_started_at,
+        "due_at": order.due_at,
+        "slot_start": order.slot_start,
+        "slot_end": order.slot_end,
+        "completed_at": order.completed_at,
+        "excused": order.excused,
     }
 
 
 def created_public(order: Order) -> OrderCreated:
     depot = orders_queries.depot_codes(get_db()).get(order.depot_id, "")
     return OrderCreated(
-        ref=order.ref, kind=order.kind, status=order.status, response_class=order.response_class, depot=depot,
-        received_at=order.received_at, due_at=order.due_at,
+        ref=order.ref,
+        kind=order.kind,
+        status=order.status,
+        response_class=order.response_class,
+        depot=depot,
+        received_at=order.received_at,
+        due_at=order.due_at,
     )
 
 
@@ -86,18 +100,26 @@ def detail_public(view: orders_queries.OrderView) -> OrderDetail:
         authorised_at=view.order.authorised_at,
         notes=view.order.notes,
         lines=[
-            LinePublic(sku=item.sku, name=item.name, quantity=line.quantity, allocated=line.allocated, serial=line.serial)
+            LinePublic(
+                sku=item.sku, name=item.name, quantity=line.quantity, allocated=line.allocated, serial=line.serial
+            )
             for line, item in view.lines
         ],
         events=[EventPublic(at=e.at, event=e.event, user=who, detail=e.detail) for e, who in view.events],
         delays=[
-            DelayPublic(kind=d.kind, cause=d.cause, attributable=d.attributable, due_at=d.due_at,
-                        expected_at=d.expected_at, recorded_at=d.recorded_at, note=d.note)
+            DelayPublic(
+                kind=d.kind,
+                cause=d.cause,
+                attributable=d.attributable,
+                due_at=d.due_at,
+                expected_at=d.expected_at,
+                recorded_at=d.recorded_at,
+                note=d.note,
+            )
             for d in view.delays
         ],
         outcomes=[
-            OutcomePublic(status=o.status, reason=o.reason, at=o.at, serials=o.serials.split())
-            for o in view.outcomes
+            OutcomePublic(status=o.status, reason=o.reason, at=o.at, serials=o.serials.split()) for o in view.outcomes
         ],
         service_user=person_public(p),
     )
@@ -105,8 +127,15 @@ def detail_public(view: orders_queries.OrderView) -> OrderDetail:
 
 def person_public(p) -> ServiceUserPublic:
     return ServiceUserPublic(
-        name=p.name, address=p.address, postcode=p.postcode, nhs_number=p.nhs_number, phone=p.phone,
-        lat=p.lat, lon=p.lon, access_notes=p.access_notes, safety_alerts=p.safety_alerts,
+        name=p.name,
+        address=p.address,
+        postcode=p.postcode,
+        nhs_number=p.nhs_number,
+        phone=p.phone,
+        lat=p.lat,
+        lon=p.lon,
+        access_notes=p.access_notes,
+        safety_alerts=p.safety_alerts,
     )
 
 
@@ -124,10 +153,19 @@ def list_orders(query: OrderQuery):
     """Orders, earliest due first, filtered by status, response class, kind, depot and due time."""
     people = sees_people()
     rows, total = orders_queries.list_orders(
-        get_db(), status=query.status, response_class=query.response_class, kind=query.kind, depot=query.depot,
+        get_db(),
+        status=query.status,
+        response_class=query.response_class,
+        kind=query.kind,
+        depot=query.depot,
         # The raw text tells a date (the whole day) from a time; the model has checked its format.
-        due_from=request.args.get("due_from"), due_to=request.args.get("due_to"), limit=query.limit, offset=query.offset,
-        with_people=people, user_id=current_principal().id, tz=settings().tz,
+        due_from=request.args.get("due_from"),
+        due_to=request.args.get("due_to"),
+        limit=query.limit,
+        offset=query.offset,
+        with_people=people,
+        user_id=current_principal().id,
+        tz=settings().tz,
     )
     items = [
         OrderSummary(
@@ -144,8 +182,11 @@ def list_orders(query: OrderQuery):
 def preview_due(query: DuePreviewQuery):
     """The due time an order of this class received at `received_at` (default now) would get."""
     rc, received, starts, due = orders_queries.preview_due(
-        get_db(), response_class=query.response_class, received_at=query.received_at,
-        needs_authorisation=query.needs_authorisation, tz=settings().tz,
+        get_db(),
+        response_class=query.response_class,
+        received_at=query.received_at,
+        needs_authorisation=query.needs_authorisation,
+        tz=settings().tz,
     )
     return DuePreview(response_class=rc.code, received_at=received, clock_starts=starts, due_at=due).model_dump(
         mode="json"
@@ -160,8 +201,14 @@ def availability(query: AvailabilityQuery):
         get_db(), postcode=query.postcode, depot=query.depot, q=query.q, limit=query.limit
     )
     items = [
-        AvailabilityItem(sku=item.sku, name=item.name, serialised=item.serialised,
-                         needs_authorisation=item.needs_authorisation, available=here, elsewhere=elsewhere)
+        AvailabilityItem(
+            sku=item.sku,
+            name=item.name,
+            serialised=item.serialised,
+            needs_authorisation=item.needs_authorisation,
+            available=here,
+            elsewhere=elsewhere,
+        )
         for item, here, elsewhere in found
     ]
     return Availability(depot=depot.code if depot else None, district=district, items=items).model_dump(mode="json")

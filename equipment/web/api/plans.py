@@ -52,8 +52,14 @@ def _osrm() -> str | None:
 def stop_public(sv: planning.StopView) -> StopPublic:
     s = sv.stop
     return StopPublic(
-        id=s.id, sequence=s.sequence, order_refs=[o.ref for o in sv.orders], eta=s.eta, late=s.late,
-        status=s.status, service_minutes=s.service_minutes, location=Location(lat=s.lat, lon=s.lon),
+        id=s.id,
+        sequence=s.sequence,
+        order_refs=[o.ref for o in sv.orders],
+        eta=s.eta,
+        late=s.late,
+        status=s.status,
+        service_minutes=s.service_minutes,
+        location=Location(lat=s.lat, lon=s.lon),
     )
 
 
@@ -61,17 +67,32 @@ def route_public(rv: planning.RouteView) -> RoutePublic:
     r = rv.route
     hours = (r.end_at - r.start_at).total_seconds() / 3600 if r.start_at and r.end_at else 0.0
     return RoutePublic(
-        id=r.id, van=rv.van.reg, depot=rv.depot_code, driver=rv.driver.username if rv.driver else None,
-        locked=r.locked, start_at=r.start_at, end_at=r.end_at, distance_km=round(r.distance_m / 1000, 1),
-        hours=round(hours, 2), load=Load(volume=r.volume_loaded, capacity=rv.van.volume_capacity),
-        loaded_at=r.loaded_at, stops=[stop_public(sv) for sv in rv.stops],
+        id=r.id,
+        van=rv.van.reg,
+        depot=rv.depot_code,
+        driver=rv.driver.username if rv.driver else None,
+        locked=r.locked,
+        start_at=r.start_at,
+        end_at=r.end_at,
+        distance_km=round(r.distance_m / 1000, 1),
+        hours=round(hours, 2),
+        load=Load(volume=r.volume_loaded, capacity=rv.van.volume_capacity),
+        loaded_at=r.loaded_at,
+        stops=[stop_public(sv) for sv in rv.stops],
     )
 
 
 def plan_summary(plan) -> PlanSummary:
     return PlanSummary(
-        id=plan.id, date=plan.service_date, depots=plan.depots.split(), status=plan.status, progress=plan.progress,
-        best_cost=plan.best_cost, error=plan.error, created_at=plan.created_at, finished_at=plan.finished_at,
+        id=plan.id,
+        date=plan.service_date,
+        depots=plan.depots.split(),
+        status=plan.status,
+        progress=plan.progress,
+        best_cost=plan.best_cost,
+        error=plan.error,
+        created_at=plan.created_at,
+        finished_at=plan.finished_at,
         published_at=plan.published_at,
     )
 
@@ -79,7 +100,9 @@ def plan_summary(plan) -> PlanSummary:
 def plan_public(view: planning.PlanView) -> PlanPublic:
     p = view.plan
     return PlanPublic(
-        **plan_summary(p).model_dump(), started_at=p.started_at, seconds=p.seconds,
+        **plan_summary(p).model_dump(),
+        started_at=p.started_at,
+        seconds=p.seconds,
         routes=[route_public(rv) for rv in view.routes],
         unassigned=[Unassigned(order_ref=o.ref, reason=reason) for o, reason in view.unplanned],
     )
@@ -95,8 +118,9 @@ def create_plan(body: PlanCreate):
     """Plan a service day: answers 202 at once; poll GET /plans/{id} for progress."""
     session = get_db()
     seconds = body.seconds or float(current_app.config.get("PLAN_SECONDS", 30))
-    plan = planning.create_plan(session, service_date=body.date, depot_codes=body.depots, seconds=seconds,
-                                user_id=_user_id())
+    plan = planning.create_plan(
+        session, service_date=body.date, depot_codes=body.depots, seconds=seconds, user_id=_user_id()
+    )
     jobs.submit(engine=get_engine(), plan=plan, settings=_settings())
     return PlanAccepted(id=plan.id, status=plan.status).model_dump(mode="json"), 202
 
@@ -138,18 +162,36 @@ def publish_plan(path: PlanPath):
 
 
 def _change(c: planning.StopChange) -> StopChange:
-    return StopChange(stop_id=c.stop_id, van=c.van, order_refs=c.order_refs, eta=c.eta, previous_eta=c.old_eta,
-                      late=c.late, sequence=c.sequence)
+    return StopChange(
+        stop_id=c.stop_id,
+        van=c.van,
+        order_refs=c.order_refs,
+        eta=c.eta,
+        previous_eta=c.old_eta,
+        late=c.late,
+        sequence=c.sequence,
+    )
 
 
 @bp.post("/plans/<int:id>/insert", responses={200: InsertResult, **ERRORS})
 @allow(*PLANNERS)
 def insert_urgent(path: PlanPath, body: InsertRequest):
     """Insert an urgent order into the published routes without reordering their stops."""
-    result = planning.insert_urgent(get_db(), plan_id=path.id, order_ref=body.order_ref, dry_run=body.dry_run,
-                                    user_id=_user_id(), tz=service_tz(), osrm_url=_osrm())
-    return InsertResult(inserted=not result.dry_run, dry_run=result.dry_run, stop=_change(result.stop),
-                        late_stops=[_change(c) for c in result.late_stops]).model_dump(mode="json")
+    result = planning.insert_urgent(
+        get_db(),
+        plan_id=path.id,
+        order_ref=body.order_ref,
+        dry_run=body.dry_run,
+        user_id=_user_id(),
+        tz=service_tz(),
+        osrm_url=_osrm(),
+    )
+    return InsertResult(
+        inserted=not result.dry_run,
+        dry_run=result.dry_run,
+        stop=_change(result.stop),
+        late_stops=[_change(c) for c in result.late_stops],
+    ).model_dump(mode="json")
 
 
 @bp.post("/plans/<int:id>/stops/<int:stop_id>/move", responses={200: PlanPublic, **ERRORS})
@@ -157,8 +199,15 @@ def insert_urgent(path: PlanPath, body: InsertRequest):
 def move_stop(path: StopPath, body: MoveRequest):
     """Move a stop to another van (placed where it fits best; no route is reordered)."""
     session = get_db()
-    planning.move_stop(session, plan_id=path.id, stop_id=path.stop_id, van_reg=body.van, user_id=_user_id(),
-                       tz=service_tz(), osrm_url=_osrm())
+    planning.move_stop(
+        session,
+        plan_id=path.id,
+        stop_id=path.stop_id,
+        van_reg=body.van,
+        user_id=_user_id(),
+        tz=service_tz(),
+        osrm_url=_osrm(),
+    )
     return plan_public(planning.plan_view(session, path.id)).model_dump(mode="json")
 
 
@@ -176,7 +225,9 @@ def lock_route(path: RoutePath, body: LockRequest):
 def reoptimise(path: PlanPath, body: ReoptimiseRequest):
     """Solve again all but the locked routes (before publishing)."""
     session = get_db()
-    planning.reoptimise(session, plan_id=path.id, seconds=body.seconds, user_id=_user_id(), tz=service_tz(), osrm_url=_osrm())
+    planning.reoptimise(
+        session, plan_id=path.id, seconds=body.seconds, user_id=_user_id(), tz=service_tz(), osrm_url=_osrm()
+    )
     return plan_public(planning.plan_view(session, path.id)).model_dump(mode="json")
 
 

@@ -3,14 +3,7 @@
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment import reports
-from equipment.reports.schemas import (
-    DelayList,
-    DelayPublic,
-    DelayQuery,
-    KpiList,
-    KpiPublic,
-    PeriodQuery,
-)
+from equipment.reports.schemas import DelayList, DelayPublic, DelayQuery, KpiList, KpiPublic, PeriodQuery
 from equipment.schemas import Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow
@@ -38,15 +31,22 @@ def get_kpis(query: PeriodQuery):
 @allow(*REPORT_READERS)
 def get_delays(query: DelayQuery):
     """The delay log (predicted and actual), newest first, filtered by class, depot and cause."""
-    filters = reports.DelayFilter(
-        response_class=query.class_, depot=query.depot, cause=query.cause, kind=query.kind
-    )
+    filters = reports.DelayFilter(response_class=query.class_, depot=query.depot, cause=query.cause, kind=query.kind)
     entries, total = reports.delay_log(get_db(), _period(query), filters, limit=query.limit, offset=query.offset)
     items = [
         DelayPublic(
-            id=e.id, order_ref=e.order_ref, kind=e.kind, cause=e.cause, cause_label=e.cause_label,
-            attributable=e.attributable, response_class=e.response_class, depot=e.depot, district=e.district,
-            due_at=e.due_at, expected_at=e.expected_at, recorded_at=e.recorded_at,
+            id=e.id,
+            order_ref=e.order_ref,
+            kind=e.kind,
+            cause=e.cause,
+            cause_label=e.cause_label,
+            attributable=e.attributable,
+            response_class=e.response_class,
+            depot=e.depot,
+            district=e.district,
+            due_at=e.due_at,
+            expected_at=e.expected_at,
+            recorded_at=e.recorded_at,
         )
         for e in entries
     ]

@@ -84,7 +84,10 @@ def once(run: Callable[[Callable[[Any], None]], T], answer: Callable[[T], tuple[
     db = get_db()
     if key:
         under_key = idempotency.Request(
-            key=idempotency.checked_key(key), user_id=user_id(), method=request.method, path=request.path,
+            key=idempotency.checked_key(key),
+            user_id=user_id(),
+            method=request.method,
+            path=request.path,
             body_hash=idempotency.body_hash(request.get_json(silent=True)),
         )
         earlier = _stored_answer(under_key)
@@ -119,15 +122,28 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def balance_public(row: stock_queries.BalanceRow) -> BalancePublic:
-    return BalancePublic(depot=row.depot, sku=row.sku, name=row.name, serialised=row.serialised,
-                         minimum=row.minimum, low=row.low, **row.counts)
+    return BalancePublic(
+        depot=row.depot,
+        sku=row.sku,
+        name=row.name,
+        serialised=row.serialised,
+        minimum=row.minimum,
+        low=row.low,
+        **row.counts,
+    )
 
 
 def transfer_public(row) -> TransferPublic:
     transfer, sku, from_code, to_code = row
     return TransferPublic(
-        id=transfer.id, from_depot=from_code, to_depot=to_code, sku=sku, quantity=transfer.quantity,
-        serials=transfer.serials.split(), status=transfer.status, dispatched_at=transfer.dispatched_at,
+        id=transfer.id,
+        from_depot=from_code,
+        to_depot=to_code,
+        sku=sku,
+        quantity=transfer.quantity,
+        serials=transfer.serials.split(),
+        status=transfer.status,
+        dispatched_at=transfer.dispatched_at,
         received_at=transfer.received_at,
     )
 
@@ -137,7 +153,12 @@ def transfer_public(row) -> TransferPublic:
 def list_stock(query: StockQuery):
     """Balances per depot and item: a count per state, the minimum level and a low-stock flag."""
     rows, total = stock_queries.stock_balances(
-        get_db(), depot_code=query.depot, sku=query.sku, q=query.q, low_only=query.low, limit=query.limit,
+        get_db(),
+        depot_code=query.depot,
+        sku=query.sku,
+        q=query.q,
+        low_only=query.low,
+        limit=query.limit,
         offset=query.offset,
     )
     return BalanceList(items=[balance_public(r) for r in rows], total=total).model_dump(mode="json")
@@ -151,15 +172,29 @@ def create_receipt(body: ReceiptCreate):
     Accepts an `Idempotency-Key` header: a retry with the same key and body books nothing twice."""
 
     def answer(receipt: stock.Receipt) -> tuple[dict, int]:
-        public = ReceiptPublic(depot=receipt.depot, sku=receipt.sku, quantity=receipt.quantity,
-                               serials=receipt.serials, movements=receipt.movement_ids,
-                               orders_ready=receipt.orders_ready)
+        public = ReceiptPublic(
+            depot=receipt.depot,
+            sku=receipt.sku,
+            quantity=receipt.quantity,
+            serials=receipt.serials,
+            movements=receipt.movement_ids,
+            orders_ready=receipt.orders_ready,
+        )
         return public.model_dump(mode="json"), 201
 
-    return once(lambda before_commit: stock.receive_goods(
-        get_db(), depot_code=body.depot, sku=body.sku, quantity=body.quantity, serials=body.serials,
-        user_id=user_id(), reason=body.reason, before_commit=before_commit,
-    ), answer)
+    return once(
+        lambda before_commit: stock.receive_goods(
+            get_db(),
+            depot_code=body.depot,
+            sku=body.sku,
+            quantity=body.quantity,
+            serials=body.serials,
+            user_id=user_id(),
+            reason=body.reason,
+            before_commit=before_commit,
+        ),
+        answer,
+    )
 
 
 def _movement_public(movement_id: int) -> MovementPublic:
@@ -178,10 +213,19 @@ def create_adjustment(body: AdjustmentCreate):
             return AdjustmentPublic(changed=False, movement=None).model_dump(mode="json"), 200
         return AdjustmentPublic(changed=True, movement=_movement_public(movement.id)).model_dump(mode="json"), 201
 
-    return once(lambda before_commit: stock.adjust_count(
-        get_db(), depot_code=body.depot, sku=body.sku, counted=body.counted, reason=body.reason,
-        serials=body.serials, user_id=user_id(), before_commit=before_commit,
-    ), answer)
+    return once(
+        lambda before_commit: stock.adjust_count(
+            get_db(),
+            depot_code=body.depot,
+            sku=body.sku,
+            counted=body.counted,
+            reason=body.reason,
+            serials=body.serials,
+            user_id=user_id(),
+            before_commit=before_commit,
+        ),
+        answer,
+    )
 
 
 @bp.post("/stock/transfers", responses={201: TransferPublic, **WRITE_ERRORS})
@@ -198,11 +242,21 @@ def create_transfer(body: TransferCreate):
         # The codes matched exactly, so the answer is built from the request without reading again.
         return transfer_public((transfer, body.sku, body.from_depot, body.to_depot)).model_dump(mode="json"), 201
 
-    return once(lambda before_commit: stock.transfer_stock(
-        get_db(), from_depot_code=body.from_depot, to_depot_code=body.to_depot, sku=body.sku,
-        quantity=body.quantity, serials=body.serials, user_id=user_id(), receive=body.receive, reason=body.reason,
-        before_commit=before_commit,
-    ), answer)
+    return once(
+        lambda before_commit: stock.transfer_stock(
+            get_db(),
+            from_depot_code=body.from_depot,
+            to_depot_code=body.to_depot,
+            sku=body.sku,
+            quantity=body.quantity,
+            serials=body.serials,
+            user_id=user_id(),
+            receive=body.receive,
+            reason=body.reason,
+            before_commit=before_commit,
+        ),
+        answer,
+    )
 
 
 @bp.get("/stock/transfers", responses={200: TransferList, 401: Problem, 403: Problem, 422: Problem})
@@ -226,8 +280,16 @@ def receive_transfer(path: TransferPath):
 def list_movements(query: MovementQuery):
     """The ledger, newest first, by depot (either side), SKU, asset serial, order ref, kind and time."""
     rows, total = stock_queries.list_movements(
-        get_db(), depot_code=query.depot, sku=query.sku, serial=query.asset, order_ref=query.order, kind=query.kind,
-        since=aware(query.from_), until=aware(query.to), limit=query.limit, offset=query.offset,
+        get_db(),
+        depot_code=query.depot,
+        sku=query.sku,
+        serial=query.asset,
+        order_ref=query.order,
+        kind=query.kind,
+        since=aware(query.from_),
+        until=aware(query.to),
+        limit=query.limit,
+        offset=query.offset,
     )
     return MovementList(items=[MovementPublic(**r) for r in rows], total=total).model_dump(mode="json")
 
@@ -236,9 +298,9 @@ def list_movements(query: MovementQuery):
 @allow(*WRITERS)
 def reverse_movement(path: MovementPath, body: ReversalCreate):
     """Undo a bulk receipt or adjustment booked by mistake, with a movement the other way."""
-    movement = retrying(lambda: stock.reverse_movement(
-        get_db(), movement_id=path.movement_id, reason=body.reason, user_id=user_id()
-    ))
+    movement = retrying(
+        lambda: stock.reverse_movement(get_db(), movement_id=path.movement_id, reason=body.reason, user_id=user_id())
+    )
     return _movement_public(movement.id).model_dump(mode="json"), 201
 
 
@@ -246,8 +308,16 @@ def reverse_movement(path: MovementPath, body: ReversalCreate):
 @allow(*WRITERS)
 def process_bulk_return(body: BulkProcessCreate):
     """Process returned bulk units: decontaminated, returned to stock, scrapped or lost."""
-    movement = retrying(lambda: stock.process_bulk(
-        get_db(), depot_code=body.depot, sku=body.sku, quantity=body.quantity, action=body.action,
-        from_state=body.from_state, note=body.note, user_id=user_id(),
-    ))
+    movement = retrying(
+        lambda: stock.process_bulk(
+            get_db(),
+            depot_code=body.depot,
+            sku=body.sku,
+            quantity=body.quantity,
+            action=body.action,
+            from_state=body.from_state,
+            note=body.note,
+            user_id=user_id(),
+        )
+    )
     return _movement_public(movement.id).model_dump(mode="json"), 201

@@ -6,13 +6,7 @@ from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
 from equipment import deliveries, service_time
-from equipment.planning.schemas import (
-    OutcomeRequest,
-    OutcomeResult,
-    RouteList,
-    RouteQuery,
-    StopOnlyPath,
-)
+from equipment.planning.schemas import OutcomeRequest, OutcomeResult, RouteList, RouteQuery, StopOnlyPath
 from equipment.schemas import Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
@@ -29,8 +23,9 @@ ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 
 def list_routes(query: RouteQuery):
     """Published routes of a day with their stops; a driver gets only their own van's route."""
     me = current_principal()
-    items = deliveries.routes_for_day(get_db(), service_date=query.date,
-                                      viewer=deliveries.Actor(me.id, me.role, me.van_id))
+    items = deliveries.routes_for_day(
+        get_db(), service_date=query.date, viewer=deliveries.Actor(me.id, me.role, me.van_id)
+    )
     return RouteList(items=items, total=len(items)).model_dump(mode="json")
 
 
@@ -44,7 +39,12 @@ def record_outcome(path: StopOnlyPath, body: OutcomeRequest):
     if body.at is not None and body.at.tzinfo is None:
         payload["at"] = service_time.assume_local(body.at, service_tz())
     status, result = deliveries.record_outcome(
-        get_db(), stop_id=path.id, actor=deliveries.Actor(me.id, me.role, me.van_id), payload=payload,
-        idempotency_key=request.headers.get("Idempotency-Key"), method="POST", path=request.path,
+        get_db(),
+        stop_id=path.id,
+        actor=deliveries.Actor(me.id, me.role, me.van_id),
+        payload=payload,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        method="POST",
+        path=request.path,
     )
     return OutcomeResult.model_validate(result).model_dump(mode="json"), status

@@ -6,15 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from equipment import deliveries
 from equipment.errors import DomainError
@@ -46,10 +38,26 @@ def _map_data(routes) -> dict:
         "tiles": current_app.config.get("MAP_TILE_URL") or "",
         "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
         "depots": [],
-        "routes": [{"van": r.van, "colour": "#0b5cad", "path": [[s.location.lat, s.location.lon] for s in r.stops],
-                    "stops": [{"id": s.id, "seq": s.sequence, "lat": s.location.lat, "lon": s.location.lon,
-                               "eta": local_time.local_text(s.eta),
-                               "late": s.late, "refs": s.order_refs} for s in r.stops]} for r in routes],
+        "routes": [
+            {
+                "van": r.van,
+                "colour": "#0b5cad",
+                "path": [[s.location.lat, s.location.lon] for s in r.stops],
+                "stops": [
+                    {
+                        "id": s.id,
+                        "seq": s.sequence,
+                        "lat": s.location.lat,
+                        "lon": s.location.lon,
+                        "eta": local_time.local_text(s.eta),
+                        "late": s.late,
+                        "refs": s.order_refs,
+                    }
+                    for s in r.stops
+                ],
+            }
+            for r in routes
+        ],
     }
 
 
@@ -59,8 +67,14 @@ def today():
     """Today's route in visiting order, with what to do at each stop and the outcome buttons."""
     day = _day()
     routes = _my_routes(day)
-    return render_template("driver/today.html", day=day, routes=routes, fail_choices=FAIL_CHOICES,
-                           map_data=_map_data(routes), new_key=lambda: uuid.uuid4().hex)
+    return render_template(
+        "driver/today.html",
+        day=day,
+        routes=routes,
+        fail_choices=FAIL_CHOICES,
+        map_data=_map_data(routes),
+        new_key=lambda: uuid.uuid4().hex,
+    )
 
 
 @bp.route("/run-sheet")
@@ -86,8 +100,13 @@ def record_outcome(stop_id: int):
         payload["serials"] = serials
     try:
         deliveries.record_outcome(
-            get_db(), stop_id=stop_id, actor=deliveries.Actor(me.id, me.role, me.van_id), payload=payload,
-            idempotency_key=(request.form.get("idempotency_key") or "")[:100] or None, method="POST", path=request.path,
+            get_db(),
+            stop_id=stop_id,
+            actor=deliveries.Actor(me.id, me.role, me.van_id),
+            payload=payload,
+            idempotency_key=(request.form.get("idempotency_key") or "")[:100] or None,
+            method="POST",
+            path=request.path,
         )
         flash("Saved.")
     except DomainError as exc:

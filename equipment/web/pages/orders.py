@@ -6,15 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from pydantic import ValidationError
 from sqlmodel import select
 
@@ -35,7 +27,7 @@ TAKERS = (Role.ADMIN, Role.COORDINATOR)
 PAGE_SIZE = 50
 BLANK_LINES = 3
 SLOTS = {"am": ("08:00", "13:00"), "pm": ("12:00", "17:00"), "day": ("08:00", "17:00")}
-OPEN = {s for s in OrderStatus} - {OrderStatus.LOADED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
+OPEN = set(OrderStatus) - {OrderStatus.LOADED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
 
 
 def _settings() -> OrderSettings:
@@ -164,8 +156,14 @@ def new_order():
     previews = _due_previews()
     status = 422 if errors else 200
     return render_template(
-        "orders/new.html", form=form, errors=errors, lines=typed, classes=_classes(), previews=previews,
-        slots=SLOTS, now_local=datetime.now(clocks.zone(_tz())).strftime("%Y-%m-%dT%H:%M"),
+        "orders/new.html",
+        form=form,
+        errors=errors,
+        lines=typed,
+        classes=_classes(),
+        previews=previews,
+        slots=SLOTS,
+        now_local=datetime.now(clocks.zone(_tz())).strftime("%Y-%m-%dT%H:%M"),
     ), status
 
 
@@ -173,13 +171,17 @@ def _prefill_from(ref: str, kind: str) -> tuple[dict[str, str], list[dict]]:
     """A new order for the person of order `ref` (viewing them is audited); a collection is
     prefilled with what that order left on loan."""
 
-
     view = orders_queries.view_order(get_db(), ref=ref, user_id=current_principal().id, personal=True)
     p = view.person
     form = {
         "kind": kind if kind in ("delivery", "collection", "inspection") else "delivery",
-        "su_name": p.name, "su_address": p.address, "su_postcode": p.postcode, "su_nhs_number": p.nhs_number or "",
-        "su_phone": p.phone, "su_access_notes": p.access_notes, "su_safety_alerts": p.safety_alerts,
+        "su_name": p.name,
+        "su_address": p.address,
+        "su_postcode": p.postcode,
+        "su_nhs_number": p.nhs_number or "",
+        "su_phone": p.phone,
+        "su_access_notes": p.access_notes,
+        "su_safety_alerts": p.safety_alerts,
     }
     if form["kind"] == "collection":
         form["response_class"] = "standard_collection"
@@ -187,9 +189,11 @@ def _prefill_from(ref: str, kind: str) -> tuple[dict[str, str], list[dict]]:
     if form["kind"] != "delivery" and view.order.kind == "delivery":
         for line, item in view.lines:
             if item.serialised:
-                on_loan = get_db().exec(
-                    select(Asset.serial).where(Asset.order_line_id == line.id, Asset.state == "on_loan")
-                ).all()
+                on_loan = (
+                    get_db()
+                    .exec(select(Asset.serial).where(Asset.order_line_id == line.id, Asset.state == "on_loan"))
+                    .all()
+                )
                 typed += [{"sku": "", "serial": serial, "quantity": "1"} for serial in on_loan]
             elif item.returnable:
                 typed.append({"sku": item.sku, "serial": "", "quantity": str(line.quantity)})
@@ -222,17 +226,31 @@ def order_list():
     rows, total = [], 0
     try:
         rows, total = orders_queries.list_orders(
-            get_db(), **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, with_people=True,
-            user_id=current_principal().id, tz=_tz(),
+            get_db(),
+            **filters,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+            with_people=True,
+            user_id=current_principal().id,
+            tz=_tz(),
         )
     except DomainError as exc:
         errors[exc.field or "status"] = exc.detail
 
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template(
-        "orders/list.html", rows=rows, total=total, page=page, pages=pages, filters=filters, errors=errors,
-        statuses=list(OrderStatus), classes=_classes(), depots=list_depots(get_db()),
-        now=datetime.now(clocks.zone(_tz())), query={k: v for k, v in filters.items() if v},
+        "orders/list.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        errors=errors,
+        statuses=list(OrderStatus),
+        classes=_classes(),
+        depots=list_depots(get_db()),
+        now=datetime.now(clocks.zone(_tz())),
+        query={k: v for k, v in filters.items() if v},
     ), (422 if errors else 200)
 
 
@@ -242,7 +260,8 @@ def review_back_orders():
     """Try back-orders again at every depot; log predicted delays for those now too late."""
     ready, delayed = orders.review_back_orders(get_db(), user_id=current_principal().id, tz=_tz())
     flash(
-        f"Back-orders reviewed: {len(ready)} now ready" + (f" ({', '.join(ready[:10])})" if ready else "")
+        f"Back-orders reviewed: {len(ready)} now ready"
+        + (f" ({', '.join(ready[:10])})" if ready else "")
         + f"; {len(delayed)} predicted late for want of stock."
     )
     return redirect(url_for("orders_pages.order_list", status="back_order"))
@@ -254,8 +273,13 @@ def order_detail(ref: str):
     """One order: the person (this view is audited), lines, timeline, delays; actions."""
     view = orders_queries.view_order(get_db(), ref=ref, user_id=current_principal().id, personal=True)
     return render_template(
-        "orders/detail.html", v=view, o=view.order, person=view.person, causes=CAUSE_LABELS,
-        can_change=view.order.status in OPEN, errors={},
+        "orders/detail.html",
+        v=view,
+        o=view.order,
+        person=view.person,
+        causes=CAUSE_LABELS,
+        can_change=view.order.status in OPEN,
+        errors={},
     )
 
 
@@ -313,11 +337,19 @@ def amend(ref: str):
             return redirect(url_for("orders_pages.order_detail", ref=ref))
         form: Any = request.form
     else:
-        typed = [{"sku": item.sku, "serial": line.serial or "", "quantity": str(line.quantity)} for line, item in view.lines]
+        typed = [
+            {"sku": item.sku, "serial": line.serial or "", "quantity": str(line.quantity)} for line, item in view.lines
+        ]
         form = _amend_defaults(order)
     typed = typed + [{"sku": "", "serial": "", "quantity": ""}]
     return render_template(
-        "orders/edit.html", v=view, o=order, form=form, errors=errors, lines=typed, slots=SLOTS,
+        "orders/edit.html",
+        v=view,
+        o=order,
+        form=form,
+        errors=errors,
+        lines=typed,
+        slots=SLOTS,
         classes=[rc for rc in _classes() if (rc.kind == "collection") == (order.kind == "collection")],
     ), (422 if errors else 200)
 
@@ -344,4 +376,3 @@ def slot_text(start: datetime | None, end: datetime | None) -> str:
 @bp.app_template_global("orders_slot")
 def _orders_slot(start: datetime | None, end: datetime | None) -> str:
     return slot_text(start, end)
-

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_from_directory,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from sqlmodel import select
 from xstatic.pkg import leaflet
 
@@ -31,8 +21,18 @@ from equipment.web.local_time import local_text, service_tz, today
 bp = Blueprint("planning_pages", __name__)
 PLANNERS = (Role.ADMIN, Role.COORDINATOR)
 LOADERS = (Role.ADMIN, Role.CLERK, Role.COORDINATOR)
-ROUTE_COLOURS = ["#0b5cad", "#b3261e", "#1e7b34", "#9a6700", "#6a3d9a", "#00838f", "#c2185b", "#5d4037", "#33691e",
-                 "#283593"]
+ROUTE_COLOURS = [
+    "#0b5cad",
+    "#b3261e",
+    "#1e7b34",
+    "#9a6700",
+    "#6a3d9a",
+    "#00838f",
+    "#c2185b",
+    "#5d4037",
+    "#33691e",
+    "#283593",
+]
 
 
 @bp.app_template_filter("local_time")
@@ -54,7 +54,10 @@ def plans():
     session = get_db()
     depots = list(session.exec(select(Depot).order_by(Depot.code)))
     errors: dict[str, str] = {}
-    form = {"date": (today() + timedelta(days=1)).isoformat(), "seconds": str(int(current_app.config.get("PLAN_SECONDS", 30)))}
+    form = {
+        "date": (today() + timedelta(days=1)).isoformat(),
+        "seconds": str(int(current_app.config.get("PLAN_SECONDS", 30))),
+    }
     if request.method == "POST":
         form = {"date": request.form.get("date", ""), "seconds": request.form.get("seconds", "")}
         chosen = request.form.getlist("depots")
@@ -68,15 +71,21 @@ def plans():
             errors["seconds"] = "Give a number of seconds."
         if not errors:
             try:
-                plan = planning.create_plan(session, service_date=day, depot_codes=chosen or None, seconds=seconds,
-                                            user_id=current_principal().id)
+                plan = planning.create_plan(
+                    session,
+                    service_date=day,
+                    depot_codes=chosen or None,
+                    seconds=seconds,
+                    user_id=current_principal().id,
+                )
                 jobs.submit(engine=get_engine(), plan=plan, settings=current_app.config)
                 return redirect(url_for("planning_pages.plan", plan_id=plan.id))
             except DomainError as exc:
                 errors[exc.field or "date"] = exc.detail
     recent, _ = planning.list_plans(session, limit=30)
     return render_template("planning/plans.html", plans=recent, depots=depots, form=form, errors=errors), (
-        422 if errors else 200)
+        422 if errors else 200
+    )
 
 
 def _map_data(view: planning.PlanView, depots: list[Depot]) -> dict:
@@ -86,12 +95,25 @@ def _map_data(view: planning.PlanView, depots: list[Depot]) -> dict:
         path = [[depot.lat, depot.lon]] if depot else []
         path += [[sv.stop.lat, sv.stop.lon] for sv in rv.stops]
         path += [[depot.lat, depot.lon]] if depot else []
-        routes.append({
-            "van": rv.van.reg, "colour": ROUTE_COLOURS[n % len(ROUTE_COLOURS)], "path": path,
-            "stops": [{"id": sv.stop.id, "seq": sv.stop.sequence, "lat": sv.stop.lat, "lon": sv.stop.lon,
-                       "eta": local_text(sv.stop.eta), "late": sv.stop.late, "refs": [o.ref for o in sv.orders]}
-                      for sv in rv.stops],
-        })
+        routes.append(
+            {
+                "van": rv.van.reg,
+                "colour": ROUTE_COLOURS[n % len(ROUTE_COLOURS)],
+                "path": path,
+                "stops": [
+                    {
+                        "id": sv.stop.id,
+                        "seq": sv.stop.sequence,
+                        "lat": sv.stop.lat,
+                        "lon": sv.stop.lon,
+                        "eta": local_text(sv.stop.eta),
+                        "late": sv.stop.late,
+                        "refs": [o.ref for o in sv.orders],
+                    }
+                    for sv in rv.stops
+                ],
+            }
+        )
     return {
         "tiles": current_app.config.get("MAP_TILE_URL") or "",
         "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
@@ -115,17 +137,35 @@ def plan(plan_id: int):
     insertion = None
     if preview and view.plan.published_at:
         try:
-            insertion = planning.insert_urgent(session, plan_id=plan_id, order_ref=preview, dry_run=True,
-                                               user_id=current_principal().id, tz=service_tz(),
-                                               osrm_url=current_app.config.get("OSRM_URL") or None)
+            insertion = planning.insert_urgent(
+                session,
+                plan_id=plan_id,
+                order_ref=preview,
+                dry_run=True,
+                user_id=current_principal().id,
+                tz=service_tz(),
+                osrm_url=current_app.config.get("OSRM_URL") or None,
+            )
         except DomainError as exc:
             flash(f"{preview}: {exc.detail}")
-    stats = {"vans": len(view.routes), "stops": sum(len(rv.stops) for rv in view.routes),
-             "late": sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late), "unplanned": len(view.unplanned),
-             "km": round(sum(rv.route.distance_m for rv in view.routes) / 1000),
-             "driving_hours": round(sum(rv.route.travel_s for rv in view.routes) / 3600, 1)}
-    return render_template("planning/plan.html", view=view, vans=vans, map_data=_map_data(view, depots), stats=stats,
-                           colours=ROUTE_COLOURS, insertion=insertion, preview=preview)
+    stats = {
+        "vans": len(view.routes),
+        "stops": sum(len(rv.stops) for rv in view.routes),
+        "late": sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late),
+        "unplanned": len(view.unplanned),
+        "km": round(sum(rv.route.distance_m for rv in view.routes) / 1000),
+        "driving_hours": round(sum(rv.route.travel_s for rv in view.routes) / 3600, 1),
+    }
+    return render_template(
+        "planning/plan.html",
+        view=view,
+        vans=vans,
+        map_data=_map_data(view, depots),
+        stats=stats,
+        colours=ROUTE_COLOURS,
+        insertion=insertion,
+        preview=preview,
+    )
 
 
 def _act(plan_id: int, action, done: str):
@@ -147,8 +187,11 @@ def _int_field(name: str) -> int:
 @bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
 @allow(*PLANNERS)
 def publish(plan_id: int):
-    return _act(plan_id, lambda: planning.publish_plan(get_db(), plan_id=plan_id, user_id=current_principal().id),
-                "Published: drivers can see their routes.")
+    return _act(
+        plan_id,
+        lambda: planning.publish_plan(get_db(), plan_id=plan_id, user_id=current_principal().id),
+        "Published: drivers can see their routes.",
+    )
 
 
 @bp.route("/plans/<int:plan_id>/retry", methods=["POST"])
@@ -165,25 +208,38 @@ def retry(plan_id: int):
 @allow(*PLANNERS)
 def move(plan_id: int):
     stop_id, van = _int_field("stop_id"), request.form.get("van", "")
-    return _act(plan_id, lambda: planning.move_stop(get_db(), plan_id=plan_id, stop_id=stop_id, van_reg=van,
-                                                    user_id=current_principal().id, tz=service_tz()),
-                f"Stop moved to {van}.")
+    return _act(
+        plan_id,
+        lambda: planning.move_stop(
+            get_db(), plan_id=plan_id, stop_id=stop_id, van_reg=van, user_id=current_principal().id, tz=service_tz()
+        ),
+        f"Stop moved to {van}.",
+    )
 
 
 @bp.route("/plans/<int:plan_id>/lock", methods=["POST"])
 @allow(*PLANNERS)
 def lock(plan_id: int):
     route_id, locked = _int_field("route_id"), request.form.get("locked") == "1"
-    return _act(plan_id, lambda: planning.set_route_lock(get_db(), plan_id=plan_id, route_id=route_id, locked=locked,
-                                                         user_id=current_principal().id),
-                "Route locked." if locked else "Route unlocked.")
+    return _act(
+        plan_id,
+        lambda: planning.set_route_lock(
+            get_db(), plan_id=plan_id, route_id=route_id, locked=locked, user_id=current_principal().id
+        ),
+        "Route locked." if locked else "Route unlocked.",
+    )
 
 
 @bp.route("/plans/<int:plan_id>/reoptimise", methods=["POST"])
 @allow(*PLANNERS)
 def reoptimise(plan_id: int):
-    return _act(plan_id, lambda: planning.reoptimise(get_db(), plan_id=plan_id, seconds=5, user_id=current_principal().id,
-                                                     tz=service_tz()), "Re-optimised the unlocked routes.")
+    return _act(
+        plan_id,
+        lambda: planning.reoptimise(
+            get_db(), plan_id=plan_id, seconds=5, user_id=current_principal().id, tz=service_tz()
+        ),
+        "Re-optimised the unlocked routes.",
+    )
 
 
 @bp.route("/plans/<int:plan_id>/insert", methods=["POST"])
@@ -192,9 +248,13 @@ def insert(plan_id: int):
     ref = request.form.get("order_ref", "").strip().upper()
     if request.form.get("confirm") != "1":
         return redirect(url_for("planning_pages.plan", plan_id=plan_id, preview=ref))
-    return _act(plan_id, lambda: planning.insert_urgent(get_db(), plan_id=plan_id, order_ref=ref, dry_run=False,
-                                                        user_id=current_principal().id, tz=service_tz()),
-                f"{ref} inserted.")
+    return _act(
+        plan_id,
+        lambda: planning.insert_urgent(
+            get_db(), plan_id=plan_id, order_ref=ref, dry_run=False, user_id=current_principal().id, tz=service_tz()
+        ),
+        f"{ref} inserted.",
+    )
 
 
 @bp.route("/load-lists")
@@ -203,7 +263,11 @@ def load_lists():
     """Per van: what to load and which serials, for a day's published plan."""
     session = get_db()
     try:
-        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today() + timedelta(days=1)
+        day = (
+            date.fromisoformat(request.args.get("date", ""))
+            if request.args.get("date")
+            else today() + timedelta(days=1)
+        )
     except ValueError:
         day = today() + timedelta(days=1)
     plans_of_day, _ = planning.list_plans(session, service_date=day)

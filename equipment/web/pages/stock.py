@@ -73,8 +73,9 @@ def _attempt(errors: FormErrors, call: Callable[[], Any]) -> Any:
 
 def _render(template: str, errors: FormErrors, **context: Any):
     status = 422 if errors else 200
-    return render_template(template, errors=errors, form=request.form, depots=list_depots(get_db()),
-                           skus=_skus(), **context), status
+    return render_template(
+        template, errors=errors, form=request.form, depots=list_depots(get_db()), skus=_skus(), **context
+    ), status
 
 
 def _skus() -> list[tuple[str, str, bool]]:
@@ -105,8 +106,9 @@ def stock_overview():
     low = [r for r in rows if r.low]
     # Columns only for states something is in (available always): narrower on a phone.
     states = [s for s in stock_queries.STATES if s == "available" or any(r.counts[s] for r in rows)]
-    return render_template("stock/overview.html", depots=depots, code=code, q=q, rows=rows, low=low, error=error,
-                           states=states)
+    return render_template(
+        "stock/overview.html", depots=depots, code=code, q=q, rows=rows, low=low, error=error, states=states
+    )
 
 
 @bp.route("/items/<sku>")
@@ -123,10 +125,12 @@ def item_page(sku: str):
     total = 0
     if item.serialised:
         depot_id = depot_by_code(db, depot).id if depot and depot in {d.code for d in list_depots(db)} else None
-        assets, total = stock_queries.depot_assets(db, depot_id=depot_id, sku=sku, state=request.args.get("state"),
-                                                   limit=500)
-    return render_template("stock/item.html", item=item, rows=rows, assets=assets, total=total,
-                           states=stock_queries.STATES)
+        assets, total = stock_queries.depot_assets(
+            db, depot_id=depot_id, sku=sku, state=request.args.get("state"), limit=500
+        )
+    return render_template(
+        "stock/item.html", item=item, rows=rows, assets=assets, total=total, states=stock_queries.STATES
+    )
 
 
 @bp.route("/assets")
@@ -165,10 +169,18 @@ def receive():
     if request.method == "POST":
         depot, sku, serials = _text("depot"), _text("sku"), _serials()
         quantity = None if serials else _int("quantity", errors)
-        receipt = _attempt(errors, lambda: stock.receive_goods(
-            get_db(), depot_code=depot, sku=sku, quantity=quantity, serials=serials or None, user_id=_me(),
-            reason=_text("reason"),
-        ))
+        receipt = _attempt(
+            errors,
+            lambda: stock.receive_goods(
+                get_db(),
+                depot_code=depot,
+                sku=sku,
+                quantity=quantity,
+                serials=serials or None,
+                user_id=_me(),
+                reason=_text("reason"),
+            ),
+        )
         if receipt:
             what = ", ".join(receipt.serials) if receipt.serials else f"{receipt.quantity} units"
             ready = f" Orders now ready: {', '.join(receipt.orders_ready)}." if receipt.orders_ready else ""
@@ -185,13 +197,24 @@ def adjust():
     if request.method == "POST":
         depot, sku, serials = _text("depot"), _text("sku"), _serials()
         counted = len(serials) if serials and not _text("counted") else _int("counted", errors)
-        movement = _attempt(errors, lambda: stock.adjust_count(
-            get_db(), depot_code=depot, sku=sku, counted=counted, reason=_text("reason"), serials=serials or None,
-            user_id=_me(),
-        ))
+        movement = _attempt(
+            errors,
+            lambda: stock.adjust_count(
+                get_db(),
+                depot_code=depot,
+                sku=sku,
+                counted=counted,
+                reason=_text("reason"),
+                serials=serials or None,
+                user_id=_me(),
+            ),
+        )
         if not errors:
-            flash(f"Count of {sku} at {depot} booked." if movement else f"Count of {sku} at {depot} matches: "
-                  "nothing to book.")
+            flash(
+                f"Count of {sku} at {depot} booked."
+                if movement
+                else f"Count of {sku} at {depot} matches: nothing to book."
+            )
             return redirect(url_for("stock_pages.adjust", depot=depot, sku=sku))
     return _render("stock/adjust.html", errors)
 
@@ -204,15 +227,29 @@ def transfer():
     if request.method == "POST":
         serials = _serials()
         quantity = None if serials else _int("quantity", errors)
-        done = _attempt(errors, lambda: stock.transfer_stock(
-            get_db(), from_depot_code=_text("from_depot"), to_depot_code=_text("to_depot"), sku=_text("sku"),
-            quantity=quantity, serials=serials or None, user_id=_me(), receive=not request.form.get("in_transit"),
-        ))
+        done = _attempt(
+            errors,
+            lambda: stock.transfer_stock(
+                get_db(),
+                from_depot_code=_text("from_depot"),
+                to_depot_code=_text("to_depot"),
+                sku=_text("sku"),
+                quantity=quantity,
+                serials=serials or None,
+                user_id=_me(),
+                receive=not request.form.get("in_transit"),
+            ),
+        )
         if done:
-            flash(f"Transfer {done.id}: {done.quantity} × {_text('sku')} {_text('from_depot')} → {_text('to_depot')}"
-                  f" ({'received' if done.status == 'received' else 'in transit'}).")
-            return redirect(url_for("stock_pages.transfer", from_depot=_text("from_depot"),
-                                    to_depot=_text("to_depot"), sku=_text("sku")))
+            flash(
+                f"Transfer {done.id}: {done.quantity} × {_text('sku')} {_text('from_depot')} → {_text('to_depot')}"
+                f" ({'received' if done.status == 'received' else 'in transit'})."
+            )
+            return redirect(
+                url_for(
+                    "stock_pages.transfer", from_depot=_text("from_depot"), to_depot=_text("to_depot"), sku=_text("sku")
+                )
+            )
     on_the_road, _ = stock_queries.transfers(get_db(), status="in_transit", limit=200)
     return _render("stock/transfer.html", errors, on_the_road=on_the_road)
 
@@ -241,21 +278,33 @@ def returns_queue():
         action = _text("action")
         if _text("sku"):  # bulk units
             quantity = _int("quantity", errors)
-            done = _attempt(errors, lambda: stock.process_bulk(
-                db, depot_code=_text("depot"), sku=_text("sku"), quantity=quantity, action=action, user_id=_me(),
-                note=_text("note"),
-            ))
+            done = _attempt(
+                errors,
+                lambda: stock.process_bulk(
+                    db,
+                    depot_code=_text("depot"),
+                    sku=_text("sku"),
+                    quantity=quantity,
+                    action=action,
+                    user_id=_me(),
+                    note=_text("note"),
+                ),
+            )
             label = f"{quantity} × {_text('sku')}"
         else:
             serial = _text("serial")
             if not serial:
                 errors["serial"] = "Scan or type the serial."
             elif action == "returned":
-                done = _attempt(errors, lambda: stock.return_asset(db, serial=serial, depot_code=_text("depot"), user_id=_me()))
+                done = _attempt(
+                    errors, lambda: stock.return_asset(db, serial=serial, depot_code=_text("depot"), user_id=_me())
+                )
                 done = not errors
             else:
-                done = _attempt(errors, lambda: stock.process_asset(db, serial=serial, action=action, user_id=_me(),
-                                                                    note=_text("note")))
+                done = _attempt(
+                    errors,
+                    lambda: stock.process_asset(db, serial=serial, action=action, user_id=_me(), note=_text("note")),
+                )
             label = serial
         if not errors and done:
             flash(f"{label}: {action.replace('_', ' ')}.")
@@ -282,8 +331,9 @@ def _inspection_list(errors: FormErrors) -> dict[str, Any]:
             depot_id = depot_by_code(db, code).id
         except NotFound as exc:
             errors["depot"] = exc.detail
-    rows, total = inspection_rules.inspections_due(db, depot_id=depot_id, district=district or None,
-                                              within_days=within_days, limit=500)
+    rows, total = inspection_rules.inspections_due(
+        db, depot_id=depot_id, district=district or None, within_days=within_days, limit=500
+    )
     return {"rows": rows, "total": total, "code": code, "district": district, "within": within_days}
 
 
@@ -311,13 +361,25 @@ def record_inspection():
             day = date.fromisoformat(_text("inspected_on"))
         except ValueError:
             errors["inspected_on"] = "Give the date as YYYY-MM-DD."
-    done = _attempt(errors, lambda: inspection_rules.record_inspection(
-        get_db(), serial=serial, result=result, on_fail=_text("on_fail") or "repair", note=_text("note"),
-        inspected_on=day, user_id=_me(),
-    ))
+    done = _attempt(
+        errors,
+        lambda: inspection_rules.record_inspection(
+            get_db(),
+            serial=serial,
+            result=result,
+            on_fail=_text("on_fail") or "repair",
+            note=_text("note"),
+            inspected_on=day,
+            user_id=_me(),
+        ),
+    )
     if done:
         flash(f"{serial}: inspection {'passed' if result == 'pass' else 'failed'}; now {done.state}.")
-        return redirect(url_for("stock_pages.inspections", depot=request.values.get("depot", ""),
-                                district=request.values.get("district", "")))
+        return redirect(
+            url_for(
+                "stock_pages.inspections",
+                depot=request.values.get("depot", ""),
+                district=request.values.get("district", ""),
+            )
+        )
     return _render("stock/inspections.html", errors, **_inspection_list(FormErrors()))
-

@@ -17,15 +17,22 @@ from equipment import reports
 from equipment.web.access import allow
 from equipment.web.database import get_db
 from equipment.web.pages.reports.blueprint import REPORT_READERS, bp
-from equipment.web.pages.reports.query_args import (
-    month_from_args,
-    period_from_args,
-    scope_from_args,
-)
+from equipment.web.pages.reports.query_args import month_from_args, period_from_args, scope_from_args
 
 Table = tuple[list[str], Iterable[list[Any]]]
 
-KPI_HEADER = ["response_class", "name", "due", "on_time", "late", "excused", "not_yet_due", "percent_on_time", "target", "result"]
+KPI_HEADER = [
+    "response_class",
+    "name",
+    "due",
+    "on_time",
+    "late",
+    "excused",
+    "not_yet_due",
+    "percent_on_time",
+    "target",
+    "result",
+]
 BREAKDOWN_HEADER = ["due", "on_time", "late", "excused", "percent_on_time"]
 
 
@@ -74,8 +81,18 @@ def _month() -> reports.Period:
 def _kpi_rows(rows: list[reports.KpiRow]) -> Iterator[list[Any]]:
     for r in rows:
         f = r.figures
-        yield [r.response_class, r.name, f.due, f.on_time, f.late, f.excused, f.pending, _pct(f.percent_on_time), r.target,
-               {True: "met", False: "breached", None: ""}[r.met]]
+        yield [
+            r.response_class,
+            r.name,
+            f.due,
+            f.on_time,
+            f.late,
+            f.excused,
+            f.pending,
+            _pct(f.percent_on_time),
+            r.target,
+            {True: "met", False: "breached", None: ""}[r.met],
+        ]
 
 
 def _breakdown_rows(parts: list[reports.Breakdown]) -> Iterator[list[Any]]:
@@ -86,8 +103,19 @@ def _breakdown_rows(parts: list[reports.Breakdown]) -> Iterator[list[Any]]:
 
 def _late_rows(items: list[reports.LateOrder]) -> Iterator[list[Any]]:
     for o in items:
-        yield [o.ref, o.response_class, o.kind, o.status, o.depot, o.district, _stamp(o.due_at), _stamp(o.completed_at),
-               o.minutes_late, _yes_no(o.excused), o.cause]
+        yield [
+            o.ref,
+            o.response_class,
+            o.kind,
+            o.status,
+            o.depot,
+            o.district,
+            _stamp(o.due_at),
+            _stamp(o.completed_at),
+            o.minutes_late,
+            _yes_no(o.excused),
+            o.cause,
+        ]
 
 
 def _cause_rows(rows: list[reports.CauseRow]) -> Iterator[list[Any]]:
@@ -103,10 +131,21 @@ def _kpis(db: Session) -> Table:
 
 
 def _weekly(db: Session) -> Table:
-    return (["week_start", "response_class", *BREAKDOWN_HEADER],
-            ([t.week_start.isoformat(), t.response_class, t.figures.due, t.figures.on_time, t.figures.late,
-              t.figures.excused, _pct(t.figures.percent_on_time)]
-             for t in reports.weekly_trend(db, _period(), scope=_scope())))
+    return (
+        ["week_start", "response_class", *BREAKDOWN_HEADER],
+        (
+            [
+                t.week_start.isoformat(),
+                t.response_class,
+                t.figures.due,
+                t.figures.on_time,
+                t.figures.late,
+                t.figures.excused,
+                _pct(t.figures.percent_on_time),
+            ]
+            for t in reports.weekly_trend(db, _period(), scope=_scope())
+        ),
+    )
 
 
 def _depots(db: Session) -> Table:
@@ -118,37 +157,95 @@ def _districts(db: Session) -> Table:
 
 
 def _causes(db: Session) -> Table:
-    return (["response_class", "cause", "label", "attributable", "late_orders"],
-            _cause_rows(reports.by_cause(db, _period(), scope=_scope())))
+    return (
+        ["response_class", "cause", "label", "attributable", "late_orders"],
+        _cause_rows(reports.by_cause(db, _period(), scope=_scope())),
+    )
 
 
 def _attributable(db: Session) -> Table:
-    return (["response_class", "late", "attributable", "not_attributable"],
-            ([a.response_class, a.late, a.attributable, a.not_attributable]
-             for a in reports.by_attributable(reports.kpis(db, _period(), scope=_scope()))))
+    return (
+        ["response_class", "late", "attributable", "not_attributable"],
+        (
+            [a.response_class, a.late, a.attributable, a.not_attributable]
+            for a in reports.by_attributable(reports.kpis(db, _period(), scope=_scope()))
+        ),
+    )
 
 
 def _late(db: Session) -> Table:
-    return (["ref", "response_class", "kind", "status", "depot", "district", "due_at", "completed_at",
-             "minutes_late", "excused", "cause"],
-            _late_rows(reports.late_orders(db, _period(), limit=None, scope=_scope())[0]))
+    return (
+        [
+            "ref",
+            "response_class",
+            "kind",
+            "status",
+            "depot",
+            "district",
+            "due_at",
+            "completed_at",
+            "minutes_late",
+            "excused",
+            "cause",
+        ],
+        _late_rows(reports.late_orders(db, _period(), limit=None, scope=_scope())[0]),
+    )
 
 
 def _at_risk(db: Session) -> Table:
     items, _ = reports.at_risk(db, limit=None, scope=_scope())
-    return (["ref", "response_class", "kind", "status", "depot", "district", "due_at", "planned_eta", "reason"],
-            ([i.ref, i.response_class, i.kind, i.status, i.depot, i.district, _stamp(i.due_at), _stamp(i.planned_eta),
-              i.reason] for i in items))
+    return (
+        ["ref", "response_class", "kind", "status", "depot", "district", "due_at", "planned_eta", "reason"],
+        (
+            [
+                i.ref,
+                i.response_class,
+                i.kind,
+                i.status,
+                i.depot,
+                i.district,
+                _stamp(i.due_at),
+                _stamp(i.planned_eta),
+                i.reason,
+            ]
+            for i in items
+        ),
+    )
 
 
 def _delays(db: Session) -> Table:
     s = _scope()
     filters = reports.DelayFilter(response_class=s.response_class, depot=s.depot)
     entries, _ = reports.delay_log(db, _period(), filters, limit=None)
-    return (["recorded_at", "order_ref", "kind", "cause", "attributable", "response_class", "depot", "district",
-             "due_at", "expected_at"],
-            ([_stamp(e.recorded_at), e.order_ref, e.kind, e.cause, _yes_no(e.attributable),
-              e.response_class, e.depot, e.district, _stamp(e.due_at), _stamp(e.expected_at)] for e in entries))
+    return (
+        [
+            "recorded_at",
+            "order_ref",
+            "kind",
+            "cause",
+            "attributable",
+            "response_class",
+            "depot",
+            "district",
+            "due_at",
+            "expected_at",
+        ],
+        (
+            [
+                _stamp(e.recorded_at),
+                e.order_ref,
+                e.kind,
+                e.cause,
+                _yes_no(e.attributable),
+                e.response_class,
+                e.depot,
+                e.district,
+                _stamp(e.due_at),
+                _stamp(e.expected_at),
+            ]
+            for e in entries
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,26 +262,49 @@ def _monthly_depots(db: Session) -> Table:
 
 def _breaches(db: Session) -> Table:
     report = reports.monthly_report(db, _month())
-    return (["response_class", "target", "percent_on_time", "more_on_time_needed", "cause", "attributable", "late_orders"],
-            ([b.response_class, b.target, _pct(b.percent_on_time), b.shortfall_orders, c.cause,
-              _yes_no(c.attributable), c.late_orders] for b in report.breaches for c in b.causes))
+    return (
+        ["response_class", "target", "percent_on_time", "more_on_time_needed", "cause", "attributable", "late_orders"],
+        (
+            [
+                b.response_class,
+                b.target,
+                _pct(b.percent_on_time),
+                b.shortfall_orders,
+                c.cause,
+                _yes_no(c.attributable),
+                c.late_orders,
+            ]
+            for b in report.breaches
+            for c in b.causes
+        ),
+    )
 
 
 def _recycling(db: Session) -> Table:
-    return (["category", "collected", "returned_to_stock", "scrapped", "percent_returned"],
-            ([r.category, r.collected, r.returned_to_stock, r.scrapped, _pct(r.recycled_percent)]
-             for r in reports.recycling(db, _month())))
+    return (
+        ["category", "collected", "returned_to_stock", "scrapped", "percent_returned"],
+        (
+            [r.category, r.collected, r.returned_to_stock, r.scrapped, _pct(r.recycled_percent)]
+            for r in reports.recycling(db, _month())
+        ),
+    )
 
 
 def _on_loan(db: Session) -> Table:
-    return (["category", "depot", "serialised_units", "bulk_units", "units"],
-            ([r.category, r.depot, r.serialised_units, r.bulk_units, r.units] for r in reports.on_loan(db)))
+    return (
+        ["category", "depot", "serialised_units", "bulk_units", "units"],
+        ([r.category, r.depot, r.serialised_units, r.bulk_units, r.units] for r in reports.on_loan(db)),
+    )
 
 
 def _inspections_overdue(db: Session) -> Table:
-    return (["regime", "category", "in_homes", "in_stores", "overdue", "oldest_due"],
-            ([r.regime, r.category, r.in_homes, r.in_stores, r.overdue, r.oldest_due.isoformat() if r.oldest_due else ""]
-             for r in reports.inspections_overdue(db, today=date.today())))
+    return (
+        ["regime", "category", "in_homes", "in_stores", "overdue", "oldest_due"],
+        (
+            [r.regime, r.category, r.in_homes, r.in_stores, r.overdue, r.oldest_due.isoformat() if r.oldest_due else ""]
+            for r in reports.inspections_overdue(db, today=date.today())
+        ),
+    )
 
 
 TABLES: dict[str, Callable[[Session], Table]] = {
@@ -227,7 +347,8 @@ def csv_download(name: str):
             buffer.truncate(0)
 
     return Response(
-        stream_with_context(generate()), mimetype="text/csv",
+        stream_with_context(generate()),
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{_filename(name)}"'},
     )
 
@@ -237,7 +358,9 @@ def _filename(name: str) -> str:
     suffix = "-".join(v for k, v in sorted(request.args.items()) if k in ("from", "to", "month"))
     if name in FILTERED_TABLES:
         # Already checked against the known classes and depots by the table's query.
-        filters = [re.sub(r"[^A-Za-z0-9_]", "", request.args.get("class", "").strip()),
-                   re.sub(r"[^A-Z0-9_]", "", request.args.get("depot", "").strip().upper())]
+        filters = [
+            re.sub(r"[^A-Za-z0-9_]", "", request.args.get("class", "").strip()),
+            re.sub(r"[^A-Z0-9_]", "", request.args.get("depot", "").strip().upper()),
+        ]
         suffix = "-".join(part for part in (suffix, *filters) if part)
     return f"{name}{'-' + suffix if suffix else ''}.csv"

@@ -17,20 +17,34 @@ def trend_charts(board: reports.Dashboard) -> list[tuple[str, Markup]]:
     for t in board.trend:
         points.setdefault(t.response_class, {})[t.week_start] = t.figures
     return [
-        (row.name, trend_svg(row, points.get(row.response_class, {}), board.weeks, colour=CLASS_COLOURS[n % len(CLASS_COLOURS)]))
+        (
+            row.name,
+            trend_svg(
+                row, points.get(row.response_class, {}), board.weeks, colour=CLASS_COLOURS[n % len(CLASS_COLOURS)]
+            ),
+        )
         for n, row in enumerate(board.kpis)
         if row.figures.due
     ]
 
 
 def trend_svg(
-    row: reports.KpiRow, weekly: dict[date, reports.Figures], weeks: list[date], *, colour: str,
-    width: int = 460, height: int = 190,
+    row: reports.KpiRow,
+    weekly: dict[date, reports.Figures],
+    weeks: list[date],
+    *,
+    colour: str,
+    width: int = 460,
+    height: int = 190,
 ) -> Markup:
     """% on time per week for one class, with its target as a dashed line; each point has a title."""
     left, right, top, bottom = 42, 10, 12, 34
     plot_w, plot_h = width - left - right, height - top - bottom
-    series = [(i, weekly[w].percent_on_time, w) for i, w in enumerate(weeks) if w in weekly and weekly[w].percent_on_time is not None]
+    series = [
+        (i, weekly[w].percent_on_time, w)
+        for i, w in enumerate(weeks)
+        if w in weekly and weekly[w].percent_on_time is not None
+    ]
     lowest = min([p for _, p, _ in series] + [row.target])
     low = max(0.0, min(80.0, (lowest // 10) * 10))
 
@@ -48,7 +62,9 @@ def trend_svg(
     ]
     for tick in range(int(low), 101, 10 if 100 - low <= 50 else 20):
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e3e6ea"/>')
-        parts.append(f'<text x="{left - 5}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6472">{tick}%</text>')
+        parts.append(
+            f'<text x="{left - 5}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6472">{tick}%</text>'
+        )
     step = max(1, len(weeks) // 6)
     for i, week in enumerate(weeks):
         if i % step == 0:

@@ -51,9 +51,15 @@ def dashboard():
     # figures that look filtered but are not.
     board = None if filter_errors else reports.dashboard(db, p, scope=scope)
     return render_template(
-        "reports/dashboard.html", board=board, p=p, errors=errors, charts=trend_charts(board) if board else [],
+        "reports/dashboard.html",
+        board=board,
+        p=p,
+        errors=errors,
+        charts=trend_charts(board) if board else [],
         args={"from": p.first.isoformat(), "to": p.last.isoformat(), **filter_args(scope)},
-        classes=reports.response_classes(db), depots=reports.depots(db), scope=scope,
+        classes=reports.response_classes(db),
+        depots=reports.depots(db),
+        scope=scope,
         chosen={name: request.args.get(name, "").strip() for name in FILTER_ARGS},
     )
 
@@ -65,7 +71,11 @@ def monthly_report():
     p, errors = month_from_args()
     report = reports.monthly_report(get_db(), p)
     return render_template(
-        "reports/monthly.html", report=report, p=p, errors=errors, month=p.first.strftime("%Y-%m"),
+        "reports/monthly.html",
+        report=report,
+        p=p,
+        errors=errors,
+        month=p.first.strftime("%Y-%m"),
         args={"month": p.first.strftime("%Y-%m")},
     )
 
