@@ -56,6 +56,8 @@ def load() -> dict:
         "TOKEN_HOURS": float(os.environ.get("TOKEN_HOURS", "12")),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # How many proxies in front of the app set X-Forwarded-For (0: none, the address is the peer's).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
         # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),

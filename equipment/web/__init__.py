@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import redirect
 from flask_openapi3 import Info, OpenAPI
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import config
@@ -58,6 +59,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
         JSON_SORT_KEYS=False,
     )
     init_logging()
+    if settings.get("TRUSTED_PROXIES"):
+        n = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     init_database(app, settings.get("ENGINE") or make_engine(settings["DATABASE_URL"]))
     limiter.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -12,9 +12,9 @@ from wtforms.validators import DataRequired, Length
 
 from equipment.models import User
 from equipment.people import users
+from equipment.web import sign_in_limits
 from equipment.web.access import Principal, public
 from equipment.web.database import get_db
-from equipment.web.limiter import limiter
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -43,25 +43,29 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        if sign_in_limits.refused_before_checking(form.username.data):
+            return _too_many(form)
         db = get_db()
         user = users.authenticate(db, form.username.data, form.password.data)
         if user is None:
+            if sign_in_limits.refused_after_failure(form.username.data):
+                return _too_many(form)
             form.password.errors.append("Wrong username or password.")
         else:
             login_user(Principal.of(user))
             users.record_sign_in(db, user_id=user.id)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", form=form), 200 if not form.errors else 401
+
+
+def _too_many(form: LoginForm):
+    form.password.errors.append("Too many failed attempts. Wait a minute, then try again.")
+    return render_template("login.html", form=form), 429
 
 
 @bp.route("/logout", methods=["POST"])
