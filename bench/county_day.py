@@ -25,9 +25,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from feasibility import check
+from routing import solve_json
+from routing import vroom as vroom_mod
+from routing.check import check
+from routing.matrix import build_matrices
+from routing.reasons import allowed_vehicles
 
 DEPOTS = {"IPS": (1.155, 52.06), "BSE": (0.71, 52.245), "ELL": (1.59, 52.435)}
 TOWNS = [  # (lon, lat, weight): where service users live
@@ -53,8 +56,6 @@ H = 3600
 
 def generate(seed: int = 1, n_jobs: int = 500, n_vans: int = 25) -> dict:
     """The day's problem in VROOM format, with matrices built by routing.matrix."""
-    from routing.matrix import build_matrices
-
     rng = np.random.default_rng(seed)
     w = np.array([t[2] for t in TOWNS], dtype=float)
     towns = rng.choice(len(TOWNS), size=n_jobs, p=w / w.sum())
@@ -142,11 +143,9 @@ def _child(name: str, path: str, seconds: float, conn) -> None:
         problem = json.load(f)
     t = time.monotonic()
     if name == "ours":
-        from routing import solve_json
-
         sol = solve_json(problem, seconds=seconds)
     else:
-        import vroom
+        import vroom  # pyvroom, optional: only when compared
 
         inp = vroom.Input.from_json(path)
         sol = inp.solve(
@@ -184,9 +183,6 @@ def summarise(problem: dict, sol: dict) -> dict:
 
 
 def servable_emergencies(problem: dict) -> int:
-    from routing import vroom as vroom_mod
-    from routing.reasons import allowed_vehicles
-
     p = vroom_mod.parse(problem)
     allowed, _ = allowed_vehicles(p)
     return sum(
@@ -203,8 +199,6 @@ def main() -> None:
     )
     ap.add_argument("--solvers", default="ours,vroom")
     args = ap.parse_args()
-
-    from routing.matrix import build_matrices
 
     rng = np.random.default_rng(0)
     pts = list(zip(rng.uniform(0.3, 1.8, 1000), rng.uniform(51.9, 52.6, 1000)))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import time
 
-from routing.problem import Problem
+from routing.problem import Problem, Route, Step
 from routing.reasons import NO_ROOM, allowed_vehicles
 from routing.schedule import simulate
-
-Route = list[tuple[str, int]]
 
 
 def given_routes(p: Problem) -> list[Route]:
@@ -31,7 +29,7 @@ def given_routes(p: Problem) -> list[Route]:
     return routes
 
 
-def _best_position(p: Problem, v_idx: int, seq: Route, step: tuple[str, int]):
+def _best_position(p: Problem, v_idx: int, seq: Route, step: Step):
     base = simulate(p, v_idx, seq)
     best_key, best_seq = None, None
     for gap in range(len(seq) + 1):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from routing.problem import INF_TIME, Problem, first_start
+from routing.problem import INF_TIME, Problem, Route, first_start
 
 BIG = np.int64(1) << np.int64(60)
 
@@ -88,7 +88,7 @@ class Inserter:
 class RouteState:
     """Cached timing/load data of one route for O(1) insertion checks per gap."""
 
-    def __init__(self, ins: Inserter, v: int, steps: list[tuple[str, int]]):
+    def __init__(self, ins: Inserter, v: int, steps: Route):
         self.ins, self.v, self.steps = ins, v, list(steps)
         self.refresh()
 
@@ -272,7 +272,7 @@ class RouteState:
         self.refresh()
 
 
-def initial_routes(problem: Problem, ins: Inserter) -> list[list[tuple[str, int]]]:
+def initial_routes(problem: Problem, ins: Inserter) -> list[Route]:
     """Empty routes holding each vehicle's breaks."""
     return [[("break", b) for b in range(len(v.breaks))] for v in problem.vehicles]
 

@@ -10,6 +10,10 @@ INF_TIME = 10**12  # "no limit" for times; far below int64 limits even when summ
 
 
 Window = tuple[int, int]
+# The one route type of the router: a vehicle's steps in order, each ("task", task index)
+# or ("break", index into the vehicle's breaks). Start and end are implied.
+Step = tuple[str, int]
+Route = list[Step]
 
 
 @dataclass(frozen=True)

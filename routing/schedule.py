@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from routing.problem import Problem, first_start
-
-Step = tuple[str, int]  # ("task", task index) or ("break", break index)
+from routing.problem import Problem, Route, first_start
 
 
 @dataclass
@@ -33,7 +31,7 @@ class TimedRoute:
     overload: bool = False
 
 
-def simulate(problem: Problem, v_idx: int, seq: list[Step]) -> TimedRoute:
+def simulate(problem: Problem, v_idx: int, seq: Route) -> TimedRoute:
     """Earliest-start schedule of a route; the vehicle leaves as late as it usefully can."""
     v = problem.vehicles[v_idx]
     first = _forward(problem, v_idx, seq, v.window[0])
@@ -43,7 +41,7 @@ def simulate(problem: Problem, v_idx: int, seq: list[Step]) -> TimedRoute:
     return first
 
 
-def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> TimedRoute:
+def _forward(problem: Problem, v_idx: int, seq: Route, depart: int) -> TimedRoute:
     v = problem.vehicles[v_idx]
     dur = problem.durations[v.profile]
     dist = problem.distances.get(v.profile)

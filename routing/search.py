@@ -8,11 +8,10 @@ from collections.abc import Callable
 
 from routing import lns, solver
 from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
-from routing.problem import Problem
+from routing.problem import Problem, Route, Step
 from routing.reasons import NO_ROOM, allowed_vehicles
 from routing.schedule import simulate
 
-Route = list[tuple[str, int]]
 LNS_SHARE = 0.35  # large problems: ruin and recreate first,
 ORTOOLS_SHARE = 0.35  # then OR-Tools, then ruin and recreate again for the rest
 SISR_SHARE = 0.5  # the same with the compiled ruin and recreate (tuned on county days)
@@ -296,7 +295,7 @@ def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
         route = [s for s in route if s != worst]
 
 
-def _place(problem: Problem, v: int, route: Route, step) -> Route | None:
+def _place(problem: Problem, v: int, route: Route, step: Step) -> Route | None:
     best = None
     for gap in range(len(route) + 1):
         cand = route[:gap] + [step] + route[gap:]

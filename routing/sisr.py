@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from routing.insertion import Inserter
+from routing.problem import Route
 
 BIG = 1 << 60
 AVG_REMOVED = 10  # SISR's c-bar: jobs removed per iteration on average
@@ -80,7 +81,7 @@ def compile_now() -> None:
 class Plan:
     """Routes as arrays plus the cached data of each route; all of it passed to numba."""
 
-    def __init__(self, ins: Inserter, routes: list[list[tuple[str, int]]]):
+    def __init__(self, ins: Inserter, routes: list[Route]):
         p = ins.p
         n, V = len(p.tasks), len(p.vehicles)
         # Distinct (duration, cost) matrix pairs, stacked; each vehicle points at its pair.
@@ -209,7 +210,7 @@ class Plan:
             self.ntask,
         )
 
-    def routes(self) -> list[list[tuple[str, int]]]:
+    def routes(self) -> list[Route]:
         n, NB = self.n, self.NB
         return [
             [
@@ -222,13 +223,13 @@ class Plan:
 
 def ruin_recreate(
     ins: Inserter,
-    routes: list[list[tuple[str, int]]],
+    routes: list[Route],
     *,
     deadline: float,
     seed: int = 0,
     temperatures: tuple[float, float] = (2.0, 0.01),
     on_best=None,
-) -> list[list[tuple[str, int]]]:
+) -> list[Route]:
     """Improve the routes until the deadline; return the best routes found.
 
     `temperatures` (start, end) are in units of the plan's average cost per job.
