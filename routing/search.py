@@ -1,4 +1,21 @@
-"""The search: OR-Tools' guided local search and our own ruin and recreate, taking turns."""
+"""The search: OR-Tools' guided local search and our own ruin and recreate, taking turns.
+
+Which search runs when, and its share of the time left after parsing (`plan` picks):
+
+| problem                              | compiled SISR usable* | searches, in order (share of the time)                 |
+|--------------------------------------|-----------------------|--------------------------------------------------------|
+| <= 300 tasks, no breaks, shipments   | (not used)            | OR-Tools from its own first plan (100 %)               |
+| <= 300 tasks, no breaks, jobs only   | yes                   | OR-Tools (30 %), SISR (70 %)                           |
+| <= 300 tasks, no breaks, jobs only   | no                    | OR-Tools (50 %), lns.py (25 %), OR-Tools again (25 %)  |
+| > 300 tasks, or any breaks           | yes                   | regret insertion, SISR (50 %), OR-Tools (20 %), SISR (30 %) |
+| > 300 tasks, or any breaks           | no                    | regret insertion, lns.py (35 %), OR-Tools (35 %), lns.py (30 %; not with shipments, which leave it idle) |
+
+*usable: jobs only (no shipments), no max_travel_time / max_distance / break max_load, at
+least SISR_MIN_SECONDS of budget, and `python -m routing compile` has been run. With
+breaks, OR-Tools searches without them on shifts shortened by their length, and the breaks
+are placed afterwards (`_solve_with_breaks_relaxed`). Every stage's plan competes by the
+objective (`_objective`); the best one is returned.
+"""
 
 from __future__ import annotations
 
@@ -53,11 +70,7 @@ def _served(routes: list[Route]) -> set[int]:
 
 
 def _plan_small(problem, allowed, deadline, seed, progress):
-    """OR-Tools from its own first plan, then our ruin and recreate.
-
-    With the compiled ruin and recreate (sisr.py): OR-Tools 30 %, SISR the rest. Without
-    it: OR-Tools 50 %, lns.py 25 %, OR-Tools again 25 %.
-    """
+    """OR-Tools from its own first plan, then our ruin and recreate (shares: table above)."""
     ins = Inserter(problem, allowed)
     budget = max(0.0, deadline - time.monotonic())
     has_shipments = any(t.kind != "job" for t in problem.tasks)
@@ -70,29 +83,14 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     else:
         share = 0.5
     first = time.monotonic() + share * budget
-    result = solver.solve(
-        problem,
-        allowed,
-        None,
-        deadline=first,
-        seed=seed,
-        on_progress=progress,
-        lam=GLS_LAMBDA,
-    )
-    if result is None:  # no plan from OR-Tools in time: regret insertion instead
-        states = [
-            RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))
-        ]
-        regret_insert(states, ins.jobs, k=2)
-        result = [list(s.steps) for s in states], None
-        result = result[0], _served(result[0])
-    routes, served = result
+    routes, served = _ortools_or_regret(problem, allowed, ins, first, seed, progress)
     if has_shipments or time.monotonic() > deadline - 0.05:
         return routes, served
     if fast:
         return _best_of(
             problem, (routes, served), _sisr(ins, routes, deadline, seed, progress)
         )
+    # Without the compiled search: lns.py for half the time left, then OR-Tools again.
     states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
     left = [j for j in ins.jobs if j not in served]
     mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
@@ -103,7 +101,17 @@ def _plan_small(problem, allowed, deadline, seed, progress):
         problem, served, routes
     ):
         routes, served = routes2, _served(routes2)
-    result = solver.solve(
+    result = _ortools(problem, allowed, routes, deadline, seed, progress)
+    if result is not None and _objective(problem, result[1], result[0]) <= _objective(
+        problem, served, routes
+    ):
+        routes, served = result
+    return routes, served
+
+
+def _ortools(problem, allowed, routes, deadline, seed, progress):
+    """OR-Tools' guided local search from `routes` (None: from its own first plan)."""
+    return solver.solve(
         problem,
         allowed,
         routes,
@@ -112,11 +120,17 @@ def _plan_small(problem, allowed, deadline, seed, progress):
         on_progress=progress,
         lam=GLS_LAMBDA,
     )
-    if result is not None and _objective(problem, result[1], result[0]) <= _objective(
-        problem, served, routes
-    ):
-        routes, served = result
-    return routes, served
+
+
+def _ortools_or_regret(problem, allowed, ins, deadline, seed, progress):
+    """OR-Tools' own plan; regret insertion when it finds none in time."""
+    result = _ortools(problem, allowed, None, deadline, seed, progress)
+    if result is not None:
+        return result
+    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+    regret_insert(states, ins.jobs, k=2)
+    routes = [list(s.steps) for s in states]
+    return routes, _served(routes)
 
 
 def _compiled_ruin_recreate(problem: Problem) -> bool:
@@ -132,22 +146,26 @@ def _compiled_ruin_recreate(problem: Problem) -> bool:
         for v in problem.vehicles
     ):
         return False
-    from routing import sisr  # imports numba (about a second): only when it can be used
+    return _sisr_module().compiled()
 
-    return sisr.compiled()
+
+def _sisr_module():
+    """routing.sisr, imported on first use: it loads numba (about a second), which a
+    problem it cannot model (or a short time limit) should not pay for."""
+    from routing import sisr
+
+    return sisr
 
 
 def _sisr(ins, routes, deadline, seed, progress):
-    from routing import sisr
-
-    out = sisr.ruin_recreate(
+    out = _sisr_module().ruin_recreate(
         ins, routes, deadline=deadline, seed=seed, on_best=progress
     )
     return out, _served(out)
 
 
 def _best_of(problem, *plans):
-    """The plan that is best by VROOM's order (the first one on a tie)."""
+    """The plan that is best by the objective (the first one on a tie)."""
     return min(plans, key=lambda rs: _objective(problem, rs[1], rs[0]))
 
 
@@ -180,7 +198,35 @@ def _plan_large(problem, allowed, deadline, seed, progress):
         served = _served(routes)
     # 2. OR-Tools' guided local search shortens the routes of the served jobs (and places
     #    the shipments, which the insertion leaves to it).
-    # With many jobs left out, OR-Tools does better on the served ones alone.
+    result = _shorten(problem, allowed, ins, routes, served, t_ortools, seed, progress)
+    best = (_objective(problem, served, routes), routes, served)
+    if result is not None:
+        cand = (_objective(problem, result[1], result[0]), result[0], result[1])
+        best = min(best, cand, key=lambda x: x[0])
+        routes, served = result  # continue from OR-Tools' shorter routes in any case
+    # 3. Ruin and recreate again from there: shorter routes may fit in more jobs.
+    has_shipments = any(t.kind != "job" for t in problem.tasks)
+    if time.monotonic() >= deadline - 0.05 or (not fast and has_shipments):
+        return best[1], best[2]
+    if fast:
+        routes, served = _sisr(ins, routes, deadline, seed + 1, progress)
+    elif ins.jobs:
+        states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
+        left = [j for j in ins.jobs if j not in served]
+        routes, left = lns.ruin_recreate(
+            states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True
+        )
+        served = _served(routes)
+    else:
+        return best[1], best[2]
+    best = min(
+        best, (_objective(problem, served, routes), routes, served), key=lambda x: x[0]
+    )
+    return best[1], best[2]
+
+
+def _shorten(problem, allowed, ins, routes, served, deadline, seed, progress):
+    """OR-Tools from the plan; on the served jobs alone when many are left out."""
     n_out = sum(1 for j in ins.jobs if j not in served)
     if n_out <= max(20, len(problem.tasks) // 10):
         focus = allowed
@@ -190,46 +236,10 @@ def _plan_large(problem, allowed, deadline, seed, progress):
             for i, a in enumerate(allowed)
         ]
     if any(v.breaks for v in problem.vehicles):
-        result = _solve_with_breaks_relaxed(
-            problem, focus, routes, t_ortools, seed, progress
+        return _solve_with_breaks_relaxed(
+            problem, focus, routes, deadline, seed, progress
         )
-    else:
-        result = solver.solve(
-            problem,
-            focus,
-            routes,
-            deadline=t_ortools,
-            seed=seed,
-            on_progress=progress,
-            lam=GLS_LAMBDA,
-        )
-    best = (_objective(problem, served, routes), routes, served)
-    if result is not None:
-        cand = (_objective(problem, result[1], result[0]), result[0], result[1])
-        best = min(best, cand, key=lambda x: x[0])
-        routes, served = result  # continue from OR-Tools' shorter routes in any case
-    # 3. Ruin and recreate again from there: shorter routes may fit in more jobs.
-    has_shipments = any(t.kind != "job" for t in problem.tasks)
-    if fast and time.monotonic() < deadline - 0.05:
-        routes, served = _sisr(ins, routes, deadline, seed + 1, progress)
-        best = min(
-            best,
-            (_objective(problem, served, routes), routes, served),
-            key=lambda x: x[0],
-        )
-    elif not has_shipments and ins.jobs and time.monotonic() < deadline - 0.05:
-        states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
-        left = [j for j in ins.jobs if j not in served]
-        routes, left = lns.ruin_recreate(
-            states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True
-        )
-        served = _served(routes)
-        best = min(
-            best,
-            (_objective(problem, served, routes), routes, served),
-            key=lambda x: x[0],
-        )
-    return best[1], best[2]
+    return _ortools(problem, focus, routes, deadline, seed, progress)
 
 
 def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progress):
@@ -254,15 +264,7 @@ def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progres
         ),
     )
     bare = [[s for s in r if s[0] == "task"] for r in routes]
-    result = solver.solve(
-        relaxed,
-        allowed,
-        bare,
-        deadline=deadline,
-        seed=seed,
-        on_progress=progress,
-        lam=GLS_LAMBDA,
-    )
+    result = _ortools(relaxed, allowed, bare, deadline, seed, progress)
     if result is None:
         return None
     placed = []
