@@ -96,18 +96,20 @@ class RouteState:
         return self._n_tasks
 
     def refresh(self) -> None:
-        ins, p = self.ins, self.ins.p
-        veh = p.vehicles[self.v]
-        T, C, S = ins.Tl[self.v], ins.Cl[self.v], ins.Sl[self.v]
-        tasks = p.tasks
+        """Recompute the cached arrays after the steps changed."""
         steps = self.steps
-        k = len(steps)
-        real_next = [kind == "task" for kind, _ in steps] + [
-            True
-        ]  # step s+1 real? (end is)
+        # real_next[s]: is step s+1 a task (the end counts as one)?
+        real_next = [kind == "task" for kind, _ in steps] + [True]
         task_ids = [i for kind, i in steps if kind == "task"]
         self._n_tasks = len(task_ids)
-        # Loads after each step (index 0 = start): all deliveries on board at the start.
+        self._loads(task_ids, real_next)
+        real = self._forward()
+        latest = self._latest(real, real_next)
+        self._gaps(latest, real_next)
+
+    def _loads(self, task_ids: list[int], real_next: list[bool]) -> None:
+        """Loads after each step (index 0 = start): all deliveries on board at the start."""
+        ins, k = self.ins, len(self.steps)
         D = ins.deliv.shape[1]
         delta = np.zeros((k + 1, D), dtype=np.int64)
         if task_ids:
@@ -115,7 +117,20 @@ class RouteState:
             delta[rows] = ins.pick[task_ids] - ins.deliv[task_ids]
             delta[0] = ins.deliv[task_ids].sum(axis=0)
         loads = np.cumsum(delta, axis=0)
-        # Forward: real location at/before each step, departure times, travel, cost.
+        self.loads = loads
+        pm = np.maximum.accumulate(loads, axis=0)
+        sm = np.full_like(loads, -int(BIG))
+        if k >= 1:
+            sm[:-1] = np.maximum.accumulate(loads[::-1], axis=0)[::-1][1:]
+        self.pmax, self.smax = pm, sm
+
+    def _forward(self) -> list[int]:
+        """Departure times, travel, distance and cost; returns the real location at or
+        before each step (index 0 = start)."""
+        ins, tasks = self.ins, self.ins.p.tasks
+        veh = ins.p.vehicles[self.v]
+        T, C, S = ins.Tl[self.v], ins.Cl[self.v], ins.Sl[self.v]
+        k = len(self.steps)
         real = [veh.start] * (k + 1)
         dep = [0] * (k + 1)
         t = veh.window[0]
@@ -123,7 +138,7 @@ class RouteState:
         loc = veh.start
         travel = dist = cost = 0
         dur_l = ins.dur_l
-        for s, (kind, i) in enumerate(steps, start=1):
+        for s, (kind, i) in enumerate(self.steps, start=1):
             if kind == "task":
                 task = tasks[i]
                 tl = task.location
@@ -133,9 +148,8 @@ class RouteState:
                 if S is not None:
                     dist += S[loc][tl]
                 st = first_start(task.windows, t + leg)
-                t = (st if st is not None else t + leg) + dur_l[
-                    i
-                ]  # late only in keep-order
+                # Late (st None) only in keep-order mode.
+                t = (st if st is not None else t + leg) + dur_l[i]
                 loc = tl
             else:
                 b = veh.breaks[i]
@@ -148,7 +162,16 @@ class RouteState:
         if S is not None:
             dist += S[loc][veh.end]
         self.travel, self.cost, self.dist = travel, cost, dist
-        # Backward: latest start of each step (index k+1 = end: latest arrival).
+        self.a_loc = np.array(real, dtype=np.int64)
+        self.dep = np.array(dep, dtype=np.int64)
+        return real
+
+    def _latest(self, real: list[int], real_next: list[bool]) -> list[int]:
+        """Latest start of each step (index k+1 = end: latest arrival)."""
+        ins, tasks, steps = self.ins, self.ins.p.tasks, self.steps
+        veh = ins.p.vehicles[self.v]
+        T = ins.Tl[self.v]
+        k = len(steps)
         latest = [0] * (k + 2)
         latest[k + 1] = veh.window[1]
         nxt_loc = veh.end
@@ -160,16 +183,20 @@ class RouteState:
                 bound = latest[s + 1] - (
                     T[task.location][nxt_loc] if real_next[s] else 0
                 )
-                latest[s] = _latest_start(task.windows, bound - dur_l[i])
+                latest[s] = _latest_start(task.windows, bound - ins.dur_l[i])
                 nxt_loc = task.location
             else:
                 b = veh.breaks[i]
                 bound = latest[s + 1] - (T[real[s - 1]][nxt_loc] if real_next[s] else 0)
                 latest[s] = _latest_start(b.windows, bound - b.service)
-        # Gap arrays: gap g sits between step g and step g+1 (g = 0..k).
+        return latest
+
+    def _gaps(self, latest: list[int], real_next: list[bool]) -> None:
+        """Gap arrays: gap g sits between step g and step g+1 (g = 0..k)."""
+        tasks, steps = self.ins.p.tasks, self.steps
+        veh = self.ins.p.vehicles[self.v]
+        k = len(steps)
         G = k + 1
-        self.a_loc = np.array(real, dtype=np.int64)
-        self.dep = np.array(dep, dtype=np.int64)
         b_loc = [0] * G
         next_latest = [0] * G
         brk = [-1] * G  # break index when the next step is a break
@@ -198,12 +225,6 @@ class RouteState:
         self.brk = np.array(brk, dtype=np.int64)
         self.q_latest = np.array(q_latest, dtype=np.int64)
         self.blocked = np.array(blocked, dtype=bool)
-        self.loads = loads
-        pm = np.maximum.accumulate(loads, axis=0)
-        sm = np.full_like(loads, -big)
-        if k >= 1:
-            sm[:-1] = np.maximum.accumulate(loads[::-1], axis=0)[::-1][1:]
-        self.pmax, self.smax = pm, sm
 
     def evaluate(self, jobs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(best insertion cost, best gap) for each job; cost BIG when it does not fit."""
@@ -300,37 +321,13 @@ def regret_insert(
             costs[:, r], gaps[:, r] = st.evaluate(jobs)
         else:
             costs[:, r], gaps[:, r] = BIG, 0
-    # Identical empty vehicles are one option, not many, when measuring regret.
-    vtype = [
-        (
-            v.start,
-            v.end,
-            v.window,
-            v.capacity,
-            v.skills,
-            v.profile,
-            v.fixed,
-            v.per_hour,
-            v.per_km,
-            len(v.breaks),
-        )
-        for v in ins.p.vehicles
-    ]
+    vtype = _vehicle_types(ins.p)
     alive = np.ones(len(jobs), dtype=bool)
     prio = ins.prio[jobs]
     left: list[int] = []
     while alive.any():
         idx = np.nonzero(alive)[0]
-        seen_types = set()
-        cols = []
-        for r, st in enumerate(states):
-            if r not in cand:
-                continue
-            if st.n_tasks() == 0:
-                if vtype[st.v] in seen_types:
-                    continue
-                seen_types.add(vtype[st.v])
-            cols.append(r)
+        cols = _columns(states, cand, vtype)
         c = costs[idx][:, cols]
         best = c.min(axis=1)
         dead = best >= BIG
@@ -362,3 +359,37 @@ def regret_insert(
         if len(rest):
             costs[rest, r], gaps[rest, r] = st.evaluate(jobs[rest])
     return left
+
+
+def _vehicle_types(p: Problem) -> list[tuple]:
+    """What makes two empty vehicles the same option."""
+    return [
+        (
+            v.start,
+            v.end,
+            v.window,
+            v.capacity,
+            v.skills,
+            v.profile,
+            v.fixed,
+            v.per_hour,
+            v.per_km,
+            len(v.breaks),
+        )
+        for v in p.vehicles
+    ]
+
+
+def _columns(states: list[RouteState], cand: set[int], vtype: list[tuple]) -> list[int]:
+    """The candidate routes, identical empty vehicles counted once when measuring regret."""
+    seen_types = set()
+    cols = []
+    for r, st in enumerate(states):
+        if r not in cand:
+            continue
+        if st.n_tasks() == 0:
+            if vtype[st.v] in seen_types:
+                continue
+            seen_types.add(vtype[st.v])
+        cols.append(r)
+    return cols

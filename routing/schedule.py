@@ -42,31 +42,78 @@ def simulate(problem: Problem, v_idx: int, seq: Route) -> TimedRoute:
 
 
 def _forward(problem: Problem, v_idx: int, seq: Route, depart: int) -> TimedRoute:
-    v = problem.vehicles[v_idx]
-    dur = problem.durations[v.profile]
-    dist = problem.distances.get(v.profile)
-    cost_m = problem.cost_matrix(v)
-    tasks = problem.tasks
-    load = [0] * problem.dims
-    for kind, i in seq:
-        if kind == "task" and tasks[i].kind == "job":
-            for k, d in enumerate(tasks[i].delivery):
-                load[k] += d
-    route = TimedRoute(vehicle=v_idx)
-    route.overload = any(x > c for x, c in zip(load, v.capacity))
-    t = depart
-    travel = 0
-    metres = 0
-    cost = v.fixed if seq else 0
-    prev = v.start
-    route.steps.append(TimedStep("start", None, v.start, t, 0, 0, 0, 0, 0, tuple(load)))
-    pending: list[int] = []
+    return _Drive(problem, v_idx, seq, depart).run(seq)
 
-    def leg_with_breaks(t0: int, leg: int, travel0: int, metres0: int) -> int:
+
+class _Drive:
+    """One pass along a route from `depart`, appending timed steps as it goes."""
+
+    def __init__(self, problem: Problem, v_idx: int, seq: Route, depart: int):
+        self.p, self.v = problem, problem.vehicles[v_idx]
+        v = self.v
+        self.dur = problem.durations[v.profile]
+        self.dist = problem.distances.get(v.profile)
+        self.cost_m = problem.cost_matrix(v)
+        self.load = [0] * problem.dims
+        for kind, i in seq:
+            task = problem.tasks[i] if kind == "task" else None
+            if task is not None and task.kind == "job":
+                for k, d in enumerate(task.delivery):
+                    self.load[k] += d
+        self.route = TimedRoute(vehicle=v_idx)
+        self.route.overload = any(x > c for x, c in zip(self.load, v.capacity))
+        self.t = depart
+        self.travel = self.metres = 0
+        self.cost = v.fixed if seq else 0
+        self.prev = v.start
+        self.pending: list[int] = []  # breaks to take on the next leg
+
+    def run(self, seq: Route) -> TimedRoute:
+        v, route = self.v, self.route
+        route.steps.append(
+            TimedStep("start", None, v.start, self.t, 0, 0, 0, 0, 0, tuple(self.load))
+        )
+        for kind, i in seq:
+            if kind == "break":
+                self.pending.append(i)
+            else:
+                self._task(i)
+        self.t = self._leg(v.end)
+        late = max(0, self.t - v.window[1])
+        route.lateness += late
+        route.steps.append(
+            TimedStep(
+                "end",
+                None,
+                v.end,
+                self.t,
+                0,
+                0,
+                0,
+                self.travel,
+                self.metres,
+                tuple(self.load),
+                late,
+            )
+        )
+        route.cost = self.cost
+        return route
+
+    def _leg(self, to: int) -> int:
+        """Drive from the previous stop to `to`; returns the arrival time."""
+        leg = int(self.dur[self.prev, to])
+        arrival = self._breaks_on_leg(leg)
+        self.travel += leg
+        if self.dist is not None:
+            self.metres += int(self.dist[self.prev, to])
+        self.cost += int(self.cost_m[self.prev, to])
+        return arrival
+
+    def _breaks_on_leg(self, leg: int) -> int:
         """Drive a leg, taking the pending breaks on the way (or while waiting at its end)."""
-        t_free, remaining = t0, leg
-        for b_idx in pending:
-            b = v.breaks[b_idx]
+        t_free, remaining = self.t, leg
+        for b_idx in self.pending:
+            b = self.v.breaks[b_idx]
             start = first_start(b.windows, t_free)
             late = 0
             if start is None:
@@ -76,7 +123,7 @@ def _forward(problem: Problem, v_idx: int, seq: Route, depart: int) -> TimedRout
             arrival = (
                 t_free + driven
             )  # where the break begins, or the waiting before it
-            route.steps.append(
+            self.route.steps.append(
                 TimedStep(
                     "break",
                     b_idx,
@@ -85,38 +132,30 @@ def _forward(problem: Problem, v_idx: int, seq: Route, depart: int) -> TimedRout
                     start - arrival,
                     0,
                     b.service,
-                    travel0 + leg - remaining,
-                    metres0,
-                    tuple(load),
+                    self.travel + leg - remaining,
+                    self.metres,
+                    tuple(self.load),
                     late,
                 )
             )
-            route.lateness += late
+            self.route.lateness += late
             t_free = start + b.service
-        pending.clear()
+        self.pending.clear()
         return t_free + remaining
 
-    for kind, i in seq:
-        if kind == "break":
-            pending.append(i)
-            continue
-        task = tasks[i]
-        leg = int(dur[prev, task.location])
-        arrival = leg_with_breaks(t, leg, travel, metres)
-        travel += leg
-        if dist is not None:
-            metres += int(dist[prev, task.location])
-        cost += int(cost_m[prev, task.location])
+    def _task(self, i: int) -> None:
+        task, v = self.p.tasks[i], self.v
+        arrival = self._leg(task.location)
         start = first_start(task.windows, arrival)
         late = 0
         if start is None:
             start, late = arrival, arrival - task.windows[-1][1]
-        setup = task.setup if task.location != prev else 0
+        setup = task.setup if task.location != self.prev else 0
         for k, d in enumerate(task.delta):
-            load[k] += d
-        if any(x > c for x, c in zip(load, v.capacity)):
-            route.overload = True
-        route.steps.append(
+            self.load[k] += d
+        if any(x > c for x, c in zip(self.load, v.capacity)):
+            self.route.overload = True
+        self.route.steps.append(
             TimedStep(
                 task.kind,
                 i,
@@ -125,25 +164,12 @@ def _forward(problem: Problem, v_idx: int, seq: Route, depart: int) -> TimedRout
                 start - arrival,
                 setup,
                 task.service,
-                travel,
-                metres,
-                tuple(load),
+                self.travel,
+                self.metres,
+                tuple(self.load),
                 late,
             )
         )
-        route.lateness += late
-        t = start + setup + task.service
-        prev = task.location
-    leg = int(dur[prev, v.end])
-    t = leg_with_breaks(t, leg, travel, metres)
-    travel += leg
-    if dist is not None:
-        metres += int(dist[prev, v.end])
-    cost += int(cost_m[prev, v.end])
-    late = max(0, t - v.window[1])
-    route.lateness += late
-    route.steps.append(
-        TimedStep("end", None, v.end, t, 0, 0, 0, travel, metres, tuple(load), late)
-    )
-    route.cost = cost
-    return route
+        self.route.lateness += late
+        self.t = start + setup + task.service
+        self.prev = task.location

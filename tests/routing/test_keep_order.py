@@ -1,5 +1,7 @@
 """Keep-order mode: given routes keep their order; new jobs go where they cost least."""
 
+from routing import solve_json
+
 
 def test_new_job_inserted_without_reordering(solve, line):
     v = {
@@ -23,8 +25,6 @@ def test_new_job_inserted_without_reordering(solve, line):
 
 
 def test_lateness_of_existing_stops_is_reported(line):
-    from routing import solve_json
-
     v = {
         "id": 1,
         "start_index": 0,
