@@ -1,4 +1,8 @@
-"""Timing of one route: earliest arrivals, waiting, loads, lateness (used for the output)."""
+"""Timing of one route: earliest arrivals, waiting, loads, lateness (used for the output).
+
+Two kinds of lateness: `lateness` is time past a hard window (only keep-order mode makes
+any), `late_by` is time past a soft deadline (our extension, counted by the objective).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ class TimedStep:
     duration: int  # travel time so far
     distance: int  # distance so far
     load: tuple[int, ...]
-    lateness: int = 0
+    lateness: int = 0  # after the hard window's end
+    late_by: int = 0  # service start after the task's deadline
 
 
 @dataclass
@@ -29,6 +34,8 @@ class TimedRoute:
     cost: int = 0
     lateness: int = 0  # total seconds after window ends (only in keep-order mode)
     overload: bool = False
+    late: int = 0  # tasks served after their deadline
+    late_by: int = 0  # their total seconds after it
 
 
 def simulate(problem: Problem, v_idx: int, seq: Route) -> TimedRoute:
@@ -168,8 +175,11 @@ class _Drive:
                 self.metres,
                 tuple(self.load),
                 late,
+                task.late_by(start),
             )
         )
         self.route.lateness += late
+        self.route.late += task.late_by(start) > 0
+        self.route.late_by += task.late_by(start)
         self.t = start + setup + task.service
         self.prev = task.location

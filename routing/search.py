@@ -303,7 +303,7 @@ def _place(problem: Problem, v: int, route: Route, step: Step) -> Route | None:
         cand = route[:gap] + [step] + route[gap:]
         tr = simulate(problem, v, cand)
         if tr.lateness == 0 and not tr.overload:
-            key = tr.steps[-1].arrival
+            key = (tr.late, tr.late_by, tr.steps[-1].arrival)
             if best is None or key < best[0]:
                 best = (key, cand)
     return None if best is None else best[1]
@@ -311,15 +311,22 @@ def _place(problem: Problem, v: int, route: Route, step: Step) -> Route | None:
 
 def _objective(
     problem: Problem, served: set[int], routes: list[Route]
-) -> tuple[int, int, int]:
-    """VROOM's order: priority left out, then tasks left out, then cost."""
+) -> tuple[int, int, int, int, int]:
+    """The order of VROOM_FORMAT.md: priority left out, tasks late, their lateness, tasks
+    left out, cost (without deadlines the two lateness terms are 0: VROOM's order)."""
     out = [t for i, t in enumerate(problem.tasks) if i not in served]
-    cost = sum(
-        simulate(problem, v, r).cost
+    timed = [
+        simulate(problem, v, r)
         for v, r in enumerate(routes)
         if any(k == "task" for k, _ in r)
+    ]
+    return (
+        sum(t.priority for t in out),
+        sum(tr.late for tr in timed),
+        sum(tr.late_by for tr in timed),
+        len(out),
+        sum(tr.cost for tr in timed),
     )
-    return sum(t.priority for t in out), len(out), cost
 
 
 class _Throttle:

@@ -94,6 +94,7 @@ class Plan:
             dtype=np.int64,
         )
         self.fixed = np.array([v.fixed for v in vs], dtype=np.int64)
+        self.cbd = np.array([v.pickups_after_deliveries for v in vs], dtype=np.bool_)
         self.jobs = np.array(ins.jobs, dtype=np.int64)
         self._choice_data(ins)
         self._routes(routes, V, ins.deliv.shape[1])
@@ -143,16 +144,24 @@ class Plan:
         self.deliv[:n], self.pick[:n] = ins.deliv, ins.pick
         self.prio = np.zeros(N, dtype=np.int64)
         self.prio[:n] = ins.prio
+        self.dl = np.full(N, BIG, dtype=np.int64)
+        self.dlv = np.zeros(N, dtype=np.bool_)
+        self.pck = np.zeros(N, dtype=np.bool_)
+        for i, t in enumerate(ins.p.tasks):
+            if t.deadline is not None:
+                self.dl[i] = t.deadline
+            self.dlv[i], self.pck[i] = t.delivers, t.picks_up
+        self.has_dl = ins.p.has_deadlines
 
     def _choice_data(self, ins: Inserter) -> None:
         """Penalties of leaving jobs out, nearest neighbours, recreate sort keys."""
         n, jobs = self.n, self.jobs
-        # Penalty of leaving a job out: priority first, then the number of jobs, then cost.
-        m0 = 1 + int(sum(int(self.C[t].max(axis=1).sum()) for t in range(len(self.C))))
-        m1 = m0 * (len(jobs) + 1)
-        self.penalty = np.array(
-            [m1 * int(ins.prio[i]) + m0 for i in range(n)], dtype=np.int64
+        # Leaving a job out costs m0 (more than any plan's cost) in the objective's lo,
+        # and its priority x nw in hi (nw: more than any number of late tasks).
+        self.m0 = 1 + int(
+            sum(int(self.C[t].max(axis=1).sum()) for t in range(len(self.C)))
         )
+        self.nw = len(jobs) + 1
         # Neighbours of each job among the jobs, nearest first (itself first).
         C0 = self.C[0]
         jl = self.loc[jobs]
@@ -189,6 +198,10 @@ class Plan:
         self.rcost = np.zeros(V, dtype=np.int64)
         self.where = np.full(N, -1, dtype=np.int64)
         self.pos = np.full(N, -1, dtype=np.int64)
+        self.rnlate = np.zeros(V, dtype=np.int64)
+        self.rlate = np.zeros(V, dtype=np.int64)
+        self.fpick = np.zeros(V, dtype=np.int64)
+        self.ldeliv = np.zeros(V, dtype=np.int64)
         for v in range(V):
             k.refresh(v, self.data(), self.state())
 
@@ -208,13 +221,25 @@ class Plan:
             self.tw0,
             self.tw1,
             self.n,
+            self.dl,
+            self.has_dl,
+            self.dlv,
+            self.pck,
         )
 
     def fleet(self) -> tuple:
-        return (self.allowed, self.cap, self.max_tasks, self.fixed)
+        return (self.allowed, self.cap, self.max_tasks, self.fixed, self.cbd)
 
     def search(self) -> tuple:
-        return (self.penalty, self.prio, self.near, self.demand, self.far, self.jobs)
+        return (
+            self.prio,
+            self.near,
+            self.demand,
+            self.far,
+            self.jobs,
+            self.m0,
+            self.nw,
+        )
 
     def state(self) -> tuple:
         return (
@@ -229,7 +254,15 @@ class Plan:
             self.ntask,
             self.where,
             self.pos,
+            self.rnlate,
+            self.rlate,
+            self.fpick,
+            self.ldeliv,
         )
+
+    def objective(self) -> tuple[int, int, int]:
+        """(hi, mid, lo): see sisr_kernels' docstring."""
+        return k.total(self.state(), self.jobs, self.prio, self.m0, self.nw)
 
     def routes(self) -> list[Route]:
         n, NB = self.n, self.NB
@@ -263,8 +296,7 @@ def ruin_recreate(
     best_route, best_rlen = plan.route.copy(), plan.rlen.copy()
     saved = tuple(a.copy() for a in plan.state())
     k.seed(seed)
-    cur = k.total(plan.rcost, plan.where, jobs, plan.penalty)
-    best = cur
+    cur = best = plan.objective()
     began = time.monotonic()
     span = max(deadline - began, 1e-6)
     chunk = 50
@@ -274,8 +306,8 @@ def ruin_recreate(
         temp = t_start * (t_end / t_start) ** min(1.0, (t0 - began) / span)
         cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, *args)
         took = time.monotonic() - t0
-        if on_best is not None:
-            on_best(int(best))
+        if on_best is not None:  # one number for progress: priority, then cost
+            on_best(int(best[0]) * plan.m0 + int(best[2]))
         # Grow or shrink the chunk so that one takes about CHUNK_SECONDS.
         if took < CHUNK_SECONDS / 2:
             chunk *= 2

@@ -1,10 +1,20 @@
 """The compiled kernels of the ruin and recreate in sisr.py (numba, integer arrays only).
 
 The arrays travel in three tuples so that the kernels' signatures stay readable:
-- `data`: the problem, (T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n);
-- `fleet`: what an insertion must respect, (allowed, cap, max_tasks, fixed);
+- `data`: the problem, (T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n,
+  dl, has_dl, dlv, pck): dl is each node's deadline (BIG: none), has_dl whether any task
+  has one, dlv / pck whether a node delivers / picks up (for clean before dirty);
+- `fleet`: what an insertion must respect, (allowed, cap, max_tasks, fixed, cbd), cbd: the
+  vehicle has pickups_after_deliveries;
 - `state`: the plan and each route's cached arrays,
-  (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos).
+  (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick,
+  ldeliv): rnlate / rlate the route's late tasks and their lateness, fpick the position of
+  its first pickup (rlen: none), ldeliv of its last delivery (-1: none).
+
+The objective is a triple compared in order (`better`): (priority left out x (jobs + 1) +
+tasks late, total lateness, jobs left out x m0 + cost), with m0 above any plan's cost.
+Without deadlines it orders plans exactly as the single number priority x m1 + left out x
+m0 + cost did.
 A second `state` tuple holds the accepted plan while an iteration is tried.
 Kernels unpack a whole tuple even when they use a few of its arrays, so that each array
 has one name everywhere (hence the file-wide RUF059 exemption).
@@ -33,13 +43,26 @@ def seed(value):
 
 
 @njit(cache=True)
-def total(rcost, where, jobs, penalty):
-    """The plan's objective: route costs plus the penalty of every job left out."""
-    out = rcost.sum()
+def total(state, jobs, prio, m0, nw):
+    """The plan's objective (hi, mid, lo); see the module's docstring."""
+    rcost, where, rnlate, rlate = state[6], state[9], state[11], state[12]
+    hi = rnlate.sum()
+    lo = rcost.sum()
     for j in jobs:
         if where[j] < 0:
-            out += penalty[j]
-    return out
+            hi += prio[j] * nw
+            lo += m0
+    return hi, rlate.sum(), lo
+
+
+@njit(cache=True)
+def better(a_hi, a_mid, a_lo, b_hi, b_mid, b_lo):
+    """Is objective a strictly better than b (in order: hi, mid, lo)?"""
+    if a_hi != b_hi:
+        return a_hi < b_hi
+    if a_mid != b_mid:
+        return a_mid < b_mid
+    return a_lo < b_lo
 
 
 @njit(cache=True)
@@ -61,8 +84,43 @@ def _latest_start(ws, we, j, bound):
 @njit(cache=True)
 def refresh(v, data, state):
     """Recompute route v's cached arrays (and where/pos of its nodes)."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n = data
-    route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos = state
+    (
+        T,
+        C,
+        vtype,
+        loc,
+        dur,
+        ws,
+        we,
+        deliv,
+        pick,
+        start,
+        end,
+        tw0,
+        tw1,
+        n,
+        dl,
+        has_dl,
+        dlv,
+        pck,
+    ) = data
+    (
+        route,
+        rlen,
+        st,
+        lt,
+        pre,
+        suf,
+        rcost,
+        rloc,
+        ntask,
+        where,
+        pos,
+        rnlate,
+        rlate,
+        fpick,
+        ldeliv,
+    ) = state
     tt = vtype[v]
     n_r = rlen[v]
     D = deliv.shape[1]
@@ -71,6 +129,10 @@ def refresh(v, data, state):
     lp = start[v]
     cost = 0
     count = 0
+    n_late = 0
+    late = 0
+    fpick[v] = n_r
+    ldeliv[v] = -1
     for d in range(D):
         suf[v, 0, d] = 0
     for i in range(n_r):
@@ -89,9 +151,18 @@ def refresh(v, data, state):
             count += 1
             for d in range(D):
                 suf[v, 0, d] += deliv[node, d]
+            if s > dl[node]:
+                n_late += 1
+                late += s - dl[node]
+            if pck[node] and fpick[v] == n_r:
+                fpick[v] = i
+            if dlv[node]:
+                ldeliv[v] = i
         st[v, i] = s
         t = s + dur[node]
     ntask[v] = count
+    rnlate[v] = n_late
+    rlate[v] = late
     rcost[v] = cost + C[tt, lp, end[v]] if count > 0 else 0
     _refresh_latest(v, data, state)
     _refresh_loads(v, data, state)
@@ -100,8 +171,43 @@ def refresh(v, data, state):
 @njit(cache=True)
 def _refresh_latest(v, data, state):
     """Latest starts; lt[v, n_r] is the latest arrival at the end."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n = data
-    route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos = state
+    (
+        T,
+        C,
+        vtype,
+        loc,
+        dur,
+        ws,
+        we,
+        deliv,
+        pick,
+        start,
+        end,
+        tw0,
+        tw1,
+        n,
+        dl,
+        has_dl,
+        dlv,
+        pck,
+    ) = data
+    (
+        route,
+        rlen,
+        st,
+        lt,
+        pre,
+        suf,
+        rcost,
+        rloc,
+        ntask,
+        where,
+        pos,
+        rnlate,
+        rlate,
+        fpick,
+        ldeliv,
+    ) = state
     tt = vtype[v]
     n_r = rlen[v]
     lt[v, n_r] = tw1[v]
@@ -151,21 +257,59 @@ def _fits_load(j, v, g, cap, deliv, pick, pre, suf):
 
 @njit(cache=True)
 def best_gap(j, v, blink, data, fleet, state):
-    """(added cost, gap) of the cheapest feasible place for job j in route v."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n = data
-    allowed, cap, max_tasks, fixed = fleet
-    route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos = state
+    """(tasks made late, lateness added, cost added, gap) of the best feasible place for
+    job j in route v, compared in that order; gap -1 when there is none."""
+    (
+        T,
+        C,
+        vtype,
+        loc,
+        dur,
+        ws,
+        we,
+        deliv,
+        pick,
+        start,
+        end,
+        tw0,
+        tw1,
+        n,
+        dl,
+        has_dl,
+        dlv,
+        pck,
+    ) = data
+    allowed, cap, max_tasks, fixed, cbd = fleet
+    (
+        route,
+        rlen,
+        st,
+        lt,
+        pre,
+        suf,
+        rcost,
+        rloc,
+        ntask,
+        where,
+        pos,
+        rnlate,
+        rlate,
+        fpick,
+        ldeliv,
+    ) = state
     if not allowed[j, v] or ntask[v] + 1 > max_tasks[v]:
-        return BIG, -1
+        return BIG, BIG, BIG, -1
     tt = vtype[v]
     n_r = rlen[v]
     lj = loc[j]
-    best = BIG
-    best_g = -1
+    best_n, best_l, best, best_g = BIG, BIG, BIG, -1
     for g in range(n_r + 1):
         if blink > 0.0 and np.random.random() < blink:
             continue
         if not _fits_load(j, v, g, cap, deliv, pick, pre, suf):
+            continue
+        # Clean before dirty: no pickup before j's delivery, no delivery after its pickup.
+        if cbd[v] and ((dlv[j] and g > fpick[v]) or (pck[j] and g <= ldeliv[v])):
             continue
         if g == 0:
             lp = start[v]
@@ -193,16 +337,98 @@ def best_gap(j, v, blink, data, fleet, state):
         delta = C[tt, lp, lj] + C[tt, lj, ln] - C[tt, lp, ln]
         if ntask[v] == 0:
             delta += fixed[v] + C[tt, lp, ln]
-        if delta < best:
-            best = delta
-            best_g = g
-    return best, best_g
+        d_n, d_l = 0, 0
+        if has_dl:
+            d_n, d_l = _push_late(v, k, t, lj, data, state)
+            if s > dl[j]:
+                d_n += 1
+                d_l += s - dl[j]
+        if better(d_n, d_l, delta, best_n, best_l, best):
+            best_n, best_l, best, best_g = d_n, d_l, delta, g
+    return best_n, best_l, best, best_g
+
+
+@njit(cache=True)
+def _push_late(v, k, t, lp, data, state):
+    """(tasks made late, lateness added) when the stops from position k on start as early
+    as they can after the van is free at time t at location lp."""
+    (
+        T,
+        C,
+        vtype,
+        loc,
+        dur,
+        ws,
+        we,
+        deliv,
+        pick,
+        start,
+        end,
+        tw0,
+        tw1,
+        n,
+        dl,
+        has_dl,
+        dlv,
+        pck,
+    ) = data
+    (
+        route,
+        rlen,
+        st,
+        lt,
+        pre,
+        suf,
+        rcost,
+        rloc,
+        ntask,
+        where,
+        pos,
+        rnlate,
+        rlate,
+        fpick,
+        ldeliv,
+    ) = state
+    tt = vtype[v]
+    d_n, d_l = 0, 0
+    for i in range(k, rlen[v]):
+        node = route[v, i]
+        if node >= n:  # a break: taken where the van is
+            s = _first_start(ws, we, node, t)
+        else:
+            s = _first_start(ws, we, node, t + T[tt, lp, loc[node]])
+            lp = loc[node]
+        if s == st[v, i]:
+            break  # from here on, nothing moves
+        if node < n and dl[node] < BIG:
+            new_l = max(0, s - dl[node])
+            old_l = max(0, st[v, i] - dl[node])
+            d_l += new_l - old_l
+            d_n += int(new_l > 0) - int(old_l > 0)
+        t = s + dur[node]
+    return d_n, d_l
 
 
 @njit(cache=True)
 def _ruin(near, jobs, touched, pending, data, state):
     """Remove strings of consecutive jobs from routes near a random job; returns how many."""
-    route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos = state
+    (
+        route,
+        rlen,
+        st,
+        lt,
+        pre,
+        suf,
+        rcost,
+        rloc,
+        ntask,
+        where,
+        pos,
+        rnlate,
+        rlate,
+        fpick,
+        ldeliv,
+    ) = state
     n = data[13]
     V = rlen.shape[0]
     served = 0
@@ -308,19 +534,21 @@ def _recreate_order(n_pend, pending, keys, prio, demand, far):
 
 
 @njit(cache=True)
-def _recreate(n_pend, pending, order, touched, data, fleet, state):
-    """Put each pending job at its cheapest place over all routes (if it has one)."""
+def _recreate(n_pend, pending, order, touched, prio, data, fleet, state):
+    """Put each pending job at its best place over all routes (if it has one).
+
+    A job without priority is left out rather than make any task late (the objective
+    counts late tasks before tasks served).
+    """
     route, rlen = state[0], state[1]
     for q in range(n_pend):
         j = pending[order[q]]
-        best_d = BIG
-        best_v = -1
-        best_g = -1
+        best_n, best_l, best_d, best_v, best_g = BIG, BIG, BIG, -1, -1
         for v in range(rlen.shape[0]):
-            d, g = best_gap(j, v, BLINK, data, fleet, state)
-            if d < best_d:
-                best_d, best_v, best_g = d, v, g
-        if best_v < 0:
+            d_n, d_l, d, g = best_gap(j, v, BLINK, data, fleet, state)
+            if g >= 0 and better(d_n, d_l, d, best_n, best_l, best_d):
+                best_n, best_l, best_d, best_v, best_g = d_n, d_l, d, v, g
+        if best_v < 0 or (prio[j] == 0 and better(0, 0, 0, best_n, best_l, 0)):
             continue
         v = best_v
         for i in range(rlen[v], best_g, -1):
@@ -335,12 +563,14 @@ def _recreate(n_pend, pending, order, touched, data, fleet, state):
 def iterate(
     n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet, state, saved
 ):
-    """n_iter ruin-and-recreate steps at one temperature; returns (current, best) cost.
+    """n_iter ruin-and-recreate steps at one temperature; returns (current, best).
 
-    `search` is (penalty, prio, near, demand, far, jobs); `saved` is the accepted plan.
+    `search` is (prio, near, demand, far, jobs, m0, nw); `saved` is the accepted plan;
+    `cur` and `best` are objectives (hi, mid, lo). Simulated annealing acts on lo only:
+    a plan worse in hi or mid is never accepted.
     """
-    penalty, prio, near, demand, far, jobs = search
-    route, rlen, rcost, where = state[0], state[1], state[6], state[9]
+    prio, near, demand, far, jobs, m0, nw = search
+    route, rlen, where = state[0], state[1], state[9]
     nj = jobs.shape[0]
     touched = np.zeros(rlen.shape[0], dtype=np.bool_)
     pending = np.empty(nj, dtype=np.int64)
@@ -350,13 +580,14 @@ def iterate(
         n_pend = _ruin(near, jobs, touched, pending, data, state)
         n_pend = _add_retries(n_pend, pending, removed_flag, near, jobs, where)
         order = _recreate_order(n_pend, pending, keys, prio, demand, far)
-        _recreate(n_pend, pending, order, touched, data, fleet, state)
+        _recreate(n_pend, pending, order, touched, prio, data, fleet, state)
         # Accept by simulated annealing (a threshold drawn per iteration).
-        new = total(rcost, where, jobs, penalty)
-        if new < cur - temp * math.log(np.random.random() + 1e-300):
+        new = total(state, jobs, prio, m0, nw)
+        slack = -temp * math.log(np.random.random() + 1e-300)
+        if better(new[0], new[1], new[2], cur[0], cur[1], cur[2] + slack):
             cur = new
             copy_touched(touched, state, saved)
-            if new < best:
+            if better(new[0], new[1], new[2], best[0], best[1], best[2]):
                 best = new
                 best_route[:] = route
                 best_rlen[:] = rlen
@@ -368,20 +599,37 @@ def iterate(
 @njit(cache=True)
 def copy_touched(touched, src, dst):
     """Copy the touched routes' arrays (and every job's place) from one plan to the other."""
-    route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos = src
-    to_route, to_rlen, to_st, to_lt, to_pre, to_suf, to_rcost, to_rloc, to_ntask = dst[
-        :9
-    ]
+    (
+        route,
+        rlen,
+        st,
+        lt,
+        pre,
+        suf,
+        rcost,
+        rloc,
+        ntask,
+        where,
+        pos,
+        rnlate,
+        rlate,
+        fpick,
+        ldeliv,
+    ) = src
     for v in range(touched.shape[0]):
         if touched[v]:
-            to_route[v] = route[v]
-            to_rlen[v] = rlen[v]
-            to_st[v] = st[v]
-            to_lt[v] = lt[v]
-            to_pre[v] = pre[v]
-            to_suf[v] = suf[v]
-            to_rcost[v] = rcost[v]
-            to_rloc[v] = rloc[v]
-            to_ntask[v] = ntask[v]
+            dst[0][v] = route[v]
+            dst[1][v] = rlen[v]
+            dst[2][v] = st[v]
+            dst[3][v] = lt[v]
+            dst[4][v] = pre[v]
+            dst[5][v] = suf[v]
+            dst[6][v] = rcost[v]
+            dst[7][v] = rloc[v]
+            dst[8][v] = ntask[v]
+            dst[11][v] = rnlate[v]
+            dst[12][v] = rlate[v]
+            dst[13][v] = fpick[v]
+            dst[14][v] = ldeliv[v]
     dst[9][:] = where
     dst[10][:] = pos

@@ -28,6 +28,7 @@ class Model:
         self._limits()
         self._skills(allowed)
         self._shipments()
+        self._clean_before_dirty()
         self._penalties()
 
     def _nodes(self, allowed: list[set[int]]) -> None:
@@ -229,13 +230,65 @@ class Model:
                 solver.Add(r.ActiveVar(pi) == r.ActiveVar(di))
                 solver.Add(self.time.CumulVar(pi) <= self.time.CumulVar(di))
 
+    def _clean_before_dirty(self) -> None:
+        """Vehicles with pickups_after_deliveries: no delivery after a pickup.
+
+        A dimension counts the pickups made so far on those vehicles (0 on the others); a
+        delivery must find it at 0. A job with both counts its pickup only after itself.
+        """
+        vehs, tasks, r = self.p.vehicles, self.p.tasks, self.routing
+        if not any(v.pickups_after_deliveries for v in vehs):
+            return
+        picks = [0] * len(self.loc)
+        for n, t in enumerate(self.task_nodes):
+            picks[n] = int(tasks[t].picks_up)
+        cb_picks = r.RegisterUnaryTransitVector(picks)
+        cb_none = r.RegisterUnaryTransitVector([0] * len(self.loc))
+        transits = [cb_picks if v.pickups_after_deliveries else cb_none for v in vehs]
+        r.AddDimensionWithVehicleTransits(transits, 0, self.N + 1, True, "dirty")
+        dirty = r.GetDimensionOrDie("dirty")
+        for n, t in enumerate(self.task_nodes):
+            if tasks[t].delivers:
+                dirty.CumulVar(self.manager.NodeToIndex(n)).SetMax(0)
+
     def _penalties(self) -> None:
-        """Dropping: priority first, then the number of tasks served, then cost."""
+        """Dropping: priority first, then the number of tasks served, then cost.
+
+        With deadlines, lateness goes between priority and the number served: a soft upper
+        bound on the time of each task with a deadline, per second a little more than any
+        route's cost could save. OR-Tools cannot count late tasks; the plans it returns
+        are compared by the full order (search._objective) afterwards.
+        """
         self.m0 = self.bound
         self.m1 = self.m0 * (self.N + 1)
+        if self.p.has_deadlines:
+            self.m1 += self._soft_deadlines()
         for n, t in enumerate(self.task_nodes):
             pen = self.m1 * self.p.tasks[t].priority + self.m0
             self.routing.AddDisjunction([self.manager.NodeToIndex(n)], pen)
+
+    def _soft_deadlines(self) -> int:
+        """Put the soft upper bounds; return the most lateness can cost in all."""
+        tasks = self.p.tasks
+        late = [
+            (
+                n,
+                tasks[t].deadline,
+                max(0, min(tasks[t].windows[-1][1], self.horizon) - tasks[t].deadline),
+            )
+            for n, t in enumerate(self.task_nodes)
+            if tasks[t].deadline is not None
+        ]
+        worst = sum(w for _, _, w in late) + 1
+        per_second = self.m0
+        total_prio = sum(tasks[t].priority for t in self.task_nodes) + 1
+        # int64 objective: keep every possible total below 2^62 (coarser seconds if not).
+        while per_second > 1 and (per_second * worst + self.m1) * total_prio > 1 << 62:
+            per_second //= 16
+        for n, deadline, _ in late:
+            index = self.manager.NodeToIndex(n)
+            self.time.SetCumulVarSoftUpperBound(index, deadline, per_second)
+        return per_second * worst
 
     def params(self, ms: int, *, lam: float = 0.1) -> object:
         prm = pywrapcp.DefaultRoutingSearchParameters()

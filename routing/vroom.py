@@ -224,6 +224,7 @@ def _jobs(data: dict, locs: _Locations, dims: int) -> list[dict]:
         task["amount"] = (0,) * dims
         task["skills"] = f.skills(j.get("skills", []), f"{where}.skills")
         task["priority"] = f.priority(j, where)
+        task["deadline"] = _deadline(j, where)
         tasks.append(task)
     return tasks
 
@@ -261,6 +262,8 @@ def _shipments(data: dict, locs: _Locations, dims: int, first: int) -> list[dict
             ids[half].add(hid)
             task = _stop(h, w, locs, half, hid)
             task.update(shared, partner=here + 1 if half == "pickup" else here)
+            if half == "delivery":
+                task["deadline"] = _deadline(h, w)
             tasks.append(task)
     return tasks
 
@@ -314,7 +317,18 @@ def _vehicle(
         "end_coords": end_c,
         "has_start": start is not None,
         "has_end": end is not None,
+        "pickups_after_deliveries": f.boolean(
+            v.get("pickups_after_deliveries", False),
+            f"{where}.pickups_after_deliveries",
+        ),
     }
+
+
+def _deadline(obj: dict, where: str) -> int | None:
+    """Our extension: the soft latest service start (VROOM_FORMAT.md, "Our extensions")."""
+    if "deadline" not in obj:
+        return None
+    return f.integer(obj["deadline"], f"{where}.deadline")
 
 
 def _breaks(v: dict, where: str, dims: int, window: tuple[int, int]) -> list[Break]:

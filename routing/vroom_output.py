@@ -28,6 +28,8 @@ def format_solution(
     out_routes = [_route(problem, r) for r in routes]
     total = {key: sum(r.get(key, 0) for r in out_routes) for key in TOTALS}
     lateness = sum(r.lateness for r in routes)
+    late = sum(r.late for r in routes)
+    late_by = sum(r.late_by for r in routes)
     summary = {
         "cost": total["cost"],
         "routes": len(out_routes),
@@ -37,6 +39,8 @@ def format_solution(
         "duration": total["duration"],
         "waiting_time": total["waiting_time"],
         "priority": total["priority"],
+        "late": late,
+        "lateness": late_by,
         "delivery": _sum_lists((r["delivery"] for r in out_routes), dims),
         "pickup": _sum_lists((r["pickup"] for r in out_routes), dims),
         "violations": [{"cause": "delay", "duration": lateness}] if lateness else [],
@@ -72,6 +76,8 @@ def _route(problem: Problem, r: TimedRoute) -> dict:
         "duration": r.steps[-1].duration,
         "waiting_time": sum(s.waiting for s in r.steps),
         "priority": sum(t.priority for t in tasks),
+        "late": r.late,
+        "lateness": r.late_by,
         "delivery": _sum_lists(
             [
                 t.delivery if t.kind == "job" else t.amount
@@ -107,6 +113,7 @@ def _step(problem: Problem, vehicle: int, s: TimedStep, has_dist: bool) -> dict:
     if s.type not in _NOT_TASKS:
         task = problem.tasks[s.index]
         step["id"] = task.id
+        step["late_by"] = s.late_by
         if task.description:
             step["description"] = task.description
         _put_location(step, problem, s.location, task.coords)
