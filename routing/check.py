@@ -1,8 +1,9 @@
 """Independent feasibility checker for VROOM-format plans.
 
 Recomputes every route from the problem's own JSON and matrices (arrivals, waiting, time
-windows, working hours, breaks, loads, capacity, skills, shipments, max_tasks) and never
-trusts the solver's numbers. Works for our router, VROOM and PyVRP plans alike (all in
+windows, working hours, breaks, loads, capacity, skills, shipments, max_tasks, clean before
+dirty) and never trusts the solver's numbers. It also recomputes each task's lateness
+after its `deadline` (our extension) and compares it with the plan's `late_by` when given. Works for our router, VROOM and PyVRP plans alike (all in
 VROOM format). It reads the input JSON itself and imports nothing from the router, so that
 a bug in the router's model cannot hide here too.
 
@@ -25,7 +26,14 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
     vehicles = {v["id"]: v for v in problem["vehicles"]}
     errors: list[str] = []
     seen: dict[tuple[str, int], int] = {}
-    totals = {"distance": 0, "duration": 0, "served": 0, "priority": 0}
+    totals = {
+        "distance": 0,
+        "duration": 0,
+        "served": 0,
+        "priority": 0,
+        "late": 0,
+        "lateness": 0,
+    }
     for r in solution.get("routes", []):
         v = vehicles.get(r["vehicle"])
         if v is None:
@@ -45,6 +53,10 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
         for key in totals:
             totals[key] += getattr(walk, key)
     _check_shipments(problem, seen, errors)
+    summary = solution.get("summary", {})
+    for key in ("late", "lateness"):
+        if key in summary and summary[key] != totals[key]:
+            errors.append(f"summary {key} {summary[key]} but recomputed {totals[key]}")
     listed = {(u.get("type", "job"), u["id"]) for u in solution.get("unassigned", [])}
     for key in tasks:
         if key not in seen and key not in listed:
@@ -104,6 +116,8 @@ class _Walk:
         self.tw = v.get("time_window", [0, math.inf])
         self.breaks = {b["id"]: b for b in v.get("breaks", [])}
         self.distance = self.duration = self.served = self.priority = 0
+        self.late = self.lateness = 0
+        self.dirty = False  # picked something up (for pickups_after_deliveries)
         self.pending: list[dict] = []  # breaks on the current leg
         self.loc = v.get("start_index")
 
@@ -224,24 +238,50 @@ class _Walk:
                 f"vehicle {vid}: {typ} {key[1]} reached at {self.t}, after its windows"
             )
             start = self.t
+        self._lateness(s, src, start)
         setup = src.get("setup", 0) if tl != self.loc else 0
         self.t = start + setup + src.get("service", 0)
         self.loc = tl
         self._load_change(typ, t, key[1])
 
+    def _lateness(self, s: dict, src: dict, start: int) -> None:
+        """Seconds after the deadline (soft), recomputed; the plan's late_by must agree."""
+        late = max(0, start - src["deadline"]) if "deadline" in src else 0
+        self.late += late > 0
+        self.lateness += late
+        if "late_by" in s and s["late_by"] != late:
+            self.errors.append(
+                f"vehicle {self.vid}: {s['type']} {s.get('id')} late_by {s['late_by']} "
+                f"but recomputed {late}"
+            )
+
+    def _clean_before_dirty(self, drops: bool, picks: bool, typ: str, tid: int) -> None:
+        """pickups_after_deliveries: nothing delivered once something was picked up."""
+        if not self.v.get("pickups_after_deliveries"):
+            return
+        if drops and self.dirty:
+            self.errors.append(
+                f"vehicle {self.vid}: {typ} {tid} delivers after a pickup "
+                "(pickups_after_deliveries)"
+            )
+        self.dirty = self.dirty or picks
+
     def _load_change(self, typ: str, t: dict, tid: int) -> None:
         zeros = [0] * self.dims
         if typ == "job":
             pick, drop = t["src"].get("pickup", zeros), t["src"].get("delivery", zeros)
+            self._clean_before_dirty(any(drop), any(pick), typ, tid)
         elif typ == "pickup":
             self.picked.add(id(t["ship"]))
             pick, drop = t["ship"].get("amount", zeros), zeros
+            self._clean_before_dirty(False, any(pick), typ, tid)
         else:
             if id(t["ship"]) not in self.picked:
                 self.errors.append(
                     f"vehicle {self.vid}: delivery {tid} before its pickup (or elsewhere)"
                 )
             pick, drop = zeros, t["ship"].get("amount", zeros)
+            self._clean_before_dirty(any(drop), False, typ, tid)
         for k in range(self.dims):
             self.load[k] += pick[k] - drop[k]
         if any(a > c for a, c in zip(self.load, self.cap)) or any(

@@ -57,6 +57,13 @@ class Inserter:
                 self.deliv[i] = t.delivery
                 self.pick[i] = t.pickup
         self.prio = np.array([t.priority for t in tasks], dtype=np.int64)
+        self.deadline = np.array(
+            [int(BIG) if t.deadline is None else t.deadline for t in tasks],
+            dtype=np.int64,
+        )
+        self.has_dl = problem.has_deadlines
+        self.delivers = np.array([t.delivers for t in tasks], dtype=bool)
+        self.picks_up = np.array([t.picks_up for t in tasks], dtype=bool)
         V = len(problem.vehicles)
         self.allowed = np.zeros((n, V), dtype=bool)
         for i, vs in enumerate(allowed):
@@ -83,6 +90,10 @@ class Inserter:
         self.Cl = [as_list(m) for m in self.C]
         self.Sl = [as_list(m) for m in self.S]
         self.dur_l = self.dur.tolist()
+        # Insertion keys with deadlines: a second late outweighs any cost saving, a task
+        # made late outweighs (nearly) any lateness (the exact order is the searches').
+        self.late_w = 1 + max(int(c.max(axis=1).sum()) for c in self.C)
+        self.nlate_w = self.late_w * 100_000
 
 
 class RouteState:
@@ -106,6 +117,17 @@ class RouteState:
         real = self._forward()
         latest = self._latest(real, real_next)
         self._gaps(latest, real_next)
+        self._clean_dirty()
+
+    def _clean_dirty(self) -> None:
+        """List index of the first pickup (len: none) and of the last delivery (-1: none)."""
+        tasks, steps = self.ins.p.tasks, self.steps
+        self.fpick, self.ldeliv = len(steps), -1
+        for s, (kind, i) in enumerate(steps):
+            if kind == "task" and tasks[i].picks_up and self.fpick == len(steps):
+                self.fpick = s
+            if kind == "task" and tasks[i].delivers:
+                self.ldeliv = s
 
     def _loads(self, task_ids: list[int], real_next: list[bool]) -> None:
         """Loads after each step (index 0 = start): all deliveries on board at the start."""
@@ -133,6 +155,9 @@ class RouteState:
         k = len(self.steps)
         real = [veh.start] * (k + 1)
         dep = [0] * (k + 1)
+        start = [0] * (k + 2)  # service start of each step (index k+1: end arrival)
+        wait = [0] * (k + 2)
+        self.late_n = self.late_sum = 0
         t = veh.window[0]
         dep[0] = t
         loc = veh.start
@@ -149,12 +174,20 @@ class RouteState:
                     dist += S[loc][tl]
                 st = first_start(task.windows, t + leg)
                 # Late (st None) only in keep-order mode.
-                t = (st if st is not None else t + leg) + dur_l[i]
+                st = st if st is not None else t + leg
+                wait[s] = st - (t + leg)
+                if task.late_by(st):
+                    self.late_n += 1
+                    self.late_sum += task.late_by(st)
+                t = st + dur_l[i]
                 loc = tl
             else:
                 b = veh.breaks[i]
                 st = first_start(b.windows, t)
-                t = (st if st is not None else t) + b.service
+                st = st if st is not None else t
+                wait[s] = st - t
+                t = st + b.service
+            start[s] = st
             real[s] = loc
             dep[s] = t
         travel += T[loc][veh.end]
@@ -162,8 +195,11 @@ class RouteState:
         if S is not None:
             dist += S[loc][veh.end]
         self.travel, self.cost, self.dist = travel, cost, dist
+        start[k + 1] = t + T[loc][veh.end]
         self.a_loc = np.array(real, dtype=np.int64)
         self.dep = np.array(dep, dtype=np.int64)
+        self.start = np.array(start, dtype=np.int64)
+        self.cum_wait = np.cumsum(np.array(wait, dtype=np.int64))
         return real
 
     def _latest(self, real: list[int], real_next: list[bool]) -> list[int]:
@@ -226,15 +262,20 @@ class RouteState:
         self.q_latest = np.array(q_latest, dtype=np.int64)
         self.blocked = np.array(blocked, dtype=bool)
 
-    def evaluate(self, jobs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(best insertion cost, best gap) for each job; cost BIG when it does not fit."""
+    def evaluate(self, jobs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(best insertion key, best gap, whether it makes a task late) for each job.
+
+        The key is the added cost, BIG when the job does not fit; with deadlines, lateness
+        added counts first (weights late_w and nlate_w).
+        """
         ins, v = self.ins, self.v
         veh = ins.p.vehicles[v]
         nj = len(jobs)
+        none = np.zeros(nj, dtype=bool)
         if nj == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), none
         if veh.max_tasks is not None and self.n_tasks() >= veh.max_tasks:
-            return np.full(nj, BIG), np.zeros(nj, dtype=np.int64)
+            return np.full(nj, BIG), np.zeros(nj, dtype=np.int64), none
         T, C = ins.T[v], ins.C[v]
         jl = ins.loc[jobs]
         a, b = self.a_loc, self.b_loc
@@ -244,6 +285,7 @@ class RouteState:
         ok = st < BIG
         arr_n = dp + T[jl[:, None], b[None, :]]
         ok &= arr_n <= self.next_latest[None, :]
+        arr_next = arr_n.copy()  # arrival at the next real step (for lateness)
         for g in np.nonzero(self.brk >= 0)[0]:
             br = veh.breaks[int(self.brk[g])]
             bws = np.array([[w[0] for w in br.windows]], dtype=np.int64)
@@ -252,6 +294,7 @@ class RouteState:
                 dp[:, g : g + 1], np.repeat(bws, nj, 0), np.repeat(bwe, nj, 0)
             )[:, 0]
             arr_q = bs + br.service + T[jl, b[g]]
+            arr_next[:, g] = arr_q
             ok[:, g] = (
                 (st[:, g] < BIG)
                 & (bs < BIG)
@@ -264,6 +307,10 @@ class RouteState:
         ok &= np.all(self.loads[None, :, :] + pk[:, None, :] <= cap, axis=2)
         ok &= np.all(self.smax[None, :, :] + pk[:, None, :] <= cap, axis=2)
         ok &= ins.allowed[jobs, v][:, None]
+        if veh.pickups_after_deliveries:
+            g_idx = np.arange(len(self.b_loc))[None, :]
+            ok &= ~(ins.delivers[jobs][:, None] & (g_idx > self.fpick))
+            ok &= ~(ins.picks_up[jobs][:, None] & (g_idx <= self.ldeliv))
         if veh.max_travel_time is not None:
             dt = (
                 T[a[None, :], jl[:, None]]
@@ -284,9 +331,51 @@ class RouteState:
         )
         if not self.n_tasks():
             cost = cost + veh.fixed
+        adds = np.zeros(cost.shape, dtype=bool)
+        if ins.has_dl:
+            d_n, d_late = self._lateness(jobs, st, arr_next)
+            cost = cost + d_n * ins.nlate_w + d_late * ins.late_w
+            adds = (d_n > 0) | (d_late > 0)
         cost = np.where(ok, cost, BIG)
         g = np.argmin(cost, axis=1)
-        return cost[np.arange(nj), g], g
+        rows = np.arange(nj)
+        return cost[rows, g], g, adds[rows, g]
+
+    def _lateness(
+        self, jobs: np.ndarray, st: np.ndarray, arr_next: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(tasks made late, lateness added) per job and gap, the job's own included.
+
+        The delay at the next real step carries on to later stops less the waiting
+        between them (a jump to a later time window is not modelled: a close estimate).
+        """
+        ins, steps = self.ins, self.steps
+        dlj = ins.deadline[jobs][:, None]
+        fits = (st < BIG) & (arr_next < BIG)  # the others are masked by the caller
+        st, arr_next = np.where(fits, st, 0), np.where(fits, arr_next, 0)
+        own = np.maximum(0, st - dlj)
+        d_n = (own > 0).astype(np.int64)
+        d_late = own
+        pos = [s for s, (kind, i) in enumerate(steps, start=1) if kind == "task"]
+        pos = np.array(
+            [s for s in pos if ins.deadline[steps[s - 1][1]] < BIG], dtype=np.int64
+        )
+        if not len(pos):
+            return d_n, d_late
+        G = len(self.b_loc)
+        nxt = np.arange(G) + 1 + (self.brk >= 0)  # step index of the next real step
+        nxt = np.minimum(nxt, len(steps) + 1)
+        delay = np.maximum(0, arr_next - self.start[nxt][None, :])  # (J, G)
+        s_d = self.start[pos]
+        dl_d = ins.deadline[[steps[s - 1][1] for s in pos]]
+        absorbed = self.cum_wait[pos][None, :] - self.cum_wait[nxt][:, None]  # (G, K)
+        after = pos[None, :] >= nxt[:, None]
+        pushed = np.maximum(0, delay[:, :, None] - absorbed[None, :, :]) * after[None]
+        new_l = np.maximum(0, s_d + pushed - dl_d)
+        old_l = np.maximum(0, s_d - dl_d)
+        d_late = d_late + (new_l - old_l).sum(axis=2)
+        d_n = d_n + ((new_l > 0).astype(np.int64) - (old_l > 0)).sum(axis=2)
+        return d_n, d_late
 
     def insert(self, job: int, gap: int) -> None:
         self.steps.insert(gap, ("task", job))
@@ -315,10 +404,11 @@ def regret_insert(
     R = len(states)
     costs = np.empty((len(jobs), R), dtype=np.int64)
     gaps = np.empty((len(jobs), R), dtype=np.int64)
+    late = np.zeros((len(jobs), R), dtype=bool)  # the best place makes a task late
     cand = set(range(R)) if candidates is None else set(candidates)
     for r, st in enumerate(states):
         if r in cand:
-            costs[:, r], gaps[:, r] = st.evaluate(jobs)
+            costs[:, r], gaps[:, r], late[:, r] = st.evaluate(jobs)
         else:
             costs[:, r], gaps[:, r] = BIG, 0
     vtype = _vehicle_types(ins.p)
@@ -352,12 +442,16 @@ def regret_insert(
         score = np.where(top_mask, regret, -np.inf)
         pick = int(idx[int(np.argmax(score))])
         r = int(np.argmin(costs[pick]))
+        alive[pick] = False
+        if prio[pick] == 0 and late[pick, r]:
+            # Without priority, a job is left out rather than make a task late.
+            left.append(int(jobs[pick]))
+            continue
         st = states[r]
         st.insert(int(jobs[pick]), int(gaps[pick, r]))
-        alive[pick] = False
         rest = np.nonzero(alive)[0]
         if len(rest):
-            costs[rest, r], gaps[rest, r] = st.evaluate(jobs[rest])
+            costs[rest, r], gaps[rest, r], late[rest, r] = st.evaluate(jobs[rest])
     return left
 
 

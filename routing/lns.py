@@ -30,8 +30,20 @@ class _Search:
         self.states, self.rng = states, rng
         self.ins = ins = states[0].ins
         self.jobs = jobs = np.array(ins.jobs, dtype=np.int64)
+        # The objective as one Python int (no overflow): priority x m1 + late tasks x
+        # w_n + lateness x w_l + jobs left out x m0 + cost.
         self.m0 = 1 + int(ins.C[0].max(axis=1).sum())
-        self.m1 = self.m0 * (len(jobs) + 1)
+        self.w_l = self.m0 * (len(jobs) + 1)
+        self.w_n = self.m1 = self.w_l
+        if ins.has_dl:
+            p = ins.p
+            worst = sum(
+                max(0, t.windows[-1][1] - t.deadline)
+                for t in p.tasks
+                if t.deadline is not None
+            )
+            self.w_n = self.w_l * (worst + 1)
+            self.m1 = self.w_n * (len(p.tasks) + 1)
         # Neighbours by location (cost of the first vehicle's matrix).
         C0 = ins.C[0]
         jl = ins.loc[jobs]
@@ -41,7 +53,10 @@ class _Search:
         self.where: dict[int, int] = {}
 
     def total(self, left) -> int:
-        routes = sum(s.cost for s in self.states if s.n_tasks())
+        used = [s for s in self.states if s.n_tasks()]
+        routes = sum(s.cost for s in used)
+        if self.ins.has_dl:
+            routes += sum(s.late_n * self.w_n + s.late_sum * self.w_l for s in used)
         return routes + _penalty(self.ins, self.m0, self.m1, left)
 
     def locate(self) -> None:

@@ -66,6 +66,9 @@ def allowed_vehicles(p: Problem) -> tuple[list[set[int]], dict[int, str]]:
             reasons[i] = NO_CAPACITY
             allowed.append(set())
             continue
+        if t.kind != "job" and any(t.amount):
+            # Clean before dirty: a shipment would pick up before its own delivery.
+            vs = [k for k in vs if not p.vehicles[k].pickups_after_deliveries]
         vs = [k for k in vs if p.vehicles[k].max_tasks != 0]
         if not vs:
             reasons[i] = NO_ROOM
