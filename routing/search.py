@@ -269,11 +269,19 @@ def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progres
         return None
     placed = []
     for v, route in enumerate(result[0]):
-        if not route or not problem.vehicles[v].breaks:
+        if not problem.vehicles[v].breaks:
             placed.append(route)
-            continue
-        placed.append(_place_breaks(problem, v, route))
+        elif not route:
+            # An empty van keeps its breaks: the ruin and recreate after this may give it
+            # jobs, and it would then drive without them (issue 13: a van without lunch).
+            placed.append(_breaks_only(problem, v))
+        else:
+            placed.append(_place_breaks(problem, v, route))
     return placed, _served(placed)
+
+
+def _breaks_only(problem: Problem, v: int) -> Route:
+    return [("break", b) for b in range(len(problem.vehicles[v].breaks))]
 
 
 def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
@@ -288,7 +296,7 @@ def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
             s for s in route if s[0] == "task" and problem.tasks[s[1]].kind == "job"
         ]
         if not tasks:
-            return []
+            return _breaks_only(problem, v)
         # Drop the least important job whose removal helps most (latest end otherwise).
         worst = min(
             tasks,

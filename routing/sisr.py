@@ -120,6 +120,7 @@ class Plan:
         """Nodes: the tasks, then each vehicle's breaks (node n + v * NB + b)."""
         n, vs = self.n, ins.p.vehicles
         V = len(vs)
+        self.vbreaks = [v.breaks for v in vs]
         NB = max(len(v.breaks) for v in vs)
         K = max([ins.ws.shape[1]] + [len(b.windows) for v in vs for b in v.breaks])
         N = n + V * NB
@@ -186,6 +187,13 @@ class Plan:
         self.route = np.full((V, M), -1, dtype=np.int64)
         self.rlen = np.zeros(V, dtype=np.int64)
         for v, r in enumerate(routes):
+            breaks = len(self.vbreaks[v])
+            if not any(kind == "task" for kind, _ in r):
+                # An empty route holds all the vehicle's breaks: they are never removed,
+                # so every van the search uses takes them.
+                r = [("break", b) for b in range(breaks)]
+            elif sum(kind == "break" for kind, _ in r) != breaks:
+                raise ValueError(f"route of vehicle {v} lacks some of its breaks")
             ids = [i if kind == "task" else n + v * NB + i for kind, i in r]
             self.route[v, : len(ids)] = ids
             self.rlen[v] = len(ids)

@@ -70,6 +70,25 @@ BAD = {
     "job without location": broken(lambda p: p["jobs"][0].pop("location_index")),
     "bad coordinates": broken(lambda p: p["vehicles"][0].update(start=[500, 1])),
     "priority above 100": broken(lambda p: p["jobs"][0].update(priority=101)),
+    "negative deadline": broken(lambda p: p["jobs"][0].update(deadline=-1)),
+    "deadline not an integer": broken(lambda p: p["jobs"][0].update(deadline=10.5)),
+    "deadline as a clock time": broken(lambda p: p["jobs"][0].update(deadline="13:00")),
+    "shipment deadline": broken(
+        lambda p: p.update(
+            shipments=[
+                {
+                    "pickup": {"id": 1, "location_index": 1},
+                    "delivery": {"id": 1, "location_index": 2, "deadline": True},
+                }
+            ]
+        )
+    ),
+    "pickups_after_deliveries not a boolean": broken(
+        lambda p: p["vehicles"][0].update(pickups_after_deliveries="yes")
+    ),
+    "pickups_after_deliveries as 1": broken(
+        lambda p: p["vehicles"][0].update(pickups_after_deliveries=1)
+    ),
 }
 
 
@@ -88,6 +107,28 @@ def test_error_names_the_field(tmp_path, capsys):
         err.strip()
         == "error: jobs[1].location_index 12 is out of range (matrix has 3 locations)"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("negative deadline", "error: jobs[0].deadline must be >= 0, got -1"),
+        (
+            "deadline not an integer",
+            "error: jobs[0].deadline must be an integer, got 10.5",
+        ),
+        (
+            "pickups_after_deliveries not a boolean",
+            (
+                "error: vehicles[0].pickups_after_deliveries must be true or false, "
+                "got 'yes'"
+            ),
+        ),
+    ],
+)
+def test_extension_errors_name_the_field(tmp_path, capsys, name, message):
+    code, _, err = run_main(tmp_path, capsys, BAD[name])
+    assert code == 2 and err.strip() == message
 
 
 def test_missing_file_and_bad_option(capsys):
