@@ -10,12 +10,14 @@ import argparse
 import json
 import sys
 import time
+import warnings
 
 T_START = time.monotonic()
 
 # Light: routing/__init__.py imports numpy, OR-Tools and numba only inside solve_json, so
 # the clock above starts before them.
 from routing import ProblemError, solve_json
+from routing.errors import NotCompiledWarning
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,13 +39,16 @@ def main(argv: list[str] | None = None) -> int:
     # The time limit counts from process start (imports, parsing, matrices included).
     used = time.monotonic() - T_START
     try:
-        result = solve_json(
-            data,
-            seconds=max(0.05, args.seconds - used),
-            seed=args.seed,
-            keep_order=args.keep_order,
-            osrm_url=args.osrm_url,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("once", NotCompiledWarning)
+            warnings.showwarning = _warning_line
+            result = solve_json(
+                data,
+                seconds=max(0.05, args.seconds - used),
+                seed=args.seed,
+                keep_order=args.keep_order,
+                osrm_url=args.osrm_url,
+            )
     except ProblemError as exc:
         sys.stderr.write(
             f"error: {str(exc).splitlines()[0] if str(exc) else 'invalid problem'}\n"
@@ -58,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line on stderr (stdout carries the plan)."""
+    sys.stderr.write(f"warning: {message}\n")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

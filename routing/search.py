@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Callable
 
 from routing import lns, solver
+from routing.errors import NOT_COMPILED, NotCompiledWarning
 from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
 from routing.problem import Problem, Route, Step
 from routing.reasons import NO_ROOM, allowed_vehicles
@@ -146,7 +148,10 @@ def _compiled_ruin_recreate(problem: Problem) -> bool:
         for v in problem.vehicles
     ):
         return False
-    return _sisr_module().compiled()
+    if _sisr_module().compiled():
+        return True
+    warnings.warn(NOT_COMPILED, NotCompiledWarning, stacklevel=2)
+    return False
 
 
 def _sisr_module():
