@@ -26,6 +26,7 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
     vehicles = {v["id"]: v for v in problem["vehicles"]}
     errors: list[str] = []
     seen: dict[tuple[str, int], int] = {}
+    late_tasks: dict[tuple[str, int], int] = {}
     totals = {
         "distance": 0,
         "duration": 0,
@@ -50,6 +51,7 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
             errors,
         )
         walk.run(r["steps"], seen)
+        late_tasks.update(walk.late_tasks)
         for key in totals:
             totals[key] += getattr(walk, key)
     _check_shipments(problem, seen, errors)
@@ -64,6 +66,7 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
     return {
         "errors": errors,
         **totals,
+        "late_tasks": late_tasks,
         "unassigned": len(tasks) - totals["served"],
     }
 
@@ -117,6 +120,7 @@ class _Walk:
         self.breaks = {b["id"]: b for b in v.get("breaks", [])}
         self.distance = self.duration = self.served = self.priority = 0
         self.late = self.lateness = 0
+        self.late_tasks: dict[tuple[str, int], int] = {}  # (type, id) -> seconds late
         self.dirty = False  # picked something up (for pickups_after_deliveries)
         self.pending: list[dict] = []  # breaks on the current leg
         self.loc = v.get("start_index")
@@ -249,6 +253,8 @@ class _Walk:
         late = max(0, start - src["deadline"]) if "deadline" in src else 0
         self.late += late > 0
         self.lateness += late
+        if late:
+            self.late_tasks[(s["type"], s.get("id"))] = late
         if "late_by" in s and s["late_by"] != late:
             self.errors.append(
                 f"vehicle {self.vid}: {s['type']} {s.get('id')} late_by {s['late_by']} "
