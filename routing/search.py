@@ -28,7 +28,7 @@ from routing import lns, solver
 from routing.errors import NOT_COMPILED, NotCompiledWarning
 from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
 from routing.problem import Problem, Route, Step
-from routing.reasons import NO_ROOM, allowed_vehicles
+from routing.reasons import allowed_vehicles, left_out_reason
 from routing.schedule import simulate
 
 LNS_SHARE = 0.35  # large problems: ruin and recreate first,
@@ -60,7 +60,7 @@ def plan(
     else:
         routes, served = _plan_large(problem, allowed, deadline, seed, progress)
     unassigned = [
-        (i, reasons.get(i, NO_ROOM))
+        (i, reasons.get(i) or left_out_reason(problem, i, allowed[i]))
         for i in range(len(problem.tasks))
         if i not in served
     ]

@@ -8,7 +8,7 @@ import pytest
 
 from routing import search, sisr, vroom
 from routing.insertion import Inserter
-from routing.reasons import allowed_vehicles
+from routing.reasons import ONLY_LATE, allowed_vehicles
 from routing.schedule import simulate
 
 
@@ -96,6 +96,7 @@ def test_without_priority_a_task_that_can_only_be_late_is_left_out(solve):
     """The order puts late tasks before tasks served: serving it late is worse."""
     sol = solve(line_problem(deadline=50, priority=0), seconds=1)
     assert [u["id"] for u in sol["unassigned"]] == [3]
+    assert sol["unassigned"][0]["reason"] == ONLY_LATE
     assert sol["summary"]["late"] == 0
 
 
