@@ -43,14 +43,14 @@ def sisr_path(monkeypatch):
 
 
 def test_without_the_flag_the_shortest_order(solve):
-    assert order(solve(cbd_problem(flag=False), seconds=1)) == [1, 2, 3]
+    assert order(solve(cbd_problem(flag=False), seconds=0.6)) == [1, 2, 3]
 
 
 @pytest.mark.parametrize("mode", ["ortools", "sisr"])
 def test_deliveries_first_then_the_exchange_then_pickups(solve, mode, request):
     if mode == "sisr":
         request.getfixturevalue("sisr_path")
-    sol = solve(cbd_problem(), seconds=1)
+    sol = solve(cbd_problem(), seconds=0.6)
     assert order(sol) == [3, 2, 1] and sol["summary"]["cost"] == 50
 
 
@@ -58,7 +58,7 @@ def test_large_problem_path_with_breaks(solve):
     """With a break the problem takes the regret insertion + ruin and recreate path."""
     prob = cbd_problem()
     prob["vehicles"][0]["breaks"] = [{"id": 1, "service": 10}]
-    assert order(solve(prob, seconds=1)) == [3, 2, 1]
+    assert order(solve(prob, seconds=0.6)) == [3, 2, 1]
 
 
 def test_keep_order_inserts_after_the_last_delivery(solve):
@@ -78,7 +78,7 @@ def test_a_shipment_cannot_ride_in_a_clean_before_dirty_van(solve):
             "amount": [1],
         }
     ]
-    sol = solve(prob, seconds=1)
+    sol = solve(prob, seconds=0.6)
     assert {(u["type"], u["id"]) for u in sol["unassigned"]} == {
         ("pickup", 7),
         ("delivery", 7),

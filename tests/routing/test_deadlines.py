@@ -54,7 +54,7 @@ def sisr_path(monkeypatch):
 def test_without_deadlines_the_shortest_plan_and_zero_lateness(solve):
     prob = line_problem()
     del prob["jobs"][2]["deadline"]
-    sol = solve(prob, seconds=1)
+    sol = solve(prob, seconds=0.6)
     assert order(sol) == [1, 2, 3] and sol["summary"]["cost"] == 100
     assert sol["summary"]["late"] == 0 and sol["summary"]["lateness"] == 0
     assert all(
@@ -66,7 +66,7 @@ def test_without_deadlines_the_shortest_plan_and_zero_lateness(solve):
 def test_on_time_beats_shortest(solve, mode, request):
     if mode == "sisr":
         request.getfixturevalue("sisr_path")
-    sol = solve(line_problem(), seconds=1)
+    sol = solve(line_problem(), seconds=0.6)
     assert order(sol) == [3, 2, 1]
     assert sol["summary"]["cost"] == 190
     assert sol["summary"]["late"] == 0 and sol["routes"][0]["lateness"] == 0
@@ -83,7 +83,7 @@ def test_compiled_search_repairs_a_late_plan():
 
 
 def test_a_deadline_no_plan_meets_is_served_late(solve):
-    sol = solve(line_problem(deadline=50, priority=10), seconds=1)
+    sol = solve(line_problem(deadline=50, priority=10), seconds=0.6)
     assert sol["summary"]["unassigned"] == 0
     assert order(sol) == [3, 2, 1]  # as early as it can be: late by 50 s, not 170 s
     step = next(s for s in sol["routes"][0]["steps"] if s.get("id") == 3)
@@ -94,7 +94,7 @@ def test_a_deadline_no_plan_meets_is_served_late(solve):
 
 def test_without_priority_a_task_that_can_only_be_late_is_left_out(solve):
     """The order puts late tasks before tasks served: serving it late is worse."""
-    sol = solve(line_problem(deadline=50, priority=0), seconds=1)
+    sol = solve(line_problem(deadline=50, priority=0), seconds=0.6)
     assert [u["id"] for u in sol["unassigned"]] == [3]
     assert sol["unassigned"][0]["reason"] == ONLY_LATE
     assert sol["summary"]["late"] == 0
@@ -110,10 +110,10 @@ def test_an_optional_job_is_not_added_at_the_price_of_lateness(solve):
         ],
         "matrices": line_problem()["matrices"],
     }
-    sol = solve(prob, seconds=1)
+    sol = solve(prob, seconds=0.6)
     assert order(sol) == [10] and [u["id"] for u in sol["unassigned"]] == [5]
     del prob["jobs"][0]["deadline"]
-    assert order(solve(prob, seconds=1)) == [5, 10]  # VROOM's order serves both
+    assert order(solve(prob, seconds=0.6)) == [5, 10]  # VROOM's order serves both
 
 
 def test_shipment_delivery_deadline(solve):
@@ -129,6 +129,6 @@ def test_shipment_delivery_deadline(solve):
         ],
         "matrices": line_problem()["matrices"],
     }
-    sol = solve(prob, seconds=1)
+    sol = solve(prob, seconds=0.6)
     step = next(s for s in sol["routes"][0]["steps"] if s["type"] == "delivery")
     assert step["late_by"] == 15 and sol["summary"]["lateness"] == 15
