@@ -101,3 +101,12 @@ def test_lateness_caused_to_a_given_stop_counts(solve):
     assert [s for s in steps] == [5, 6, 8]
     assert steps[6]["late_by"] == 20 and steps[5]["late_by"] == 0
     assert sol["summary"]["late"] == 1 and sol["summary"]["lateness"] == 20
+
+
+def test_a_van_used_only_by_the_insertion_takes_its_break(solve):
+    prob = keep_order_day()
+    prob["vehicles"][0]["steps"] = []
+    prob["vehicles"][0]["breaks"] = [{"id": 1, "service": 60}]
+    sol = solve(prob, keep_order=True)
+    types = [s["type"] for s in sol["routes"][0]["steps"]]
+    assert types.count("break") == 1 and types.count("job") == 2
