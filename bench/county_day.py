@@ -248,9 +248,13 @@ def main() -> None:
         "--write", default=None, help="also save the generated problem here"
     )
     ap.add_argument("--solvers", default="ours,vroom")
+    ap.add_argument("--insertions", type=int, default=0)
     args = ap.parse_args()
     _matrix_timing()
     problem = generate(args.seed, args.jobs, args.vans, deadlines=not args.no_deadlines)
+    if args.insertions:
+        insertions(problem, args.seconds, args.insertions, args.seed)
+        return
     if args.write:
         with open(args.write, "w") as f:
             json.dump(problem, f)
