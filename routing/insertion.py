@@ -1,8 +1,8 @@
-"""Regret insertion (vectorised with numpy) and ruin-and-recreate on routes of jobs.
+"""Insertion machinery (vectorised with numpy): per route, the best place for each job.
 
 A route is a list of steps ("task", i) / ("break", b). A break has no location: it is
 taken where the vehicle is (after the previous stop), before driving on.
-Shipments are left to the solver; only jobs are inserted here.
+Shipments are left to the solver; only jobs are inserted here (regret.py, lns.py).
 """
 
 from __future__ import annotations
@@ -301,9 +301,33 @@ class RouteState:
                 & (arr_q <= self.q_latest[g])
                 & (~self.blocked[g])
             )
+        ok &= self._fits_otherwise(jobs)
+        cost = (
+            C[a[None, :], jl[:, None]] + C[jl[:, None], b[None, :]] - C[a, b][None, :]
+        )
+        if not self.n_tasks():
+            cost = cost + veh.fixed
+        adds = np.zeros(cost.shape, dtype=bool)
+        if ins.has_dl:
+            d_n, d_late = self._lateness(jobs, st, arr_next)
+            cost = cost + d_n * ins.nlate_w + d_late * ins.late_w
+            adds = (d_n > 0) | (d_late > 0)
+        cost = np.where(ok, cost, BIG)
+        g = np.argmin(cost, axis=1)
+        rows = np.arange(nj)
+        return cost[rows, g], g, adds[rows, g]
+
+    def _fits_otherwise(self, jobs: np.ndarray) -> np.ndarray:
+        """(jobs, gaps) mask of everything but time: loads, skills, clean before dirty,
+        travel time and distance limits."""
+        ins, v = self.ins, self.v
+        veh = ins.p.vehicles[v]
+        T = ins.T[v]
+        jl = ins.loc[jobs]
+        a, b = self.a_loc, self.b_loc
         cap = ins.cap[v]
         dl, pk = ins.deliv[jobs], ins.pick[jobs]
-        ok &= np.all(self.pmax[None, :, :] + dl[:, None, :] <= cap, axis=2)
+        ok = np.all(self.pmax[None, :, :] + dl[:, None, :] <= cap, axis=2)
         ok &= np.all(self.loads[None, :, :] + pk[:, None, :] <= cap, axis=2)
         ok &= np.all(self.smax[None, :, :] + pk[:, None, :] <= cap, axis=2)
         ok &= ins.allowed[jobs, v][:, None]
@@ -326,20 +350,7 @@ class RouteState:
                 - S[a, b][None, :]
             )
             ok &= self.dist + dd <= veh.max_distance
-        cost = (
-            C[a[None, :], jl[:, None]] + C[jl[:, None], b[None, :]] - C[a, b][None, :]
-        )
-        if not self.n_tasks():
-            cost = cost + veh.fixed
-        adds = np.zeros(cost.shape, dtype=bool)
-        if ins.has_dl:
-            d_n, d_late = self._lateness(jobs, st, arr_next)
-            cost = cost + d_n * ins.nlate_w + d_late * ins.late_w
-            adds = (d_n > 0) | (d_late > 0)
-        cost = np.where(ok, cost, BIG)
-        g = np.argmin(cost, axis=1)
-        rows = np.arange(nj)
-        return cost[rows, g], g, adds[rows, g]
+        return ok
 
     def _lateness(
         self, jobs: np.ndarray, st: np.ndarray, arr_next: np.ndarray
@@ -380,110 +391,3 @@ class RouteState:
     def insert(self, job: int, gap: int) -> None:
         self.steps.insert(gap, ("task", job))
         self.refresh()
-
-
-def initial_routes(problem: Problem, ins: Inserter) -> list[Route]:
-    """Empty routes holding each vehicle's breaks."""
-    return [[("break", b) for b in range(len(v.breaks))] for v in problem.vehicles]
-
-
-def regret_insert(
-    states: list[RouteState],
-    pending: list[int],
-    *,
-    k: int = 3,
-    rng: np.random.Generator | None = None,
-    noise: float = 0.0,
-    candidates: list[int] | None = None,
-) -> list[int]:
-    """Insert pending jobs by priority then regret-k; returns the jobs that did not fit."""
-    if not pending:
-        return []
-    ins = states[0].ins
-    jobs = np.array(pending, dtype=np.int64)
-    R = len(states)
-    costs = np.empty((len(jobs), R), dtype=np.int64)
-    gaps = np.empty((len(jobs), R), dtype=np.int64)
-    late = np.zeros((len(jobs), R), dtype=bool)  # the best place makes a task late
-    cand = set(range(R)) if candidates is None else set(candidates)
-    for r, st in enumerate(states):
-        if r in cand:
-            costs[:, r], gaps[:, r], late[:, r] = st.evaluate(jobs)
-        else:
-            costs[:, r], gaps[:, r] = BIG, 0
-    vtype = _vehicle_types(ins.p)
-    alive = np.ones(len(jobs), dtype=bool)
-    prio = ins.prio[jobs]
-    left: list[int] = []
-    while alive.any():
-        idx = np.nonzero(alive)[0]
-        cols = _columns(states, cand, vtype)
-        c = costs[idx][:, cols]
-        best = c.min(axis=1)
-        dead = best >= BIG
-        if dead.any():
-            for j in idx[dead]:
-                left.append(int(jobs[j]))
-                alive[j] = False
-            idx, c, best = idx[~dead], c[~dead], best[~dead]
-            if not len(idx):
-                break
-        kk = min(k, len(cols))
-        if kk > 1:
-            part = np.partition(c, kk - 1, axis=1)[:, :kk]
-            part = np.where(part >= BIG, best[:, None] * 2 + 10_000, part)
-            regret = (part - best[:, None]).sum(axis=1).astype(np.float64)
-        else:
-            regret = -best.astype(np.float64)
-        if noise and rng is not None:
-            regret = regret * (1 + noise * rng.random(len(regret)))
-        top = prio[idx].max()
-        top_mask = prio[idx] == top
-        score = np.where(top_mask, regret, -np.inf)
-        pick = int(idx[int(np.argmax(score))])
-        r = int(np.argmin(costs[pick]))
-        alive[pick] = False
-        if prio[pick] == 0 and late[pick, r]:
-            # Without priority, a job is left out rather than make a task late.
-            left.append(int(jobs[pick]))
-            continue
-        st = states[r]
-        st.insert(int(jobs[pick]), int(gaps[pick, r]))
-        rest = np.nonzero(alive)[0]
-        if len(rest):
-            costs[rest, r], gaps[rest, r], late[rest, r] = st.evaluate(jobs[rest])
-    return left
-
-
-def _vehicle_types(p: Problem) -> list[tuple]:
-    """What makes two empty vehicles the same option."""
-    return [
-        (
-            v.start,
-            v.end,
-            v.window,
-            v.capacity,
-            v.skills,
-            v.profile,
-            v.fixed,
-            v.per_hour,
-            v.per_km,
-            len(v.breaks),
-        )
-        for v in p.vehicles
-    ]
-
-
-def _columns(states: list[RouteState], cand: set[int], vtype: list[tuple]) -> list[int]:
-    """The candidate routes, identical empty vehicles counted once when measuring regret."""
-    seen_types = set()
-    cols = []
-    for r, st in enumerate(states):
-        if r not in cand:
-            continue
-        if st.n_tasks() == 0:
-            if vtype[st.v] in seen_types:
-                continue
-            seen_types.add(vtype[st.v])
-        cols.append(r)
-    return cols

@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 
-from routing.insertion import Inserter, RouteState, regret_insert
+from routing.insertion import Inserter, RouteState
+from routing.regret import regret_insert
 
 TEMP_START, TEMP_END, COOL = 0.1, 0.005, 0.1  # temperatures, in average cost per job
 MAX_RUIN = 30

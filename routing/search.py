@@ -26,9 +26,10 @@ from collections.abc import Callable
 
 from routing import lns, solver
 from routing.errors import NOT_COMPILED, NotCompiledWarning
-from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
+from routing.insertion import Inserter, RouteState
 from routing.problem import Problem, Route, Step
 from routing.reasons import allowed_vehicles, left_out_reason
+from routing.regret import initial_routes, regret_insert
 from routing.schedule import simulate
 
 LNS_SHARE = 0.35  # large problems: ruin and recreate first,
