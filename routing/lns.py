@@ -144,6 +144,21 @@ class _Search:
         return sorted(cands)
 
 
+def _temperatures(states: list[RouteState], n_jobs: int, cool: bool) -> tuple:
+    """Start and end temperatures, in units of the plan's average cost per job."""
+    base_cost = max(1, sum(s.cost for s in states if s.n_tasks()))
+    per_job = base_cost / max(1, n_jobs)
+    t0_temp, t1_temp = TEMP_START * per_job, TEMP_END * per_job
+    if cool:  # polishing a good plan: start cooler
+        t0_temp = t0_temp * COOL
+    return t0_temp, t1_temp
+
+
+def _accept(new: int, cur: int, temp: float, rng: np.random.Generator) -> bool:
+    """Simulated annealing: better always, worse with probability exp(-worse / temp)."""
+    return new < cur or rng.random() < math.exp(-(new - cur) / max(temp, 1e-9))
+
+
 def ruin_recreate(
     states: list[RouteState],
     unassigned: list[int],
@@ -164,11 +179,7 @@ def ruin_recreate(
     best = ([list(s.steps) for s in states], list(unassigned))
     t_start = time.monotonic()
     span = max(deadline - t_start, 1e-6)
-    base_cost = max(1, sum(s.cost for s in states if s.n_tasks()))
-    per_job = base_cost / max(1, len(search.jobs))
-    t0_temp, t1_temp = TEMP_START * per_job, TEMP_END * per_job
-    if cool:  # polishing a good plan: start cooler
-        t0_temp = t0_temp * COOL
+    t0_temp, t1_temp = _temperatures(states, len(search.jobs), cool)
     it = 0
     while (now := time.monotonic()) < deadline:
         it += 1
@@ -198,9 +209,7 @@ def ruin_recreate(
         )
         left = left + rest
         new_cost = search.total(left)
-        if new_cost < cur_cost or rng.random() < math.exp(
-            -(new_cost - cur_cost) / max(temp, 1e-9)
-        ):
+        if _accept(new_cost, cur_cost, temp, rng):
             cur_cost = new_cost
             unassigned = left
             if new_cost < best_cost:

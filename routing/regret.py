@@ -60,13 +60,7 @@ def regret_insert(
             idx, c, best = idx[~dead], c[~dead], best[~dead]
             if not len(idx):
                 break
-        kk = min(k, len(cols))
-        if kk > 1:
-            part = np.partition(c, kk - 1, axis=1)[:, :kk]
-            part = np.where(part >= BIG, best[:, None] * 2 + 10_000, part)
-            regret = (part - best[:, None]).sum(axis=1).astype(np.float64)
-        else:
-            regret = -best.astype(np.float64)
+        regret = _regret(c, best, min(k, len(cols)))
         if noise and rng is not None:
             regret = regret * (1 + noise * rng.random(len(regret)))
         top = prio[idx].max()
@@ -85,6 +79,15 @@ def regret_insert(
         if len(rest):
             costs[rest, r], gaps[rest, r], late[rest, r] = st.evaluate(jobs[rest])
     return left
+
+
+def _regret(c: np.ndarray, best: np.ndarray, kk: int) -> np.ndarray:
+    """Regret-kk of each row of costs c (best: each row's minimum); -best when kk is 1."""
+    if kk <= 1:
+        return -best.astype(np.float64)
+    part = np.partition(c, kk - 1, axis=1)[:, :kk]
+    part = np.where(part >= BIG, best[:, None] * 2 + 10_000, part)
+    return (part - best[:, None]).sum(axis=1).astype(np.float64)
 
 
 def _vehicle_types(p: Problem) -> list[tuple]:

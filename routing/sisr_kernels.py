@@ -46,6 +46,8 @@ def seed(value):
     np.random.seed(value)
 
 
+# About 65 lines: SISR's string choice and removal are one loop over the neighbours;
+# split, its random draws (and so its results) would change order.
 @njit(cache=True)
 def _ruin(near, jobs, touched, pending, data, state):
     """Remove strings of consecutive jobs from routes near a random job; returns how many."""

@@ -52,6 +52,8 @@ def _latest_start(ws, we, j, bound):
     return -BIG
 
 
+# About 65 lines: one forward pass fills every per-stop array at once (a second pass
+# would double the work of the kernel called after every change).
 @njit(cache=True)
 def refresh(v, data, state):
     """Recompute route v's cached arrays (and where/pos of its nodes)."""
