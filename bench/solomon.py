@@ -1,7 +1,7 @@
 """Solomon's 56 VRPTW instances: our router vs VROOM (pyvroom) vs PyVRP, one thread each.
 
 DIMACS convention: d_ij = floor(10 * euclid), times x10, objective = total distance,
-compared with bks.csv's bks_distance_x10. Every plan is checked by bench/feasibility.py.
+compared with bks.csv's bks_distance_x10. Every plan is checked by routing/check.py.
 
     python bench/solomon.py --seconds 10 [--instances C101,R101] [--solvers ours,vroom,pyvrp]
 """
@@ -23,9 +23,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from feasibility import check
+from routing import solve_json
+from routing.check import check
 
 DATA = Path(
     os.environ.get("SOLOMON_DIR", ROOT.parent / "shared" / "benchmarks" / "solomon")
@@ -82,13 +82,11 @@ def bks() -> dict[str, int]:
 
 
 def run_ours(problem: dict, seconds: float, seed: int) -> dict:
-    from routing import solve_json
-
     return solve_json(problem, seconds=seconds, seed=seed)
 
 
 def run_vroom(problem: dict, seconds: float, seed: int) -> dict:
-    import vroom
+    import vroom  # optional (requirements-bench.txt): imported only when compared
 
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(problem, f)
@@ -104,6 +102,7 @@ def run_vroom(problem: dict, seconds: float, seed: int) -> dict:
 
 
 def run_pyvrp(problem: dict, seconds: float, seed: int) -> dict:
+    # Optional (requirements-bench.txt): imported only when compared.
     from pyvrp import Model
     from pyvrp.stop import MaxRuntime
 
@@ -161,7 +160,7 @@ def main() -> None:
     names = args.instances.split(",") if args.instances else sorted(best, key=_order)
     solvers = args.solvers.split(",")
     gaps: dict[str, list[float]] = {s: [] for s in solvers}
-    feasible = dict.fromkeys(solvers, 0)
+    feasible = {s: 0 for s in solvers}
     print(
         f"# Solomon, {args.seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS"
     )

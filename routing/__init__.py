@@ -20,6 +20,8 @@ def solve_json(
     osrm_url: str | None = None,
 ) -> dict:
     """Solve a VROOM input dict within `seconds`; return a VROOM output dict."""
+    # Imported here, not at the top: `python -m routing` imports this package before it
+    # starts its clock, and these load numpy (and fixed/search load OR-Tools).
     from routing import schedule, vroom
 
     t0 = time.monotonic()

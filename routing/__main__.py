@@ -10,8 +10,14 @@ import argparse
 import json
 import sys
 import time
+import warnings
 
 T_START = time.monotonic()
+
+# Light: routing/__init__.py imports numpy, OR-Tools and numba only inside solve_json, so
+# the clock above starts before them.
+from routing import ProblemError, solve_json
+from routing.errors import NotCompiledWarning
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,55 +27,28 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m routing")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    s = sub.add_parser("solve", help="solve a VROOM-format problem")
-    s.add_argument("problem", help="problem JSON file, or - for stdin")
-    s.add_argument("--seconds", type=float, default=5.0)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--keep-order", action="store_true")
-    s.add_argument("--osrm-url", default=None)
-    sub.add_parser("compile", help="compile the fast ruin and recreate (once, ~20 s)")
-    args = parser.parse_args(argv)
+    args = _arguments(argv)
     if args.command == "compile":
-        from routing import sisr
-
-        sisr.compile_now()
-        print(
-            "compiled"
-            if sisr.compiled()
-            else "not cached: numba could not write its cache"
-        )
-        return 0 if sisr.compiled() else 1
+        return _compile()
     if not args.seconds > 0:
         sys.stderr.write(f"error: --seconds must be positive, got {args.seconds}\n")
         return 2
-    try:
-        if args.problem == "-":
-            text = sys.stdin.read()
-        else:
-            with open(args.problem, encoding="utf-8") as f:
-                text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        sys.stderr.write(f"error: cannot read {args.problem}: {exc}\n")
+    ok, data = _read(args.problem)
+    if not ok:
         return 2
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        sys.stderr.write(f"error: malformed JSON: {str(exc).splitlines()[0]}\n")
-        return 2
-    from routing import ProblemError, solve_json
-
     # The time limit counts from process start (imports, parsing, matrices included).
     used = time.monotonic() - T_START
     try:
-        result = solve_json(
-            data,
-            seconds=max(0.05, args.seconds - used),
-            seed=args.seed,
-            keep_order=args.keep_order,
-            osrm_url=args.osrm_url,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("once", NotCompiledWarning)
+            warnings.showwarning = _warning_line
+            result = solve_json(
+                data,
+                seconds=max(0.05, args.seconds - used),
+                seed=args.seed,
+                keep_order=args.keep_order,
+                osrm_url=args.osrm_url,
+            )
     except ProblemError as exc:
         sys.stderr.write(
             f"error: {str(exc).splitlines()[0] if str(exc) else 'invalid problem'}\n"
@@ -84,6 +63,54 @@ def main(argv: list[str] | None = None) -> int:
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line on stderr (stdout carries the plan)."""
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = _Parser(prog="python -m routing")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    s = sub.add_parser("solve", help="solve a VROOM-format problem")
+    s.add_argument("problem", help="problem JSON file, or - for stdin")
+    s.add_argument("--seconds", type=float, default=5.0)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--keep-order", action="store_true")
+    s.add_argument("--osrm-url", default=None)
+    sub.add_parser("compile", help="compile the fast ruin and recreate (once, ~20 s)")
+    return parser.parse_args(argv)
+
+
+def _compile() -> int:
+    # Imported here: numba takes seconds to load, and only this command needs it at once.
+    from routing import sisr
+
+    sisr.compile_now()
+    print(
+        "compiled" if sisr.compiled() else "not cached: numba could not write its cache"
+    )
+    return 0 if sisr.compiled() else 1
+
+
+def _read(path: str) -> tuple[bool, object]:
+    """(True, the problem's JSON) from a file or stdin; (False, None) after a one-line
+    error when it cannot be read."""
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.stderr.write(f"error: cannot read {path}: {exc}\n")
+        return False, None
+    try:
+        return True, json.loads(text)
+    except ValueError as exc:
+        sys.stderr.write(f"error: malformed JSON: {str(exc).splitlines()[0]}\n")
+        return False, None
 
 
 if __name__ == "__main__":

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import time
 
-from routing.problem import Problem
+from routing.problem import Problem, Route, Step, Task, dirty_before_clean
 from routing.reasons import NO_ROOM, allowed_vehicles
 from routing.schedule import simulate
-
-Route = list[tuple[str, int]]
 
 
 def given_routes(p: Problem) -> list[Route]:
@@ -23,16 +21,21 @@ def given_routes(p: Problem) -> list[Route]:
                 ("break", bidx[sid]) if typ == "break" else ("task", index[(typ, sid)])
             )
         if any(k == "task" for k, _ in seq):
-            listed = {i for k, i in seq if k == "break"}
-            for b in range(len(v.breaks)):
-                if b not in listed:
-                    seq = _best_position(p, v_idx, seq, ("break", b))[1] or seq
+            seq = _with_breaks(p, v_idx, seq)
         routes.append(seq)
     return routes
 
 
-def _best_position(p: Problem, v_idx: int, seq: Route, step: tuple[str, int]):
+def _best_position(p: Problem, v_idx: int, seq: Route, step: Step):
+    """(key, route) of the best place for `step` in the route; (None, None) if none.
+
+    Keys, compared in order: lateness past hard windows caused to the stops already there,
+    tasks made late (deadlines), lateness added, cost added. The new task itself must be
+    inside its windows, and clean before dirty must not get worse.
+    """
     base = simulate(p, v_idx, seq)
+    base_dirty = dirty_before_clean(p, seq)
+    cbd = p.vehicles[v_idx].pickups_after_deliveries
     best_key, best_seq = None, None
     for gap in range(len(seq) + 1):
         cand = seq[:gap] + [step] + seq[gap:]
@@ -41,10 +44,26 @@ def _best_position(p: Problem, v_idx: int, seq: Route, step: tuple[str, int]):
             continue
         if step[0] == "task" and tr.steps[gap + 1].lateness:
             continue  # the new job itself must be on time
-        key = (tr.lateness - base.lateness, tr.cost - base.cost)
+        if cbd and dirty_before_clean(p, cand) > base_dirty:
+            continue
+        key = (
+            tr.lateness - base.lateness,
+            tr.late - base.late,
+            tr.late_by - base.late_by,
+            tr.cost - base.cost,
+        )
         if best_key is None or key < best_key:
             best_key, best_seq = key, cand
     return best_key, best_seq
+
+
+def _with_breaks(p: Problem, v_idx: int, seq: Route) -> Route:
+    """The route with the vehicle's breaks not listed placed where they fit best."""
+    listed = {i for k, i in seq if k == "break"}
+    for b in range(len(p.vehicles[v_idx].breaks)):
+        if b not in listed:
+            seq = _best_position(p, v_idx, seq, ("break", b))[1] or seq
+    return seq
 
 
 def insert_keeping_order(
@@ -55,7 +74,7 @@ def insert_keeping_order(
     routes = given_routes(p)
     fixed = {i for r in routes for k, i in r if k == "task"}
     new = [i for i, t in enumerate(p.tasks) if i not in fixed]
-    new.sort(key=lambda i: (-p.tasks[i].priority, p.tasks[i].windows[-1][1]))
+    new.sort(key=lambda i: (-p.tasks[i].priority, _due(p.tasks[i])))
     unassigned: list[tuple[int, str]] = []
     for i in new:
         t = p.tasks[i]
@@ -77,8 +96,14 @@ def insert_keeping_order(
         if best is None:
             unassigned.append((i, reasons.get(i, NO_ROOM)))
         else:
-            routes[best[1]] = best[2]
+            # A van used only now takes its breaks too.
+            routes[best[1]] = _with_breaks(p, best[1], best[2])
     return routes, unassigned
+
+
+def _due(t: Task) -> int:
+    """Deadline first when there is one, else the end of the last window."""
+    return t.windows[-1][1] if t.deadline is None else min(t.deadline, t.windows[-1][1])
 
 
 def _limits_ok(p: Problem, v: int, seq: Route) -> bool:

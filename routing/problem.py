@@ -10,6 +10,10 @@ INF_TIME = 10**12  # "no limit" for times; far below int64 limits even when summ
 
 
 Window = tuple[int, int]
+# The one route type of the router: a vehicle's steps in order, each ("task", task index)
+# or ("break", index into the vehicle's breaks). Start and end are implied.
+Step = tuple[str, int]
+Route = list[Step]
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,25 @@ class Task:
     partner: int | None = None  # task index of the other half of a shipment
     coords: tuple[float, float] | None = None
     description: str | None = None
+    deadline: int | None = None  # soft: latest service start that is on time
+
+    def late_by(self, start: int) -> int:
+        """Seconds after the deadline when service starts at `start` (0 when on time)."""
+        return 0 if self.deadline is None else max(0, start - self.deadline)
+
+    @property
+    def delivers(self) -> bool:
+        """Drops something off (a clean item): a job's delivery or a shipment's delivery."""
+        if self.kind == "job":
+            return any(self.delivery)
+        return self.kind == "delivery" and any(self.amount)
+
+    @property
+    def picks_up(self) -> bool:
+        """Takes something on board (a dirty item): a job's pickup or a shipment's pickup."""
+        if self.kind == "job":
+            return any(self.pickup)
+        return self.kind == "pickup" and any(self.amount)
 
     @property
     def delta(self) -> tuple[int, ...]:
@@ -74,6 +97,9 @@ class Vehicle:
     end_coords: tuple[float, float] | None = None
     has_start: bool = True
     has_end: bool = True
+    pickups_after_deliveries: bool = (
+        False  # clean before dirty: no pickup before a delivery
+    )
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,25 @@ class Problem:
 
     def has_distances(self, profile: str) -> bool:
         return profile in self.distances
+
+    @property
+    def has_deadlines(self) -> bool:
+        """Any deadline: the objective then counts lateness (VROOM_FORMAT.md)."""
+        return any(t.deadline is not None for t in self.tasks)
+
+
+def dirty_before_clean(p: Problem, route: list[Step]) -> int:
+    """How many (pickup, later delivery) pairs the route has: 0 is clean before dirty."""
+    pickups = pairs = 0
+    for kind, i in route:
+        if kind != "task":
+            continue
+        t = p.tasks[i]
+        if t.delivers:
+            pairs += pickups
+        if t.picks_up:
+            pickups += 1
+    return pairs
 
 
 def fits(amount: tuple[int, ...], capacity: tuple[int, ...]) -> bool:

@@ -11,6 +11,10 @@ NO_CAPACITY = "the amount exceeds the capacity of every vehicle with the skills"
 NO_TIME = "cannot be reached within its time windows during any vehicle's working hours"
 NO_ROOM = "no capacity or time left in any route"
 NO_LIMITS = "too far for every vehicle's maximum travel time or distance"
+ONLY_LATE = (
+    "cannot start by its deadline on any vehicle, and without priority serving it late "
+    "counts against the plan"
+)
 
 
 def _reachable(p: Problem, v: Vehicle, stops: list[Task]) -> bool:
@@ -40,6 +44,21 @@ def _within_limits(p: Problem, v: Vehicle, stops: list[Task]) -> bool:
     return True
 
 
+def left_out_reason(p: Problem, i: int, allowed: set[int]) -> str:
+    """Why a task that some vehicle could serve was left out."""
+    t = p.tasks[i]
+    if t.deadline is None or t.priority or t.kind != "job":
+        return NO_ROOM
+    for k in allowed:
+        v = p.vehicles[k]
+        start = first_start(
+            t.windows, v.window[0] + int(p.durations[v.profile][v.start, t.location])
+        )
+        if start is not None and start <= t.deadline:
+            return NO_ROOM
+    return ONLY_LATE
+
+
 def allowed_vehicles(p: Problem) -> tuple[list[set[int]], dict[int, str]]:
     """Per task: the vehicles that could serve it alone; and a reason for those with none."""
     allowed: list[set[int]] = []
@@ -66,6 +85,9 @@ def allowed_vehicles(p: Problem) -> tuple[list[set[int]], dict[int, str]]:
             reasons[i] = NO_CAPACITY
             allowed.append(set())
             continue
+        if t.kind != "job" and any(t.amount):
+            # Clean before dirty: a shipment would pick up before its own delivery.
+            vs = [k for k in vs if not p.vehicles[k].pickups_after_deliveries]
         vs = [k for k in vs if p.vehicles[k].max_tasks != 0]
         if not vs:
             reasons[i] = NO_ROOM

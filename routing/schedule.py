@@ -1,12 +1,14 @@
-"""Timing of one route: earliest arrivals, waiting, loads, lateness (used for the output)."""
+"""Timing of one route: earliest arrivals, waiting, loads, lateness (used for the output).
+
+Two kinds of lateness: `lateness` is time past a hard window (only keep-order mode makes
+any), `late_by` is time past a soft deadline (our extension, counted by the objective).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from routing.problem import Problem, first_start
-
-Step = tuple[str, int]  # ("task", task index) or ("break", break index)
+from routing.problem import Problem, Route, first_start
 
 
 @dataclass
@@ -21,7 +23,8 @@ class TimedStep:
     duration: int  # travel time so far
     distance: int  # distance so far
     load: tuple[int, ...]
-    lateness: int = 0
+    lateness: int = 0  # after the hard window's end
+    late_by: int = 0  # service start after the task's deadline
 
 
 @dataclass
@@ -31,9 +34,11 @@ class TimedRoute:
     cost: int = 0
     lateness: int = 0  # total seconds after window ends (only in keep-order mode)
     overload: bool = False
+    late: int = 0  # tasks served after their deadline
+    late_by: int = 0  # their total seconds after it
 
 
-def simulate(problem: Problem, v_idx: int, seq: list[Step]) -> TimedRoute:
+def simulate(problem: Problem, v_idx: int, seq: Route) -> TimedRoute:
     """Earliest-start schedule of a route; the vehicle leaves as late as it usefully can."""
     v = problem.vehicles[v_idx]
     first = _forward(problem, v_idx, seq, v.window[0])
@@ -43,32 +48,79 @@ def simulate(problem: Problem, v_idx: int, seq: list[Step]) -> TimedRoute:
     return first
 
 
-def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> TimedRoute:
-    v = problem.vehicles[v_idx]
-    dur = problem.durations[v.profile]
-    dist = problem.distances.get(v.profile)
-    cost_m = problem.cost_matrix(v)
-    tasks = problem.tasks
-    load = [0] * problem.dims
-    for kind, i in seq:
-        if kind == "task" and tasks[i].kind == "job":
-            for k, d in enumerate(tasks[i].delivery):
-                load[k] += d
-    route = TimedRoute(vehicle=v_idx)
-    route.overload = any(x > c for x, c in zip(load, v.capacity))
-    t = depart
-    travel = 0
-    metres = 0
-    cost = v.fixed if seq else 0
-    prev = v.start
-    route.steps.append(TimedStep("start", None, v.start, t, 0, 0, 0, 0, 0, tuple(load)))
-    pending: list[int] = []
+def _forward(problem: Problem, v_idx: int, seq: Route, depart: int) -> TimedRoute:
+    return _Drive(problem, v_idx, seq, depart).run(seq)
 
-    def leg_with_breaks(t0: int, leg: int, travel0: int, metres0: int) -> int:
+
+class _Drive:
+    """One pass along a route from `depart`, appending timed steps as it goes."""
+
+    def __init__(self, problem: Problem, v_idx: int, seq: Route, depart: int):
+        self.p, self.v = problem, problem.vehicles[v_idx]
+        v = self.v
+        self.dur = problem.durations[v.profile]
+        self.dist = problem.distances.get(v.profile)
+        self.cost_m = problem.cost_matrix(v)
+        self.load = [0] * problem.dims
+        for kind, i in seq:
+            task = problem.tasks[i] if kind == "task" else None
+            if task is not None and task.kind == "job":
+                for k, d in enumerate(task.delivery):
+                    self.load[k] += d
+        self.route = TimedRoute(vehicle=v_idx)
+        self.route.overload = any(x > c for x, c in zip(self.load, v.capacity))
+        self.t = depart
+        self.travel = self.metres = 0
+        self.cost = v.fixed if seq else 0
+        self.prev = v.start
+        self.pending: list[int] = []  # breaks to take on the next leg
+
+    def run(self, seq: Route) -> TimedRoute:
+        v, route = self.v, self.route
+        route.steps.append(
+            TimedStep("start", None, v.start, self.t, 0, 0, 0, 0, 0, tuple(self.load))
+        )
+        for kind, i in seq:
+            if kind == "break":
+                self.pending.append(i)
+            else:
+                self._task(i)
+        self.t = self._leg(v.end)
+        late = max(0, self.t - v.window[1])
+        route.lateness += late
+        route.steps.append(
+            TimedStep(
+                "end",
+                None,
+                v.end,
+                self.t,
+                0,
+                0,
+                0,
+                self.travel,
+                self.metres,
+                tuple(self.load),
+                late,
+            )
+        )
+        route.cost = self.cost
+        return route
+
+    def _leg(self, to: int) -> int:
+        """Drive from the previous stop to `to`; returns the arrival time."""
+        leg = int(self.dur[self.prev, to])
+        arrival = self._breaks_on_leg(leg)
+        self.travel += leg
+        if self.dist is not None:
+            self.metres += int(self.dist[self.prev, to])
+        self.cost += int(self.cost_m[self.prev, to])
+        return arrival
+
+    def _breaks_on_leg(self, leg: int) -> int:
         """Drive a leg, taking the pending breaks on the way (or while waiting at its end)."""
-        t_free, remaining = t0, leg
-        for b_idx in pending:
-            b = v.breaks[b_idx]
+        t_free, remaining = self.t, leg
+        for b_idx in self.pending:
+            b = self.v.breaks[b_idx]
             start = first_start(b.windows, t_free)
             late = 0
             if start is None:
@@ -78,7 +130,7 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
             arrival = (
                 t_free + driven
             )  # where the break begins, or the waiting before it
-            route.steps.append(
+            self.route.steps.append(
                 TimedStep(
                     "break",
                     b_idx,
@@ -87,38 +139,30 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
                     start - arrival,
                     0,
                     b.service,
-                    travel0 + leg - remaining,
-                    metres0,
-                    tuple(load),
+                    self.travel + leg - remaining,
+                    self.metres,
+                    tuple(self.load),
                     late,
                 )
             )
-            route.lateness += late
+            self.route.lateness += late
             t_free = start + b.service
-        pending.clear()
+        self.pending.clear()
         return t_free + remaining
 
-    for kind, i in seq:
-        if kind == "break":
-            pending.append(i)
-            continue
-        task = tasks[i]
-        leg = int(dur[prev, task.location])
-        arrival = leg_with_breaks(t, leg, travel, metres)
-        travel += leg
-        if dist is not None:
-            metres += int(dist[prev, task.location])
-        cost += int(cost_m[prev, task.location])
+    def _task(self, i: int) -> None:
+        task, v = self.p.tasks[i], self.v
+        arrival = self._leg(task.location)
         start = first_start(task.windows, arrival)
         late = 0
         if start is None:
             start, late = arrival, arrival - task.windows[-1][1]
-        setup = task.setup if task.location != prev else 0
+        setup = task.setup if task.location != self.prev else 0
         for k, d in enumerate(task.delta):
-            load[k] += d
-        if any(x > c for x, c in zip(load, v.capacity)):
-            route.overload = True
-        route.steps.append(
+            self.load[k] += d
+        if any(x > c for x, c in zip(self.load, v.capacity)):
+            self.route.overload = True
+        self.route.steps.append(
             TimedStep(
                 task.kind,
                 i,
@@ -127,25 +171,15 @@ def _forward(problem: Problem, v_idx: int, seq: list[Step], depart: int) -> Time
                 start - arrival,
                 setup,
                 task.service,
-                travel,
-                metres,
-                tuple(load),
+                self.travel,
+                self.metres,
+                tuple(self.load),
                 late,
+                task.late_by(start),
             )
         )
-        route.lateness += late
-        t = start + setup + task.service
-        prev = task.location
-    leg = int(dur[prev, v.end])
-    t = leg_with_breaks(t, leg, travel, metres)
-    travel += leg
-    if dist is not None:
-        metres += int(dist[prev, v.end])
-    cost += int(cost_m[prev, v.end])
-    late = max(0, t - v.window[1])
-    route.lateness += late
-    route.steps.append(
-        TimedStep("end", None, v.end, t, 0, 0, 0, travel, metres, tuple(load), late)
-    )
-    route.cost = cost
-    return route
+        self.route.lateness += late
+        self.route.late += task.late_by(start) > 0
+        self.route.late_by += task.late_by(start)
+        self.t = start + setup + task.service
+        self.prev = task.location

@@ -1,18 +1,37 @@
-"""The search: OR-Tools' guided local search and our own ruin and recreate, taking turns."""
+"""The search: OR-Tools' guided local search and our own ruin and recreate, taking turns.
+
+Which search runs when, and its share of the time left after parsing (`plan` picks):
+
+| problem                              | compiled SISR usable* | searches, in order (share of the time)                 |
+|--------------------------------------|-----------------------|--------------------------------------------------------|
+| <= 300 tasks, no breaks, shipments   | (not used)            | OR-Tools from its own first plan (100 %)               |
+| <= 300 tasks, no breaks, jobs only   | yes                   | OR-Tools (30 %), SISR (70 %)                           |
+| <= 300 tasks, no breaks, jobs only   | no                    | OR-Tools (50 %), lns.py (25 %), OR-Tools again (25 %)  |
+| > 300 tasks, or any breaks           | yes                   | regret insertion, SISR (50 %), OR-Tools (20 %), SISR (30 %) |
+| > 300 tasks, or any breaks           | no                    | regret insertion, lns.py (35 %), OR-Tools (35 %), lns.py (30 %; not with shipments, which leave it idle) |
+
+*usable: jobs only (no shipments), no max_travel_time / max_distance / break max_load, at
+least SISR_MIN_SECONDS of budget, and `python -m routing compile` has been run. With
+breaks, OR-Tools searches without them on shifts shortened by their length, and the breaks
+are placed afterwards (`_solve_with_breaks_relaxed`). Every stage's plan competes by the
+objective (`_objective`); the best one is returned.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+import warnings
 from collections.abc import Callable
 
 from routing import lns, solver
-from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
-from routing.problem import Problem
-from routing.reasons import NO_ROOM, allowed_vehicles
+from routing.errors import NOT_COMPILED, NotCompiledWarning
+from routing.insertion import Inserter, RouteState
+from routing.problem import Problem, Route, Step
+from routing.reasons import allowed_vehicles, left_out_reason
+from routing.regret import initial_routes, regret_insert
 from routing.schedule import simulate
 
-Route = list[tuple[str, int]]
 LNS_SHARE = 0.35  # large problems: ruin and recreate first,
 ORTOOLS_SHARE = 0.35  # then OR-Tools, then ruin and recreate again for the rest
 SISR_SHARE = 0.5  # the same with the compiled ruin and recreate (tuned on county days)
@@ -42,7 +61,7 @@ def plan(
     else:
         routes, served = _plan_large(problem, allowed, deadline, seed, progress)
     unassigned = [
-        (i, reasons.get(i, NO_ROOM))
+        (i, reasons.get(i) or left_out_reason(problem, i, allowed[i]))
         for i in range(len(problem.tasks))
         if i not in served
     ]
@@ -54,11 +73,7 @@ def _served(routes: list[Route]) -> set[int]:
 
 
 def _plan_small(problem, allowed, deadline, seed, progress):
-    """OR-Tools from its own first plan, then our ruin and recreate.
-
-    With the compiled ruin and recreate (sisr.py): OR-Tools 30 %, SISR the rest. Without
-    it: OR-Tools 50 %, lns.py 25 %, OR-Tools again 25 %.
-    """
+    """OR-Tools from its own first plan, then our ruin and recreate (shares: table above)."""
     ins = Inserter(problem, allowed)
     budget = max(0.0, deadline - time.monotonic())
     has_shipments = any(t.kind != "job" for t in problem.tasks)
@@ -71,29 +86,14 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     else:
         share = 0.5
     first = time.monotonic() + share * budget
-    result = solver.solve(
-        problem,
-        allowed,
-        None,
-        deadline=first,
-        seed=seed,
-        on_progress=progress,
-        lam=GLS_LAMBDA,
-    )
-    if result is None:  # no plan from OR-Tools in time: regret insertion instead
-        states = [
-            RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))
-        ]
-        regret_insert(states, ins.jobs, k=2)
-        result = [list(s.steps) for s in states], None
-        result = result[0], _served(result[0])
-    routes, served = result
+    routes, served = _ortools_or_regret(problem, allowed, ins, first, seed, progress)
     if has_shipments or time.monotonic() > deadline - 0.05:
         return routes, served
     if fast:
         return _best_of(
             problem, (routes, served), _sisr(ins, routes, deadline, seed, progress)
         )
+    # Without the compiled search: lns.py for half the time left, then OR-Tools again.
     states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
     left = [j for j in ins.jobs if j not in served]
     mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
@@ -104,7 +104,17 @@ def _plan_small(problem, allowed, deadline, seed, progress):
         problem, served, routes
     ):
         routes, served = routes2, _served(routes2)
-    result = solver.solve(
+    result = _ortools(problem, allowed, routes, deadline, seed, progress)
+    if result is not None and _objective(problem, result[1], result[0]) <= _objective(
+        problem, served, routes
+    ):
+        routes, served = result
+    return routes, served
+
+
+def _ortools(problem, allowed, routes, deadline, seed, progress):
+    """OR-Tools' guided local search from `routes` (None: from its own first plan)."""
+    return solver.solve(
         problem,
         allowed,
         routes,
@@ -113,11 +123,17 @@ def _plan_small(problem, allowed, deadline, seed, progress):
         on_progress=progress,
         lam=GLS_LAMBDA,
     )
-    if result is not None and _objective(problem, result[1], result[0]) <= _objective(
-        problem, served, routes
-    ):
-        routes, served = result
-    return routes, served
+
+
+def _ortools_or_regret(problem, allowed, ins, deadline, seed, progress):
+    """OR-Tools' own plan; regret insertion when it finds none in time."""
+    result = _ortools(problem, allowed, None, deadline, seed, progress)
+    if result is not None:
+        return result
+    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+    regret_insert(states, ins.jobs, k=2)
+    routes = [list(s.steps) for s in states]
+    return routes, _served(routes)
 
 
 def _compiled_ruin_recreate(problem: Problem) -> bool:
@@ -133,22 +149,29 @@ def _compiled_ruin_recreate(problem: Problem) -> bool:
         for v in problem.vehicles
     ):
         return False
-    from routing import sisr  # imports numba (about a second): only when it can be used
+    if _sisr_module().compiled():
+        return True
+    warnings.warn(NOT_COMPILED, NotCompiledWarning, stacklevel=2)
+    return False
 
-    return sisr.compiled()
+
+def _sisr_module():
+    """routing.sisr, imported on first use: it loads numba (about a second), which a
+    problem it cannot model (or a short time limit) should not pay for."""
+    from routing import sisr
+
+    return sisr
 
 
 def _sisr(ins, routes, deadline, seed, progress):
-    from routing import sisr
-
-    out = sisr.ruin_recreate(
+    out = _sisr_module().ruin_recreate(
         ins, routes, deadline=deadline, seed=seed, on_best=progress
     )
     return out, _served(out)
 
 
 def _best_of(problem, *plans):
-    """The plan that is best by VROOM's order (the first one on a tie)."""
+    """The plan that is best by the objective (the first one on a tie)."""
     return min(plans, key=lambda rs: _objective(problem, rs[1], rs[0]))
 
 
@@ -181,7 +204,35 @@ def _plan_large(problem, allowed, deadline, seed, progress):
         served = _served(routes)
     # 2. OR-Tools' guided local search shortens the routes of the served jobs (and places
     #    the shipments, which the insertion leaves to it).
-    # With many jobs left out, OR-Tools does better on the served ones alone.
+    result = _shorten(problem, allowed, ins, routes, served, t_ortools, seed, progress)
+    best = (_objective(problem, served, routes), routes, served)
+    if result is not None:
+        cand = (_objective(problem, result[1], result[0]), result[0], result[1])
+        best = min(best, cand, key=lambda x: x[0])
+        routes, served = result  # continue from OR-Tools' shorter routes in any case
+    # 3. Ruin and recreate again from there: shorter routes may fit in more jobs.
+    has_shipments = any(t.kind != "job" for t in problem.tasks)
+    if time.monotonic() >= deadline - 0.05 or (not fast and has_shipments):
+        return best[1], best[2]
+    if fast:
+        routes, served = _sisr(ins, routes, deadline, seed + 1, progress)
+    elif ins.jobs:
+        states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
+        left = [j for j in ins.jobs if j not in served]
+        routes, left = lns.ruin_recreate(
+            states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True
+        )
+        served = _served(routes)
+    else:
+        return best[1], best[2]
+    best = min(
+        best, (_objective(problem, served, routes), routes, served), key=lambda x: x[0]
+    )
+    return best[1], best[2]
+
+
+def _shorten(problem, allowed, ins, routes, served, deadline, seed, progress):
+    """OR-Tools from the plan; on the served jobs alone when many are left out."""
     n_out = sum(1 for j in ins.jobs if j not in served)
     if n_out <= max(20, len(problem.tasks) // 10):
         focus = allowed
@@ -191,46 +242,10 @@ def _plan_large(problem, allowed, deadline, seed, progress):
             for i, a in enumerate(allowed)
         ]
     if any(v.breaks for v in problem.vehicles):
-        result = _solve_with_breaks_relaxed(
-            problem, focus, routes, t_ortools, seed, progress
+        return _solve_with_breaks_relaxed(
+            problem, focus, routes, deadline, seed, progress
         )
-    else:
-        result = solver.solve(
-            problem,
-            focus,
-            routes,
-            deadline=t_ortools,
-            seed=seed,
-            on_progress=progress,
-            lam=GLS_LAMBDA,
-        )
-    best = (_objective(problem, served, routes), routes, served)
-    if result is not None:
-        cand = (_objective(problem, result[1], result[0]), result[0], result[1])
-        best = min(best, cand, key=lambda x: x[0])
-        routes, served = result  # continue from OR-Tools' shorter routes in any case
-    # 3. Ruin and recreate again from there: shorter routes may fit in more jobs.
-    has_shipments = any(t.kind != "job" for t in problem.tasks)
-    if fast and time.monotonic() < deadline - 0.05:
-        routes, served = _sisr(ins, routes, deadline, seed + 1, progress)
-        best = min(
-            best,
-            (_objective(problem, served, routes), routes, served),
-            key=lambda x: x[0],
-        )
-    elif not has_shipments and ins.jobs and time.monotonic() < deadline - 0.05:
-        states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
-        left = [j for j in ins.jobs if j not in served]
-        routes, left = lns.ruin_recreate(
-            states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True
-        )
-        served = _served(routes)
-        best = min(
-            best,
-            (_objective(problem, served, routes), routes, served),
-            key=lambda x: x[0],
-        )
-    return best[1], best[2]
+    return _ortools(problem, focus, routes, deadline, seed, progress)
 
 
 def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progress):
@@ -255,24 +270,24 @@ def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progres
         ),
     )
     bare = [[s for s in r if s[0] == "task"] for r in routes]
-    result = solver.solve(
-        relaxed,
-        allowed,
-        bare,
-        deadline=deadline,
-        seed=seed,
-        on_progress=progress,
-        lam=GLS_LAMBDA,
-    )
+    result = _ortools(relaxed, allowed, bare, deadline, seed, progress)
     if result is None:
         return None
     placed = []
     for v, route in enumerate(result[0]):
-        if not route or not problem.vehicles[v].breaks:
+        if not problem.vehicles[v].breaks:
             placed.append(route)
-            continue
-        placed.append(_place_breaks(problem, v, route))
+        elif not route:
+            # An empty van keeps its breaks: the ruin and recreate after this may give it
+            # jobs, and it would then drive without them (issue 13: a van without lunch).
+            placed.append(_breaks_only(problem, v))
+        else:
+            placed.append(_place_breaks(problem, v, route))
     return placed, _served(placed)
+
+
+def _breaks_only(problem: Problem, v: int) -> Route:
+    return [("break", b) for b in range(len(problem.vehicles[v].breaks))]
 
 
 def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
@@ -287,7 +302,7 @@ def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
             s for s in route if s[0] == "task" and problem.tasks[s[1]].kind == "job"
         ]
         if not tasks:
-            return []
+            return _breaks_only(problem, v)
         # Drop the least important job whose removal helps most (latest end otherwise).
         worst = min(
             tasks,
@@ -296,13 +311,13 @@ def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
         route = [s for s in route if s != worst]
 
 
-def _place(problem: Problem, v: int, route: Route, step) -> Route | None:
+def _place(problem: Problem, v: int, route: Route, step: Step) -> Route | None:
     best = None
     for gap in range(len(route) + 1):
         cand = route[:gap] + [step] + route[gap:]
         tr = simulate(problem, v, cand)
         if tr.lateness == 0 and not tr.overload:
-            key = tr.steps[-1].arrival
+            key = (tr.late, tr.late_by, tr.steps[-1].arrival)
             if best is None or key < best[0]:
                 best = (key, cand)
     return None if best is None else best[1]
@@ -310,15 +325,22 @@ def _place(problem: Problem, v: int, route: Route, step) -> Route | None:
 
 def _objective(
     problem: Problem, served: set[int], routes: list[Route]
-) -> tuple[int, int, int]:
-    """VROOM's order: priority left out, then tasks left out, then cost."""
+) -> tuple[int, int, int, int, int]:
+    """The order of VROOM_FORMAT.md: priority left out, tasks late, their lateness, tasks
+    left out, cost (without deadlines the two lateness terms are 0: VROOM's order)."""
     out = [t for i, t in enumerate(problem.tasks) if i not in served]
-    cost = sum(
-        simulate(problem, v, r).cost
+    timed = [
+        simulate(problem, v, r)
         for v, r in enumerate(routes)
         if any(k == "task" for k, _ in r)
+    ]
+    return (
+        sum(t.priority for t in out),
+        sum(tr.late for tr in timed),
+        sum(tr.late_by for tr in timed),
+        len(out),
+        sum(tr.cost for tr in timed),
     )
-    return sum(t.priority for t in out), len(out), cost
 
 
 class _Throttle:

@@ -1,6 +1,7 @@
 """`python -m routing solve`: output, stdin, time limit, and one-line errors with exit code 2."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from routing import search, sisr
 from routing.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +72,25 @@ BAD = {
     "job without location": broken(lambda p: p["jobs"][0].pop("location_index")),
     "bad coordinates": broken(lambda p: p["vehicles"][0].update(start=[500, 1])),
     "priority above 100": broken(lambda p: p["jobs"][0].update(priority=101)),
+    "negative deadline": broken(lambda p: p["jobs"][0].update(deadline=-1)),
+    "deadline not an integer": broken(lambda p: p["jobs"][0].update(deadline=10.5)),
+    "deadline as a clock time": broken(lambda p: p["jobs"][0].update(deadline="13:00")),
+    "shipment deadline": broken(
+        lambda p: p.update(
+            shipments=[
+                {
+                    "pickup": {"id": 1, "location_index": 1},
+                    "delivery": {"id": 1, "location_index": 2, "deadline": True},
+                }
+            ]
+        )
+    ),
+    "pickups_after_deliveries not a boolean": broken(
+        lambda p: p["vehicles"][0].update(pickups_after_deliveries="yes")
+    ),
+    "pickups_after_deliveries as 1": broken(
+        lambda p: p["vehicles"][0].update(pickups_after_deliveries=1)
+    ),
 }
 
 
@@ -88,6 +109,28 @@ def test_error_names_the_field(tmp_path, capsys):
         err.strip()
         == "error: jobs[1].location_index 12 is out of range (matrix has 3 locations)"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("negative deadline", "error: jobs[0].deadline must be >= 0, got -1"),
+        (
+            "deadline not an integer",
+            "error: jobs[0].deadline must be an integer, got 10.5",
+        ),
+        (
+            "pickups_after_deliveries not a boolean",
+            (
+                "error: vehicles[0].pickups_after_deliveries must be true or false, "
+                "got 'yes'"
+            ),
+        ),
+    ],
+)
+def test_extension_errors_name_the_field(tmp_path, capsys, name, message):
+    code, _, err = run_main(tmp_path, capsys, BAD[name])
+    assert code == 2 and err.strip() == message
 
 
 def test_missing_file_and_bad_option(capsys):
@@ -117,10 +160,11 @@ def test_solution_on_stdout(tmp_path, capsys):
     } <= set(step)
 
 
-@pytest.mark.parametrize("seconds", [2, 4])
-def test_subprocess_stdin_and_time_limit(seconds):
+@pytest.mark.parametrize(("seconds", "compiled"), [(2, True), (4, True), (4, False)])
+def test_subprocess_stdin_and_time_limit(seconds, compiled, tmp_path):
     # 120 jobs on a grid: the run must end within --seconds + 10% + 1 s, imports included.
-    # At 4 s the compiled ruin and recreate (routing/sisr.py) is loaded and used as well.
+    # At 4 s the compiled ruin and recreate (routing/sisr.py) is loaded and used as well;
+    # without its cache (an empty NUMBA_CACHE_DIR) the numpy search runs, with a warning.
     n = 121
     pts = [(i % 11, i // 11) for i in range(n)]
     m = [[int(10 * (abs(a[0] - b[0]) + abs(a[1] - b[1]))) for b in pts] for a in pts]
@@ -132,6 +176,9 @@ def test_subprocess_stdin_and_time_limit(seconds):
         "jobs": [{"id": i, "location_index": i, "delivery": [1]} for i in range(1, n)],
         "matrices": {"car": {"durations": m}},
     }
+    env = dict(os.environ)
+    if not compiled:
+        env["NUMBA_CACHE_DIR"] = str(tmp_path)
     t = time.monotonic()
     res = subprocess.run(
         [sys.executable, "-m", "routing", "solve", "-", "--seconds", str(seconds)],
@@ -140,10 +187,15 @@ def test_subprocess_stdin_and_time_limit(seconds):
         text=True,
         cwd=ROOT,
         check=False,
+        env=env,
     )
     elapsed = time.monotonic() - t
     assert res.returncode == 0, res.stderr
     assert elapsed <= seconds * 1.1 + 1
+    if compiled or seconds < 2.5:
+        assert res.stderr == ""
+    else:
+        assert res.stderr.count("\n") == 1 and res.stderr.startswith("warning: ")
     sol = json.loads(res.stdout)
     assert sol["summary"]["unassigned"] == 0
 
@@ -159,3 +211,15 @@ def test_subprocess_bad_input():
     )
     assert res.returncode == 2 and res.stdout == ""
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+
+
+def test_one_line_warning_when_the_fast_search_is_not_compiled(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(sisr, "compiled", lambda: False)
+    monkeypatch.setattr(search, "SISR_MIN_SECONDS", 0.0)
+    code, out, err = run_main(tmp_path, capsys, json.dumps(base()))
+    assert code == 0 and json.loads(out)["code"] == 0
+    assert err.count("\n") == 1
+    assert err.startswith("warning: the fast search is not compiled")
+    assert "python -m routing compile" in err

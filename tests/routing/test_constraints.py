@@ -1,5 +1,6 @@
 """Small instances with hand-checkable answers; each constraint shown to bind."""
 
+from routing import solve_json
 from routing.reasons import NO_CAPACITY, NO_ROOM, NO_SKILLS, NO_TIME
 
 
@@ -187,8 +188,6 @@ def test_open_route_without_end(solve, line):
 
 def test_coordinates_without_matrix(solve):
     # No matrix: the router builds one; the checker needs one, so check the basics only.
-    from routing import solve_json
-
     prob = {
         "vehicles": [{"id": 1, "start": [1.155, 52.06], "end": [1.155, 52.06]}],
         "jobs": [

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from routing import search, sisr, vroom
-from routing.insertion import Inserter, RouteState, initial_routes, regret_insert
+from routing.insertion import Inserter, RouteState
 from routing.reasons import allowed_vehicles
+from routing.regret import initial_routes, regret_insert
 from routing.schedule import simulate
 
 

@@ -1,0 +1,242 @@
+"""The compiled iteration of the ruin and recreate in sisr.py (numba, integer arrays only);
+one route's arrays and the best place for a job in it are in sisr_route.py.
+
+The arrays travel in three tuples so that the kernels' signatures stay readable:
+- `data`: the problem, (T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n,
+  dl, has_dl, dlv, pck): dl is each node's deadline (BIG: none), has_dl whether any task
+  has one, dlv / pck whether a node delivers / picks up (for clean before dirty);
+- `fleet`: what an insertion must respect, (allowed, cap, max_tasks, fixed, cbd), cbd: the
+  vehicle has pickups_after_deliveries;
+- `state`: the plan and each route's cached arrays,
+  (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick,
+  ldeliv): rnlate / rlate the route's late tasks and their lateness, fpick the position of
+  its first pickup (rlen: none), ldeliv of its last delivery (-1: none).
+
+The objective is a triple compared in order (`better`): (priority left out x (jobs + 1) +
+tasks late, total lateness, jobs left out x m0 + cost), with m0 above any plan's cost.
+Without deadlines it orders plans exactly as the single number priority x m1 + left out x
+m0 + cost did.
+A second `state` tuple holds the accepted plan while an iteration is tried.
+Kernels unpack a whole tuple even when they use a few of its arrays, so that each array
+has one name everywhere (hence the file-wide RUF059 exemption).
+"""
+
+# ruff: noqa: RUF059
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from routing.sisr_route import BIG, best_gap, better, refresh, total
+
+AVG_REMOVED = 10  # SISR's c-bar: jobs removed per iteration on average
+MAX_STRING = 10  # SISR's L-max: longest string removed from one route
+BLINK = 0.01  # chance of skipping a place while inserting
+RETRY_NEAR = 10  # a job left out is tried again when one of its nearest 10 was removed
+RETRY_CHANCE = 0.02  # or at random
+
+__all__ = ["BIG", "copy_touched", "iterate", "refresh", "seed", "total"]
+
+
+@njit(cache=True)
+def seed(value):
+    np.random.seed(value)
+
+
+# About 65 lines: SISR's string choice and removal are one loop over the neighbours;
+# split, its random draws (and so its results) would change order.
+@njit(cache=True)
+def _ruin(near, jobs, touched, pending, data, state):
+    """Remove strings of consecutive jobs from routes near a random job; returns how many."""
+    route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = state  # fmt: skip
+    n = data[13]
+    V = rlen.shape[0]
+    served = 0
+    used = 0
+    for v in range(V):
+        if ntask[v] > 0:
+            served += ntask[v]
+            used += 1
+    touched[:] = False
+    n_pend = 0
+    if served == 0:
+        return 0
+    ls_max = min(float(MAX_STRING), served / used)
+    ks_max = 4.0 * AVG_REMOVED / (1.0 + ls_max) - 1.0
+    ks = int(np.random.random() * ks_max) + 1
+    seed_job = jobs[np.random.randint(0, jobs.shape[0])]
+    n_ruined = 0
+    for k in range(near.shape[1]):
+        c = near[seed_job, k]
+        if c < 0 or n_ruined >= ks:
+            break
+        v = where[c]
+        if v < 0 or touched[v]:
+            continue
+        touched[v] = True
+        n_ruined += 1
+        n_r = rlen[v]
+        length = int(np.random.random() * min(float(ntask[v]), ls_max)) + 1
+        length = min(length, n_r)
+        first = max(pos[c] - np.random.randint(0, length), 0)
+        first = min(first, n_r - length)
+        # Split string: keep a few stops inside the removed stretch.
+        keep = 0
+        if length < n_r and np.random.random() < 0.5:
+            keep = 1
+            while length + keep < n_r and np.random.random() < 0.5:
+                keep += 1
+            first = min(first, n_r - length - keep)
+        kept_from = first + np.random.randint(0, length + 1)
+        w = 0
+        for i in range(n_r):
+            node = route[v, i]
+            removed = (
+                node < n
+                and first <= i < first + length + keep
+                and not (kept_from <= i < kept_from + keep)
+            )
+            if removed:
+                pending[n_pend] = node
+                n_pend += 1
+                where[node] = -1
+                pos[node] = -1
+            else:
+                route[v, w] = node
+                w += 1
+        rlen[v] = w
+    for v in range(V):
+        if touched[v]:
+            refresh(v, data, state)
+    return n_pend
+
+
+@njit(cache=True)
+def _add_retries(n_pend, pending, removed_flag, near, jobs, where):
+    """Jobs left out before are tried again when they are near the ruined stretches, and
+    a few others at random; returns the new number pending."""
+    n_removed = n_pend
+    for q in range(n_removed):
+        removed_flag[pending[q]] = True
+    for k in range(jobs.shape[0]):
+        j = jobs[k]
+        if where[j] >= 0 or removed_flag[j]:
+            continue
+        retry = np.random.random() < RETRY_CHANCE
+        for q in range(1, min(near.shape[1], RETRY_NEAR + 1)):
+            if retry:
+                break
+            retry = removed_flag[near[j, q]]
+        if retry:
+            pending[n_pend] = j
+            n_pend += 1
+    for q in range(n_removed):
+        removed_flag[pending[q]] = False
+    return n_pend
+
+
+@njit(cache=True)
+def _recreate_order(n_pend, pending, keys, prio, demand, far):
+    """Priority first, then random, largest demand, farthest, or nearest."""
+    r = np.random.random() * 11.0
+    for q in range(n_pend):
+        j = pending[q]
+        if r < 4.0:
+            keys[q] = np.random.random()
+        elif r < 8.0:
+            keys[q] = -demand[j] + np.random.random() * 1e-3
+        elif r < 10.0:
+            keys[q] = -far[j] + np.random.random() * 1e-3
+        else:
+            keys[q] = far[j] + np.random.random() * 1e-3
+        keys[q] -= prio[j] * 1e13
+    return np.argsort(keys[:n_pend])
+
+
+@njit(cache=True)
+def _recreate(n_pend, pending, order, touched, prio, data, fleet, state):
+    """Put each pending job at its best place over all routes (if it has one).
+
+    A job without priority is left out rather than make any task late (the objective
+    counts late tasks before tasks served).
+    """
+    route, rlen = state[0], state[1]
+    for q in range(n_pend):
+        j = pending[order[q]]
+        best_n, best_l, best_d, best_v, best_g = BIG, BIG, BIG, -1, -1
+        for v in range(rlen.shape[0]):
+            d_n, d_l, d, g = best_gap(j, v, BLINK, data, fleet, state)
+            if g >= 0 and better(d_n, d_l, d, best_n, best_l, best_d):
+                best_n, best_l, best_d, best_v, best_g = d_n, d_l, d, v, g
+        if best_v < 0 or (prio[j] == 0 and better(0, 0, 0, best_n, best_l, 0)):
+            continue
+        v = best_v
+        for i in range(rlen[v], best_g, -1):
+            route[v, i] = route[v, i - 1]
+        route[v, best_g] = j
+        rlen[v] += 1
+        touched[v] = True
+        refresh(v, data, state)
+
+
+@njit(cache=True)
+def iterate(
+    n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet, state, saved
+):
+    """n_iter ruin-and-recreate steps at one temperature; returns (current, best).
+
+    `search` is (prio, near, demand, far, jobs, m0, nw); `saved` is the accepted plan;
+    `cur` and `best` are objectives (hi, mid, lo). Simulated annealing acts on lo only:
+    a plan worse in hi or mid is never accepted.
+    """
+    prio, near, demand, far, jobs, m0, nw = search
+    route, rlen, where = state[0], state[1], state[9]
+    nj = jobs.shape[0]
+    touched = np.zeros(rlen.shape[0], dtype=np.bool_)
+    pending = np.empty(nj, dtype=np.int64)
+    keys = np.empty(nj, dtype=np.float64)
+    removed_flag = np.zeros(where.shape[0], dtype=np.bool_)
+    for _ in range(n_iter):
+        n_pend = _ruin(near, jobs, touched, pending, data, state)
+        n_pend = _add_retries(n_pend, pending, removed_flag, near, jobs, where)
+        order = _recreate_order(n_pend, pending, keys, prio, demand, far)
+        _recreate(n_pend, pending, order, touched, prio, data, fleet, state)
+        # Accept by simulated annealing (a threshold drawn per iteration).
+        new = total(state, jobs, prio, m0, nw)
+        slack = -temp * math.log(np.random.random() + 1e-300)
+        if better(new[0], new[1], new[2], cur[0], cur[1], cur[2] + slack):
+            cur = new
+            copy_touched(touched, state, saved)
+            if better(new[0], new[1], new[2], best[0], best[1], best[2]):
+                best = new
+                best_route[:] = route
+                best_rlen[:] = rlen
+        else:
+            copy_touched(touched, saved, state)
+    return cur, best
+
+
+@njit(cache=True)
+def copy_touched(touched, src, dst):
+    """Copy the touched routes' arrays (and every job's place) from one plan to the other."""
+    route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = src  # fmt: skip
+    for v in range(touched.shape[0]):
+        if touched[v]:
+            dst[0][v] = route[v]
+            dst[1][v] = rlen[v]
+            dst[2][v] = st[v]
+            dst[3][v] = lt[v]
+            dst[4][v] = pre[v]
+            dst[5][v] = suf[v]
+            dst[6][v] = rcost[v]
+            dst[7][v] = rloc[v]
+            dst[8][v] = ntask[v]
+            dst[11][v] = rnlate[v]
+            dst[12][v] = rlate[v]
+            dst[13][v] = fpick[v]
+            dst[14][v] = ldeliv[v]
+    dst[9][:] = where
+    dst[10][:] = pos
