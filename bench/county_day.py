@@ -68,17 +68,12 @@ EMERGENCY, NEXT_DAY, THREE_DAY, STANDARD, COLLECTION = 100, 60, 40, 20, 10
 H = 3600
 
 
-def generate(
-    seed: int = 1, n_jobs: int = 500, n_vans: int = 25, *, deadlines: bool = False
-) -> dict:
+def generate(seed: int = 1, n_jobs: int = 500, n_vans: int = 25, *, deadlines: bool = False) -> dict:
     """The day's problem in VROOM format, with matrices built by routing.matrix."""
     rng = np.random.default_rng(seed)
     w = np.array([t[2] for t in TOWNS], dtype=float)
     towns = rng.choice(len(TOWNS), size=n_jobs, p=w / w.sum())
-    pts = [
-        (TOWNS[t][0] + rng.normal(0, 0.06), TOWNS[t][1] + rng.normal(0, 0.04))
-        for t in towns
-    ]
+    pts = [(TOWNS[t][0] + rng.normal(0, 0.06), TOWNS[t][1] + rng.normal(0, 0.04)) for t in towns]
     locations = list(DEPOTS.values()) + pts
     durations, distances = build_matrices(locations)
     vehicles = []
@@ -98,18 +93,14 @@ def generate(
                 "capacity": [24 if big else 14, 4 if big else 2],
                 "skills": skills,
                 "time_window": [8 * H, 18 * H],
-                "breaks": [
-                    {"id": 1, "time_windows": [[12 * H, 14 * H]], "service": 30 * 60}
-                ],
+                "breaks": [{"id": 1, "time_windows": [[12 * H, 14 * H]], "service": 30 * 60}],
             }
         )
     jobs = []
     for i in range(n_jobs):
         r = rng.random()
         kind = "delivery" if r < 0.55 else ("collection" if r < 0.85 else "exchange")
-        cls = rng.choice(
-            [EMERGENCY, NEXT_DAY, THREE_DAY, STANDARD], p=[0.03, 0.2, 0.3, 0.47]
-        )
+        cls = rng.choice([EMERGENCY, NEXT_DAY, THREE_DAY, STANDARD], p=[0.03, 0.2, 0.3, 0.47])
         if kind == "collection" and cls != EMERGENCY:
             cls = COLLECTION
         bed = rng.random() < 0.2
@@ -119,16 +110,12 @@ def generate(
             "id": 1000 + i,
             "location_index": 3 + i,
             "priority": int(cls),
-            "service": int(
-                rng.choice([10, 15, 20, 30, 45]) * 60 + (15 * 60 if bed else 0)
-            ),
+            "service": int(rng.choice([10, 15, 20, 30, 45]) * 60 + (15 * 60 if bed else 0)),
         }
         if kind in ("delivery", "exchange"):
             job["delivery"] = amount
         if kind in ("collection", "exchange"):
-            job["pickup"] = (
-                amount if kind == "collection" else [max(1, vol // 2), amount[1]]
-            )
+            job["pickup"] = amount if kind == "collection" else [max(1, vol // 2), amount[1]]
         skills = []
         if bed and rng.random() < 0.6:
             skills.append(1)
@@ -149,9 +136,7 @@ def generate(
     return {
         "vehicles": vehicles,
         "jobs": jobs,
-        "matrices": {
-            "car": {"durations": durations.tolist(), "distances": distances.tolist()}
-        },
+        "matrices": {"car": {"durations": durations.tolist(), "distances": distances.tolist()}},
     }
 
 
@@ -171,10 +156,7 @@ def add_deadlines(jobs: list[dict], seed: int) -> None:
 
 def emergencies_alone(problem: dict) -> dict:
     """The same day with only its emergencies: how many can be on time at all."""
-    return {
-        **problem,
-        "jobs": [j for j in problem["jobs"] if j.get("priority") == EMERGENCY],
-    }
+    return {**problem, "jobs": [j for j in problem["jobs"] if j.get("priority") == EMERGENCY]}
 
 
 def _child(name: str, path: str, seconds: float, conn) -> None:
@@ -188,9 +170,7 @@ def _child(name: str, path: str, seconds: float, conn) -> None:
         import vroom  # pyvroom, optional: only when compared
 
         inp = vroom.Input.from_json(path)
-        sol = inp.solve(
-            exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds)
-        ).to_dict()
+        sol = inp.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds)).to_dict()
     elapsed = time.monotonic() - t
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     conn.send((sol, elapsed, rss_mb))
@@ -229,9 +209,7 @@ def summarise(problem: dict, sol: dict) -> dict:
 def servable_emergencies(problem: dict) -> int:
     p = vroom_mod.parse(problem)
     allowed, _ = allowed_vehicles(p)
-    return sum(
-        1 for i, t in enumerate(p.tasks) if t.priority == EMERGENCY and allowed[i]
-    )
+    return sum(1 for i, t in enumerate(p.tasks) if t.priority == EMERGENCY and allowed[i])
 
 
 def main() -> None:
@@ -240,13 +218,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=500)
     ap.add_argument("--vans", type=int, default=25)
-    ap.add_argument(
-        "--no-deadlines", action="store_true", help="the day without due times"
-    )
+    ap.add_argument("--no-deadlines", action="store_true", help="the day without due times")
     ap.add_argument("--emergency-seconds", type=float, default=5)
-    ap.add_argument(
-        "--write", default=None, help="also save the generated problem here"
-    )
+    ap.add_argument("--write", default=None, help="also save the generated problem here")
     ap.add_argument("--solvers", default="ours,vroom")
     ap.add_argument("--insertions", type=int, default=0)
     args = ap.parse_args()
@@ -265,10 +239,7 @@ def main() -> None:
         f"{len(problem['vehicles'])} vans, 3 depots, {args.seconds:g} s limit, "
         f"{'no due times' if args.no_deadlines else 'due times'}"
     )
-    rows = {
-        name: _solve_and_print(name, problem, args.seconds, n_em)
-        for name in args.solvers.split(",")
-    }
+    rows = {name: _solve_and_print(name, problem, args.seconds, n_em) for name in args.solvers.split(",")}
     if "ours" in rows and "vroom" in rows:
         o, v = rows["ours"], rows["vroom"]
         print(
@@ -304,9 +275,7 @@ def insertions(problem: dict, seconds: float, n: int, seed: int) -> None:
         out = solve_json(day, seconds=2, keep_order=True)
         took.append(time.monotonic() - t)
         res = check(day, out)
-        served = any(
-            s.get("id") == job["id"] for r in out["routes"] for s in r["steps"]
-        )
+        served = any(s.get("id") == job["id"] for r in out["routes"] for s in r["steps"])
         can = can_be_on_time(day, job["id"])
         possible += can
         on_time += can and served and ("job", job["id"]) not in res["late_tasks"]
@@ -323,11 +292,7 @@ def insertions(problem: dict, seconds: float, n: int, seed: int) -> None:
 def publish(problem: dict, sol: dict) -> dict:
     """The day as published: planned jobs only, each van's route as its `steps`."""
     steps = {
-        r["vehicle"]: [
-            {"type": s["type"], "id": s["id"]}
-            for s in r["steps"]
-            if s["type"] in ("job", "break")
-        ]
+        r["vehicle"]: [{"type": s["type"], "id": s["id"]} for s in r["steps"] if s["type"] in ("job", "break")]
         for r in sol["routes"]
     }
     planned = {s["id"] for r in steps.values() for s in r if s["type"] == "job"}
@@ -345,8 +310,7 @@ def can_be_on_time(day: dict, job_id: int) -> bool:
     for v in allowed[i]:
         bidx = {b.id: k for k, b in enumerate(p.vehicles[v].breaks)}
         route = [
-            ("break", bidx[sid]) if typ == "break" else ("task", index[(typ, sid)])
-            for typ, sid in p.vehicles[v].steps
+            ("break", bidx[sid]) if typ == "break" else ("task", index[(typ, sid)]) for typ, sid in p.vehicles[v].steps
         ]
         for g in range(len(route) + 1):
             tr = simulate(p, v, route[:g] + [("task", i)] + route[g:])
@@ -365,9 +329,7 @@ def _matrix_timing() -> None:
     print(f"matrix: 1000 locations built in {1000 * (time.perf_counter() - t):.1f} ms")
 
 
-def _solve_and_print(
-    name: str, problem: dict, seconds: float, n_em: int, label: str = ""
-) -> dict:
+def _solve_and_print(name: str, problem: dict, seconds: float, n_em: int, label: str = "") -> dict:
     fd, path = tempfile.mkstemp(suffix=".json")
     with os.fdopen(fd, "w") as f:
         json.dump(problem, f)

@@ -27,9 +27,7 @@ sys.path.insert(0, str(ROOT))
 from routing import solve_json
 from routing.check import check
 
-DATA = Path(
-    os.environ.get("SOLOMON_DIR", ROOT.parent / "shared" / "benchmarks" / "solomon")
-)
+DATA = Path(os.environ.get("SOLOMON_DIR", ROOT.parent / "shared" / "benchmarks" / "solomon"))
 
 
 def read_instance(name: str) -> dict:
@@ -69,11 +67,7 @@ def read_instance(name: str) -> dict:
         for k in range(n_veh)
     ]
     m = d.tolist()
-    return {
-        "vehicles": vehicles,
-        "jobs": jobs,
-        "matrices": {"car": {"durations": m, "distances": m}},
-    }
+    return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m, "distances": m}}}
 
 
 def bks() -> dict[str, int]:
@@ -95,9 +89,7 @@ def run_vroom(problem: dict, seconds: float, seed: int) -> dict:
         inp = vroom.Input.from_json(path)
     finally:
         os.unlink(path)
-    sol = inp.solve(
-        exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds)
-    )
+    sol = inp.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds))
     return sol.to_dict()
 
 
@@ -111,9 +103,7 @@ def run_pyvrp(problem: dict, seconds: float, seed: int) -> dict:
     m = Model()
     locs = [m.add_location(0, 0) for _ in range(n)]
     v0 = problem["vehicles"][0]
-    depot = m.add_depot(
-        locs[0], tw_early=v0["time_window"][0], tw_late=v0["time_window"][1]
-    )
+    depot = m.add_depot(locs[0], tw_early=v0["time_window"][0], tw_late=v0["time_window"][1])
     m.add_vehicle_type(
         num_available=len(problem["vehicles"]),
         capacity=v0["capacity"],
@@ -160,14 +150,9 @@ def main() -> None:
     names = args.instances.split(",") if args.instances else sorted(best, key=_order)
     solvers = args.solvers.split(",")
     gaps: dict[str, list[float]] = {s: [] for s in solvers}
-    feasible = {s: 0 for s in solvers}
-    print(
-        f"# Solomon, {args.seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS"
-    )
-    print(
-        f"{'instance':9} {'bks':>6} "
-        + " ".join(f"{s + ' gap%':>10} {s + ' ok':>8} {'t':>5}" for s in solvers)
-    )
+    feasible = dict.fromkeys(solvers, 0)
+    print(f"# Solomon, {args.seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS")
+    print(f"{'instance':9} {'bks':>6} " + " ".join(f"{s + ' gap%':>10} {s + ' ok':>8} {'t':>5}" for s in solvers))
     for name in names:
         prob = read_instance(name)
         cols = []
@@ -192,8 +177,7 @@ def main() -> None:
         "mean      "
         + " " * 6
         + " ".join(
-            f"{(sum(gaps[s]) / len(gaps[s]) if gaps[s] else math.nan):10.2f} "
-            f"{f'{feasible[s]}/{len(names)}':>8} {'':5}"
+            f"{(sum(gaps[s]) / len(gaps[s]) if gaps[s] else math.nan):10.2f} {f'{feasible[s]}/{len(names)}':>8} {'':5}"
             for s in solvers
         )
     )

@@ -25,11 +25,7 @@ def solve_json(
     from routing import schedule, vroom
 
     t0 = time.monotonic()
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
-        or not seconds > 0
-    ):
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
         raise ProblemError(f"seconds must be a positive number, got {seconds!r}")
     p = vroom.parse(problem, osrm_url=osrm_url)
     from routing import fixed, search  # OR-Tools loads only for a valid problem
@@ -39,13 +35,7 @@ def solve_json(
     if keep_order:
         routes, unassigned = fixed.insert_keeping_order(p, deadline=deadline)
     else:
-        routes, unassigned = search.plan(
-            p, deadline=deadline, seed=seed, on_progress=on_progress
-        )
-    timed = [
-        schedule.simulate(p, v, seq)
-        for v, seq in enumerate(routes)
-        if any(k == "task" for k, _ in seq)
-    ]
+        routes, unassigned = search.plan(p, deadline=deadline, seed=seed, on_progress=on_progress)
+    timed = [schedule.simulate(p, v, seq) for v, seq in enumerate(routes) if any(k == "task" for k, _ in seq)]
     ms = int((time.monotonic() - t0) * 1000)
     return vroom.format_solution(p, timed, unassigned, computing_ms=ms)

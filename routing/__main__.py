@@ -16,8 +16,8 @@ T_START = time.monotonic()
 
 # Light: routing/__init__.py imports numpy, OR-Tools and numba only inside solve_json, so
 # the clock above starts before them.
-from routing import ProblemError, solve_json
-from routing.errors import NotCompiledWarning
+from routing import ProblemError, solve_json  # noqa: E402  (after the clock starts)
+from routing.errors import NotCompiledWarning  # noqa: E402
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,15 +50,10 @@ def main(argv: list[str] | None = None) -> int:
                 osrm_url=args.osrm_url,
             )
     except ProblemError as exc:
-        sys.stderr.write(
-            f"error: {str(exc).splitlines()[0] if str(exc) else 'invalid problem'}\n"
-        )
+        sys.stderr.write(f"error: {str(exc).splitlines()[0] if str(exc) else 'invalid problem'}\n")
         return 2
     except Exception as exc:  # noqa: BLE001 - an internal error still answers in one line
-        sys.stderr.write(
-            f"error: internal error: {type(exc).__name__}: {exc}\n".splitlines()[0]
-            + "\n"
-        )
+        sys.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n".splitlines()[0] + "\n")
         return 1
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
@@ -88,9 +83,7 @@ def _compile() -> int:
     from routing import sisr
 
     sisr.compile_now()
-    print(
-        "compiled" if sisr.compiled() else "not cached: numba could not write its cache"
-    )
+    print("compiled" if sisr.compiled() else "not cached: numba could not write its cache")
     return 0 if sisr.compiled() else 1
 
 

@@ -27,14 +27,7 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
     errors: list[str] = []
     seen: dict[tuple[str, int], int] = {}
     late_tasks: dict[tuple[str, int], int] = {}
-    totals = {
-        "distance": 0,
-        "duration": 0,
-        "served": 0,
-        "priority": 0,
-        "late": 0,
-        "lateness": 0,
-    }
+    totals = {"distance": 0, "duration": 0, "served": 0, "priority": 0, "late": 0, "lateness": 0}
     for r in solution.get("routes", []):
         v = vehicles.get(r["vehicle"])
         if v is None:
@@ -63,12 +56,7 @@ def check(problem: dict, solution: dict, *, durations=None, distances=None) -> d
     for key in tasks:
         if key not in seen and key not in listed:
             errors.append(f"{key[0]} {key[1]} neither served nor unassigned")
-    return {
-        "errors": errors,
-        **totals,
-        "late_tasks": late_tasks,
-        "unassigned": len(tasks) - totals["served"],
-    }
+    return {"errors": errors, **totals, "late_tasks": late_tasks, "unassigned": len(tasks) - totals["served"]}
 
 
 def _dims(problem: dict) -> int:
@@ -127,16 +115,12 @@ class _Walk:
 
     def run(self, steps: list[dict], seen: dict) -> None:
         if not steps or steps[0]["type"] != "start" or steps[-1]["type"] != "end":
-            self.errors.append(
-                f"vehicle {self.vid}: route must begin with start and finish with end"
-            )
+            self.errors.append(f"vehicle {self.vid}: route must begin with start and finish with end")
             return
         self.load = self._start_load(steps)
         self.t = steps[0]["arrival"]
         if self.t < self.tw[0]:
-            self.errors.append(
-                f"vehicle {self.vid}: leaves at {self.t} before its shift {self.tw}"
-            )
+            self.errors.append(f"vehicle {self.vid}: leaves at {self.t} before its shift {self.tw}")
         self.picked: set[int] = set()
         self.taken: set[int] = set()
         for s in steps[1:]:
@@ -147,13 +131,9 @@ class _Walk:
             else:
                 self._task(s, seen)
         if "max_tasks" in self.v and self.served > self.v["max_tasks"]:
-            self.errors.append(
-                f"vehicle {self.vid}: {self.served} tasks > max_tasks {self.v['max_tasks']}"
-            )
+            self.errors.append(f"vehicle {self.vid}: {self.served} tasks > max_tasks {self.v['max_tasks']}")
         if "max_travel_time" in self.v and self.duration > self.v["max_travel_time"]:
-            self.errors.append(
-                f"vehicle {self.vid}: travel time {self.duration} > max_travel_time"
-            )
+            self.errors.append(f"vehicle {self.vid}: travel time {self.duration} > max_travel_time")
         if self.served and set(self.breaks) - self.taken:
             missing = sorted(set(self.breaks) - self.taken)
             self.errors.append(f"vehicle {self.vid}: breaks {missing} not taken")
@@ -167,9 +147,7 @@ class _Walk:
                 for k, d in enumerate(t["src"].get("delivery", [0] * self.dims)):
                     load[k] += d
         if any(a > c for a, c in zip(load, self.cap)):
-            self.errors.append(
-                f"vehicle {self.vid}: start load {load} exceeds capacity {self.cap}"
-            )
+            self.errors.append(f"vehicle {self.vid}: start load {load} exceeds capacity {self.cap}")
         return load
 
     def _move(self, to: int | None) -> None:
@@ -189,8 +167,7 @@ class _Walk:
             start = _start_in(b.get("time_windows", ANY_TIME), t_free)
             if start is None:
                 self.errors.append(
-                    f"vehicle {self.vid}: break {b['id']} cannot start in its windows "
-                    f"(free from {t_free})"
+                    f"vehicle {self.vid}: break {b['id']} cannot start in its windows (free from {t_free})"
                 )
                 start = t_free
             # Drive until the break starts (or until arrived), then rest.
@@ -207,17 +184,13 @@ class _Walk:
         self.taken.add(b["id"])
         self.pending.append(b)
         if "max_load" in b and any(a > m for a, m in zip(self.load, b["max_load"])):
-            self.errors.append(
-                f"vehicle {self.vid}: load {self.load} above break max_load"
-            )
+            self.errors.append(f"vehicle {self.vid}: load {self.load} above break max_load")
 
     def _end(self) -> None:
         end = self.v.get("end_index")
         self._move(end if self.loc is not None else None)
         if self.t > self.tw[1]:
-            self.errors.append(
-                f"vehicle {self.vid}: back at {self.t} after its shift ends {self.tw[1]}"
-            )
+            self.errors.append(f"vehicle {self.vid}: back at {self.t} after its shift ends {self.tw[1]}")
 
     def _task(self, s: dict, seen: dict) -> None:
         typ, vid = s["type"], self.vid
@@ -238,9 +211,7 @@ class _Walk:
         self._move(tl if self.loc is not None else None)
         start = _start_in(src.get("time_windows", ANY_TIME), self.t)
         if start is None:
-            self.errors.append(
-                f"vehicle {vid}: {typ} {key[1]} reached at {self.t}, after its windows"
-            )
+            self.errors.append(f"vehicle {vid}: {typ} {key[1]} reached at {self.t}, after its windows")
             start = self.t
         self._lateness(s, src, start)
         setup = src.get("setup", 0) if tl != self.loc else 0
@@ -257,8 +228,7 @@ class _Walk:
             self.late_tasks[(s["type"], s.get("id"))] = late
         if "late_by" in s and s["late_by"] != late:
             self.errors.append(
-                f"vehicle {self.vid}: {s['type']} {s.get('id')} late_by {s['late_by']} "
-                f"but recomputed {late}"
+                f"vehicle {self.vid}: {s['type']} {s.get('id')} late_by {s['late_by']} but recomputed {late}"
             )
 
     def _clean_before_dirty(self, drops: bool, picks: bool, typ: str, tid: int) -> None:
@@ -266,10 +236,7 @@ class _Walk:
         if not self.v.get("pickups_after_deliveries"):
             return
         if drops and self.dirty:
-            self.errors.append(
-                f"vehicle {self.vid}: {typ} {tid} delivers after a pickup "
-                "(pickups_after_deliveries)"
-            )
+            self.errors.append(f"vehicle {self.vid}: {typ} {tid} delivers after a pickup (pickups_after_deliveries)")
         self.dirty = self.dirty or picks
 
     def _load_change(self, typ: str, t: dict, tid: int) -> None:
@@ -283,20 +250,13 @@ class _Walk:
             self._clean_before_dirty(False, any(pick), typ, tid)
         else:
             if id(t["ship"]) not in self.picked:
-                self.errors.append(
-                    f"vehicle {self.vid}: delivery {tid} before its pickup (or elsewhere)"
-                )
+                self.errors.append(f"vehicle {self.vid}: delivery {tid} before its pickup (or elsewhere)")
             pick, drop = zeros, t["ship"].get("amount", zeros)
             self._clean_before_dirty(any(drop), False, typ, tid)
         for k in range(self.dims):
             self.load[k] += pick[k] - drop[k]
-        if any(a > c for a, c in zip(self.load, self.cap)) or any(
-            a < 0 for a in self.load
-        ):
-            self.errors.append(
-                f"vehicle {self.vid}: load {self.load} outside capacity {self.cap} "
-                f"after {typ} {tid}"
-            )
+        if any(a > c for a, c in zip(self.load, self.cap)) or any(a < 0 for a in self.load):
+            self.errors.append(f"vehicle {self.vid}: load {self.load} outside capacity {self.cap} after {typ} {tid}")
 
 
 def _start_in(windows, t):

@@ -50,9 +50,7 @@ def amounts(value: Any, where: str, dims: int | None) -> tuple[int, ...]:
     items = array(value, where)
     out = tuple(integer(x, f"{where}[{i}]") for i, x in enumerate(items))
     if dims is not None and len(out) != dims:
-        raise ProblemError(
-            f"{where} has {len(out)} dimensions but capacities have {dims}"
-        )
+        raise ProblemError(f"{where} has {len(out)} dimensions but capacities have {dims}")
     return out
 
 
@@ -78,16 +76,12 @@ def windows(value: Any, where: str) -> tuple[Window, ...]:
 
 
 def skills(value: Any, where: str) -> frozenset[int]:
-    return frozenset(
-        integer(s, f"{where}[{i}]") for i, s in enumerate(array(value, where))
-    )
+    return frozenset(integer(s, f"{where}[{i}]") for i, s in enumerate(array(value, where)))
 
 
 def coords(value: Any, where: str) -> tuple[float, float]:
     items = array(value, where)
-    if len(items) != 2 or not all(
-        isinstance(x, (int, float)) and not isinstance(x, bool) for x in items
-    ):
+    if len(items) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
         raise ProblemError(f"{where} must be [lon, lat]")
     lon, lat = float(items[0]), float(items[1])
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):

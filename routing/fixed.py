@@ -17,9 +17,7 @@ def given_routes(p: Problem) -> list[Route]:
         bidx = {b.id: k for k, b in enumerate(v.breaks)}
         seq: Route = []
         for typ, sid in v.steps:
-            seq.append(
-                ("break", bidx[sid]) if typ == "break" else ("task", index[(typ, sid)])
-            )
+            seq.append(("break", bidx[sid]) if typ == "break" else ("task", index[(typ, sid)]))
         if any(k == "task" for k, _ in seq):
             seq = _with_breaks(p, v_idx, seq)
         routes.append(seq)
@@ -46,12 +44,7 @@ def _best_position(p: Problem, v_idx: int, seq: Route, step: Step):
             continue  # the new job itself must be on time
         if cbd and dirty_before_clean(p, cand) > base_dirty:
             continue
-        key = (
-            tr.lateness - base.lateness,
-            tr.late - base.late,
-            tr.late_by - base.late_by,
-            tr.cost - base.cost,
-        )
+        key = (tr.lateness - base.lateness, tr.late - base.late, tr.late_by - base.late_by, tr.cost - base.cost)
         if best_key is None or key < best_key:
             best_key, best_seq = key, cand
     return best_key, best_seq
@@ -66,9 +59,7 @@ def _with_breaks(p: Problem, v_idx: int, seq: Route) -> Route:
     return seq
 
 
-def insert_keeping_order(
-    p: Problem, *, deadline: float
-) -> tuple[list[Route], list[tuple[int, str]]]:
+def insert_keeping_order(p: Problem, *, deadline: float) -> tuple[list[Route], list[tuple[int, str]]]:
     """Cheapest insertion of the jobs not in any given route; given stops keep their order."""
     allowed, reasons = allowed_vehicles(p)
     routes = given_routes(p)
@@ -113,6 +104,4 @@ def _limits_ok(p: Problem, v: int, seq: Route) -> bool:
     tr = simulate(p, v, seq)
     if veh.max_travel_time is not None and tr.steps[-1].duration > veh.max_travel_time:
         return False
-    return not (
-        veh.max_distance is not None and tr.steps[-1].distance > veh.max_distance
-    )
+    return not (veh.max_distance is not None and tr.steps[-1].distance > veh.max_distance)

@@ -57,10 +57,7 @@ class Inserter:
                 self.deliv[i] = t.delivery
                 self.pick[i] = t.pickup
         self.prio = np.array([t.priority for t in tasks], dtype=np.int64)
-        self.deadline = np.array(
-            [int(BIG) if t.deadline is None else t.deadline for t in tasks],
-            dtype=np.int64,
-        )
+        self.deadline = np.array([int(BIG) if t.deadline is None else t.deadline for t in tasks], dtype=np.int64)
         self.has_dl = problem.has_deadlines
         self.delivers = np.array([t.delivers for t in tasks], dtype=bool)
         self.picks_up = np.array([t.picks_up for t in tasks], dtype=bool)
@@ -72,10 +69,7 @@ class Inserter:
         self.T = [problem.durations[v.profile] for v in problem.vehicles]
         self.C = [problem.cost_matrix(v) for v in problem.vehicles]
         self.S = [problem.distances.get(v.profile) for v in problem.vehicles]
-        self.cap = [
-            np.array(v.capacity if problem.dims else (INF_TIME,), dtype=np.int64)
-            for v in problem.vehicles
-        ]
+        self.cap = [np.array(v.capacity if problem.dims else (INF_TIME,), dtype=np.int64) for v in problem.vehicles]
         # Python lists for the scalar loops of RouteState.refresh (numpy scalars are slow).
         cache: dict[int, list] = {}
 
@@ -216,9 +210,7 @@ class RouteState:
             if kind == "task":
                 task = tasks[i]
                 # A break next starts where we are; the drive comes after it.
-                bound = latest[s + 1] - (
-                    T[task.location][nxt_loc] if real_next[s] else 0
-                )
+                bound = latest[s + 1] - (T[task.location][nxt_loc] if real_next[s] else 0)
                 latest[s] = _latest_start(task.windows, bound - ins.dur_l[i])
                 nxt_loc = task.location
             else:
@@ -251,9 +243,7 @@ class RouteState:
                     blocked[g] = True  # two breaks in a row: not worth handling
                     b_loc[g] = veh.end
                 else:
-                    b_loc[g] = (
-                        veh.end if q == k + 1 else tasks[steps[q - 1][1]].location
-                    )
+                    b_loc[g] = veh.end if q == k + 1 else tasks[steps[q - 1][1]].location
                 q_latest[g] = latest[q] if q <= k + 1 else veh.window[1]
                 next_latest[g] = big
         self.b_loc = np.array(b_loc, dtype=np.int64)
@@ -290,21 +280,12 @@ class RouteState:
             br = veh.breaks[int(self.brk[g])]
             bws = np.array([[w[0] for w in br.windows]], dtype=np.int64)
             bwe = np.array([[w[1] for w in br.windows]], dtype=np.int64)
-            bs = _first_start_vec(
-                dp[:, g : g + 1], np.repeat(bws, nj, 0), np.repeat(bwe, nj, 0)
-            )[:, 0]
+            bs = _first_start_vec(dp[:, g : g + 1], np.repeat(bws, nj, 0), np.repeat(bwe, nj, 0))[:, 0]
             arr_q = bs + br.service + T[jl, b[g]]
             arr_next[:, g] = arr_q
-            ok[:, g] = (
-                (st[:, g] < BIG)
-                & (bs < BIG)
-                & (arr_q <= self.q_latest[g])
-                & (~self.blocked[g])
-            )
+            ok[:, g] = (st[:, g] < BIG) & (bs < BIG) & (arr_q <= self.q_latest[g]) & (~self.blocked[g])
         ok &= self._fits_otherwise(jobs)
-        cost = (
-            C[a[None, :], jl[:, None]] + C[jl[:, None], b[None, :]] - C[a, b][None, :]
-        )
+        cost = C[a[None, :], jl[:, None]] + C[jl[:, None], b[None, :]] - C[a, b][None, :]
         if not self.n_tasks():
             cost = cost + veh.fixed
         adds = np.zeros(cost.shape, dtype=bool)
@@ -336,25 +317,15 @@ class RouteState:
             ok &= ~(ins.delivers[jobs][:, None] & (g_idx > self.fpick))
             ok &= ~(ins.picks_up[jobs][:, None] & (g_idx <= self.ldeliv))
         if veh.max_travel_time is not None:
-            dt = (
-                T[a[None, :], jl[:, None]]
-                + T[jl[:, None], b[None, :]]
-                - T[a, b][None, :]
-            )
+            dt = T[a[None, :], jl[:, None]] + T[jl[:, None], b[None, :]] - T[a, b][None, :]
             ok &= self.travel + dt <= veh.max_travel_time
         if veh.max_distance is not None and ins.S[v] is not None:
             S = ins.S[v]
-            dd = (
-                S[a[None, :], jl[:, None]]
-                + S[jl[:, None], b[None, :]]
-                - S[a, b][None, :]
-            )
+            dd = S[a[None, :], jl[:, None]] + S[jl[:, None], b[None, :]] - S[a, b][None, :]
             ok &= self.dist + dd <= veh.max_distance
         return ok
 
-    def _lateness(
-        self, jobs: np.ndarray, st: np.ndarray, arr_next: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _lateness(self, jobs: np.ndarray, st: np.ndarray, arr_next: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(tasks made late, lateness added) per job and gap, the job's own included.
 
         The delay at the next real step carries on to later stops less the waiting
@@ -368,9 +339,7 @@ class RouteState:
         d_n = (own > 0).astype(np.int64)
         d_late = own
         pos = [s for s, (kind, i) in enumerate(steps, start=1) if kind == "task"]
-        pos = np.array(
-            [s for s in pos if ins.deadline[steps[s - 1][1]] < BIG], dtype=np.int64
-        )
+        pos = np.array([s for s in pos if ins.deadline[steps[s - 1][1]] < BIG], dtype=np.int64)
         if not len(pos):
             return d_n, d_late
         G = len(self.b_loc)

@@ -38,11 +38,7 @@ class _Search:
         self.w_n = self.m1 = self.w_l
         if ins.has_dl:
             p = ins.p
-            worst = sum(
-                max(0, t.windows[-1][1] - t.deadline)
-                for t in p.tasks
-                if t.deadline is not None
-            )
+            worst = sum(max(0, t.windows[-1][1] - t.deadline) for t in p.tasks if t.deadline is not None)
             self.w_n = self.w_l * (worst + 1)
             self.m1 = self.w_n * (len(p.tasks) + 1)
         # Neighbours by location (cost of the first vehicle's matrix).
@@ -61,9 +57,7 @@ class _Search:
         return routes + _penalty(self.ins, self.m0, self.m1, left)
 
     def locate(self) -> None:
-        self.where = {
-            i: r for r, s in enumerate(self.states) for k, i in s.steps if k == "task"
-        }
+        self.where = {i: r for r, s in enumerate(self.states) for k, i in s.steps if k == "task"}
 
     def ruin_choice(self) -> list[int]:
         """The jobs to remove: a short route, strings near a seed job, or its neighbours."""
@@ -103,11 +97,7 @@ class _Search:
             route = [i for kind, i in self.states[r].steps if kind == "task"]
             pos = route.index(j)
             length = int(rng.integers(1, min(l_max, len(route)) + 1))
-            first = int(
-                rng.integers(
-                    max(0, pos - length + 1), min(pos, len(route) - length) + 1
-                )
-            )
+            first = int(rng.integers(max(0, pos - length + 1), min(pos, len(route) - length) + 1))
             removed += [i for i in route[first : first + length] if i in self.pos_of]
             if len(ruined) >= n_strings:
                 break
@@ -117,15 +107,10 @@ class _Search:
         """The unplaced jobs near the ruined area, and a few others at random."""
         pool = set(unassigned)
         retry = [
-            int(self.jobs[k])
-            for j in removed
-            for k in self.near[self.pos_of[j], 1:8]
-            if int(self.jobs[k]) in pool
+            int(self.jobs[k]) for j in removed for k in self.near[self.pos_of[j], 1:8] if int(self.jobs[k]) in pool
         ]
         if len(unassigned) > 0:
-            extra = self.rng.choice(
-                len(unassigned), size=min(len(unassigned), 5), replace=False
-            )
+            extra = self.rng.choice(len(unassigned), size=min(len(unassigned), 5), replace=False)
             retry += [unassigned[e] for e in extra]
         return list(dict.fromkeys(retry))
 
@@ -160,13 +145,7 @@ def _accept(new: int, cur: int, temp: float, rng: np.random.Generator) -> bool:
 
 
 def ruin_recreate(
-    states: list[RouteState],
-    unassigned: list[int],
-    *,
-    deadline: float,
-    seed: int = 0,
-    on_best=None,
-    cool: bool = False,
+    states: list[RouteState], unassigned: list[int], *, deadline: float, seed: int = 0, on_best=None, cool: bool = False
 ) -> tuple[list[list], list[int]]:
     """Improve the routes in place until the deadline; return the best routes and leftovers."""
     if not states:
@@ -190,9 +169,7 @@ def ruin_recreate(
         saved = {r: list(states[r].steps) for r in touched}
         rem = set(removed)
         for r in touched:
-            states[r].steps = [
-                s for s in states[r].steps if not (s[0] == "task" and s[1] in rem)
-            ]
+            states[r].steps = [s for s in states[r].steps if not (s[0] == "task" and s[1] in rem)]
             states[r].refresh()
         before = {r: list(states[r].steps) for r in range(len(states))}
         retry = search.retries(removed, unassigned)

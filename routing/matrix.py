@@ -59,9 +59,7 @@ def osrm_table(
     except (OSError, ValueError) as exc:
         raise ProblemError(f"OSRM table request to {osrm_url} failed: {exc}") from None
     if body.get("code") != "Ok":
-        raise ProblemError(
-            f"OSRM table request failed: {body.get('code')} {body.get('message', '')}"
-        )
+        raise ProblemError(f"OSRM table request failed: {body.get('code')} {body.get('message', '')}")
     dur = np.array(body["durations"], dtype=np.float64)
     dist = np.array(body["distances"], dtype=np.float64)
     if np.isnan(dur).any() or np.isnan(dist).any():

@@ -97,9 +97,7 @@ class Vehicle:
     end_coords: tuple[float, float] | None = None
     has_start: bool = True
     has_end: bool = True
-    pickups_after_deliveries: bool = (
-        False  # clean before dirty: no pickup before a delivery
-    )
+    pickups_after_deliveries: bool = False  # clean before dirty: no pickup before a delivery
 
 
 @dataclass(frozen=True)

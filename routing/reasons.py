@@ -11,10 +11,7 @@ NO_CAPACITY = "the amount exceeds the capacity of every vehicle with the skills"
 NO_TIME = "cannot be reached within its time windows during any vehicle's working hours"
 NO_ROOM = "no capacity or time left in any route"
 NO_LIMITS = "too far for every vehicle's maximum travel time or distance"
-ONLY_LATE = (
-    "cannot start by its deadline on any vehicle, and without priority serving it late "
-    "counts against the plan"
-)
+ONLY_LATE = "cannot start by its deadline on any vehicle, and without priority serving it late counts against the plan"
 
 
 def _reachable(p: Problem, v: Vehicle, stops: list[Task]) -> bool:
@@ -51,9 +48,7 @@ def left_out_reason(p: Problem, i: int, allowed: set[int]) -> str:
         return NO_ROOM
     for k in allowed:
         v = p.vehicles[k]
-        start = first_start(
-            t.windows, v.window[0] + int(p.durations[v.profile][v.start, t.location])
-        )
+        start = first_start(t.windows, v.window[0] + int(p.durations[v.profile][v.start, t.location]))
         if start is not None and start <= t.deadline:
             return NO_ROOM
     return ONLY_LATE
@@ -74,13 +69,8 @@ def allowed_vehicles(p: Problem) -> tuple[list[set[int]], dict[int, str]]:
             reasons[i] = NO_SKILLS
             allowed.append(set())
             continue
-        if t.kind == "job":
-            need = [max(a, b) for a, b in zip(t.delivery, t.pickup)]
-        else:
-            need = list(t.amount)
-        vs = [
-            k for k in vs if all(a <= c for a, c in zip(need, p.vehicles[k].capacity))
-        ]
+        need = [max(a, b) for a, b in zip(t.delivery, t.pickup)] if t.kind == "job" else list(t.amount)
+        vs = [k for k in vs if all(a <= c for a, c in zip(need, p.vehicles[k].capacity))]
         if not vs:
             reasons[i] = NO_CAPACITY
             allowed.append(set())

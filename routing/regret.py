@@ -93,18 +93,7 @@ def _regret(c: np.ndarray, best: np.ndarray, kk: int) -> np.ndarray:
 def _vehicle_types(p: Problem) -> list[tuple]:
     """What makes two empty vehicles the same option."""
     return [
-        (
-            v.start,
-            v.end,
-            v.window,
-            v.capacity,
-            v.skills,
-            v.profile,
-            v.fixed,
-            v.per_hour,
-            v.per_km,
-            len(v.breaks),
-        )
+        (v.start, v.end, v.window, v.capacity, v.skills, v.profile, v.fixed, v.per_hour, v.per_km, len(v.breaks))
         for v in p.vehicles
     ]
 

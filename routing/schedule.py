@@ -77,9 +77,7 @@ class _Drive:
 
     def run(self, seq: Route) -> TimedRoute:
         v, route = self.v, self.route
-        route.steps.append(
-            TimedStep("start", None, v.start, self.t, 0, 0, 0, 0, 0, tuple(self.load))
-        )
+        route.steps.append(TimedStep("start", None, v.start, self.t, 0, 0, 0, 0, 0, tuple(self.load)))
         for kind, i in seq:
             if kind == "break":
                 self.pending.append(i)
@@ -89,19 +87,7 @@ class _Drive:
         late = max(0, self.t - v.window[1])
         route.lateness += late
         route.steps.append(
-            TimedStep(
-                "end",
-                None,
-                v.end,
-                self.t,
-                0,
-                0,
-                0,
-                self.travel,
-                self.metres,
-                tuple(self.load),
-                late,
-            )
+            TimedStep("end", None, v.end, self.t, 0, 0, 0, self.travel, self.metres, tuple(self.load), late)
         )
         route.cost = self.cost
         return route
@@ -127,9 +113,7 @@ class _Drive:
                 start, late = t_free, t_free - b.windows[-1][1]
             driven = min(remaining, start - t_free)
             remaining -= driven
-            arrival = (
-                t_free + driven
-            )  # where the break begins, or the waiting before it
+            arrival = t_free + driven  # where the break begins, or the waiting before it
             self.route.steps.append(
                 TimedStep(
                     "break",

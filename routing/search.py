@@ -38,18 +38,12 @@ SISR_SHARE = 0.5  # the same with the compiled ruin and recreate (tuned on count
 SISR_ORTOOLS_SHARE = 0.2
 GLS_LAMBDA = 1.0  # guided local search penalty factor (tuned on 12 Solomon instances)
 SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
-ORTOOLS_FIRST = (
-    0.3  # small problems with the compiled ruin and recreate: OR-Tools' share
-)
+ORTOOLS_FIRST = 0.3  # small problems with the compiled ruin and recreate: OR-Tools' share
 SISR_MIN_SECONDS = 2.5  # below this, loading the compiled code (about 2 s) does not pay
 
 
 def plan(
-    problem: Problem,
-    *,
-    deadline: float,
-    seed: int = 0,
-    on_progress: Callable[[float, int], None] | None = None,
+    problem: Problem, *, deadline: float, seed: int = 0, on_progress: Callable[[float, int], None] | None = None
 ) -> tuple[list[Route], list[tuple[int, str]]]:
     """Routes per vehicle and (task, reason) for the tasks left out."""
     t0 = time.monotonic()
@@ -90,39 +84,23 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     if has_shipments or time.monotonic() > deadline - 0.05:
         return routes, served
     if fast:
-        return _best_of(
-            problem, (routes, served), _sisr(ins, routes, deadline, seed, progress)
-        )
+        return _best_of(problem, (routes, served), _sisr(ins, routes, deadline, seed, progress))
     # Without the compiled search: lns.py for half the time left, then OR-Tools again.
     states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
     left = [j for j in ins.jobs if j not in served]
     mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
-    routes2, _ = lns.ruin_recreate(
-        states, left, deadline=mid, seed=seed, on_best=progress, cool=True
-    )
-    if _objective(problem, _served(routes2), routes2) <= _objective(
-        problem, served, routes
-    ):
+    routes2, _ = lns.ruin_recreate(states, left, deadline=mid, seed=seed, on_best=progress, cool=True)
+    if _objective(problem, _served(routes2), routes2) <= _objective(problem, served, routes):
         routes, served = routes2, _served(routes2)
     result = _ortools(problem, allowed, routes, deadline, seed, progress)
-    if result is not None and _objective(problem, result[1], result[0]) <= _objective(
-        problem, served, routes
-    ):
+    if result is not None and _objective(problem, result[1], result[0]) <= _objective(problem, served, routes):
         routes, served = result
     return routes, served
 
 
 def _ortools(problem, allowed, routes, deadline, seed, progress):
     """OR-Tools' guided local search from `routes` (None: from its own first plan)."""
-    return solver.solve(
-        problem,
-        allowed,
-        routes,
-        deadline=deadline,
-        seed=seed,
-        on_progress=progress,
-        lam=GLS_LAMBDA,
-    )
+    return solver.solve(problem, allowed, routes, deadline=deadline, seed=seed, on_progress=progress, lam=GLS_LAMBDA)
 
 
 def _ortools_or_regret(problem, allowed, ins, deadline, seed, progress):
@@ -143,9 +121,7 @@ def _compiled_ruin_recreate(problem: Problem) -> bool:
     (run by `make`) does it once per installation. Without it, lns.py is used.
     """
     if not all(t.kind == "job" for t in problem.tasks) or any(
-        v.max_travel_time is not None
-        or v.max_distance is not None
-        or any(b.max_load is not None for b in v.breaks)
+        v.max_travel_time is not None or v.max_distance is not None or any(b.max_load is not None for b in v.breaks)
         for v in problem.vehicles
     ):
         return False
@@ -164,9 +140,7 @@ def _sisr_module():
 
 
 def _sisr(ins, routes, deadline, seed, progress):
-    out = _sisr_module().ruin_recreate(
-        ins, routes, deadline=deadline, seed=seed, on_best=progress
-    )
+    out = _sisr_module().ruin_recreate(ins, routes, deadline=deadline, seed=seed, on_best=progress)
     return out, _served(out)
 
 
@@ -187,20 +161,14 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     budget = max(0.0, deadline - time.monotonic())
     fast = budget >= SISR_MIN_SECONDS and _compiled_ruin_recreate(problem)
     budget = max(0.0, deadline - time.monotonic())
-    first, second = (
-        (SISR_SHARE, SISR_ORTOOLS_SHARE) if fast else (LNS_SHARE, ORTOOLS_SHARE)
-    )
+    first, second = (SISR_SHARE, SISR_ORTOOLS_SHARE) if fast else (LNS_SHARE, ORTOOLS_SHARE)
     t_lns = time.monotonic() + first * budget
     t_ortools = t_lns + second * budget
     # 1. Our ruin and recreate explores and chooses which jobs to serve.
     if fast:
-        routes, served = _sisr(
-            ins, [list(s.steps) for s in states], t_lns, seed, progress
-        )
+        routes, served = _sisr(ins, [list(s.steps) for s in states], t_lns, seed, progress)
     else:
-        routes, left = lns.ruin_recreate(
-            states, left, deadline=t_lns, seed=seed, on_best=progress
-        )
+        routes, left = lns.ruin_recreate(states, left, deadline=t_lns, seed=seed, on_best=progress)
         served = _served(routes)
     # 2. OR-Tools' guided local search shortens the routes of the served jobs (and places
     #    the shipments, which the insertion leaves to it).
@@ -219,15 +187,11 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     elif ins.jobs:
         states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
         left = [j for j in ins.jobs if j not in served]
-        routes, left = lns.ruin_recreate(
-            states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True
-        )
+        routes, left = lns.ruin_recreate(states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True)
         served = _served(routes)
     else:
         return best[1], best[2]
-    best = min(
-        best, (_objective(problem, served, routes), routes, served), key=lambda x: x[0]
-    )
+    best = min(best, (_objective(problem, served, routes), routes, served), key=lambda x: x[0])
     return best[1], best[2]
 
 
@@ -237,14 +201,9 @@ def _shorten(problem, allowed, ins, routes, served, deadline, seed, progress):
     if n_out <= max(20, len(problem.tasks) // 10):
         focus = allowed
     else:
-        focus = [
-            a if (i in served or problem.tasks[i].kind != "job") else set()
-            for i, a in enumerate(allowed)
-        ]
+        focus = [a if (i in served or problem.tasks[i].kind != "job") else set() for i, a in enumerate(allowed)]
     if any(v.breaks for v in problem.vehicles):
-        return _solve_with_breaks_relaxed(
-            problem, focus, routes, deadline, seed, progress
-        )
+        return _solve_with_breaks_relaxed(problem, focus, routes, deadline, seed, progress)
     return _ortools(problem, focus, routes, deadline, seed, progress)
 
 
@@ -259,12 +218,7 @@ def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progres
         problem,
         vehicles=tuple(
             dataclasses.replace(
-                v,
-                breaks=(),
-                window=(
-                    v.window[0],
-                    max(v.window[0], v.window[1] - sum(b.service for b in v.breaks)),
-                ),
+                v, breaks=(), window=(v.window[0], max(v.window[0], v.window[1] - sum(b.service for b in v.breaks)))
             )
             for v in problem.vehicles
         ),
@@ -298,16 +252,11 @@ def _place_breaks(problem: Problem, v: int, route: Route) -> Route:
             out = _place(problem, v, out, ("break", b)) if out is not None else None
         if out is not None:
             return out
-        tasks = [
-            s for s in route if s[0] == "task" and problem.tasks[s[1]].kind == "job"
-        ]
+        tasks = [s for s in route if s[0] == "task" and problem.tasks[s[1]].kind == "job"]
         if not tasks:
             return _breaks_only(problem, v)
         # Drop the least important job whose removal helps most (latest end otherwise).
-        worst = min(
-            tasks,
-            key=lambda s: (problem.tasks[s[1]].priority, -problem.tasks[s[1]].service),
-        )
+        worst = min(tasks, key=lambda s: (problem.tasks[s[1]].priority, -problem.tasks[s[1]].service))
         route = [s for s in route if s != worst]
 
 
@@ -323,17 +272,11 @@ def _place(problem: Problem, v: int, route: Route, step: Step) -> Route | None:
     return None if best is None else best[1]
 
 
-def _objective(
-    problem: Problem, served: set[int], routes: list[Route]
-) -> tuple[int, int, int, int, int]:
+def _objective(problem: Problem, served: set[int], routes: list[Route]) -> tuple[int, int, int, int, int]:
     """The order of VROOM_FORMAT.md: priority left out, tasks late, their lateness, tasks
     left out, cost (without deadlines the two lateness terms are 0: VROOM's order)."""
     out = [t for i, t in enumerate(problem.tasks) if i not in served]
-    timed = [
-        simulate(problem, v, r)
-        for v, r in enumerate(routes)
-        if any(k == "task" for k, _ in r)
-    ]
+    timed = [simulate(problem, v, r) for v, r in enumerate(routes) if any(k == "task" for k, _ in r)]
     return (
         sum(t.priority for t in out),
         sum(tr.late for tr in timed),

@@ -59,19 +59,12 @@ def compile_now() -> None:
                     "breaks": [{"id": 1, "service": 60}],
                 }
             ],
-            "jobs": [
-                {"id": i, "location": [0.01 * i, 52.0], "delivery": [1], "pickup": [1]}
-                for i in range(1, 4)
-            ],
+            "jobs": [{"id": i, "location": [0.01 * i, 52.0], "delivery": [1], "pickup": [1]} for i in range(1, 4)],
         }
     )
     allowed, _ = allowed_vehicles(problem)
     ins = Inserter(problem, allowed)
-    ruin_recreate(
-        ins,
-        [[("task", 0), ("break", 0), ("task", 1), ("task", 2)]],
-        deadline=time.monotonic(),
-    )
+    ruin_recreate(ins, [[("task", 0), ("break", 0), ("task", 1), ("task", 2)]], deadline=time.monotonic())
 
 
 class Plan:
@@ -89,10 +82,7 @@ class Plan:
         self.tw0 = np.array([v.window[0] for v in vs], dtype=np.int64)
         self.tw1 = np.array([v.window[1] for v in vs], dtype=np.int64)
         self.cap = np.stack(ins.cap).astype(np.int64)
-        self.max_tasks = np.array(
-            [self.n if v.max_tasks is None else v.max_tasks for v in vs],
-            dtype=np.int64,
-        )
+        self.max_tasks = np.array([self.n if v.max_tasks is None else v.max_tasks for v in vs], dtype=np.int64)
         self.fixed = np.array([v.fixed for v in vs], dtype=np.int64)
         self.cbd = np.array([v.pickups_after_deliveries for v in vs], dtype=np.bool_)
         self.jobs = np.array(ins.jobs, dtype=np.int64)
@@ -108,12 +98,8 @@ class Plan:
             key = (id(ins.T[v]), id(ins.C[v]))
             vtype[v] = pairs.setdefault(key, len(pairs))
         first = {t: v for v, t in reversed(list(enumerate(vtype.tolist())))}
-        self.T = np.stack(
-            [np.asarray(ins.T[first[t]], dtype=np.int64) for t in range(len(pairs))]
-        )
-        self.C = np.stack(
-            [np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))]
-        )
+        self.T = np.stack([np.asarray(ins.T[first[t]], dtype=np.int64) for t in range(len(pairs))])
+        self.C = np.stack([np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))])
         self.vtype = vtype
 
     def _nodes(self, ins: Inserter) -> None:
@@ -159,9 +145,7 @@ class Plan:
         n, jobs = self.n, self.jobs
         # Leaving a job out costs m0 (more than any plan's cost) in the objective's lo,
         # and its priority x nw in hi (nw: more than any number of late tasks).
-        self.m0 = 1 + int(
-            sum(int(self.C[t].max(axis=1).sum()) for t in range(len(self.C)))
-        )
+        self.m0 = 1 + int(sum(int(self.C[t].max(axis=1).sum()) for t in range(len(self.C))))
         self.nw = len(jobs) + 1
         # Neighbours of each job among the jobs, nearest first (itself first).
         C0 = self.C[0]
@@ -170,9 +154,7 @@ class Plan:
         np.fill_diagonal(sym, -1)
         width = min(len(jobs), NEIGHBOURS)
         nearest = np.argpartition(sym, width - 1, axis=1)[:, :width]
-        rank = np.argsort(
-            np.take_along_axis(sym, nearest, axis=1), axis=1, kind="stable"
-        )
+        rank = np.argsort(np.take_along_axis(sym, nearest, axis=1), axis=1, kind="stable")
         self.near = np.full((len(self.loc), width), -1, dtype=np.int64)
         self.near[jobs] = jobs[np.take_along_axis(nearest, rank, axis=1)]
         # Sort keys for the recreate order: demand and distance from the first depot.
@@ -239,15 +221,7 @@ class Plan:
         return (self.allowed, self.cap, self.max_tasks, self.fixed, self.cbd)
 
     def search(self) -> tuple:
-        return (
-            self.prio,
-            self.near,
-            self.demand,
-            self.far,
-            self.jobs,
-            self.m0,
-            self.nw,
-        )
+        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw)
 
     def state(self) -> tuple:
         return (
@@ -275,10 +249,7 @@ class Plan:
     def routes(self) -> list[Route]:
         n, NB = self.n, self.NB
         return [
-            [
-                ("task", int(i)) if i < n else ("break", int(i - n - v * NB))
-                for i in self.route[v, : self.rlen[v]]
-            ]
+            [("task", int(i)) if i < n else ("break", int(i - n - v * NB)) for i in self.route[v, : self.rlen[v]]]
             for v in range(len(self.rlen))
         ]
 

@@ -94,11 +94,7 @@ def _ruin(near, jobs, touched, pending, data, state):
         w = 0
         for i in range(n_r):
             node = route[v, i]
-            removed = (
-                node < n
-                and first <= i < first + length + keep
-                and not (kept_from <= i < kept_from + keep)
-            )
+            removed = node < n and first <= i < first + length + keep and not (kept_from <= i < kept_from + keep)
             if removed:
                 pending[n_pend] = node
                 n_pend += 1
@@ -183,9 +179,7 @@ def _recreate(n_pend, pending, order, touched, prio, data, fleet, state):
 
 
 @njit(cache=True)
-def iterate(
-    n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet, state, saved
-):
+def iterate(n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet, state, saved):
     """n_iter ruin-and-recreate steps at one temperature; returns (current, best).
 
     `search` is (prio, near, demand, far, jobs, m0, nw); `saved` is the accepted plan;

@@ -58,23 +58,7 @@ def _latest_start(ws, we, j, bound):
 def refresh(v, data, state):
     """Recompute route v's cached arrays (and where/pos of its nodes)."""
     T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck = data  # fmt: skip
-    (
-        route,
-        rlen,
-        st,
-        lt,
-        pre,
-        suf,
-        rcost,
-        rloc,
-        ntask,
-        where,
-        pos,
-        rnlate,
-        rlate,
-        fpick,
-        ldeliv,
-    ) = state
+    (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
     tt = vtype[v]
     n_r = rlen[v]
     D = deliv.shape[1]
@@ -126,23 +110,7 @@ def refresh(v, data, state):
 def _refresh_latest(v, data, state):
     """Latest starts; lt[v, n_r] is the latest arrival at the end."""
     T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck = data  # fmt: skip
-    (
-        route,
-        rlen,
-        st,
-        lt,
-        pre,
-        suf,
-        rcost,
-        rloc,
-        ntask,
-        where,
-        pos,
-        rnlate,
-        rlate,
-        fpick,
-        ldeliv,
-    ) = state
+    (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
     tt = vtype[v]
     n_r = rlen[v]
     lt[v, n_r] = tw1[v]
@@ -182,10 +150,7 @@ def _refresh_loads(v, data, state):
 @njit(cache=True)
 def _fits_load(j, v, g, cap, deliv, pick, pre, suf):
     for d in range(deliv.shape[1]):
-        if (
-            pre[v, g, d] + deliv[j, d] > cap[v, d]
-            or suf[v, g, d] + pick[j, d] > cap[v, d]
-        ):
+        if pre[v, g, d] + deliv[j, d] > cap[v, d] or suf[v, g, d] + pick[j, d] > cap[v, d]:
             return False
     return True
 
@@ -253,23 +218,7 @@ def _push_late(v, k, t, lp, data, state):
     """(tasks made late, lateness added) when the stops from position k on start as early
     as they can after the van is free at time t at location lp."""
     T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck = data  # fmt: skip
-    (
-        route,
-        rlen,
-        st,
-        lt,
-        pre,
-        suf,
-        rcost,
-        rloc,
-        ntask,
-        where,
-        pos,
-        rnlate,
-        rlate,
-        fpick,
-        ldeliv,
-    ) = state
+    (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
     tt = vtype[v]
     d_n, d_l = 0, 0
     for i in range(k, rlen[v]):

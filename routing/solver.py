@@ -43,9 +43,7 @@ class Model:
         # which OR-Tools' operators exploit (no symmetric moves between empty vans).
         depots = sorted({v.start for v in vehs} | {v.end for v in vehs})
         depot_node = {d: N + k for k, d in enumerate(depots)}
-        self.loc = np.array(
-            [tasks[t].location for t in self.task_nodes] + depots, dtype=np.int64
-        )
+        self.loc = np.array([tasks[t].location for t in self.task_nodes] + depots, dtype=np.int64)
         self.node_dur = np.zeros(len(self.loc), dtype=np.int64)
         self.node_dur[:N] = [tasks[t].setup + tasks[t].service for t in self.task_nodes]
         starts = [depot_node[v.start] for v in vehs]
@@ -80,28 +78,17 @@ class Model:
         horizon = max(
             [w[1] for v in vehs for w in [v.window] if w[1] < INF_TIME]
             + [w[1] for t in tasks for w in t.windows if w[1] < INF_TIME]
-            + [
-                b.windows[-1][1]
-                for v in vehs
-                for b in v.breaks
-                if b.windows[-1][1] < INF_TIME
-            ]
+            + [b.windows[-1][1] for v in vehs for b in v.breaks if b.windows[-1][1] < INF_TIME]
             + [0]
         )
         time_cache: dict[str, int] = {}
         for v in vehs:
             if v.profile not in time_cache:
                 tm = problem.durations[v.profile][np.ix_(self.loc, self.loc)]
-                time_cache[v.profile] = r.RegisterTransitMatrix(
-                    (tm + dur[:, None]).tolist()
-                )
-        total_work = int(dur.sum()) + sum(
-            int(problem.durations[p].max()) for p in time_cache
-        ) * (self.N + 1)
+                time_cache[v.profile] = r.RegisterTransitMatrix((tm + dur[:, None]).tolist())
+        total_work = int(dur.sum()) + sum(int(problem.durations[p].max()) for p in time_cache) * (self.N + 1)
         self.horizon = horizon = min(INF_TIME, horizon + total_work + 1)
-        r.AddDimensionWithVehicleTransits(
-            [time_cache[v.profile] for v in vehs], horizon, horizon, False, "time"
-        )
+        r.AddDimensionWithVehicleTransits([time_cache[v.profile] for v in vehs], horizon, horizon, False, "time")
         self.time = time_dim = r.GetDimensionOrDie("time")
         for n, t in enumerate(self.task_nodes):
             w = tasks[t].windows
@@ -185,27 +172,17 @@ class Model:
             caps = [v.max_tasks if v.max_tasks is not None else N for v in vehs]
             r.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "tasks")
         if any(v.max_travel_time is not None for v in vehs):
-            cbs = [
-                r.RegisterTransitMatrix(self._node_matrix(problem.durations[v.profile]))
-                for v in vehs
-            ]
-            caps = [
-                v.max_travel_time if v.max_travel_time is not None else self.horizon
-                for v in vehs
-            ]
+            cbs = [r.RegisterTransitMatrix(self._node_matrix(problem.durations[v.profile])) for v in vehs]
+            caps = [v.max_travel_time if v.max_travel_time is not None else self.horizon for v in vehs]
             r.AddDimensionWithVehicleTransitAndCapacity(cbs, 0, caps, True, "travel")
         if any(v.max_distance is not None for v in vehs):
             cbs = [
                 r.RegisterTransitMatrix(
-                    self._node_matrix(
-                        problem.distances.get(v.profile, problem.durations[v.profile])
-                    )
+                    self._node_matrix(problem.distances.get(v.profile, problem.durations[v.profile]))
                 )
                 for v in vehs
             ]
-            caps = [
-                v.max_distance if v.max_distance is not None else INF_TIME for v in vehs
-            ]
+            caps = [v.max_distance if v.max_distance is not None else INF_TIME for v in vehs]
             r.AddDimensionWithVehicleTransitAndCapacity(cbs, 0, caps, True, "distance")
 
     def _skills(self, allowed: list[set[int]]) -> None:
@@ -271,11 +248,7 @@ class Model:
         """Put the soft upper bounds; return the most lateness can cost in all."""
         tasks = self.p.tasks
         late = [
-            (
-                n,
-                tasks[t].deadline,
-                max(0, min(tasks[t].windows[-1][1], self.horizon) - tasks[t].deadline),
-            )
+            (n, tasks[t].deadline, max(0, min(tasks[t].windows[-1][1], self.horizon) - tasks[t].deadline))
             for n, t in enumerate(self.task_nodes)
             if tasks[t].deadline is not None
         ]
@@ -292,12 +265,8 @@ class Model:
 
     def params(self, ms: int, *, lam: float = 0.1) -> object:
         prm = pywrapcp.DefaultRoutingSearchParameters()
-        prm.first_solution_strategy = (
-            routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-        )
-        prm.local_search_metaheuristic = (
-            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        )
+        prm.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        prm.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         prm.guided_local_search_lambda_coefficient = lam
         prm.time_limit.FromMilliseconds(max(ms, 1))
         return prm
@@ -305,11 +274,7 @@ class Model:
     def routes_to_assignment(self, routes: list[Route]):
         m = self.manager
         idx = [
-            [
-                m.NodeToIndex(self.node_of_task[i])
-                for kind, i in rt
-                if kind == "task" and i in self.node_of_task
-            ]
+            [m.NodeToIndex(self.node_of_task[i]) for kind, i in rt if kind == "task" and i in self.node_of_task]
             for rt in routes
         ]
         return self.routing.ReadAssignmentFromRoutes(idx, True)
@@ -328,9 +293,7 @@ class Model:
                 t = self.task_nodes[node]
                 seq.append(("task", t))
                 served.add(t)
-                deps.append(
-                    sol.Value(self.time.CumulVar(idx)) + int(self.node_dur[node])
-                )
+                deps.append(sol.Value(self.time.CumulVar(idx)) + int(self.node_dur[node]))
                 idx = sol.Value(r.NextVar(idx))
             if vi in self.breaks and seq:
                 placed = []
@@ -387,10 +350,7 @@ def solve(
             start = model.routes_to_assignment(kept)
     ms = int((deadline - time.monotonic()) * 1000)
     prm.time_limit.FromMilliseconds(max(ms, 1))
-    if start is not None:
-        sol = r.SolveFromAssignmentWithParameters(start, prm)
-    else:
-        sol = r.SolveWithParameters(prm)
+    sol = r.SolveFromAssignmentWithParameters(start, prm) if start is not None else r.SolveWithParameters(prm)
     if sol is None:
         return None
     return model.extract(sol)

@@ -36,13 +36,12 @@ def parse(data: Any, *, osrm_url: str | None = None) -> Problem:
     if n_matrix is None:  # built from coordinates
         built_d, built_s = matrix_mod.build_matrices(locs.coords, osrm_url=osrm_url)
         profiles = {v["profile"] for v in vehicles}
-        durations = {p: built_d for p in profiles}
-        distances = {p: built_s for p in profiles}
+        durations = dict.fromkeys(profiles, built_d)
+        distances = dict.fromkeys(profiles, built_s)
     if any(v["start"] is None or v["end"] is None for v in vehicles):
         n = len(locs.coords) if n_matrix is None else n_matrix
         durations, distances, costs = (
-            {p: _with_virtual(m, n) for p, m in mats.items()}
-            for mats in (durations, distances, costs)
+            {p: _with_virtual(m, n) for p, m in mats.items()} for mats in (durations, distances, costs)
         )
         for v in vehicles:
             v["start"] = n if v["start"] is None else v["start"]
@@ -75,18 +74,13 @@ class _Locations:
 
     def resolve(self, obj: dict, idx_key: str, loc_key: str, where: str):
         """Return (index or None, coords or None)."""
-        coords = (
-            f.coords(obj[loc_key], f"{where}.{loc_key}") if loc_key in obj else None
-        )
+        coords = f.coords(obj[loc_key], f"{where}.{loc_key}") if loc_key in obj else None
         if idx_key in obj:
             if self.n_matrix is None:
                 raise ProblemError(f"{where}.{idx_key} given but there is no matrix")
             i = f.integer(obj[idx_key], f"{where}.{idx_key}")
             if i >= self.n_matrix:
-                raise ProblemError(
-                    f"{where}.{idx_key} {i} is out of range "
-                    f"(matrix has {self.n_matrix} locations)"
-                )
+                raise ProblemError(f"{where}.{idx_key} {i} is out of range (matrix has {self.n_matrix} locations)")
             return i, coords
         if coords is None:
             return None, None
@@ -102,11 +96,7 @@ def _read_matrices(data: dict) -> tuple[dict, dict, dict, int | None]:
     """(durations, distances, costs) per profile, and their common size (None: none given)."""
     if "matrices" not in data:
         return {}, {}, {}, None
-    found: dict[str, dict[str, np.ndarray]] = {
-        "durations": {},
-        "distances": {},
-        "costs": {},
-    }
+    found: dict[str, dict[str, np.ndarray]] = {"durations": {}, "distances": {}, "costs": {}}
     size = None
     for profile, m in f.obj(data["matrices"], "matrices").items():
         m = f.obj(m, f"matrices.{profile}")
@@ -121,9 +111,7 @@ def _read_matrices(data: dict) -> tuple[dict, dict, dict, int | None]:
                 size = len(arr)
             elif len(arr) != size:
                 n = len(arr)
-                raise ProblemError(
-                    f"{where} is {n}x{n} but another matrix is {size}x{size}"
-                )
+                raise ProblemError(f"{where} is {n}x{n} but another matrix is {size}x{size}")
             out[profile] = arr
     return found["durations"], found["distances"], found["costs"], size
 
@@ -164,24 +152,15 @@ def _vehicle_heads(data: dict) -> tuple[list[tuple[dict, int, tuple]], int]:
         if vid in seen:
             raise ProblemError(f"{where}.id {vid} is a duplicate vehicle id")
         seen.add(vid)
-        cap = (
-            f.amounts(v.get("capacity", []), f"{where}.capacity", dims)
-            if "capacity" in v
-            else None
-        )
+        cap = f.amounts(v.get("capacity", []), f"{where}.capacity", dims) if "capacity" in v else None
         if cap is not None and dims is None:
             dims = len(cap)
         heads.append((v, vid, cap))
     dims = dims or 0
-    heads = [
-        (v, vid, cap if cap is not None else (INF_TIME,) * dims)
-        for v, vid, cap in heads
-    ]
+    heads = [(v, vid, cap if cap is not None else (INF_TIME,) * dims) for v, vid, cap in heads]
     for k, (_v, _vid, cap) in enumerate(heads):
         if len(cap) != dims:
-            raise ProblemError(
-                f"vehicles[{k}].capacity has {len(cap)} dimensions but others have {dims}"
-            )
+            raise ProblemError(f"vehicles[{k}].capacity has {len(cap)} dimensions but others have {dims}")
     return heads, dims
 
 
@@ -197,9 +176,7 @@ def _stop(h: dict, where: str, locs: _Locations, kind: str, sid: int) -> dict:
         "coords": coords,
         "setup": f.integer(h.get("setup", 0), f"{where}.setup"),
         "service": f.integer(h.get("service", 0), f"{where}.service"),
-        "windows": f.windows(h["time_windows"], f"{where}.time_windows")
-        if "time_windows" in h
-        else ANY_TIME,
+        "windows": f.windows(h["time_windows"], f"{where}.time_windows") if "time_windows" in h else ANY_TIME,
         "description": f.description(h),
     }
 
@@ -218,9 +195,7 @@ def _jobs(data: dict, locs: _Locations, dims: int) -> list[dict]:
         job_ids.add(jid)
         task = _stop(j, where, locs, "job", jid)
         for key in ("delivery", "pickup"):
-            task[key] = (
-                f.amounts(j[key], f"{where}.{key}", dims) if key in j else (0,) * dims
-            )
+            task[key] = f.amounts(j[key], f"{where}.{key}", dims) if key in j else (0,) * dims
         task["amount"] = (0,) * dims
         task["skills"] = f.skills(j.get("skills", []), f"{where}.skills")
         task["priority"] = f.priority(j, where)
@@ -236,11 +211,7 @@ def _shipments(data: dict, locs: _Locations, dims: int, first: int) -> list[dict
     for k, s in enumerate(f.array(data.get("shipments", []), "shipments")):
         where = f"shipments[{k}]"
         s = f.obj(s, where)
-        amount = (
-            f.amounts(s["amount"], f"{where}.amount", dims)
-            if "amount" in s
-            else (0,) * dims
-        )
+        amount = f.amounts(s["amount"], f"{where}.amount", dims) if "amount" in s else (0,) * dims
         shared = {
             "delivery": (0,) * dims,
             "pickup": (0,) * dims,
@@ -318,8 +289,7 @@ def _vehicle(
         "has_start": start is not None,
         "has_end": end is not None,
         "pickups_after_deliveries": f.boolean(
-            v.get("pickups_after_deliveries", False),
-            f"{where}.pickups_after_deliveries",
+            v.get("pickups_after_deliveries", False), f"{where}.pickups_after_deliveries"
         ),
     }
 
@@ -345,23 +315,14 @@ def _breaks(v: dict, where: str, dims: int, window: tuple[int, int]) -> list[Bre
         break_ids.add(bid)
         brk = Break(
             id=bid,
-            windows=f.windows(b["time_windows"], f"{bw}.time_windows")
-            if "time_windows" in b
-            else ANY_TIME,
+            windows=f.windows(b["time_windows"], f"{bw}.time_windows") if "time_windows" in b else ANY_TIME,
             service=f.integer(b.get("service", 0), f"{bw}.service"),
-            max_load=f.amounts(b["max_load"], f"{bw}.max_load", dims)
-            if "max_load" in b
-            else None,
+            max_load=f.amounts(b["max_load"], f"{bw}.max_load", dims) if "max_load" in b else None,
         )
         breaks.append(brk)
     for b_i, b in enumerate(breaks):
-        if not any(
-            max(a, window[0]) + b.service <= window[1] and max(a, window[0]) <= e
-            for a, e in b.windows
-        ):
-            raise ProblemError(
-                f"{where}.breaks[{b_i}] cannot be taken within the vehicle's time_window"
-            )
+        if not any(max(a, window[0]) + b.service <= window[1] and max(a, window[0]) <= e for a, e in b.windows):
+            raise ProblemError(f"{where}.breaks[{b_i}] cannot be taken within the vehicle's time_window")
     return breaks
 
 
@@ -372,9 +333,7 @@ def _given_steps(v: dict, where: str) -> tuple[tuple[str, int], ...]:
         st = f.obj(st, sw)
         typ = st.get("type")
         if typ not in STEP_TYPES:
-            raise ProblemError(
-                f"{sw}.type {typ!r} is not start/end/job/pickup/delivery/break"
-            )
+            raise ProblemError(f"{sw}.type {typ!r} is not start/end/job/pickup/delivery/break")
         if typ in ("start", "end"):
             continue
         steps.append((typ, f.integer(st.get("id"), f"{sw}.id")))

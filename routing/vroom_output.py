@@ -5,23 +5,11 @@ from __future__ import annotations
 from routing.problem import Problem
 from routing.schedule import TimedRoute, TimedStep
 
-TOTALS = (
-    "cost",
-    "setup",
-    "service",
-    "duration",
-    "waiting_time",
-    "priority",
-    "distance",
-)
+TOTALS = ("cost", "setup", "service", "duration", "waiting_time", "priority", "distance")
 
 
 def format_solution(
-    problem: Problem,
-    routes: list[TimedRoute],
-    unassigned: list[tuple[int, str]],
-    *,
-    computing_ms: int = 0,
+    problem: Problem, routes: list[TimedRoute], unassigned: list[tuple[int, str]], *, computing_ms: int = 0
 ) -> dict:
     """Build VROOM's output document from timed routes and (task index, reason) pairs."""
     dims = problem.dims
@@ -79,28 +67,16 @@ def _route(problem: Problem, r: TimedRoute) -> dict:
         "late": r.late,
         "lateness": r.late_by,
         "delivery": _sum_lists(
-            [
-                t.delivery if t.kind == "job" else t.amount
-                for t in tasks
-                if t.kind != "pickup"
-            ],
-            problem.dims,
+            [t.delivery if t.kind == "job" else t.amount for t in tasks if t.kind != "pickup"], problem.dims
         ),
         "pickup": _sum_lists(
-            [
-                t.pickup if t.kind == "job" else t.amount
-                for t in tasks
-                if t.kind != "delivery"
-            ],
-            problem.dims,
+            [t.pickup if t.kind == "job" else t.amount for t in tasks if t.kind != "delivery"], problem.dims
         ),
         "steps": steps,
     }
     if has_dist:
         route["distance"] = r.steps[-1].distance
-    route["violations"] = (
-        [{"cause": "delay", "duration": r.lateness}] if r.lateness else []
-    )
+    route["violations"] = [{"cause": "delay", "duration": r.lateness}] if r.lateness else []
     return route
 
 

@@ -14,13 +14,8 @@ def grid_problem(n=30):
     pts = [(i % 6, i // 6) for i in range(n + 1)]
     m = [[10 * (abs(a[0] - b[0]) + abs(a[1] - b[1])) for b in pts] for a in pts]
     return {
-        "vehicles": [
-            {"id": k, "start_index": 0, "end_index": 0, "capacity": [8]}
-            for k in range(5)
-        ],
-        "jobs": [
-            {"id": i, "location_index": i, "delivery": [1]} for i in range(1, n + 1)
-        ],
+        "vehicles": [{"id": k, "start_index": 0, "end_index": 0, "capacity": [8]} for k in range(5)],
+        "jobs": [{"id": i, "location_index": i, "delivery": [1]} for i in range(1, n + 1)],
         "matrices": {"car": {"durations": m}},
     }
 
@@ -47,11 +42,7 @@ def test_bad_input_raises_problem_error():
 
 
 def test_osrm_table_is_used_when_configured():
-    body = {
-        "code": "Ok",
-        "durations": [[0, 60], [70, 0]],
-        "distances": [[0, 900], [950, 0]],
-    }
+    body = {"code": "Ok", "durations": [[0, 60], [70, 0]], "distances": [[0, 900], [950, 0]]}
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -80,6 +71,4 @@ def test_osrm_table_is_used_when_configured():
 
 def test_osrm_unreachable_is_a_problem_error():
     with pytest.raises(ProblemError, match="OSRM"):
-        build_matrices(
-            [(1.0, 52.0), (1.1, 52.1)], osrm_url="http://127.0.0.1:9", timeout=2
-        )
+        build_matrices([(1.0, 52.0), (1.1, 52.1)], osrm_url="http://127.0.0.1:9", timeout=2)

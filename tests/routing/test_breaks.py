@@ -46,24 +46,14 @@ def day(seed: int, n_jobs: int = 40, n_vans: int = 6) -> dict:
     for j in jobs[::3]:
         a = int(rng.integers(0, 14000))
         j["time_windows"] = [[a, a + 4000]]
-    return {
-        "vehicles": vehicles,
-        "jobs": jobs,
-        "matrices": {"car": {"durations": m.astype(int).tolist()}},
-    }
+    return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m.astype(int).tolist()}}}
 
 
 def two_vans() -> dict:
     """Three jobs one van does alone; the second van costs more to use."""
     m = [[abs(i - j) * 60 for j in range(4)] for i in range(4)]
     vans = [
-        {
-            "id": k,
-            "start_index": 0,
-            "end_index": 0,
-            "costs": {"fixed": 1000 * k},
-            "breaks": [{"id": 1, "service": 60}],
-        }
+        {"id": k, "start_index": 0, "end_index": 0, "costs": {"fixed": 1000 * k}, "breaks": [{"id": 1, "service": 60}]}
         for k in (1, 2)
     ]
     jobs = [{"id": i, "location_index": i} for i in (1, 2, 3)]
@@ -80,9 +70,7 @@ def test_relaxed_search_keeps_the_breaks_of_an_empty_van():
     problem = vroom.parse(two_vans())
     allowed, _ = allowed_vehicles(problem)
     start = [[("task", 0), ("task", 1), ("task", 2), ("break", 0)], [("break", 0)]]
-    routes, served = search._solve_with_breaks_relaxed(
-        problem, allowed, start, time.monotonic() + 0.3, 0, None
-    )
+    routes, served = search._solve_with_breaks_relaxed(problem, allowed, start, time.monotonic() + 0.3, 0, None)
     assert served == {0, 1, 2}
     assert [r.count(("break", 0)) for r in routes] == [1, 1]
 
@@ -93,9 +81,7 @@ def test_the_compiled_search_gives_a_van_given_without_breaks_its_breaks():
     problem = vroom.parse(prob)
     allowed, _ = allowed_vehicles(problem)
     ins = Inserter(problem, allowed)
-    routes = sisr.ruin_recreate(
-        ins, [[("task", 0), ("break", 0)], []], deadline=time.monotonic() + 0.2
-    )
+    routes = sisr.ruin_recreate(ins, [[("task", 0), ("break", 0)], []], deadline=time.monotonic() + 0.2)
     assert all(r.count(("break", 0)) == 1 for r in routes if r)
 
 

@@ -23,11 +23,7 @@ def cbd_problem(flag=True, steps=None):
             {"id": 2, "location_index": 2, "delivery": [1], "pickup": [1]},
             {"id": 3, "location_index": 3, "delivery": [3]},
         ],
-        "matrices": {
-            "car": {
-                "durations": [[abs(i - j) * 10 for j in range(5)] for i in range(5)]
-            }
-        },
+        "matrices": {"car": {"durations": [[abs(i - j) * 10 for j in range(5)] for i in range(5)]}},
     }
 
 
@@ -72,17 +68,10 @@ def test_keep_order_inserts_after_the_last_delivery(solve):
 def test_a_shipment_cannot_ride_in_a_clean_before_dirty_van(solve):
     prob = cbd_problem()
     prob["shipments"] = [
-        {
-            "pickup": {"id": 7, "location_index": 4},
-            "delivery": {"id": 7, "location_index": 1},
-            "amount": [1],
-        }
+        {"pickup": {"id": 7, "location_index": 4}, "delivery": {"id": 7, "location_index": 1}, "amount": [1]}
     ]
     sol = solve(prob, seconds=0.6)
-    assert {(u["type"], u["id"]) for u in sol["unassigned"]} == {
-        ("pickup", 7),
-        ("delivery", 7),
-    }
+    assert {(u["type"], u["id"]) for u in sol["unassigned"]} == {("pickup", 7), ("delivery", 7)}
 
 
 def test_the_checker_sees_dirty_before_clean():

@@ -19,10 +19,7 @@ M3 = [[0, 10, 20], [10, 0, 10], [20, 10, 0]]
 def base() -> dict:
     return {
         "vehicles": [{"id": 1, "start_index": 0, "end_index": 0, "capacity": [5]}],
-        "jobs": [
-            {"id": 1, "location_index": 1, "delivery": [1]},
-            {"id": 2, "location_index": 2, "delivery": [1]},
-        ],
+        "jobs": [{"id": 1, "location_index": 1, "delivery": [1]}, {"id": 2, "location_index": 2, "delivery": [1]}],
         "matrices": {"car": {"durations": [list(r) for r in M3]}},
     }
 
@@ -46,28 +43,18 @@ BAD = {
     "not an object": "[1, 2]",
     "no vehicles": broken(lambda p: p.update(vehicles=[])),
     "index out of range": broken(lambda p: p["jobs"][1].update(location_index=12)),
-    "unknown step id": broken(
-        lambda p: p["vehicles"][0].update(steps=[{"type": "job", "id": 99}])
-    ),
-    "window end before start": broken(
-        lambda p: p["jobs"][0].update(time_windows=[[50, 10]])
-    ),
-    "capacity dimensions differ": broken(
-        lambda p: p["jobs"][0].update(delivery=[1, 2])
-    ),
+    "unknown step id": broken(lambda p: p["vehicles"][0].update(steps=[{"type": "job", "id": 99}])),
+    "window end before start": broken(lambda p: p["jobs"][0].update(time_windows=[[50, 10]])),
+    "capacity dimensions differ": broken(lambda p: p["jobs"][0].update(delivery=[1, 2])),
     "vehicle dimensions differ": broken(
         lambda p: p["vehicles"].append({"id": 2, "start_index": 0, "capacity": [1, 1]})
     ),
     "negative service": broken(lambda p: p["jobs"][0].update(service=-5)),
     "negative window": broken(lambda p: p["jobs"][0].update(time_windows=[[-10, 10]])),
     "duplicate job ids": broken(lambda p: p["jobs"][1].update(id=1)),
-    "duplicate vehicle ids": broken(
-        lambda p: p["vehicles"].append(dict(p["vehicles"][0]))
-    ),
+    "duplicate vehicle ids": broken(lambda p: p["vehicles"].append(dict(p["vehicles"][0]))),
     "non-square matrix": broken(lambda p: p["matrices"]["car"]["durations"][0].pop()),
-    "negative matrix": broken(
-        lambda p: p["matrices"]["car"]["durations"][0].__setitem__(1, -1)
-    ),
+    "negative matrix": broken(lambda p: p["matrices"]["car"]["durations"][0].__setitem__(1, -1)),
     "string where a number is": broken(lambda p: p["jobs"][0].update(service="ten")),
     "job without location": broken(lambda p: p["jobs"][0].pop("location_index")),
     "bad coordinates": broken(lambda p: p["vehicles"][0].update(start=[500, 1])),
@@ -78,19 +65,12 @@ BAD = {
     "shipment deadline": broken(
         lambda p: p.update(
             shipments=[
-                {
-                    "pickup": {"id": 1, "location_index": 1},
-                    "delivery": {"id": 1, "location_index": 2, "deadline": True},
-                }
+                {"pickup": {"id": 1, "location_index": 1}, "delivery": {"id": 1, "location_index": 2, "deadline": True}}
             ]
         )
     ),
-    "pickups_after_deliveries not a boolean": broken(
-        lambda p: p["vehicles"][0].update(pickups_after_deliveries="yes")
-    ),
-    "pickups_after_deliveries as 1": broken(
-        lambda p: p["vehicles"][0].update(pickups_after_deliveries=1)
-    ),
+    "pickups_after_deliveries not a boolean": broken(lambda p: p["vehicles"][0].update(pickups_after_deliveries="yes")),
+    "pickups_after_deliveries as 1": broken(lambda p: p["vehicles"][0].update(pickups_after_deliveries=1)),
 }
 
 
@@ -105,26 +85,17 @@ def test_bad_input_exit_2_one_line(tmp_path, capsys, name):
 
 def test_error_names_the_field(tmp_path, capsys):
     _, _, err = run_main(tmp_path, capsys, BAD["index out of range"])
-    assert (
-        err.strip()
-        == "error: jobs[1].location_index 12 is out of range (matrix has 3 locations)"
-    )
+    assert err.strip() == "error: jobs[1].location_index 12 is out of range (matrix has 3 locations)"
 
 
 @pytest.mark.parametrize(
     ("name", "message"),
     [
         ("negative deadline", "error: jobs[0].deadline must be >= 0, got -1"),
-        (
-            "deadline not an integer",
-            "error: jobs[0].deadline must be an integer, got 10.5",
-        ),
+        ("deadline not an integer", "error: jobs[0].deadline must be an integer, got 10.5"),
         (
             "pickups_after_deliveries not a boolean",
-            (
-                "error: vehicles[0].pickups_after_deliveries must be true or false, "
-                "got 'yes'"
-            ),
+            ("error: vehicles[0].pickups_after_deliveries must be true or false, got 'yes'"),
         ),
     ],
 )
@@ -148,16 +119,7 @@ def test_solution_on_stdout(tmp_path, capsys):
     sol = json.loads(out)
     assert sol["code"] == 0 and sol["summary"]["cost"] == 40
     step = sol["routes"][0]["steps"][1]
-    assert {
-        "type",
-        "id",
-        "location_index",
-        "arrival",
-        "duration",
-        "service",
-        "waiting_time",
-        "load",
-    } <= set(step)
+    assert {"type", "id", "location_index", "arrival", "duration", "service", "waiting_time", "load"} <= set(step)
 
 
 @pytest.mark.parametrize(("seconds", "compiled"), [(2, True), (4, True), (4, False)])
@@ -169,10 +131,7 @@ def test_subprocess_stdin_and_time_limit(seconds, compiled, tmp_path):
     pts = [(i % 11, i // 11) for i in range(n)]
     m = [[int(10 * (abs(a[0] - b[0]) + abs(a[1] - b[1]))) for b in pts] for a in pts]
     prob = {
-        "vehicles": [
-            {"id": k, "start_index": 0, "end_index": 0, "capacity": [30]}
-            for k in range(6)
-        ],
+        "vehicles": [{"id": k, "start_index": 0, "end_index": 0, "capacity": [30]} for k in range(6)],
         "jobs": [{"id": i, "location_index": i, "delivery": [1]} for i in range(1, n)],
         "matrices": {"car": {"durations": m}},
     }
@@ -213,9 +172,7 @@ def test_subprocess_bad_input():
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
 
 
-def test_one_line_warning_when_the_fast_search_is_not_compiled(
-    tmp_path, capsys, monkeypatch
-):
+def test_one_line_warning_when_the_fast_search_is_not_compiled(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(sisr, "compiled", lambda: False)
     monkeypatch.setattr(search, "SISR_MIN_SECONDS", 0.0)
     code, out, err = run_main(tmp_path, capsys, json.dumps(base()))

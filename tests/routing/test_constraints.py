@@ -13,18 +13,11 @@ def job(jid, loc, **kw):
 
 
 def problem(vehicles, jobs, matrix, **kw):
-    return {
-        "vehicles": vehicles,
-        "jobs": jobs,
-        "matrices": {"car": {"durations": matrix}},
-        **kw,
-    }
+    return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": matrix}}, **kw}
 
 
 def ids(route):
-    return [
-        s["id"] for s in route["steps"] if s["type"] in ("job", "pickup", "delivery")
-    ]
+    return [s["id"] for s in route["steps"] if s["type"] in ("job", "pickup", "delivery")]
 
 
 def route_of(sol, vid):
@@ -72,9 +65,7 @@ def test_deliveries_leave_loaded_and_pickups_come_back(solve):
 
 def test_mixed_load_never_exceeds_capacity(solve, line):
     jobs = [job(i, i, delivery=[2], pickup=[3]) for i in range(1, 5)]
-    sol = solve(
-        problem([vehicle(capacity=[9]), vehicle(2, capacity=[9])], jobs, line(5))
-    )
+    sol = solve(problem([vehicle(capacity=[9]), vehicle(2, capacity=[9])], jobs, line(5)))
     assert sol["unassigned"] == []
     for r in sol["routes"]:
         assert all(s["load"][0] <= 9 for s in r["steps"])
@@ -99,9 +90,7 @@ def test_skills_bind_and_explain(solve, line):
     jobs = [job(1, 1, skills=[1]), job(2, 1, skills=[7])]
     sol = solve(problem(vs, jobs, line(4)))
     assert ids(route_of(sol, 2)) == [1]
-    assert sol["unassigned"] == [
-        {"id": 2, "type": "job", "location_index": 1, "reason": NO_SKILLS}
-    ]
+    assert sol["unassigned"] == [{"id": 2, "type": "job", "location_index": 1, "reason": NO_SKILLS}]
 
 
 def test_shift_binds_and_explains(solve, line):
@@ -112,17 +101,12 @@ def test_shift_binds_and_explains(solve, line):
 
 
 def test_too_big_for_every_van(solve, line):
-    sol = solve(
-        problem([vehicle(capacity=[5])], [job(1, 1, delivery=[6]), job(2, 1)], line(2))
-    )
+    sol = solve(problem([vehicle(capacity=[5])], [job(1, 1, delivery=[6]), job(2, 1)], line(2)))
     assert sol["unassigned"][0]["reason"] == NO_CAPACITY
 
 
 def test_break_is_taken_inside_its_window(solve, line):
-    v = vehicle(
-        time_window=[0, 1000],
-        breaks=[{"id": 7, "time_windows": [[50, 60]], "service": 30}],
-    )
+    v = vehicle(time_window=[0, 1000], breaks=[{"id": 7, "time_windows": [[50, 60]], "service": 30}])
     jobs = [job(i, i, service=10) for i in (1, 2, 3)]
     sol = solve(problem([v], jobs, line(4)))
     steps = sol["routes"][0]["steps"]
@@ -133,24 +117,17 @@ def test_break_is_taken_inside_its_window(solve, line):
 
 
 def test_break_makes_the_shift_too_short(solve, line):
-    v = vehicle(
-        time_window=[0, 85],
-        breaks=[{"id": 1, "time_windows": [[0, 85]], "service": 30}],
-    )
+    v = vehicle(time_window=[0, 85], breaks=[{"id": 1, "time_windows": [[0, 85]], "service": 30}])
     jobs = [job(1, 2, service=10), job(2, 2, service=10)]
     sol = solve(problem([v], jobs, line(3)))
-    assert (
-        len(sol["unassigned"]) == 1
-    )  # 40 travel + 30 break leaves no time for a second service
+    assert len(sol["unassigned"]) == 1  # 40 travel + 30 break leaves no time for a second service
 
 
 def test_priority_decides_who_is_dropped(solve, line):
     jobs = [job(1, 1, delivery=[1]), job(2, 4, delivery=[1], priority=100)]
     sol = solve(problem([vehicle(capacity=[1])], jobs, line(5)))
     assert ids(sol["routes"][0]) == [2]
-    assert sol["unassigned"] == [
-        {"id": 1, "type": "job", "location_index": 1, "reason": NO_ROOM}
-    ]
+    assert sol["unassigned"] == [{"id": 1, "type": "job", "location_index": 1, "reason": NO_ROOM}]
     assert sol["summary"]["priority"] == 100
 
 
@@ -167,11 +144,7 @@ def test_max_tasks_binds(solve, line):
 
 
 def test_shipment_pickup_before_delivery_on_one_van(solve, line):
-    ship = {
-        "pickup": {"id": 1, "location_index": 3},
-        "delivery": {"id": 1, "location_index": 1},
-        "amount": [2],
-    }
+    ship = {"pickup": {"id": 1, "location_index": 3}, "delivery": {"id": 1, "location_index": 1}, "amount": [2]}
     vs = [vehicle(1, capacity=[2]), vehicle(2, capacity=[2])]
     sol = solve(problem(vs, [job(5, 2, delivery=[1])], line(4), shipments=[ship]))
     r = next(r for r in sol["routes"] if any(s["type"] == "pickup" for s in r["steps"]))
@@ -190,10 +163,7 @@ def test_coordinates_without_matrix(solve):
     # No matrix: the router builds one; the checker needs one, so check the basics only.
     prob = {
         "vehicles": [{"id": 1, "start": [1.155, 52.06], "end": [1.155, 52.06]}],
-        "jobs": [
-            {"id": 1, "location": [0.71, 52.245]},
-            {"id": 2, "location": [1.59, 52.435]},
-        ],
+        "jobs": [{"id": 1, "location": [0.71, 52.245]}, {"id": 2, "location": [1.59, 52.435]}],
     }
     sol = solve_json(prob, seconds=0.3)
     assert sol["summary"]["unassigned"] == 0
@@ -202,10 +172,7 @@ def test_coordinates_without_matrix(solve):
 
 
 def test_emergencies_are_the_last_dropped(solve, line):
-    jobs = [
-        job(i, 1 + i % 5, delivery=[1], priority=100 if i % 4 == 0 else 0)
-        for i in range(20)
-    ]
+    jobs = [job(i, 1 + i % 5, delivery=[1], priority=100 if i % 4 == 0 else 0) for i in range(20)]
     sol = solve(problem([vehicle(capacity=[8])], jobs, line(6)))
     served = set(ids(sol["routes"][0]))
     assert {i for i in range(20) if i % 4 == 0} <= served

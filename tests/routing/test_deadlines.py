@@ -23,19 +23,9 @@ def line_problem(deadline=150, priority=0):
         "jobs": [
             {"id": 1, "location_index": 1, "service": 60},
             {"id": 2, "location_index": 2, "service": 60},
-            {
-                "id": 3,
-                "location_index": 10,
-                "service": 60,
-                "deadline": deadline,
-                "priority": priority,
-            },
+            {"id": 3, "location_index": 10, "service": 60, "deadline": deadline, "priority": priority},
         ],
-        "matrices": {
-            "car": {
-                "durations": [[abs(i - j) * 10 for j in range(11)] for i in range(11)]
-            }
-        },
+        "matrices": {"car": {"durations": [[abs(i - j) * 10 for j in range(11)] for i in range(11)]}},
     }
 
 
@@ -57,9 +47,7 @@ def test_without_deadlines_the_shortest_plan_and_zero_lateness(solve):
     sol = solve(prob, seconds=0.6)
     assert order(sol) == [1, 2, 3] and sol["summary"]["cost"] == 100
     assert sol["summary"]["late"] == 0 and sol["summary"]["lateness"] == 0
-    assert all(
-        s["late_by"] == 0 for s in sol["routes"][0]["steps"] if s["type"] == "job"
-    )
+    assert all(s["late_by"] == 0 for s in sol["routes"][0]["steps"] if s["type"] == "job")
 
 
 @pytest.mark.parametrize("mode", ["ortools", "sisr"])

@@ -4,17 +4,8 @@ from routing import solve_json
 
 
 def test_new_job_inserted_without_reordering(solve, line):
-    v = {
-        "id": 1,
-        "start_index": 0,
-        "end_index": 0,
-        "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}],
-    }
-    jobs = [
-        {"id": 1, "location_index": 1},
-        {"id": 3, "location_index": 3},
-        {"id": 2, "location_index": 2},
-    ]
+    v = {"id": 1, "start_index": 0, "end_index": 0, "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}]}
+    jobs = [{"id": 1, "location_index": 1}, {"id": 3, "location_index": 3}, {"id": 2, "location_index": 2}]
     prob = {"vehicles": [v], "jobs": jobs, "matrices": {"car": {"durations": line(4)}}}
     sol = solve(prob, keep_order=True)
     order = [s["id"] for s in sol["routes"][0]["steps"] if s["type"] == "job"]
@@ -25,12 +16,7 @@ def test_new_job_inserted_without_reordering(solve, line):
 
 
 def test_lateness_of_existing_stops_is_reported(line):
-    v = {
-        "id": 1,
-        "start_index": 0,
-        "end_index": 0,
-        "steps": [{"type": "job", "id": 1}, {"type": "job", "id": 2}],
-    }
+    v = {"id": 1, "start_index": 0, "end_index": 0, "steps": [{"type": "job", "id": 1}, {"type": "job", "id": 2}]}
     jobs = [
         {"id": 1, "location_index": 1, "service": 100},
         {"id": 2, "location_index": 2, "time_windows": [[0, 115]]},
@@ -48,17 +34,8 @@ def test_lateness_of_existing_stops_is_reported(line):
 
 
 def test_without_keep_order_the_router_may_reorder(solve, line):
-    v = {
-        "id": 1,
-        "start_index": 0,
-        "end_index": 0,
-        "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}],
-    }
-    jobs = [
-        {"id": 1, "location_index": 1},
-        {"id": 3, "location_index": 3},
-        {"id": 2, "location_index": 2},
-    ]
+    v = {"id": 1, "start_index": 0, "end_index": 0, "steps": [{"type": "job", "id": 3}, {"type": "job", "id": 1}]}
+    jobs = [{"id": 1, "location_index": 1}, {"id": 3, "location_index": 3}, {"id": 2, "location_index": 2}]
     prob = {"vehicles": [v], "jobs": jobs, "matrices": {"car": {"durations": line(4)}}}
     sol = solve(prob)
     assert sol["summary"]["cost"] == 60
@@ -66,12 +43,7 @@ def test_without_keep_order_the_router_may_reorder(solve, line):
 
 def keep_order_day():
     """A published route 0 -> 5 -> 8 -> 0 on a line (10 s a step, 60 s of service)."""
-    v = {
-        "id": 1,
-        "start_index": 0,
-        "end_index": 0,
-        "steps": [{"type": "job", "id": 5}, {"type": "job", "id": 8}],
-    }
+    v = {"id": 1, "start_index": 0, "end_index": 0, "steps": [{"type": "job", "id": 5}, {"type": "job", "id": 8}]}
     jobs = [
         {"id": 5, "location_index": 5, "service": 60, "deadline": 200},
         {"id": 8, "location_index": 8, "service": 60},
@@ -98,7 +70,7 @@ def test_lateness_caused_to_a_given_stop_counts(solve):
     prob["jobs"].append({"id": 6, "location_index": 6, "service": 60, "deadline": 100})
     sol = solve(prob, keep_order=True)
     steps = {s["id"]: s for s in sol["routes"][0]["steps"] if s["type"] == "job"}
-    assert [s for s in steps] == [5, 6, 8]
+    assert list(steps) == [5, 6, 8]
     assert steps[6]["late_by"] == 20 and steps[5]["late_by"] == 0
     assert sol["summary"]["late"] == 1 and sol["summary"]["lateness"] == 20
 

@@ -7,9 +7,7 @@ from routing.matrix import build_matrices
 
 def test_known_distance_with_road_factor():
     # Ipswich to Bury St Edmunds, about 36.7 km as the crow flies.
-    dur, dist = build_matrices(
-        [(1.155, 52.06), (0.71, 52.245)], road_factor=1.0, speed_kmh=36
-    )
+    dur, dist = build_matrices([(1.155, 52.06), (0.71, 52.245)], road_factor=1.0, speed_kmh=36)
     assert 36_200 < dist[0, 1] < 37_200
     assert dist[0, 1] == dist[1, 0] and dist[0, 0] == 0
     assert abs(dur[0, 1] - dist[0, 1] / 10) <= 1  # 36 km/h = 10 m/s

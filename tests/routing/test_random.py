@@ -10,9 +10,7 @@ def random_problem(seed: int) -> dict:
     rng = np.random.default_rng(seed)
     n_loc = 25
     xy = rng.uniform(0, 100, (n_loc, 2))
-    m = np.rint(
-        np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 6
-    ).astype(int)
+    m = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 6).astype(int)
     vehicles = []
     for k in range(4):
         v = {
@@ -52,16 +50,8 @@ def random_problem(seed: int) -> dict:
     for i in range(3):
         shipments.append(
             {
-                "pickup": {
-                    "id": 200 + i,
-                    "location_index": int(rng.integers(2, n_loc)),
-                    "service": 60,
-                },
-                "delivery": {
-                    "id": 300 + i,
-                    "location_index": int(rng.integers(2, n_loc)),
-                    "service": 60,
-                },
+                "pickup": {"id": 200 + i, "location_index": int(rng.integers(2, n_loc)), "service": 60},
+                "delivery": {"id": 300 + i, "location_index": int(rng.integers(2, n_loc)), "service": 60},
                 "amount": [int(rng.integers(1, 4)), 0],
                 "priority": 10,
             }
@@ -79,10 +69,7 @@ def test_random_problem(seed, solve):
     prob = random_problem(seed)
     sol = solve(prob, seconds=0.6)
     listed = len(sol["unassigned"]) + sum(
-        1
-        for r in sol["routes"]
-        for s in r["steps"]
-        if s["type"] in ("job", "pickup", "delivery")
+        1 for r in sol["routes"] for s in r["steps"] if s["type"] in ("job", "pickup", "delivery")
     )
     assert listed == 14 + 6
 
@@ -93,9 +80,7 @@ def test_random_problem_keep_order(seed, solve):
     first = solve_json(prob, seconds=0.5)
     for r in first["routes"]:
         v = next(v for v in prob["vehicles"] if v["id"] == r["vehicle"])
-        v["steps"] = [
-            {"type": s["type"], "id": s["id"]} for s in r["steps"] if s["type"] == "job"
-        ][:3]
+        v["steps"] = [{"type": s["type"], "id": s["id"]} for s in r["steps"] if s["type"] == "job"][:3]
     sol = solve_json(prob, seconds=0.5, keep_order=True)
     for r in sol["routes"]:
         v = next(v for v in prob["vehicles"] if v["id"] == r["vehicle"])

@@ -27,13 +27,7 @@ def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
     xy = rng.uniform(0, 100, (n_loc, 2))
     m = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 6)
     vehicles = [
-        {
-            "id": 1,
-            "start_index": 0,
-            "end_index": 0,
-            "capacity": [12, 2],
-            "time_window": [0, 6000],
-        },
+        {"id": 1, "start_index": 0, "end_index": 0, "capacity": [12, 2], "time_window": [0, 6000]},
         {
             "id": 2,
             "start_index": 1,
@@ -43,22 +37,8 @@ def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
             "time_window": [0, 6000],
             "costs": {"fixed": 500, "per_hour": 7200},
         },
-        {
-            "id": 3,
-            "start_index": 0,
-            "end_index": 1,
-            "capacity": [8, 1],
-            "time_window": [500, 5000],
-            "max_tasks": 5,
-        },
-        {
-            "id": 4,
-            "start_index": 1,
-            "end_index": 0,
-            "capacity": [12, 2],
-            "skills": [1],
-            "time_window": [0, 6000],
-        },
+        {"id": 3, "start_index": 0, "end_index": 1, "capacity": [8, 1], "time_window": [500, 5000], "max_tasks": 5},
+        {"id": 4, "start_index": 1, "end_index": 0, "capacity": [12, 2], "skills": [1], "time_window": [0, 6000]},
     ]
     for van in vehicles[:2]:
         van["breaks"] = [{"id": 1, "time_windows": [[2000, 3500]], "service": 300}]
@@ -85,11 +65,7 @@ def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
         if rng.random() < 0.2:
             job["skills"] = [1]
         jobs.append(job)
-    return {
-        "vehicles": vehicles,
-        "jobs": jobs,
-        "matrices": {"car": {"durations": m.astype(int).tolist()}},
-    }
+    return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m.astype(int).tolist()}}}
 
 
 def regret_plan(problem, k: int):
@@ -119,10 +95,7 @@ def test_routes_stay_feasible_and_never_get_worse(seed):
         assert timed.lateness == 0 and not timed.overload
         assert all(v in allowed[i] for k, i in route if k == "task")
         vehicle = problem.vehicles[v]
-        assert (
-            vehicle.max_tasks is None
-            or sum(k == "task" for k, _ in route) <= vehicle.max_tasks
-        )
+        assert vehicle.max_tasks is None or sum(k == "task" for k, _ in route) <= vehicle.max_tasks
     assert objective(problem, routes) <= objective(problem, start)
 
 
@@ -141,11 +114,7 @@ def test_search_uses_it_only_for_what_it_models():
     assert not search._compiled_ruin_recreate(vroom.parse(data))
     data = jobs_only_problem(0)
     data["shipments"] = [
-        {
-            "pickup": {"id": 1, "location_index": 2},
-            "delivery": {"id": 2, "location_index": 3},
-            "amount": [1, 0],
-        }
+        {"pickup": {"id": 1, "location_index": 2}, "delivery": {"id": 2, "location_index": 3}, "amount": [1, 0]}
     ]
     assert not search._compiled_ruin_recreate(vroom.parse(data))
 
@@ -166,7 +135,5 @@ def test_breaks_stay_in_their_routes_inside_their_windows():
 def test_solve_with_compiled_search_passes_the_checker(seed, solve):
     data = jobs_only_problem(seed + 10, n_jobs=60)
     sol = solve(data, seconds=search.SISR_MIN_SECONDS + 0.5)
-    listed = len(sol["unassigned"]) + sum(
-        1 for r in sol["routes"] for s in r["steps"] if s["type"] == "job"
-    )
+    listed = len(sol["unassigned"]) + sum(1 for r in sol["routes"] for s in r["steps"] if s["type"] == "job")
     assert listed == 60
