@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from equipment.limits import EARLIEST_DAY, LATEST_DAY
+
+
+def _plausible_day(value: date) -> date:
+    if value < EARLIEST_DAY:
+        raise ValueError(f"is too far in the past: the earliest is {EARLIEST_DAY.isoformat()}")
+    if value > LATEST_DAY:
+        raise ValueError(f"is too far in the future: the latest is {LATEST_DAY.isoformat()}")
+    return value
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    _plausible_day(value.date())
+    if value.tzinfo is not None:
+        _plausible_day(value.astimezone(UTC).date())  # the offset cannot carry it out of range
+    return value
+
+
+Day = Annotated[date, AfterValidator(_plausible_day)]
+Moment = Annotated[datetime, AfterValidator(_plausible_moment)]
 
 
 class Strict(BaseModel):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from equipment.limits import MAX_ID
-from equipment.schemas import PageQuery, Strict
+from equipment.schemas import Day, Moment, PageQuery, Strict
 
 OrderKindName = Literal["delivery", "collection", "inspection"]
 # The classes the API names (../shared/API.md); their clocks are configuration (response_classes).
@@ -40,8 +40,8 @@ class LineIn(Strict):
 
 
 class SlotIn(Strict):
-    start: datetime = Field(description="ISO 8601; without an offset it is the service's local time (TIMEZONE)")
-    end: datetime
+    start: Moment = Field(description="ISO 8601; without an offset it is the service's local time (TIMEZONE)")
+    end: Moment
 
 
 class OrderCreate(Strict):
@@ -50,7 +50,7 @@ class OrderCreate(Strict):
     service_user: ServiceUserIn
     lines: list[LineIn] = Field(min_length=1, max_length=50)
     slot: SlotIn | None = None
-    received_at: datetime | None = Field(None, description="When the request came in (not in the future); default now")
+    received_at: Moment | None = Field(None, description="When the request came in (not in the future); default now")
     prescriber_id: int | None = Field(None, ge=1, le=MAX_ID)
     notes: str = Field("", max_length=1000)
 
@@ -177,8 +177,8 @@ class OrderQuery(PageQuery):
     response_class: ResponseClassName | None = None
     kind: OrderKindName | None = None
     depot: str | None = Field(None, max_length=8, description="Depot code")
-    due_from: date | datetime | None = Field(None, description="A date (from its start) or an ISO 8601 time")
-    due_to: date | datetime | None = Field(None, description="A date (to its end, inclusive) or an ISO 8601 time")
+    due_from: Day | Moment | None = Field(None, description="A date (from its start) or an ISO 8601 time")
+    due_to: Day | Moment | None = Field(None, description="A date (to its end, inclusive) or an ISO 8601 time")
 
 
 class OrderPath(BaseModel):
@@ -187,7 +187,7 @@ class OrderPath(BaseModel):
 
 class DuePreviewQuery(BaseModel):
     response_class: ResponseClassName
-    received_at: datetime | None = Field(None, description="Default now; without an offset it is local time")
+    received_at: Moment | None = Field(None, description="Default now; without an offset it is local time")
     needs_authorisation: bool = False
 
 

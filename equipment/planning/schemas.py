@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from equipment.schemas import Location, PageQuery, Strict
+from equipment.schemas import Day, Location, Moment, PageQuery, Strict
 
 FailReason = Literal[
     "not_at_home",
@@ -22,7 +22,7 @@ FailReason = Literal[
 
 
 class PlanCreate(Strict):
-    date: Date = Field(description="The service day to plan (YYYY-MM-DD)")
+    date: Day = Field(description="The service day to plan (YYYY-MM-DD)")
     depots: list[str] | None = Field(None, max_length=20, description="Depot codes; all depots when left out")
     seconds: float | None = Field(None, gt=0, le=600, description="Solve budget in seconds (default PLAN_SECONDS)")
 
@@ -37,7 +37,7 @@ class PlanPath(BaseModel):
 
 
 class PlanListQuery(PageQuery):
-    date: Date | None = Field(None, description="Only plans of this service day")
+    date: Day | None = Field(None, description="Only plans of this service day")
 
 
 class Load(BaseModel):
@@ -152,7 +152,7 @@ class ReoptimiseRequest(Strict):
 
 
 class RouteQuery(BaseModel):
-    date: Date = Field(description="The service day")
+    date: Day = Field(description="The service day")
 
 
 class LinePublic(BaseModel):
@@ -201,7 +201,7 @@ class OutcomeRequest(Strict):
     recipient: str | None = Field(None, max_length=120, description="Who received it (delivered)")
     serials: list[str] | None = Field(None, max_length=100, description="Serials confirmed or scanned")
     order_refs: list[str] | None = Field(None, max_length=20, description="Only these orders of the stop")
-    at: datetime | None = Field(None, description="When it happened; default now; no offset = local time")
+    at: Moment | None = Field(None, description="When it happened; default now; no offset = local time")
     note: str | None = Field(None, max_length=300)
 
 

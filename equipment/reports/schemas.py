@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from equipment.schemas import PageQuery
+from equipment.schemas import Day, PageQuery
 from equipment.vocabulary import DelayCause, DelayKind
 
 
 class PeriodQuery(BaseModel):
-    """Local days (Europe/London), `to` inclusive; default: the 30 days ending today."""
+    """Local days (the service's TIMEZONE), `to` inclusive; default: the 30 days ending today."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: date | None = Field(None, alias="from", description="First day, YYYY-MM-DD (local)")
-    to: date | None = Field(None, description="Last day, YYYY-MM-DD (local), inclusive")
+    from_: Day | None = Field(None, alias="from", description="First day, YYYY-MM-DD (local)")
+    to: Day | None = Field(None, description="Last day, YYYY-MM-DD (local), inclusive")
 
 
 class DelayQuery(PeriodQuery, PageQuery):

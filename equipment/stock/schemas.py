@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from equipment.limits import MAX_ID, MAX_UNITS
-from equipment.schemas import PageQuery, Strict
+from equipment.schemas import Day, Moment, PageQuery, Strict
 
 Serial = Field(min_length=1, max_length=40)
 Code = Field(min_length=1, max_length=8, description="Depot code, e.g. IPS")
@@ -208,12 +208,12 @@ class InspectionCreate(Strict):
     result: Literal["pass", "fail"]
     on_fail: Literal["repair", "quarantine"] = Field("repair", description="Where a failed asset goes")
     note: str = Field("", max_length=300)
-    inspected_on: date | None = Field(None, description="Default today")
+    inspected_on: Day | None = Field(None, description="Default today")
 
 
 class CollectionCreate(Strict):
     depot: str = Code
-    at: datetime | None = None
+    at: Moment | None = None
 
 
 class BulkProcessCreate(Strict):

@@ -38,7 +38,8 @@ def _load_user(session_id: str) -> Principal | None:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an attacker's link must not bounce a user to another site.
-    if not target or urlsplit(target).netloc or urlsplit(target).scheme or not target.startswith("/"):
+    unsafe = not target or any(ord(c) < 32 or ord(c) == 127 for c in target)  # CR/LF would split a header
+    if unsafe or urlsplit(target).netloc or urlsplit(target).scheme or not target.startswith("/"):
         return url_for("home.index")
     return target
 

@@ -26,6 +26,7 @@ bp = Blueprint("orders_pages", __name__, url_prefix="/orders")
 TAKERS = (Role.ADMIN, Role.COORDINATOR)
 PAGE_SIZE = 50
 BLANK_LINES = 3
+MAX_PAGE = 100_000  # past any real list; keeps the offset inside the database's integers
 SLOTS = {"am": ("08:00", "13:00"), "pm": ("12:00", "17:00"), "day": ("08:00", "17:00")}
 OPEN = set(OrderStatus) - {OrderStatus.LOADED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
 
@@ -214,7 +215,7 @@ def order_list():
     """Orders filtered by status, class, depot and due date, earliest due first, paged."""
     args = request.args
     errors: dict[str, str] = {}
-    page = max(1, args.get("page", 1, type=int) or 1)
+    page = min(max(1, args.get("page", 1, type=int) or 1), MAX_PAGE)
     filters = {
         "status": args.get("status") or None,
         "response_class": args.get("response_class") or None,
