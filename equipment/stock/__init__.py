@@ -1,8 +1,9 @@
 """Stock: every depot's units and the ledger behind them. Goods received (receipts), counts
 (counts), transfers between depots (transfers), returns through quarantine, decontamination and
 inspection (returns, inspections), units reserved, loaded, delivered and collected for orders
-(reservations), back orders filled when units come free (backorders), reading stock (queries),
-depots and the catalogue (catalogue).
+(reservations), back orders filled when units come free (backorders), reading stock (queries,
+asset_queries), the check of the ledger against the balances (verify), depots and the catalogue
+(catalogue).
 
 Other areas use the services re-exported here: `from equipment import stock`, `stock.transfer_stock(...)`.
 """
