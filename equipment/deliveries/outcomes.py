@@ -228,61 +228,80 @@ def _carry_out(
     actor: Actor,
 ) -> list[str]:
     """Move the stock and the order on for one order's outcome; the serials handled."""
-    done_serials: list[str] = []
     if status == OutcomeStatus.DELIVERED:
-        for line in _lines(session, order):
-            if order.kind == OrderKind.DELIVERY:
-                done_serials += stock.deliver_line(
-                    session, line=line, service_user_id=order.service_user_id, at=at, user_id=actor.user_id
-                )
-        _complete(
+        return _deliver(session, order, at=at, plan=plan, actor=actor)
+    if status == OutcomeStatus.COLLECTED:
+        return _collect(session, order, at=at, plan=plan, van=van, actor=actor)
+    _fail_visit(session, order, reason=reason, note=note, at=at, plan=plan, actor=actor)
+    return []
+
+
+def _deliver(session: Session, order: Order, *, at: datetime, plan: Plan, actor: Actor) -> list[str]:
+    """The order's units go on loan at the person's home (a visit moves no stock); the serials."""
+    done_serials: list[str] = []
+    for line in _lines(session, order):
+        if order.kind == OrderKind.DELIVERY:
+            done_serials += stock.deliver_line(
+                session, line=line, service_user_id=order.service_user_id, at=at, user_id=actor.user_id
+            )
+    _complete(
+        session,
+        order,
+        at=at,
+        plan_id=plan.id,
+        actor=actor,
+        what="delivered" if order.kind == OrderKind.DELIVERY else "visited",
+    )
+    return done_serials
+
+
+def _collect(session: Session, order: Order, *, at: datetime, plan: Plan, van: Van, actor: Actor) -> list[str]:
+    """The order's units come back to the van's depot, into quarantine; the serials."""
+    done_serials: list[str] = []
+    for line in _lines(session, order):
+        if line.serial:
+            stock.collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
+            done_serials.append(line.serial)
+        else:
+            stock.collect_bulk(
+                session,
+                item_id=line.item_id,
+                quantity=line.quantity,
+                depot_id=van.depot_id,
+                at=at,
+                user_id=actor.user_id,
+            )
+    _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
+    return done_serials
+
+
+def _fail_visit(
+    session: Session, order: Order, *, reason: str | None, note: str, at: datetime, plan: Plan, actor: Actor
+) -> None:
+    """A failed visit: the delay is recorded (when the order has a due time) and the order is ready again."""
+    kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
+    if order.due_at is not None:
+        record_delay(
             session,
             order,
-            at=at,
+            kind=kind,
+            cause=reason,
+            expected_at=None,
             plan_id=plan.id,
-            actor=actor,
-            what="delivered" if order.kind == OrderKind.DELIVERY else "visited",
+            user_id=actor.user_id,
+            note=note or "visit failed",
         )
-    elif status == OutcomeStatus.COLLECTED:
-        for line in _lines(session, order):
-            if line.serial:
-                stock.collect_asset(session, serial=line.serial, depot_id=van.depot_id, at=at, user_id=actor.user_id)
-                done_serials.append(line.serial)
-            else:
-                stock.collect_bulk(
-                    session,
-                    item_id=line.item_id,
-                    quantity=line.quantity,
-                    depot_id=van.depot_id,
-                    at=at,
-                    user_id=actor.user_id,
-                )
-        _complete(session, order, at=at, plan_id=plan.id, actor=actor, what="collected")
-    else:
-        kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
-        if order.due_at is not None:
-            record_delay(
-                session,
-                order,
-                kind=kind,
-                cause=reason,
-                expected_at=None,
-                plan_id=plan.id,
-                user_id=actor.user_id,
-                note=note or "visit failed",
-            )
-        order.status = OrderStatus.READY
-        session.add(order)
-        session.add(
-            OrderEvent(
-                order_id=order.id,
-                user_id=actor.user_id,
-                event="visit_failed",
-                at=at,
-                detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling",
-            )
+    order.status = OrderStatus.READY
+    session.add(order)
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            user_id=actor.user_id,
+            event="visit_failed",
+            at=at,
+            detail=f"{reason}{': ' + note if note else ''}; back to ready for rescheduling",
         )
-    return done_serials
+    )
 
 
 def _settle_stop(session: Session, stop: Stop) -> None:

@@ -4,8 +4,9 @@ The history follows the live service's rules: due times come from the response c
 clocks (equipment.orders.clocks.due_at), delays are recorded by
 equipment.reports.delay_recorder.record_delay (which decides attributability and excusal), stock
 moves through equipment.stock.ledger, and orders still open today get their stock reserved by
-equipment.stock.reservations.reserve_for_line (history_today.py).
-Rows are built in memory and written with bulk inserts, so a year takes seconds.
+equipment.stock.reservations.reserve_for_line (history_today.py). The stock-out spells and the
+journey of collected units through the ledger are in history_stock.py. Rows are built in
+memory and written with bulk inserts, so a year takes seconds.
 
 Shape of the service (DESIGN.md): about 400 items a working day, Mondays busiest, winter
 pressure (more orders, more lateness), a few stock-outs of powered air mattresses (MAT-AIR)
@@ -26,6 +27,7 @@ from sqlmodel import Session
 
 from equipment.db import use_case, utcnow
 from equipment.demo.bulk_rows import bulk_insert, next_id
+from equipment.demo.history_stock import recycle_returns, stock_out_windows
 from equipment.demo.history_today import lend_recent_deliveries, reserve_open_orders
 from equipment.demo.seeded_service import SeededService, load_seeded_service
 from equipment.models import Delay, Order, OrderEvent, OrderLine, ResponseClass, StockMovement
@@ -33,10 +35,9 @@ from equipment.orders import clocks
 from equipment.reports.delay_recorder import record_delay
 from equipment.stock.inspections import add_months
 from equipment.stock.ledger import put
-from equipment.vocabulary import CAUSE_LABELS, DelayCause, DelayKind, OrderStatus, StockState
+from equipment.vocabulary import CAUSE_LABELS, DelayCause, DelayKind, OrderStatus
 
 C = DelayCause
-S = StockState
 # Share of orders per class (60-70% of deliveries are same-day or next-day hospital discharges).
 CLASS_MIX = {
     "emergency": 0.08,
@@ -86,19 +87,6 @@ class _Collector:
 
     def flush(self) -> None:
         return None
-
-
-def _stock_out_windows(first: date, last: date, rng: random.Random) -> list[tuple[date, date]]:
-    """A few spells without powered air mattresses: mostly in winter, one or two in summer."""
-    windows, day = [], first
-    while day <= last:
-        if day.month in (12, 1, 2) and rng.random() < 0.06 or rng.random() < 0.008:
-            end = day + timedelta(days=rng.randint(6, 18))
-            windows.append((day, end))
-            day = end + timedelta(days=rng.randint(20, 40))
-        else:
-            day += timedelta(days=1)
-    return windows
 
 
 class GeneratedHistory:
@@ -275,7 +263,7 @@ class GeneratedHistory:
         if cause:
             self._delay(row, DelayKind.ACTUAL, cause, completed)
         if row["kind"] == "collection":
-            self._recycle(row, completed, lines)
+            recycle_returns(self, row, completed, lines)
 
     def _on_time_completion(self, rc: ResponseClass, received: datetime, due: datetime) -> datetime:
         rng = self.rng
@@ -341,56 +329,6 @@ class GeneratedHistory:
                     {c.name: getattr(made, c.name) for c in OrderEvent.__table__.columns if c.name != "id"}
                 )
 
-    def _recycle(self, row: dict[str, Any], collected: datetime, lines: list[dict[str, Any]]) -> None:
-        """The collected bulk units' journey through the ledger: lent earlier, collected,
-        decontaminated, then back to stock (or scrapped and replaced)."""
-        rng = self.rng
-        depot = row["depot_id"]
-        cleaned = collected + timedelta(hours=rng.uniform(20, 70))
-        back = cleaned + timedelta(hours=rng.uniform(2, 40))
-        if back > self.now:
-            return
-        user = row["created_by"]
-
-        def move(
-            item: int, n: int, kind: str, source: str | None, target: str | None, at: datetime, **extra: Any
-        ) -> None:
-            # A ledger entry as equipment.stock_ledger.Ledger.move books it, and its balance change.
-            self.movements.append(
-                {
-                    "at": at,
-                    "user_id": user,
-                    "item_id": item,
-                    "quantity": n,
-                    "from_depot_id": depot if source else None,
-                    "from_state": source,
-                    "to_depot_id": depot if target else None,
-                    "to_state": target,
-                    "asset_id": None,
-                    "order_id": extra.get("order_id"),
-                    "van_id": None,
-                    "kind": kind,
-                    "reason": extra.get("reason", ""),
-                    "reverses_id": None,
-                }
-            )
-            if source:
-                self.balance_changes[(depot, item, source)] -= n
-            if target:
-                self.balance_changes[(depot, item, target)] += n
-
-        for line in lines:
-            item, n = line["item_id"], line["quantity"]
-            lent = collected - timedelta(days=rng.randint(14, 200))
-            move(item, n, "delivery", S.AVAILABLE, S.ON_LOAN, lent)
-            move(item, n, "collection", S.ON_LOAN, S.QUARANTINE, collected, order_id=row["id"])
-            move(item, n, "decontaminated", S.QUARANTINE, S.DECONTAMINATED, cleaned)
-            if rng.random() < 0.9:
-                move(item, n, "returned_to_stock", S.DECONTAMINATED, S.AVAILABLE, back)
-            else:
-                move(item, n, "scrapped", S.DECONTAMINATED, S.SCRAPPED, back, reason="worn out")
-                move(item, n, "receipt", None, S.AVAILABLE, back, reason="replacement for scrapped units")
-
     # --- writing -----------------------------------------------------------------------------
 
     def write(self) -> None:
@@ -436,7 +374,7 @@ def generate_history(
     history = GeneratedHistory(session, service, now=now, tz=tz, rng=rng, items_per_working_day=items_per_working_day)
     today = now.astimezone(clocks.zone(tz)).date()
     first = add_months(today, -months)
-    history.windows = _stock_out_windows(first, today, rng)
+    history.windows = stock_out_windows(first, today, rng)
     day = first
     while day < today:
         history.day(day)

@@ -4,7 +4,7 @@ back is on loan at people's homes, and orders still open hold their stock (or wa
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, false, select, update
@@ -47,49 +47,55 @@ def lend_recent_deliveries(history: GeneratedHistory, *, days: int = 90, share: 
                 asset_id = pool[key].pop()
                 room[key] -= 1
                 assets.append({"b_id": asset_id, "b_person": person, "b_since": at})
-                events.append(
-                    {
-                        "asset_id": asset_id,
-                        "at": at,
-                        "user_id": None,
-                        "event": "delivered",
-                        "from_state": S.AVAILABLE.value,
-                        "to_state": S.ON_LOAN.value,
-                        "depot_id": depot,
-                        "order_id": order["id"],
-                        "result": None,
-                        "note": "",
-                    }
-                )
+                events.append(_delivered_event(asset_id, at, depot, order["id"]))
                 quantity = 1
             elif bulk.get(key, 0) >= line["quantity"]:
                 asset_id, quantity = None, line["quantity"]
                 bulk[key] -= quantity
             else:
                 continue
-            movements.append(
-                {
-                    "at": at,
-                    "user_id": order["created_by"],
-                    "item_id": line["item_id"],
-                    "quantity": quantity,
-                    "from_depot_id": depot,
-                    "from_state": S.AVAILABLE.value,
-                    "to_depot_id": depot,
-                    "to_state": S.ON_LOAN.value,
-                    "asset_id": asset_id,
-                    "order_id": order["id"],
-                    "van_id": None,
-                    "kind": "delivery",
-                    "reason": "",
-                    "reverses_id": None,
-                }
-            )
+            movements.append(_delivery_movement(order, line["item_id"], quantity, asset_id))
             changes[(depot, line["item_id"], S.AVAILABLE.value)] -= quantity
             changes[(depot, line["item_id"], S.ON_LOAN.value)] += quantity
             lent += quantity
     _write_loans(session, assets, events, movements, changes)
     return lent
+
+
+def _delivered_event(asset_id: int, at: datetime, depot: int, order_id: int) -> dict[str, Any]:
+    """The asset event row of a unit delivered to a home."""
+    return {
+        "asset_id": asset_id,
+        "at": at,
+        "user_id": None,
+        "event": "delivered",
+        "from_state": S.AVAILABLE.value,
+        "to_state": S.ON_LOAN.value,
+        "depot_id": depot,
+        "order_id": order_id,
+        "result": None,
+        "note": "",
+    }
+
+
+def _delivery_movement(order: dict[str, Any], item_id: int, quantity: int, asset_id: int | None) -> dict[str, Any]:
+    """The ledger row of units delivered for an order, from the depot's available stock to on loan."""
+    return {
+        "at": order["completed_at"],
+        "user_id": order["created_by"],
+        "item_id": item_id,
+        "quantity": quantity,
+        "from_depot_id": order["depot_id"],
+        "from_state": S.AVAILABLE.value,
+        "to_depot_id": order["depot_id"],
+        "to_state": S.ON_LOAN.value,
+        "asset_id": asset_id,
+        "order_id": order["id"],
+        "van_id": None,
+        "kind": "delivery",
+        "reason": "",
+        "reverses_id": None,
+    }
 
 
 def reserve_open_orders(history: GeneratedHistory) -> int:

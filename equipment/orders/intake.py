@@ -80,45 +80,11 @@ def _take_order(
     if received_at > now + SENDER_CLOCK_AHEAD:
         raise Invalid("The time the request came in cannot be in the future", field="received_at")
     rc = response_class_for(session, data.kind, data.response_class)
-    slot_start, slot_end = _slot(data.slot, settings.tz)
+    slot = _slot(data.slot, settings.tz)
     lines = resolve_lines(session, data.kind, data.lines)
-    su = data.service_user
-    person = find_or_create(
-        session,
-        PersonDetails(
-            name=su.name,
-            address=su.address,
-            postcode=su.postcode,
-            nhs_number=su.nhs_number,
-            phone=su.phone,
-            lat=su.lat,
-            lon=su.lon,
-            access_notes=su.access_notes,
-            safety_alerts=su.safety_alerts,
-        ),
-        geocoder=settings.geocoder,
-        user_id=user_id,
-    )
+    person = _person(session, data, user_id, settings)
     check_assets_with_person(session, data.kind, lines, person.id)
-
-    order = Order(
-        ref="new-" + uuid.uuid4().hex[:16],
-        kind=data.kind,
-        response_class=rc.code,
-        status=OrderStatus.READY,
-        service_user_id=person.id,
-        prescriber_id=data.prescriber_id,
-        depot_id=serving_depot(session, person.district).id,
-        district=person.district,
-        received_at=received_at,
-        slot_start=slot_start,
-        slot_end=slot_end,
-        notes=data.notes.strip(),
-        created_by=user_id,
-    )
-    session.add(order)
-    session.flush()
-    order.ref = f"EQ-{order.id:06d}"
+    order = _new_order(session, data, rc, person, received_at, slot, user_id)
     rows = make_lines(session, order, lines)
     waits = needs_authorisation(data.kind, lines)
     if not waits or rc.clock_start != "authorised":
@@ -138,6 +104,59 @@ def _take_order(
     session.add(order)
     audit.record(session, user_id=user_id, action="created", entity="order", entity_id=order.ref)
     session.flush()
+    return order
+
+
+def _person(session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings) -> ServiceUser:
+    """The person the order is for, found by NHS number or created (and geocoded)."""
+    su = data.service_user
+    return find_or_create(
+        session,
+        PersonDetails(
+            name=su.name,
+            address=su.address,
+            postcode=su.postcode,
+            nhs_number=su.nhs_number,
+            phone=su.phone,
+            lat=su.lat,
+            lon=su.lon,
+            access_notes=su.access_notes,
+            safety_alerts=su.safety_alerts,
+        ),
+        geocoder=settings.geocoder,
+        user_id=user_id,
+    )
+
+
+def _new_order(
+    session: Session,
+    data: OrderCreate,
+    rc: ResponseClass,
+    person: ServiceUser,
+    received_at: datetime,
+    slot: tuple[datetime | None, datetime | None],
+    user_id: int | None,
+) -> Order:
+    """The order row, ready and without lines, with its reference from its id."""
+    slot_start, slot_end = slot
+    order = Order(
+        ref="new-" + uuid.uuid4().hex[:16],
+        kind=data.kind,
+        response_class=rc.code,
+        status=OrderStatus.READY,
+        service_user_id=person.id,
+        prescriber_id=data.prescriber_id,
+        depot_id=serving_depot(session, person.district).id,
+        district=person.district,
+        received_at=received_at,
+        slot_start=slot_start,
+        slot_end=slot_end,
+        notes=data.notes.strip(),
+        created_by=user_id,
+    )
+    session.add(order)
+    session.flush()
+    order.ref = f"EQ-{order.id:06d}"
     return order
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from equipment.models import Delay, Order, Plan, Route, Stop, StopOrder, Unplanned, User
-from equipment.planning.problem import BuiltProblem, cause_from_reason, order_priority
+from equipment.planning.problem import BuiltProblem, JobInfo, cause_from_reason, order_priority
 from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind, Role
 
@@ -118,33 +118,44 @@ def write_route(
         eta = at(origin, step["arrival"] + step.get("waiting_time", 0))
         stop = (stops_by_id or {}).get(step["id"])
         if stop is None:
-            stop = Stop(
-                route_id=route.id,
-                sequence=sequence,
-                service_user_id=info.service_user.id,
-                lat=info.service_user.lat,
-                lon=info.service_user.lon,
-                eta=eta,
-                service_minutes=round(info.service_s / 60),
-            )
-            session.add(stop)
-            session.flush()
-            for order in info.orders:
-                session.add(StopOrder(stop_id=stop.id, order_id=order.id))
+            stop = _new_stop(session, route, sequence, info, eta)
         stop.route_id, stop.sequence, stop.eta = route.id, sequence, eta
         stop.late = is_late(info.orders, eta)
         session.add(stop)
         if stop.late and new_stops:
-            for order in info.orders:
-                if order.due_at is not None and eta > order.due_at:
-                    predict_delay(
-                        session,
-                        order,
-                        cause=DelayCause.NO_VAN_CAPACITY,
-                        expected_at=eta,
-                        plan_id=plan.id,
-                        note="planned after its due time",
-                    )
+            _predict_late(session, plan, info, eta)
         written.append(stop)
     session.flush()
     return written
+
+
+def _new_stop(session: Session, route: Route, sequence: int, info: JobInfo, eta: datetime) -> Stop:
+    """A stop for a job the route has not had before, with its orders."""
+    stop = Stop(
+        route_id=route.id,
+        sequence=sequence,
+        service_user_id=info.service_user.id,
+        lat=info.service_user.lat,
+        lon=info.service_user.lon,
+        eta=eta,
+        service_minutes=round(info.service_s / 60),
+    )
+    session.add(stop)
+    session.flush()
+    for order in info.orders:
+        session.add(StopOrder(stop_id=stop.id, order_id=order.id))
+    return stop
+
+
+def _predict_late(session: Session, plan: Plan, info: JobInfo, eta: datetime) -> None:
+    """A predicted delay (no van capacity) for each of the stop's orders planned after its due time."""
+    for order in info.orders:
+        if order.due_at is not None and eta > order.due_at:
+            predict_delay(
+                session,
+                order,
+                cause=DelayCause.NO_VAN_CAPACITY,
+                expected_at=eta,
+                plan_id=plan.id,
+                note="planned after its due time",
+            )

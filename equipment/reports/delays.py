@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -46,18 +47,7 @@ def delay_log(
 ) -> tuple[list[DelayEntry], int]:
     """Delays recorded in the period (predicted and actual), newest first."""
     codes = depot_codes(session)
-    conditions = [D.recorded_at >= p.start, D.recorded_at < p.end]
-    if filters.response_class:
-        conditions.append(O.response_class == filters.response_class)
-    if filters.depot:
-        depot_id = next((i for i, code in codes.items() if code == filters.depot.upper()), None)
-        if depot_id is None:
-            raise NotFound(f"no depot {filters.depot}", field="depot")
-        conditions.append(O.depot_id == depot_id)
-    if filters.cause:
-        conditions.append(D.cause == filters.cause)
-    if filters.kind:
-        conditions.append(D.kind == filters.kind)
+    conditions = _conditions(codes, p, filters)
     joined = Delay.__table__.join(Order.__table__, O.id == D.order_id)
     total = session.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
     query = (
@@ -101,3 +91,20 @@ def delay_log(
         for r in session.execute(query)
     ]
     return items, int(total)
+
+
+def _conditions(codes: dict[int, str], p: Period, filters: DelayFilter) -> list[Any]:
+    """The WHERE clauses of the delay log: recorded in the period, and the filters given."""
+    conditions = [D.recorded_at >= p.start, D.recorded_at < p.end]
+    if filters.response_class:
+        conditions.append(O.response_class == filters.response_class)
+    if filters.depot:
+        depot_id = next((i for i, code in codes.items() if code == filters.depot.upper()), None)
+        if depot_id is None:
+            raise NotFound(f"no depot {filters.depot}", field="depot")
+        conditions.append(O.depot_id == depot_id)
+    if filters.cause:
+        conditions.append(D.cause == filters.cause)
+    if filters.kind:
+        conditions.append(D.kind == filters.kind)
+    return conditions

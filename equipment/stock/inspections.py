@@ -41,6 +41,7 @@ INSPECTABLE_STATES = ("available", "on_loan", "quarantine", "decontaminated", "r
 FAIL_STATES = ("repair", "quarantine")
 
 
+@use_case
 def record_inspection(
     session: Session,
     *,
@@ -50,7 +51,7 @@ def record_inspection(
     on_fail: str = "repair",
     note: str = "",
     inspected_on: date | None = None,
-):
+) -> Asset:
     """Record an inspection (pass or fail) of one asset; commits.
 
     A pass sets the next due date from the item's regime and returns a cleaned or repaired
@@ -58,67 +59,91 @@ def record_inspection(
     on loan stays where it is but is due at once, so it shows on the overdue list and cannot be
     lent again before it passes.
     """
+    day = _inspection_day(result, on_fail, inspected_on)
+    asset = asset_by_serial(session, serial)
+    item = session.get(Item, asset.item_id)
+    state, depot_id = asset.state, asset.depot_id
+    to_state, values = _after_inspection(asset, item, serial, result, on_fail, day)
+    change_asset(session, asset, expected=state, to_state=to_state, **values)
+    _book_inspection(session, asset, item, state, to_state, depot_id, result=result, user_id=user_id, note=note)
+    if to_state == "available" and state != "available":
+        backorders.fill(session, depot_id=depot_id, item_id=item.id, user_id=user_id)
+    audit.record(
+        session,
+        user_id=user_id,
+        action="asset_inspected",
+        entity="asset",
+        entity_id=serial,
+        detail=f"{result} on {day.isoformat()} {note}".strip(),
+    )
+    return asset
 
-    @use_case
-    def run(session):
-        if result not in ("pass", "fail"):
-            raise Invalid("result must be pass or fail", field="result")
-        if on_fail not in FAIL_STATES:
-            raise Invalid("a failed asset goes to repair or quarantine", field="on_fail")
-        today = service_today()
-        day = inspected_on or today
-        if day > today:
-            raise Invalid("an inspection cannot be recorded in the future", field="inspected_on")
-        asset = asset_by_serial(session, serial)
-        item = session.get(Item, asset.item_id)
-        state, depot_id = asset.state, asset.depot_id
-        if state not in INSPECTABLE_STATES:
-            raise InvalidTransition(f"asset {serial} is {state}: it cannot be inspected now", field="serial")
-        if result == "pass":
-            if state == "quarantine":
-                raise InvalidTransition(f"asset {serial} is in quarantine: decontaminate it first", field="serial")
-            to_state = "available" if state in ("decontaminated", "repair") else state
-            values = {"last_inspected_on": day, "next_inspection_due": next_due(item.inspection_regime, day)}
-        else:
-            to_state = state if state == "on_loan" else on_fail
-            values = {"next_inspection_due": min(day, asset.next_inspection_due or day)}
-        change_asset(session, asset, expected=state, to_state=to_state, **values)
-        ledger = Ledger(session, user_id)
-        if to_state != state:
-            ledger.move(
-                item_id=item.id,
-                quantity=1,
-                kind=f"inspection_{result}",
-                source=(depot_id, state),
-                target=(depot_id, to_state),
-                asset_id=asset.id,
-                reason=note,
-            )
-        asset_event(
-            session,
-            asset,
-            event="inspected",
-            from_state=state,
-            to_state=to_state,
-            user_id=user_id,
-            depot_id=depot_id,
-            result=result,
-            note=note,
-        )
-        ledger.apply()
-        if to_state == "available" and state != "available":
-            backorders.fill(session, depot_id=depot_id, item_id=item.id, user_id=user_id)
-        audit.record(
-            session,
-            user_id=user_id,
-            action="asset_inspected",
-            entity="asset",
-            entity_id=serial,
-            detail=f"{result} on {day.isoformat()} {note}".strip(),
-        )
-        return asset
 
-    return run(session)
+def _inspection_day(result: str, on_fail: str, inspected_on: date | None) -> date:
+    """The day of the inspection (today unless given), once the result and the fail state are checked."""
+    if result not in ("pass", "fail"):
+        raise Invalid("result must be pass or fail", field="result")
+    if on_fail not in FAIL_STATES:
+        raise Invalid("a failed asset goes to repair or quarantine", field="on_fail")
+    today = service_today()
+    day = inspected_on or today
+    if day > today:
+        raise Invalid("an inspection cannot be recorded in the future", field="inspected_on")
+    return day
+
+
+def _after_inspection(
+    asset: Asset, item: Item, serial: str, result: str, on_fail: str, day: date
+) -> tuple[str, dict[str, date | None]]:
+    """The asset's state after the inspection and the inspection dates to set on it."""
+    state = asset.state
+    if state not in INSPECTABLE_STATES:
+        raise InvalidTransition(f"asset {serial} is {state}: it cannot be inspected now", field="serial")
+    if result == "pass":
+        if state == "quarantine":
+            raise InvalidTransition(f"asset {serial} is in quarantine: decontaminate it first", field="serial")
+        to_state = "available" if state in ("decontaminated", "repair") else state
+        return to_state, {"last_inspected_on": day, "next_inspection_due": next_due(item.inspection_regime, day)}
+    to_state = state if state == "on_loan" else on_fail
+    return to_state, {"next_inspection_due": min(day, asset.next_inspection_due or day)}
+
+
+def _book_inspection(
+    session: Session,
+    asset: Asset,
+    item: Item,
+    state: str,
+    to_state: str,
+    depot_id: int,
+    *,
+    result: str,
+    user_id: int | None,
+    note: str,
+) -> None:
+    """The movement (when the state changes) and the asset event of an inspection."""
+    ledger = Ledger(session, user_id)
+    if to_state != state:
+        ledger.move(
+            item_id=item.id,
+            quantity=1,
+            kind=f"inspection_{result}",
+            source=(depot_id, state),
+            target=(depot_id, to_state),
+            asset_id=asset.id,
+            reason=note,
+        )
+    asset_event(
+        session,
+        asset,
+        event="inspected",
+        from_state=state,
+        to_state=to_state,
+        user_id=user_id,
+        depot_id=depot_id,
+        result=result,
+        note=note,
+    )
+    ledger.apply()
 
 
 def inspections_due(

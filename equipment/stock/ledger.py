@@ -35,6 +35,9 @@ from equipment.models import Asset, AssetEvent, Depot, Item, StockBalance, Stock
 from equipment.stock.catalogue import depot_by_code, item_by_sku
 
 BalanceKey = tuple[int, int, str]  # depot_id, item_id, state
+# Called with a use case's result just before it commits: the web layer stores its answer to an
+# Idempotency-Key in the same transaction, so a retry can never book the same goods twice.
+BeforeCommit = Callable[[Any], None]
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 
 

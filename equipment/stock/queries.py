@@ -1,5 +1,9 @@
-"""Reading stock: balances with low-stock warnings, the ledger, asset timelines, what is on loan,
-and the check that the ledger and the balances agree."""
+"""Reading stock: balances with low-stock warnings, the ledger of movements and the transfers.
+
+Reading assets (timelines, what is on loan, the returns queue) is in `asset_queries`, the check
+that the ledger and the balances agree in `verify`; both are re-exported here, so callers read
+all of stock through `equipment.stock.queries`.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +16,30 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from equipment.errors import NotFound
-from equipment.models import (
-    Asset,
-    AssetEvent,
-    Depot,
-    Item,
-    Order,
-    OrderLine,
-    ServiceUser,
-    StockBalance,
-    StockMinimum,
-    StockMovement,
-    Transfer,
-    User,
-)
-from equipment.service_time import today as service_today
+from equipment.models import Asset, Depot, Item, Order, StockBalance, StockMinimum, StockMovement, Transfer, User
+from equipment.stock.asset_queries import AssetView, asset_view, depot_assets, on_loan, returns_queue
 from equipment.stock.catalogue import depot_by_code, item_by_sku
 from equipment.stock.ledger import asset_by_serial
+from equipment.stock.verify import Mismatch, verify_ledger
 from equipment.vocabulary import StockState
+
+__all__ = [
+    "STATES",
+    "AssetView",
+    "BalanceRow",
+    "Mismatch",
+    "asset_view",
+    "depot_assets",
+    "item_across_depots",
+    "list_movements",
+    "movement",
+    "on_loan",
+    "returns_queue",
+    "stock_balances",
+    "transfer_row",
+    "transfers",
+    "verify_ledger",
+]
 
 STATES = [str(s) for s in StockState]
 
@@ -96,28 +106,6 @@ def item_across_depots(session: Session, sku: str) -> tuple[Item, list[BalanceRo
     item = item_by_sku(session, sku)
     rows, _ = stock_balances(session, sku=sku, limit=1000)
     return item, rows
-
-
-def depot_assets(
-    session: Session,
-    *,
-    depot_id: int | None,
-    sku: str | None = None,
-    state: str | None = None,
-    limit: int = 200,
-    offset: int = 0,
-) -> tuple[list[tuple[Asset, str]], int]:
-    """Assets recorded at a depot (all depots if None), with their SKU, optionally of one item or state."""
-    query = select(Asset, Item.sku).join(Item, Item.id == Asset.item_id)
-    if depot_id is not None:
-        query = query.where(Asset.depot_id == depot_id)
-    if sku:
-        query = query.where(Item.sku == sku)
-    if state:
-        query = query.where(Asset.state == state)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Item.sku, Asset.serial).limit(limit).offset(offset)).all()
-    return list(rows), total
 
 
 def _movements_query():
@@ -200,133 +188,6 @@ def movement(session: Session, movement_id: int) -> dict:
     return _movement_dict(row)
 
 
-@dataclass
-class AssetView:
-    asset: Asset
-    item: Item
-    depot: Depot
-    order_ref: str | None
-    district: str | None
-    overdue: bool
-    events: list[dict]
-
-
-def asset_view(session: Session, serial: str) -> AssetView:
-    """One asset with its whole timeline (no personal names: order ref and district only)."""
-    asset = asset_by_serial(session, serial)
-    session.refresh(asset)
-    item, depot = session.get(Item, asset.item_id), session.get(Depot, asset.depot_id)
-    order_ref = district = None
-    if asset.order_line_id:
-        order_ref = session.exec(
-            select(Order.ref).join(OrderLine, OrderLine.order_id == Order.id).where(OrderLine.id == asset.order_line_id)
-        ).first()
-    if asset.service_user_id:
-        district = session.exec(select(ServiceUser.district).where(ServiceUser.id == asset.service_user_id)).first()
-    events = session.exec(
-        select(AssetEvent, Depot.code, Order.ref, User.username)
-        .outerjoin(Depot, Depot.id == AssetEvent.depot_id)
-        .outerjoin(Order, Order.id == AssetEvent.order_id)
-        .outerjoin(User, User.id == AssetEvent.user_id)
-        .where(AssetEvent.asset_id == asset.id)
-        .order_by(AssetEvent.at, AssetEvent.id)
-    )
-    timeline = [
-        {
-            "at": e.at,
-            "event": e.event,
-            "from_state": e.from_state,
-            "to_state": e.to_state,
-            "depot": code,
-            "order_ref": ref,
-            "user": username,
-            "result": e.result,
-            "note": e.note,
-        }
-        for e, code, ref, username in events
-    ]
-    due = asset.next_inspection_due
-    overdue = due is not None and due < service_today()
-    return AssetView(asset, item, depot, order_ref, district, overdue, timeline)
-
-
-def on_loan(session: Session) -> list[dict]:
-    """Everything on loan, with its order ref, area and next inspection due (no names)."""
-    rows = session.exec(
-        select(Asset, Item.sku, Item.name, Depot.code, Order.ref, ServiceUser.district)
-        .join(Item, Item.id == Asset.item_id)
-        .join(Depot, Depot.id == Asset.depot_id)
-        .outerjoin(OrderLine, OrderLine.id == Asset.order_line_id)
-        .outerjoin(Order, Order.id == OrderLine.order_id)
-        .outerjoin(ServiceUser, ServiceUser.id == Asset.service_user_id)
-        .where(Asset.state == StockState.ON_LOAN)
-        .order_by(Asset.serial)
-    )
-    out = [
-        {
-            "asset": a.serial,
-            "sku": sku,
-            "item": name,
-            "quantity": 1,
-            "order_ref": ref or "",
-            "area": district or "",
-            "depot": code,
-            "since": a.on_loan_since,
-            "next_inspection_due": a.next_inspection_due,
-        }
-        for a, sku, name, code, ref, district in rows
-    ]
-    out.extend(_bulk_on_loan(session))
-    return out
-
-
-def _bulk_on_loan(session: Session) -> list[dict]:
-    """Bulk units on loan: what each order delivered of a returnable item, less what came back, per depot.
-
-    Collections of bulk items are not tied to the delivering order, so returns are taken off the
-    oldest deliveries of that item from that depot first.
-    """
-    deliveries = session.exec(
-        select(StockMovement, Item.sku, Item.name, Depot.code, Order.ref, Order.district)
-        .join(Item, Item.id == StockMovement.item_id)
-        .join(Depot, Depot.id == StockMovement.to_depot_id)
-        .outerjoin(Order, Order.id == StockMovement.order_id)
-        .where(StockMovement.to_state == StockState.ON_LOAN, StockMovement.asset_id.is_(None))
-        .order_by(StockMovement.at, StockMovement.id)
-    ).all()
-    out_now = {
-        (d, i): q
-        for d, i, q in session.exec(
-            select(StockBalance.depot_id, StockBalance.item_id, StockBalance.quantity).where(
-                StockBalance.state == StockState.ON_LOAN
-            )
-        )
-    }
-    # Walk newest first: the newest deliveries are the ones still out.
-    rows = []
-    for movement, sku, name, code, ref, district in reversed(deliveries):
-        key = (movement.to_depot_id, movement.item_id)
-        left = out_now.get(key, 0)
-        if left <= 0:
-            continue
-        n = min(left, movement.quantity)
-        out_now[key] = left - n
-        rows.append(
-            {
-                "asset": "",
-                "sku": sku,
-                "item": name,
-                "quantity": n,
-                "order_ref": ref or "",
-                "area": district or "",
-                "depot": code,
-                "since": movement.at,
-                "next_inspection_due": None,
-            }
-        )
-    return sorted(rows, key=lambda r: (r["sku"], r["since"]))
-
-
 def transfers(session: Session, *, status: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list, int]:
     source, target = aliased(Depot), aliased(Depot)
     query = (
@@ -354,91 +215,3 @@ def transfer_row(session: Session, transfer_id: int):
     if row is None:
         raise NotFound(f"no transfer {transfer_id}", field="transfer")
     return row
-
-
-def returns_queue(session: Session, *, depot_id: int | None = None) -> dict[str, list]:
-    """Assets waiting in quarantine, decontaminated (to inspect) and in repair; bulk counts too."""
-    queue: dict[str, list] = {}
-    for state in (StockState.QUARANTINE, StockState.DECONTAMINATED, StockState.REPAIR):
-        query = (
-            select(Asset, Item.sku, Item.name, Depot.code)
-            .join(Item, Item.id == Asset.item_id)
-            .join(Depot, Depot.id == Asset.depot_id)
-            .where(Asset.state == state)
-        )
-        if depot_id:
-            query = query.where(Asset.depot_id == depot_id)
-        queue[str(state)] = list(session.exec(query.order_by(Depot.code, Asset.serial).limit(500)))
-    bulk = (
-        select(StockBalance, Item.sku, Item.name, Depot.code)
-        .join(Item, Item.id == StockBalance.item_id)
-        .join(Depot, Depot.id == StockBalance.depot_id)
-        .where(
-            Item.serialised.is_(False),
-            StockBalance.state.in_((StockState.QUARANTINE, StockState.DECONTAMINATED, StockState.REPAIR)),
-            StockBalance.quantity > 0,
-        )
-    )
-    if depot_id:
-        bulk = bulk.where(StockBalance.depot_id == depot_id)
-    queue["bulk"] = list(session.exec(bulk.order_by(Depot.code, Item.sku, StockBalance.state)))
-    return queue
-
-
-@dataclass
-class Mismatch:
-    depot: str
-    sku: str
-    state: str
-    ledger: int
-    balance: int
-    assets: int | None  # serialised items: assets recorded in that state
-
-    def __str__(self) -> str:
-        assets = "" if self.assets is None else f", assets {self.assets}"
-        return f"{self.depot} {self.sku} {self.state}: ledger {self.ledger}, balance {self.balance}{assets}"
-
-
-def verify_ledger(session: Session) -> list[Mismatch]:
-    """Recompute every balance from the movements (and count serialised assets); list disagreements."""
-    totals: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # ledger, balance, assets
-    incoming = session.exec(
-        select(
-            StockMovement.to_depot_id, StockMovement.item_id, StockMovement.to_state, func.sum(StockMovement.quantity)
-        )
-        .where(StockMovement.to_depot_id.is_not(None))
-        .group_by(StockMovement.to_depot_id, StockMovement.item_id, StockMovement.to_state)
-    )
-    for depot_id, item_id, state, quantity in incoming:
-        totals[(depot_id, item_id, state)][0] += int(quantity)
-    outgoing = session.exec(
-        select(
-            StockMovement.from_depot_id,
-            StockMovement.item_id,
-            StockMovement.from_state,
-            func.sum(StockMovement.quantity),
-        )
-        .where(StockMovement.from_depot_id.is_not(None))
-        .group_by(StockMovement.from_depot_id, StockMovement.item_id, StockMovement.from_state)
-    )
-    for depot_id, item_id, state, quantity in outgoing:
-        totals[(depot_id, item_id, state)][0] -= int(quantity)
-    for row in session.exec(select(StockBalance)):
-        totals[(row.depot_id, row.item_id, row.state)][1] = row.quantity
-    assets = session.exec(
-        select(Asset.depot_id, Asset.item_id, Asset.state, func.count()).group_by(
-            Asset.depot_id, Asset.item_id, Asset.state
-        )
-    )
-    for depot_id, item_id, state, count in assets:
-        totals[(depot_id, item_id, state)][2] = count
-    depots = {d.id: d.code for d in session.exec(select(Depot))}
-    items = {i.id: i for i in session.exec(select(Item))}
-    mismatches = []
-    for (depot_id, item_id, state), (ledger, held, counted) in sorted(totals.items()):
-        item = items[item_id]
-        if ledger != held or (item.serialised and counted != held):
-            mismatches.append(
-                Mismatch(depots[depot_id], item.sku, state, ledger, held, counted if item.serialised else None)
-            )
-    return mismatches

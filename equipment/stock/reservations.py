@@ -1,8 +1,9 @@
-"""Stock for orders: reserving for a line, releasing, loading, delivering and collecting.
+"""Stock for orders: reserving for a line, releasing, loading and delivering (collecting from
+homes is in equipment.stock.collection).
 
 These are building blocks of other use cases (create, cancel, load, record an outcome): they
 only flush; the calling use case commits once. Each is safe under concurrency: units are
-taken with guarded UPDATEs (see equipment.stock_ledger), never read-then-written.
+taken with guarded UPDATEs (see equipment.stock.ledger), never read-then-written.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from equipment.errors import Invalid, OutOfStock
-from equipment.models import Asset, Item, OrderLine, StockBalance, StockMovement
+from equipment.errors import OutOfStock
+from equipment.models import Asset, Item, OrderLine, StockMovement
 from equipment.service_time import today as service_today
-from equipment.stock.ledger import Ledger, asset_by_serial, asset_event, balance, change_asset, put, take
+from equipment.stock.ledger import Ledger, asset_event, balance, change_asset, put, take
 from equipment.vocabulary import StockState
 
 S = StockState
@@ -182,56 +183,119 @@ def _move_line(
     """Move up to `limit` units of a line from `from_states` to `to_state`: (moved assets, units)."""
     ledger = Ledger(session, user_id)
     item = session.get(Item, line.item_id)
-    moved: list[Asset] = []
     if item.serialised:
-        for asset in _line_assets(session, line, from_states)[:limit]:
-            depot_id = asset.depot_id
-            before = change_asset(session, asset, expected=from_states, to_state=to_state, **(asset_values or {}))
+        moved = _move_assets(
+            session,
+            ledger,
+            line,
+            item,
+            from_states=from_states,
+            to_state=to_state,
+            kind=kind,
+            event=event,
+            limit=limit,
+            van_id=van_id,
+            at=at,
+            asset_values=asset_values or {},
+        )
+        units = len(moved)
+    else:
+        moved = []
+        units = _move_bulk(
+            session,
+            ledger,
+            line,
+            item,
+            from_states=from_states,
+            to_state=to_state,
+            kind=kind,
+            limit=limit,
+            van_id=van_id,
+            at=at,
+        )
+    ledger.apply()
+    return moved, units
+
+
+def _move_assets(
+    session: Session,
+    ledger: Ledger,
+    line: OrderLine,
+    item: Item,
+    *,
+    from_states: tuple[str, ...],
+    to_state: str,
+    kind: str,
+    event: str,
+    limit: int,
+    van_id: int | None,
+    at: datetime | None,
+    asset_values: dict,
+) -> list[Asset]:
+    """Move up to `limit` of the line's assets, oldest first, each with its movement and event."""
+    moved: list[Asset] = []
+    for asset in _line_assets(session, line, from_states)[:limit]:
+        depot_id = asset.depot_id
+        before = change_asset(session, asset, expected=from_states, to_state=to_state, **asset_values)
+        ledger.move(
+            item_id=item.id,
+            quantity=1,
+            kind=kind,
+            source=(depot_id, before),
+            target=(depot_id, to_state),
+            asset_id=asset.id,
+            order_id=line.order_id,
+            van_id=van_id,
+            at=at,
+        )
+        asset_event(
+            session,
+            asset,
+            event=event,
+            from_state=before,
+            to_state=to_state,
+            user_id=ledger.user_id,
+            depot_id=depot_id,
+            order_id=line.order_id,
+            at=at,
+        )
+        moved.append(asset)
+    return moved
+
+
+def _move_bulk(
+    session: Session,
+    ledger: Ledger,
+    line: OrderLine,
+    item: Item,
+    *,
+    from_states: tuple[str, ...],
+    to_state: str,
+    kind: str,
+    limit: int,
+    van_id: int | None,
+    at: datetime | None,
+) -> int:
+    """Move up to `limit` bulk units held for the line, state by state in the order given; the units moved."""
+    left = limit
+    held = _bulk_holdings(session, line.order_id, item.id)
+    for state in from_states:
+        for (depot_id, held_state), quantity in sorted(held.items()):
+            if held_state != state or left <= 0:
+                continue
+            n = min(quantity, left)
             ledger.move(
                 item_id=item.id,
-                quantity=1,
+                quantity=n,
                 kind=kind,
-                source=(depot_id, before),
+                source=(depot_id, state),
                 target=(depot_id, to_state),
-                asset_id=asset.id,
                 order_id=line.order_id,
                 van_id=van_id,
                 at=at,
             )
-            asset_event(
-                session,
-                asset,
-                event=event,
-                from_state=before,
-                to_state=to_state,
-                user_id=user_id,
-                depot_id=depot_id,
-                order_id=line.order_id,
-                at=at,
-            )
-            moved.append(asset)
-    else:
-        left = limit
-        held = _bulk_holdings(session, line.order_id, item.id)
-        for state in from_states:
-            for (depot_id, held_state), quantity in sorted(held.items()):
-                if held_state != state or left <= 0:
-                    continue
-                n = min(quantity, left)
-                ledger.move(
-                    item_id=item.id,
-                    quantity=n,
-                    kind=kind,
-                    source=(depot_id, state),
-                    target=(depot_id, to_state),
-                    order_id=line.order_id,
-                    van_id=van_id,
-                    at=at,
-                )
-                left -= n
-        moved_units = limit - left
-    ledger.apply()
-    return moved, (len(moved) if item.serialised else moved_units)
+            left -= n
+    return limit - left
 
 
 def release_line(session: Session, *, line: OrderLine, user_id: int | None) -> None:
@@ -287,86 +351,3 @@ def deliver_line(
     )
     session.flush()
     return [asset.serial for asset in moved]
-
-
-def collect_asset(session: Session, *, serial: str, depot_id: int, at: datetime, user_id: int | None) -> Asset:
-    """An asset collected from a home arrives dirty at a depot: on loan -> quarantine."""
-    asset = asset_by_serial(session, serial)
-    old_depot, item_id = asset.depot_id, asset.item_id
-    change_asset(
-        session,
-        asset,
-        expected=S.ON_LOAN,
-        to_state=S.QUARANTINE,
-        depot_id=depot_id,
-        service_user_id=None,
-        on_loan_since=None,
-        order_line_id=None,
-        van_id=None,
-    )
-    ledger = Ledger(session, user_id)
-    ledger.move(
-        item_id=item_id,
-        quantity=1,
-        kind="collection",
-        source=(old_depot, S.ON_LOAN),
-        target=(depot_id, S.QUARANTINE),
-        asset_id=asset.id,
-        at=at,
-    )
-    asset_event(
-        session,
-        asset,
-        event="collected",
-        from_state=S.ON_LOAN,
-        to_state=S.QUARANTINE,
-        user_id=user_id,
-        depot_id=depot_id,
-        at=at,
-    )
-    ledger.apply()
-    return asset
-
-
-def collect_bulk(
-    session: Session, *, item_id: int, quantity: int, depot_id: int, at: datetime, user_id: int | None
-) -> None:
-    """Bulk units collected from a home arrive at a depot's quarantine.
-
-    They are taken off the on-loan count of this depot first, then of other depots; units the
-    ledger never saw go out (an old loan, say) come in from outside, with a reason saying so.
-    """
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise Invalid("quantity must be a whole number above zero", field="quantity")
-    # Lock the on-loan balances (in depot order, as everywhere) before reading them.
-    held = session.exec(
-        select(StockBalance.depot_id, StockBalance.quantity)
-        .where(StockBalance.item_id == item_id, StockBalance.state == S.ON_LOAN, StockBalance.quantity > 0)
-        .order_by(StockBalance.depot_id)
-        .with_for_update()
-    ).all()
-    on_loan = sorted(held, key=lambda row: (row[0] != depot_id, row[0]))  # this depot's loans first
-    ledger = Ledger(session, user_id)
-    left = quantity
-    for from_depot, held in on_loan:
-        n = min(held, left)
-        if n > 0:
-            ledger.move(
-                item_id=item_id,
-                quantity=n,
-                kind="collection",
-                source=(from_depot, S.ON_LOAN),
-                target=(depot_id, S.QUARANTINE),
-                at=at,
-            )
-            left -= n
-    if left:
-        ledger.move(
-            item_id=item_id,
-            quantity=left,
-            kind="collection",
-            target=(depot_id, S.QUARANTINE),
-            at=at,
-            reason="not recorded as on loan",
-        )
-    ledger.apply()

@@ -16,6 +16,7 @@ from equipment.errors import Invalid, InvalidTransition, NotFound
 from equipment.models import Asset, StockMovement
 from equipment.stock import backorders
 from equipment.stock.catalogue import depot_by_code
+from equipment.stock.collection import collect_asset
 from equipment.stock.ledger import (
     Ledger,
     Movement,
@@ -25,7 +26,6 @@ from equipment.stock.ledger import (
     depot_and_item,
     positive,
 )
-from equipment.stock.reservations import collect_asset
 from equipment.vocabulary import StockState
 
 S = StockState

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from markupsafe import Markup, escape
@@ -76,16 +77,31 @@ def trend_svg(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{y(row.target):.1f}" y2="{y(row.target):.1f}" stroke="#1d2430" '
         f'stroke-dasharray="5 4"><title>Target {row.target:g}%</title></line>'
     )
-    if series:
-        path = " ".join(f"{'M' if k == 0 else 'L'}{x(i):.1f},{y(p):.1f}" for k, (i, p, _) in enumerate(series))
-        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for i, p, week in series:
-            below = p < row.target
-            f = weekly[week]
-            label = escape(f"Week of {week:%d %b %Y}: {p:.1f}% on time ({f.on_time} of {f.counted}; {f.late} late)")
-            parts.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(p):.1f}" r="{3 if below else 2.2}" fill="{"#b3261e" if below else colour}">'
-                f"<title>{label}</title></circle>"
-            )
+    parts += _series(series, weekly, row.target, x=x, y=y, colour=colour)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _series(
+    series: list[tuple[int, float, date]],
+    weekly: dict[date, reports.Figures],
+    target: float,
+    *,
+    x: Callable[[int], float],
+    y: Callable[[float], float],
+    colour: str,
+) -> list[str]:
+    """The line through the weekly points and a titled dot on each, red where below the target."""
+    if not series:
+        return []
+    path = " ".join(f"{'M' if k == 0 else 'L'}{x(i):.1f},{y(p):.1f}" for k, (i, p, _) in enumerate(series))
+    parts = [f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>']
+    for i, p, week in series:
+        below = p < target
+        f = weekly[week]
+        label = escape(f"Week of {week:%d %b %Y}: {p:.1f}% on time ({f.on_time} of {f.counted}; {f.late} late)")
+        parts.append(
+            f'<circle cx="{x(i):.1f}" cy="{y(p):.1f}" r="{3 if below else 2.2}" fill="{"#b3261e" if below else colour}">'
+            f"<title>{label}</title></circle>"
+        )
+    return parts
