@@ -77,7 +77,7 @@ def test_every_layer_keeps_to_its_own_imports():
         ("routing/solver.py", "import flask\n"),
         ("routing/problem.py", "from sqlmodel import Session\n"),
         ("routing/search.py", "from equipment.models import Van\n"),
-        ("equipment/stock/services.py", "from flask import current_app\n"),
+        ("equipment/stock/transfers.py", "from flask import current_app\n"),
         ("equipment/planning/adjust.py", "from equipment.web.database import get_db\n"),
         ("equipment/orders/intake.py", "from ..web import access\n"),
         ("equipment/web/pages/orders.py", "from equipment.web.api.orders import bp\n"),
