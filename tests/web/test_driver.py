@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlmodel import func, select
 
-from equipment.models import Outcome
+from equipment import service_time
+from equipment.db import utcnow
+from equipment.models import Order, Outcome, Route
 from equipment.vocabulary import Role
 from tests.conftest import csrf_token_from, sign_in
-from tests.equipment.test_planning_support import build_world, get_order
+from tests.equipment.test_planning_support import TZ, build_world, get_order
 
 
 @pytest.fixture
 def two_routes(db, engine, make):
     """Two vans with two stops each, published; a driver for each van."""
-    w = build_world(db, engine, make, vans=2, volume_capacity=4)
+    w = build_world(db, engine, make, vans=2, volume_capacity=4, day=service_time.today(TZ))
     people = [w.person(km_north=2 + k, name=f"Resident {k}", access_notes=f"Key safe {k}") for k in range(4)]
     for p in people:
         w.order(p)
@@ -124,3 +128,48 @@ def test_other_roles_do_not_get_the_driver_page(client, make, two_routes):
     user = make.user(Role.CLERK)
     sign_in(client, user.username)
     assert client.get("/driver/today").status_code == 403
+
+
+def test_an_outcome_cannot_be_backdated_but_a_late_phone_is_believed(client, make, two_routes):
+    """Issue #15 finding 1: on the service day, not before received or loaded, not after recorded."""
+    w, plan, drivers, view = two_routes
+    rv = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
+    stop, order = rv.stops[0].stop, rv.stops[0].orders[0]
+    now = utcnow()
+    day_start = service_time.local_midnight(w.day, TZ)
+    truthful = max(now - timedelta(hours=2), day_start + timedelta(minutes=2))
+    row = w.db.get(Order, order.id)
+    row.received_at = truthful - timedelta(minutes=1)
+    w.db.add(row)
+    route = w.db.get(Route, rv.route.id)
+    route.loaded_at = truthful - timedelta(seconds=30)
+    w.db.add(route)
+    w.db.commit()
+
+    def post(at: datetime):
+        return client.post(
+            f"/api/v1/stops/{stop.id}/outcome",
+            json={"status": "delivered", "recipient": "Mr Smith", "at": at.isoformat()},
+            headers=_bearer(make, drivers[0]),
+        )
+
+    for at in (
+        day_start - timedelta(hours=14),  # the day before: a morning of an earlier day
+        truthful - timedelta(minutes=5),  # before the order was received
+        truthful - timedelta(seconds=45),  # after received, before the van was loaded
+        now + timedelta(minutes=30),  # beyond a phone clock running a little fast
+    ):
+        refused = post(at)
+        assert refused.status_code == 422, at
+        assert refused.mimetype == "application/problem+json"
+        assert [e["field"] for e in refused.get_json()["errors"]] == ["at"]
+    w.db.expire_all()
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0
+    assert w.db.get(Order, order.id).completed_at is None
+
+    saved = post(truthful)  # an offline phone sends hours later, with the true moment
+    assert saved.status_code == 200
+    w.db.expire_all()
+    outcome = w.db.exec(select(Outcome)).one()
+    assert outcome.at == truthful and outcome.recorded_at >= now
+    assert w.db.get(Order, order.id).completed_at == truthful  # what the KPIs count

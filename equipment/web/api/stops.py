@@ -46,5 +46,6 @@ def record_outcome(path: StopOnlyPath, body: OutcomeRequest):
         idempotency_key=request.headers.get("Idempotency-Key"),
         method="POST",
         path=request.path,
+        tz=service_tz(),
     )
     return OutcomeResult.model_validate(result).model_dump(mode="json"), status

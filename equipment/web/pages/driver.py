@@ -107,6 +107,7 @@ def record_outcome(stop_id: int):
             idempotency_key=(request.form.get("idempotency_key") or "")[:100] or None,
             method="POST",
             path=request.path,
+            tz=local_time.service_tz(),
         )
         flash("Saved.")
     except DomainError as exc:
