@@ -8,9 +8,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from equipment import audit, planning
+from equipment import audit, planning, service_time
 from equipment.db import use_case
 from equipment.deliveries.outcomes import Actor
+from equipment.errors import Forbidden
 from equipment.models import Item, OrderLine
 from equipment.planning.schemas import LinePublic, RouteDetail, StopDetail
 from equipment.schemas import Location
@@ -18,9 +19,13 @@ from equipment.vocabulary import OrderKind, Role
 
 
 @use_case
-def routes_for_day(session: Session, *, service_date: date, viewer: Actor) -> list[RouteDetail]:
+def routes_for_day(
+    session: Session, *, service_date: date, viewer: Actor, tz: str = service_time.DEFAULT_TZ
+) -> list[RouteDetail]:
     """The day's published routes as their drivers need them; a driver gets only their own
-    van's. Each route shown is recorded in the audit trail."""
+    van's, and only today's (another day is Forbidden). Each route shown is recorded in the audit trail."""
+    if viewer.role == Role.DRIVER and service_date != service_time.today(tz):
+        raise Forbidden("a driver sees only today's route")
     if viewer.role == Role.DRIVER:
         views = planning.day_routes(session, service_date=service_date, van_id=viewer.van_id) if viewer.van_id else []
     else:

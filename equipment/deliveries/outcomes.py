@@ -40,8 +40,11 @@ class Actor:
     van_id: int | None = None
 
 
-def stop_for(session: Session, stop_id: int, actor: Actor) -> tuple[Stop, Route, Plan]:
-    """The stop, if this user may act on it: its route's driver, a coordinator or an admin."""
+def stop_for(
+    session: Session, stop_id: int, actor: Actor, *, tz: str = service_time.DEFAULT_TZ
+) -> tuple[Stop, Route, Plan]:
+    """The stop, if this user may act on it: its route's driver on the route's day, a coordinator
+    or an admin."""
     stop = session.get(Stop, stop_id)
     if stop is None:
         raise NotFound(f"no stop {stop_id}")
@@ -49,6 +52,8 @@ def stop_for(session: Session, stop_id: int, actor: Actor) -> tuple[Stop, Route,
     plan = session.get(Plan, route.plan_id)
     if actor.role == Role.DRIVER and (actor.van_id is None or actor.van_id != route.van_id):
         raise Forbidden("this stop is on another driver's route")
+    if actor.role == Role.DRIVER and plan.service_date != service_time.today(tz):
+        raise Forbidden("a driver records outcomes only on the route's own day")
     if actor.role not in (Role.DRIVER, Role.COORDINATOR, Role.ADMIN):
         raise Forbidden(f"the {actor.role} role may not record outcomes")
     if plan.published_at is None:
@@ -144,7 +149,7 @@ def apply_outcome(
     tz: str = service_time.DEFAULT_TZ,
 ) -> tuple[Stop, list[tuple[Order, Outcome]]]:
     """Record an outcome for the stop's open orders (flush only)."""
-    stop, route, plan = stop_for(session, stop_id, actor)
+    stop, route, plan = stop_for(session, stop_id, actor, tz=tz)
     now = utcnow()
     at = at or now
     if at.tzinfo is None:

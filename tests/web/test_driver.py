@@ -173,3 +173,43 @@ def test_an_outcome_cannot_be_backdated_but_a_late_phone_is_believed(client, mak
     outcome = w.db.exec(select(Outcome)).one()
     assert outcome.at == truthful and outcome.recorded_at >= now
     assert w.db.get(Order, order.id).completed_at == truthful  # what the KPIs count
+
+
+def test_a_driver_sees_and_records_only_today(client, make, two_routes):
+    """Issue #15 finding 2: another day's route is 403 for a driver (API, pages, outcomes);
+    coordinators keep any date."""
+    w, _, drivers, _ = two_routes
+    today = w.day
+    w.day = today + timedelta(days=1)
+    w.order(w.person(name="Tomorrow Person"))
+    tomorrow = w.view(w.published())
+    (route,) = [rv for rv in tomorrow.routes if rv.stops]
+    driver = drivers[w.vans.index(next(v for v in w.vans if v.id == route.van.id))]
+    headers = _bearer(make, driver)
+
+    assert client.get(f"/api/v1/routes?date={today}", headers=headers).status_code == 200
+    for day in (today + timedelta(days=1), today - timedelta(days=1)):
+        refused = client.get(f"/api/v1/routes?date={day}", headers=headers)
+        assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+        assert "Tomorrow Person" not in refused.get_data(as_text=True)
+    coordinator = client.get(f"/api/v1/routes?date={w.day}", headers=make.headers(Role.COORDINATOR)).get_json()
+    assert coordinator["total"] == 1 and coordinator["items"][0]["stops"][0]["name"] == "Tomorrow Person"
+
+    stop = route.stops[0].stop
+    ahead = client.post(
+        f"/api/v1/stops/{stop.id}/outcome", json={"status": "failed", "reason": "other"}, headers=headers
+    )
+    assert ahead.status_code == 403 and ahead.mimetype == "application/problem+json"
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0
+
+    sign_in(client, driver.username)
+    assert client.get("/driver/today").status_code == 200
+    for path in ("/driver/today", "/driver/run-sheet"):
+        page = client.get(f"{path}?date={w.day}")
+        assert page.status_code == 403 and "Tomorrow Person" not in page.get_data(as_text=True)
+    token = csrf_token_from(client.get("/driver/today").get_data(as_text=True))
+    form = client.post(
+        f"/driver/stops/{stop.id}/outcome", data={"status": "failed", "reason": "other", "csrf_token": token}
+    )
+    assert form.status_code == 403
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0

@@ -21,10 +21,12 @@ ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 
 @bp.get("/routes", responses={200: RouteList, **ERRORS})
 @allow(Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.DRIVER)
 def list_routes(query: RouteQuery):
-    """Published routes of a day with their stops; a driver gets only their own van's route."""
+    """Published routes of a day with their stops. A driver gets only their own van's route, and
+    only today's (the service's local date): any other date is 403. Coordinators and admins may
+    ask for any date."""
     me = current_principal()
     items = deliveries.routes_for_day(
-        get_db(), service_date=query.date, viewer=deliveries.Actor(me.id, me.role, me.van_id)
+        get_db(), service_date=query.date, viewer=deliveries.Actor(me.id, me.role, me.van_id), tz=service_tz()
     )
     return RouteList(items=items, total=len(items)).model_dump(mode="json")
 
