@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from equipment import service_time
 from equipment.db import utcnow
-from equipment.models import Order, Outcome, Route
+from equipment.models import AuditEvent, Order, Outcome, Route
 from equipment.vocabulary import Role
 from tests.conftest import csrf_token_from, sign_in
 from tests.equipment.test_planning_support import TZ, build_world, get_order
@@ -213,3 +213,50 @@ def test_a_driver_sees_and_records_only_today(client, make, two_routes):
     )
     assert form.status_code == 403
     assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0
+
+
+PERSONAL = ("name", "address", "postcode", "phone", "access_notes", "safety_alerts", "location")
+
+
+def test_a_clerk_gets_no_personal_data_and_each_person_shown_is_audited(client, make, two_routes):
+    """Issue #15 finding 3: the clerk's load list is refs, items and area; every view of a person's
+    details is one audit row per person."""
+    w, _, drivers, view = two_routes
+    for p in w.people:
+        p.phone, p.safety_alerts = "01473 000000", "Dog in the garden"
+        w.db.add(p)
+    w.db.commit()
+    clerk = make.user(Role.CLERK)
+    answer = client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, clerk))
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    for p in w.people:
+        assert p.name not in text and p.address not in text and p.postcode not in text
+    assert "Key safe" not in text and "01473" not in text and "Dog" not in text
+    stops = [s for r in answer.get_json()["items"] for s in r["stops"]]
+    assert len(stops) == 4
+    for s in stops:
+        assert all(s[field] is None for field in PERSONAL)
+        assert s["order_refs"] and s["deliver"][0]["sku"] == "FRAME" and s["area"] == "IP4"
+    assert _person_views(w.db, clerk.id) == []
+    spec = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["StopDetail"]
+    assert "null for clerks" in spec["properties"]["name"]["description"]
+
+    driver = drivers[0]
+    mine = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
+    shown = client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, driver)).get_json()
+    assert shown["items"][0]["stops"][0]["name"].startswith("Resident")
+    assert _person_views(w.db, driver.id) == sorted(str(sv.person.id) for sv in mine.stops)
+    coordinator = make.user(Role.COORDINATOR)
+    client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, coordinator))
+    assert _person_views(w.db, coordinator.id) == sorted(str(p.id) for p in w.people)
+
+
+def _person_views(db, user_id: int) -> list[str]:
+    db.expire_all()
+    rows = db.exec(
+        select(AuditEvent.entity_id).where(
+            AuditEvent.user_id == user_id, AuditEvent.entity == "service_user", AuditEvent.action == "viewed"
+        )
+    )
+    return sorted(rows)

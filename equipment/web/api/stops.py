@@ -23,7 +23,8 @@ ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 
 def list_routes(query: RouteQuery):
     """Published routes of a day with their stops. A driver gets only their own van's route, and
     only today's (the service's local date): any other date is 403. Coordinators and admins may
-    ask for any date."""
+    ask for any date. A clerk gets the same model with every personal field null (name, address,
+    postcode, phone, access notes, safety alerts, location): order refs, items and area only."""
     me = current_principal()
     items = deliveries.routes_for_day(
         get_db(), service_date=query.date, viewer=deliveries.Actor(me.id, me.role, me.van_id), tz=service_tz()
