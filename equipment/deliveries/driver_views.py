@@ -1,38 +1,66 @@
 """What a driver sees of a day: the published routes they may see, each stop with the person,
-the address, notes and alerts, and what to deliver and collect there. Showing a route to
-someone is audited."""
+the address, notes and alerts, and what to deliver and collect there. A clerk's load list has
+no personal field at all. Showing a route is audited, and so is each person it shows."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
-from equipment import audit, planning
+from equipment import audit, planning, service_time
 from equipment.db import use_case
 from equipment.deliveries.outcomes import Actor
-from equipment.models import Item, OrderLine
+from equipment.errors import Forbidden
+from equipment.models import Item, OrderLine, ServiceUser, Stop
 from equipment.planning.schemas import LinePublic, RouteDetail, StopDetail
 from equipment.schemas import Location
 from equipment.vocabulary import OrderKind, Role
 
+# Who may see the people on a route; a clerk's load list shows only refs, items and the area.
+SEES_PEOPLE = (Role.DRIVER, Role.COORDINATOR, Role.ADMIN)
+PERSON_FIELDS = ("location", "name", "address", "postcode", "phone", "access_notes", "safety_alerts")
+
 
 @use_case
-def routes_for_day(session: Session, *, service_date: date, viewer: Actor) -> list[RouteDetail]:
+def routes_for_day(
+    session: Session, *, service_date: date, viewer: Actor, tz: str = service_time.DEFAULT_TZ
+) -> list[RouteDetail]:
     """The day's published routes as their drivers need them; a driver gets only their own
-    van's. Each route shown is recorded in the audit trail."""
+    van's, and only today's (another day is Forbidden). Each route shown is recorded in the audit trail."""
+    if viewer.role == Role.DRIVER and service_date != service_time.today(tz):
+        raise Forbidden("a driver sees only today's route")
     if viewer.role == Role.DRIVER:
         views = planning.day_routes(session, service_date=service_date, van_id=viewer.van_id) if viewer.van_id else []
     else:
         views = planning.day_routes(session, service_date=service_date)
-    routes = [route_detail(session, rv) for rv in views]
+    personal = viewer.role in SEES_PEOPLE
+    routes = [route_detail(session, rv, personal=personal) for rv in views]
     for rv in views:
         audit.record(session, user_id=viewer.user_id, action="viewed_route", entity="route", entity_id=rv.route.id)
+        if personal:
+            _audit_people_shown(session, rv, user_id=viewer.user_id)
     return routes
 
 
-def route_detail(session: Session, rv: planning.RouteView) -> RouteDetail:
-    """A route as its driver needs it: people, addresses, notes, what to deliver and collect."""
+def _audit_people_shown(session: Session, rv: planning.RouteView, *, user_id: int | None) -> None:
+    """One audit row for each person whose details a route shows: a view of a person's record."""
+    shown = {sv.person.id for sv in rv.stops}
+    for person_id in sorted(shown):
+        audit.record(
+            session,
+            user_id=user_id,
+            action="viewed",
+            entity="service_user",
+            entity_id=person_id,
+            detail=f"on route {rv.route.id}",
+        )
+
+
+def route_detail(session: Session, rv: planning.RouteView, *, personal: bool = True) -> RouteDetail:
+    """A route as its driver needs it: people, addresses, notes, what to deliver and collect.
+    Without `personal` (a clerk's load list) every detail of the person is left out."""
     orders = [o for sv in rv.stops for o in sv.orders]
     lines = planning.order_lines(session, orders)
     stops = []
@@ -49,15 +77,10 @@ def route_detail(session: Session, rv: planning.RouteView) -> RouteDetail:
                 late=s.late,
                 status=s.status,
                 service_minutes=s.service_minutes,
-                location=Location(lat=s.lat, lon=s.lon),
-                name=person.name,
-                address=person.address,
-                postcode=person.postcode,
-                phone=person.phone,
-                access_notes=person.access_notes,
-                safety_alerts=person.safety_alerts,
+                area=person.district,
                 deliver=_lines(deliver),
                 collect=_lines(collect),
+                **(_person_fields(s, person) if personal else dict.fromkeys(PERSON_FIELDS)),
             )
         )
     r = rv.route
@@ -73,6 +96,18 @@ def route_detail(session: Session, rv: planning.RouteView) -> RouteDetail:
         distance_km=round(r.distance_m / 1000, 1),
         stops=stops,
     )
+
+
+def _person_fields(stop: Stop, person: ServiceUser) -> dict[str, Any]:
+    return {
+        "location": Location(lat=stop.lat, lon=stop.lon),
+        "name": person.name,
+        "address": person.address,
+        "postcode": person.postcode,
+        "phone": person.phone,
+        "access_notes": person.access_notes,
+        "safety_alerts": person.safety_alerts,
+    }
 
 
 def _lines(entries: list[tuple[OrderLine, Item, list[str]]]) -> list[LinePublic]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit, idempotency, stock
+from equipment import audit, idempotency, service_time, stock
 from equipment.db import use_case, utcnow
 from equipment.errors import DomainError, Forbidden, Invalid, InvalidTransition, NotFound
 from equipment.models import Asset, Delay, Order, OrderEvent, OrderLine, Outcome, Plan, Route, Stop, StopOrder, Van
@@ -40,8 +40,11 @@ class Actor:
     van_id: int | None = None
 
 
-def stop_for(session: Session, stop_id: int, actor: Actor) -> tuple[Stop, Route, Plan]:
-    """The stop, if this user may act on it: its route's driver, a coordinator or an admin."""
+def stop_for(
+    session: Session, stop_id: int, actor: Actor, *, tz: str = service_time.DEFAULT_TZ
+) -> tuple[Stop, Route, Plan]:
+    """The stop, if this user may act on it: its route's driver on the route's day, a coordinator
+    or an admin."""
     stop = session.get(Stop, stop_id)
     if stop is None:
         raise NotFound(f"no stop {stop_id}")
@@ -49,6 +52,8 @@ def stop_for(session: Session, stop_id: int, actor: Actor) -> tuple[Stop, Route,
     plan = session.get(Plan, route.plan_id)
     if actor.role == Role.DRIVER and (actor.van_id is None or actor.van_id != route.van_id):
         raise Forbidden("this stop is on another driver's route")
+    if actor.role == Role.DRIVER and plan.service_date != service_time.today(tz):
+        raise Forbidden("a driver records outcomes only on the route's own day")
     if actor.role not in (Role.DRIVER, Role.COORDINATOR, Role.ADMIN):
         raise Forbidden(f"the {actor.role} role may not record outcomes")
     if plan.published_at is None:
@@ -141,19 +146,19 @@ def apply_outcome(
     order_refs: list[str] | None = None,
     at: datetime | None = None,
     note: str = "",
+    tz: str = service_time.DEFAULT_TZ,
 ) -> tuple[Stop, list[tuple[Order, Outcome]]]:
     """Record an outcome for the stop's open orders (flush only)."""
-    stop, route, plan = stop_for(session, stop_id, actor)
+    stop, route, plan = stop_for(session, stop_id, actor, tz=tz)
     now = utcnow()
     at = at or now
     if at.tzinfo is None:
         raise Invalid("give the time with its UTC offset", field="at")
-    if at > now + PHONE_CLOCK_AHEAD:
-        raise Invalid("the outcome cannot be in the future", field="at")
     if status not in set(OutcomeStatus):
         raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
     open_orders = _open_orders(session, stop)
     orders = _targets(open_orders, status, order_refs)
+    check_moment(at, recorded_at=now, service_date=plan.service_date, route=route, orders=orders, tz=tz)
     van = session.get(Van, route.van_id)
     # One form may carry the serials of the whole visit: those of the other orders are not for now.
     others = {s for o in open_orders if o not in orders for s in expected_serials(session, o)}
@@ -173,6 +178,7 @@ def apply_outcome(
             serials=" ".join(done_serials or given)[:1000],
             at=at,
             recorded_by=actor.user_id,
+            recorded_at=now,
         )
         session.add(outcome)
         results.append((order, outcome))
@@ -188,6 +194,25 @@ def apply_outcome(
     )
     session.flush()
     return stop, results
+
+
+def check_moment(
+    at: datetime, *, recorded_at: datetime, service_date: date, route: Route, orders: list[Order], tz: str
+) -> None:
+    """An outcome's moment must be plausible: on the route's service day, not before any of its
+    orders was received or the van was loaded, and not after it reached us. A phone that was
+    offline sends late but truthfully, so any earlier moment of the same day is fine."""
+    if at > recorded_at + PHONE_CLOCK_AHEAD:
+        raise Invalid("the outcome cannot be in the future", field="at")
+    # Compared in UTC, so an absurd year cannot overflow a time-zone conversion.
+    day_start = service_time.local_midnight(service_date, tz)
+    if not day_start <= at < service_time.local_midnight(service_date + timedelta(days=1), tz):
+        raise Invalid(f"the outcome must fall on the route's service day, {service_date.isoformat()}", field="at")
+    if route.loaded_at is not None and at < route.loaded_at:
+        raise Invalid("the outcome cannot be before the van was loaded", field="at")
+    received = max((o.received_at for o in orders), default=None)
+    if received is not None and at < received:
+        raise Invalid("the outcome cannot be before the order was received", field="at")
 
 
 def _check_evidence(
@@ -346,12 +371,14 @@ def record_outcome(
     idempotency_key: str | None = None,
     method: str = "POST",
     path: str = "",
+    tz: str = service_time.DEFAULT_TZ,
 ) -> tuple[int, dict]:
     """Record an outcome once: with an Idempotency-Key, a retry with the same body gets the first
     answer again and changes nothing; the same key with another body is refused (409)."""
     fields = {k: payload.get(k) for k in ("status", "reason", "recipient", "serials", "order_refs", "at", "note")}
     fields["recipient"] = fields["recipient"] or ""
     fields["note"] = fields["note"] or ""
+    fields["tz"] = tz
     if not idempotency_key:
         return _record(session, stop_id=stop_id, actor=actor, fields=fields, under_key=None)
     under_key = idempotency.Request(

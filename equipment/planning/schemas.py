@@ -162,13 +162,22 @@ class LinePublic(BaseModel):
     serials: list[str]
 
 
+PERSONAL = "The person's details: null for clerks, whose load list needs none of them"
+
+
 class StopDetail(StopPublic):
-    name: str
-    address: str
-    postcode: str
-    phone: str
-    access_notes: str
-    safety_alerts: str
+    """A stop on a driver's route. Clerks get the same model with every personal field null
+    (name, address, postcode, phone, access notes, safety alerts and the exact location): only
+    the order refs, the items and the area are theirs."""
+
+    location: Location | None = Field(description=f"Where the person lives. {PERSONAL}")
+    area: str = Field(description="The postcode district (e.g. IP4)")
+    name: str | None = Field(description=PERSONAL)
+    address: str | None = Field(description=PERSONAL)
+    postcode: str | None = Field(description=PERSONAL)
+    phone: str | None = Field(description=PERSONAL)
+    access_notes: str | None = Field(description=PERSONAL)
+    safety_alerts: str | None = Field(description=PERSONAL)
     deliver: list[LinePublic]
     collect: list[LinePublic]
 

@@ -9,10 +9,11 @@ import time
 from sqlmodel import func, select
 from werkzeug.serving import make_server
 
+from equipment import service_time
 from equipment.models import Outcome
 from equipment.vocabulary import Role
 from tests.conftest import PASSWORD
-from tests.equipment.test_planning_support import build_world, get_order
+from tests.equipment.test_planning_support import TZ, build_world, get_order
 
 
 def _wait_queue(page, length: int, timeout: float = 10) -> None:
@@ -24,7 +25,7 @@ def _wait_queue(page, length: int, timeout: float = 10) -> None:
 
 
 def test_outcome_waits_offline_and_is_sent_once(db, engine, make, app, open_page):
-    w = build_world(db, engine, make)
+    w = build_world(db, engine, make, day=service_time.today(TZ))  # a driver works on the day
     order = w.order(lines=[(w.bed, 1)])
     w.published()
     driver = make.user(Role.DRIVER, van=w.vans[0])

@@ -7,17 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from equipment import deliveries
+from equipment import deliveries, service_time
 from equipment.db import utcnow
 from equipment.errors import Conflict, Forbidden, Invalid, InvalidTransition
 from equipment.models import Asset, Delay, Order, Outcome
 from equipment.vocabulary import OrderKind, OrderStatus, Role
-from tests.equipment.test_planning_support import build_world, get_order
+from tests.equipment.test_planning_support import TZ, build_world, get_order
 
 
 @pytest.fixture
 def world(db, engine, make):
-    return build_world(db, engine, make)
+    return build_world(db, engine, make, day=service_time.today(TZ))  # outcomes happen on the day
 
 
 COORD = deliveries.Actor(None, Role.COORDINATOR)
@@ -103,7 +103,9 @@ def test_failed_visit_reschedules_and_logs_delay(world):
     plan = world.published()
     overdue = get_order(world.db, overdue.ref)
     overdue.due_at = utcnow() - timedelta(hours=1)
-    world.db.add(overdue)
+    later = get_order(world.db, due_later.ref)
+    later.received_at = utcnow() - timedelta(days=1)  # received before it is visited
+    world.db.add_all([overdue, later])
     world.db.commit()
     for order, reason in ((due_later, "later_date_requested"), (overdue, "not_at_home")):
         stop = _stop_of(world, plan, order.ref)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlmodel import func, select
 
-from equipment.models import Outcome
+from equipment import service_time
+from equipment.db import utcnow
+from equipment.models import AuditEvent, Order, Outcome, Route
 from equipment.vocabulary import Role
 from tests.conftest import csrf_token_from, sign_in
-from tests.equipment.test_planning_support import build_world, get_order
+from tests.equipment.test_planning_support import TZ, build_world, get_order
 
 
 @pytest.fixture
 def two_routes(db, engine, make):
     """Two vans with two stops each, published; a driver for each van."""
-    w = build_world(db, engine, make, vans=2, volume_capacity=4)
+    w = build_world(db, engine, make, vans=2, volume_capacity=4, day=service_time.today(TZ))
     people = [w.person(km_north=2 + k, name=f"Resident {k}", access_notes=f"Key safe {k}") for k in range(4)]
     for p in people:
         w.order(p)
@@ -124,3 +128,135 @@ def test_other_roles_do_not_get_the_driver_page(client, make, two_routes):
     user = make.user(Role.CLERK)
     sign_in(client, user.username)
     assert client.get("/driver/today").status_code == 403
+
+
+def test_an_outcome_cannot_be_backdated_but_a_late_phone_is_believed(client, make, two_routes):
+    """Issue #15 finding 1: on the service day, not before received or loaded, not after recorded."""
+    w, plan, drivers, view = two_routes
+    rv = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
+    stop, order = rv.stops[0].stop, rv.stops[0].orders[0]
+    now = utcnow()
+    day_start = service_time.local_midnight(w.day, TZ)
+    truthful = max(now - timedelta(hours=2), day_start + timedelta(minutes=2))
+    row = w.db.get(Order, order.id)
+    row.received_at = truthful - timedelta(minutes=1)
+    w.db.add(row)
+    route = w.db.get(Route, rv.route.id)
+    route.loaded_at = truthful - timedelta(seconds=30)
+    w.db.add(route)
+    w.db.commit()
+
+    def post(at: datetime):
+        return client.post(
+            f"/api/v1/stops/{stop.id}/outcome",
+            json={"status": "delivered", "recipient": "Mr Smith", "at": at.isoformat()},
+            headers=_bearer(make, drivers[0]),
+        )
+
+    for at in (
+        day_start - timedelta(hours=14),  # the day before: a morning of an earlier day
+        truthful - timedelta(minutes=5),  # before the order was received
+        truthful - timedelta(seconds=45),  # after received, before the van was loaded
+        now + timedelta(minutes=30),  # beyond a phone clock running a little fast
+    ):
+        refused = post(at)
+        assert refused.status_code == 422, at
+        assert refused.mimetype == "application/problem+json"
+        assert [e["field"] for e in refused.get_json()["errors"]] == ["at"]
+    w.db.expire_all()
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0
+    assert w.db.get(Order, order.id).completed_at is None
+
+    saved = post(truthful)  # an offline phone sends hours later, with the true moment
+    assert saved.status_code == 200
+    w.db.expire_all()
+    outcome = w.db.exec(select(Outcome)).one()
+    assert outcome.at == truthful and outcome.recorded_at >= now
+    assert w.db.get(Order, order.id).completed_at == truthful  # what the KPIs count
+
+
+def test_a_driver_sees_and_records_only_today(client, make, two_routes):
+    """Issue #15 finding 2: another day's route is 403 for a driver (API, pages, outcomes);
+    coordinators keep any date."""
+    w, _, drivers, _ = two_routes
+    today = w.day
+    w.day = today + timedelta(days=1)
+    w.order(w.person(name="Tomorrow Person"))
+    tomorrow = w.view(w.published())
+    (route,) = [rv for rv in tomorrow.routes if rv.stops]
+    driver = drivers[w.vans.index(next(v for v in w.vans if v.id == route.van.id))]
+    headers = _bearer(make, driver)
+
+    assert client.get(f"/api/v1/routes?date={today}", headers=headers).status_code == 200
+    for day in (today + timedelta(days=1), today - timedelta(days=1)):
+        refused = client.get(f"/api/v1/routes?date={day}", headers=headers)
+        assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
+        assert "Tomorrow Person" not in refused.get_data(as_text=True)
+    coordinator = client.get(f"/api/v1/routes?date={w.day}", headers=make.headers(Role.COORDINATOR)).get_json()
+    assert coordinator["total"] == 1 and coordinator["items"][0]["stops"][0]["name"] == "Tomorrow Person"
+
+    stop = route.stops[0].stop
+    ahead = client.post(
+        f"/api/v1/stops/{stop.id}/outcome", json={"status": "failed", "reason": "other"}, headers=headers
+    )
+    assert ahead.status_code == 403 and ahead.mimetype == "application/problem+json"
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0
+
+    sign_in(client, driver.username)
+    assert client.get("/driver/today").status_code == 200
+    for path in ("/driver/today", "/driver/run-sheet"):
+        page = client.get(f"{path}?date={w.day}")
+        assert page.status_code == 403 and "Tomorrow Person" not in page.get_data(as_text=True)
+    token = csrf_token_from(client.get("/driver/today").get_data(as_text=True))
+    form = client.post(
+        f"/driver/stops/{stop.id}/outcome", data={"status": "failed", "reason": "other", "csrf_token": token}
+    )
+    assert form.status_code == 403
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0
+
+
+PERSONAL = ("name", "address", "postcode", "phone", "access_notes", "safety_alerts", "location")
+
+
+def test_a_clerk_gets_no_personal_data_and_each_person_shown_is_audited(client, make, two_routes):
+    """Issue #15 finding 3: the clerk's load list is refs, items and area; every view of a person's
+    details is one audit row per person."""
+    w, _, drivers, view = two_routes
+    for p in w.people:
+        p.phone, p.safety_alerts = "01473 000000", "Dog in the garden"
+        w.db.add(p)
+    w.db.commit()
+    clerk = make.user(Role.CLERK)
+    answer = client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, clerk))
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    for p in w.people:
+        assert p.name not in text and p.address not in text and p.postcode not in text
+    assert "Key safe" not in text and "01473" not in text and "Dog" not in text
+    stops = [s for r in answer.get_json()["items"] for s in r["stops"]]
+    assert len(stops) == 4
+    for s in stops:
+        assert all(s[field] is None for field in PERSONAL)
+        assert s["order_refs"] and s["deliver"][0]["sku"] == "FRAME" and s["area"] == "IP4"
+    assert _person_views(w.db, clerk.id) == []
+    spec = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["StopDetail"]
+    assert "null for clerks" in spec["properties"]["name"]["description"]
+
+    driver = drivers[0]
+    mine = next(rv for rv in view.routes if rv.van.id == w.vans[0].id)
+    shown = client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, driver)).get_json()
+    assert shown["items"][0]["stops"][0]["name"].startswith("Resident")
+    assert _person_views(w.db, driver.id) == sorted(str(sv.person.id) for sv in mine.stops)
+    coordinator = make.user(Role.COORDINATOR)
+    client.get(f"/api/v1/routes?date={w.day}", headers=_bearer(make, coordinator))
+    assert _person_views(w.db, coordinator.id) == sorted(str(p.id) for p in w.people)
+
+
+def _person_views(db, user_id: int) -> list[str]:
+    db.expire_all()
+    rows = db.exec(
+        select(AuditEvent.entity_id).where(
+            AuditEvent.user_id == user_id, AuditEvent.entity == "service_user", AuditEvent.action == "viewed"
+        )
+    )
+    return sorted(rows)

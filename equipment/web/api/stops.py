@@ -21,10 +21,13 @@ ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 
 @bp.get("/routes", responses={200: RouteList, **ERRORS})
 @allow(Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.DRIVER)
 def list_routes(query: RouteQuery):
-    """Published routes of a day with their stops; a driver gets only their own van's route."""
+    """Published routes of a day with their stops. A driver gets only their own van's route, and
+    only today's (the service's local date): any other date is 403. Coordinators and admins may
+    ask for any date. A clerk gets the same model with every personal field null (name, address,
+    postcode, phone, access notes, safety alerts, location): order refs, items and area only."""
     me = current_principal()
     items = deliveries.routes_for_day(
-        get_db(), service_date=query.date, viewer=deliveries.Actor(me.id, me.role, me.van_id)
+        get_db(), service_date=query.date, viewer=deliveries.Actor(me.id, me.role, me.van_id), tz=service_tz()
     )
     return RouteList(items=items, total=len(items)).model_dump(mode="json")
 
@@ -46,5 +49,6 @@ def record_outcome(path: StopOnlyPath, body: OutcomeRequest):
         idempotency_key=request.headers.get("Idempotency-Key"),
         method="POST",
         path=request.path,
+        tz=service_tz(),
     )
     return OutcomeResult.model_validate(result).model_dump(mode="json"), status

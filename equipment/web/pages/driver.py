@@ -28,9 +28,11 @@ def _day() -> date:
 
 
 def _my_routes(day: date):
-    """Only the signed-in driver's own van's published routes of the day."""
+    """Only the signed-in driver's own van's published routes, and only today's (another day is 403)."""
     me = current_principal()
-    return deliveries.routes_for_day(get_db(), service_date=day, viewer=deliveries.Actor(me.id, me.role, me.van_id))
+    return deliveries.routes_for_day(
+        get_db(), service_date=day, viewer=deliveries.Actor(me.id, me.role, me.van_id), tz=local_time.service_tz()
+    )
 
 
 def _map_data(routes) -> dict:
@@ -107,6 +109,7 @@ def record_outcome(stop_id: int):
             idempotency_key=(request.form.get("idempotency_key") or "")[:100] or None,
             method="POST",
             path=request.path,
+            tz=local_time.service_tz(),
         )
         flash("Saved.")
     except DomainError as exc:
