@@ -40,6 +40,11 @@ class Actor:
     van_id: int | None = None
 
 
+# A phone that was offline at 23:55 sends its outcome after midnight: the route of the day before
+# still takes it (its moment must still fall on that day, see check_moment). Days ahead never do.
+LATE_SEND_DAYS = 1
+
+
 def stop_for(
     session: Session, stop_id: int, actor: Actor, *, tz: str = service_time.DEFAULT_TZ
 ) -> tuple[Stop, Route, Plan]:
@@ -52,8 +57,8 @@ def stop_for(
     plan = session.get(Plan, route.plan_id)
     if actor.role == Role.DRIVER and (actor.van_id is None or actor.van_id != route.van_id):
         raise Forbidden("this stop is on another driver's route")
-    if actor.role == Role.DRIVER and plan.service_date != service_time.today(tz):
-        raise Forbidden("a driver records outcomes only on the route's own day")
+    if actor.role == Role.DRIVER and not 0 <= (service_time.today(tz) - plan.service_date).days <= LATE_SEND_DAYS:
+        raise Forbidden("a driver records outcomes only for the route's own day")
     if actor.role not in (Role.DRIVER, Role.COORDINATOR, Role.ADMIN):
         raise Forbidden(f"the {actor.role} role may not record outcomes")
     if plan.published_at is None:

@@ -260,3 +260,30 @@ def _person_views(db, user_id: int) -> list[str]:
         )
     )
     return sorted(rows)
+
+
+def test_an_outcome_queued_before_midnight_is_taken_after_it(client, make, two_routes):
+    """An offline phone's outcome from yesterday's route, sent today with its true moment, is kept;
+    a moment outside that day is still refused."""
+    w, _, drivers, _ = two_routes
+    today = w.day
+    w.day = today - timedelta(days=1)
+    w.order(w.person(name="Yesterday Person"), due=w.at(17))
+    yesterday = w.view(w.published())
+    (route,) = [rv for rv in yesterday.routes if rv.stops]
+    driver = drivers[w.vans.index(next(v for v in w.vans if v.id == route.van.id))]
+    stop = route.stops[0].stop
+    late_evening = w.at(23).isoformat()  # the service day's 23:00, local
+    wrong_day = client.post(
+        f"/api/v1/stops/{stop.id}/outcome",
+        json={"status": "failed", "reason": "other", "at": f"{today.isoformat()}T00:05:00"},
+        headers=_bearer(make, driver),
+    )
+    assert wrong_day.status_code == 422
+    sent = client.post(
+        f"/api/v1/stops/{stop.id}/outcome",
+        json={"status": "failed", "reason": "other", "at": late_evening},
+        headers=_bearer(make, driver),
+    )
+    assert sent.status_code == 200, sent.get_json()
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 1
