@@ -37,9 +37,9 @@ run: $(VENV)/.runtime $(VENV)/.compiled
 	$(BIN)/flask --app wsgi migrate
 	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
-## test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+## test: the whole suite, one worker per core (SQLite; set TEST_DATABASE_URL for PostgreSQL: each worker uses its own database, e.g. test_gw0)
 test: $(VENV)/.dev $(VENV)/.compiled /usr/bin/chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 ## lint: ruff's checks and its formatter (settings in pyproject.toml)
 lint: $(VENV)/.dev

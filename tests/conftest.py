@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -28,7 +28,27 @@ from equipment.people import users
 from equipment.vocabulary import OrderKind
 from equipment.web import create_app
 
-TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", ""))
+
+def _own_database_per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (`test_gw0`, ...), made on
+    first use, so parallel workers never empty each other's tables. Set before any test module
+    reads TEST_DATABASE_URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith("postgresql") or not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    own = parsed.set(database=name).render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = own
+    return own
+
+
+TEST_DATABASE_URL = _own_database_per_worker(normalise_database_url(os.environ.get("TEST_DATABASE_URL", "")))
 PASSWORD = "password-for-tests"
 
 
