@@ -18,15 +18,15 @@ from equipment.orders.schemas import (
     AvailabilityQuery,
     BackOrderReview,
     CancelRequest,
-    DelayPublic,
     DuePreview,
     DuePreviewQuery,
     EventPublic,
-    LinePublic,
     OrderAmend,
     OrderCreate,
     OrderCreated,
+    OrderDelayPublic,
     OrderDetail,
+    OrderLinePublic,
     OrderList,
     OrderPath,
     OrderQuery,
@@ -102,14 +102,14 @@ def detail_public(view: orders_queries.OrderView) -> OrderDetail:
         authorised_at=view.order.authorised_at,
         notes=view.order.notes,
         lines=[
-            LinePublic(
+            OrderLinePublic(
                 sku=item.sku, name=item.name, quantity=line.quantity, allocated=line.allocated, serial=line.serial
             )
             for line, item in view.lines
         ],
         events=[EventPublic(at=e.at, event=e.event, user=who, detail=e.detail) for e, who in view.events],
         delays=[
-            DelayPublic(
+            OrderDelayPublic(
                 kind=d.kind,
                 cause=d.cause,
                 attributable=d.attributable,
