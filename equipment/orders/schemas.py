@@ -125,7 +125,7 @@ class OrderList(BaseModel):
     total: int
 
 
-class LinePublic(BaseModel):
+class OrderLinePublic(BaseModel):
     sku: str
     name: str
     quantity: int
@@ -140,7 +140,7 @@ class EventPublic(BaseModel):
     detail: str
 
 
-class DelayPublic(BaseModel):
+class OrderDelayPublic(BaseModel):
     kind: str
     cause: str
     attributable: bool
@@ -162,9 +162,9 @@ class OrderDetail(OrderSummary):
 
     authorised_at: datetime | None = None
     notes: str | None = None
-    lines: list[LinePublic] | None = None
+    lines: list[OrderLinePublic] | None = None
     events: list[EventPublic] | None = None
-    delays: list[DelayPublic] | None = None
+    delays: list[OrderDelayPublic] | None = None
     outcomes: list[OutcomePublic] | None = None
     service_user: ServiceUserPublic | None = Field(  # type: ignore[assignment]
         None, description="The person's full record (coordinators and admins; every view is audited)"

@@ -143,11 +143,21 @@ def _update(session, person, details, postcode, number, geocoder, field_prefix) 
 @use_case
 def look_up(session: Session, *, nhs_number: str, user_id: int | None) -> tuple[ServiceUser, list[str]] | None:
     """The person with this NHS number and the refs of their open orders, or None. A find is a
-    view of their record: it is audited."""
-    if not nhs.is_valid("".join(nhs_number.split())):
-        return None
-    person = session.exec(select(ServiceUser).where(ServiceUser.nhs_number == "".join(nhs_number.split()))).first()
+    view of their record, and a look-up that finds no one is a probe: both are audited (the
+    miss without the number tried, which may be someone's)."""
+    number = "".join(nhs_number.split())
+    person = None
+    if nhs.is_valid(number):
+        person = session.exec(select(ServiceUser).where(ServiceUser.nhs_number == number)).first()
     if person is None:
+        audit.record(
+            session,
+            user_id=user_id,
+            action="not_found",
+            entity="service_user",
+            entity_id="",
+            detail="looked up by NHS number: no one found",
+        )
         return None
     refs = list(
         session.exec(

@@ -18,7 +18,7 @@ from equipment.web.access import init_access, public
 from equipment.web.auth import init_auth
 from equipment.web.database import init_database
 from equipment.web.health import bp as health_bp
-from equipment.web.json_bodies import BoundedJSONProvider
+from equipment.web.json_bodies import BoundedJSONProvider, refuse_nul_characters
 from equipment.web.limiter import limiter
 from equipment.web.logs import init_logging
 from equipment.web.navigation import init_navigation
@@ -66,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
     init_database(app, settings.get("ENGINE") or make_engine(settings["DATABASE_URL"]))
     limiter.init_app(app)
     init_access(app)
+    app.before_request(refuse_nul_characters)  # after the access check: a stranger gets 401 first
     init_auth(app)
     init_security_headers(app)
     register_error_handlers(app)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from equipment.errors import DomainError
+from equipment.web.logs import database_error, describe_database_error
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        failed = database_error(exc)
+        if failed is None:
+            log.exception("unhandled error on %s %s", request.method, request.path)
+        else:  # its message may quote the row: personal data stays out of the log
+            log.error(
+                "unhandled error on %s %s\n%s", request.method, request.path, describe_database_error(exc, failed)
+            )
         if wants_problem_json():
             return problem(500, "Internal error", "Something went wrong on our side; it has been logged.")
         message = "Something went wrong on our side. It has been logged; please try again."

@@ -123,3 +123,22 @@ def test_session_cookie_is_secure_behind_https(engine, db, make):
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "Secure" in cookie
     assert response.headers.get("Strict-Transport-Security")
+
+
+def test_authenticated_answers_are_never_stored(client, make):
+    """Every answer to a signed-in user (page or API, success or refusal) and every new token
+    carries no-store; the sign-in page and static files may be cached."""
+    user = make.user("coordinator", username="cora")
+    token = client.post("/api/v1/auth/token", json={"username": "cora", "password": PASSWORD})
+    assert token.status_code == 200 and token.headers["Cache-Control"] == "no-store"
+    bearer = {"Authorization": f"Bearer {make.token(user)}"}
+    for url in ("/api/v1/orders", "/api/v1/orders/EQ-404404", "/api/v1/stock/movements"):
+        response = client.get(url, headers=bearer)
+        assert response.status_code in (200, 403, 404) and response.headers["Cache-Control"] == "no-store", url
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    assert "no-store" not in client.get("/api/v1/orders").headers.get("Cache-Control", "")  # 401: nothing personal
+    sign_in(client, "cora")
+    for url in ("/", "/orders"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
+    assert "no-store" not in client.get("/static/app.css").headers.get("Cache-Control", "")

@@ -88,3 +88,21 @@ def test_json_nested_absurdly_deep_is_a_400(client, depth):
     answer = client.post("/api/v1/auth/token", data=body, content_type="application/json")
     assert answer.status_code == 400
     assert answer.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"),
+    [
+        ("post", "/api/v1/stock/receipts", {"depot": "IP\x00S", "sku": "FRM-1", "quantity": 1}, "depot"),
+        ("post", "/api/v1/stock/adjustments", {"depot": "IPS", "sku": "FRM\x00", "counted": 1, "reason": "x"}, "sku"),
+        ("get", "/api/v1/stock?sku=FRM%00", None, "sku"),
+        ("get", "/api/v1/assets/A%00B", None, "serial"),
+    ],
+)
+def test_a_nul_character_is_refused_beside_the_field(client, db, clerk, method, url, body, field):
+    """PostgreSQL cannot hold or compare text with a NUL in it (it was a 500 there); no field means one."""
+    before = movement_count(db)
+    response = getattr(client, method)(url, json=body, headers=clerk)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert [e["field"] for e in response.json["errors"]] == [field]
+    assert movement_count(db) == before

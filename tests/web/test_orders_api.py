@@ -214,3 +214,23 @@ def test_review_back_orders(client, db, auth):
     review = client.post("/api/v1/orders/review-back-orders", headers=auth["coordinator"])
     assert review.status_code == 200 and review.json == {"ready": [ref], "delayed": []}
     assert client.get(f"/api/v1/orders/{ref}", headers=auth["officer"]).json["depot"] == "BSE"
+
+
+def test_look_ups_that_find_no_one_are_audited_and_limited_per_user(client, db, auth, world, make):
+    post_order(client, auth)
+    coordinator = auth["coordinator"]
+    before = len(db.exec(select(AuditEvent).where(AuditEvent.action == "not_found")).all())
+    misses = ["9434765918", VALID_NHS[1]] * 10  # a bad check digit and an unknown number: both misses
+    for number in misses:
+        assert client.get(f"/api/v1/orders/person?nhs_number={number}", headers=coordinator).status_code == 404
+    audited = db.exec(select(AuditEvent).where(AuditEvent.action == "not_found")).all()[before:]
+    assert len(audited) == 20 and {a.user_id for a in audited} == {world["user"].id}
+    assert all(VALID_NHS[1] not in a.detail and a.entity == "service_user" for a in audited)
+    # Spent: every look-up is refused now, a find included, so a refusal tells nothing.
+    for number in (VALID_NHS[1], VALID_NHS[0]):
+        refused = client.get(f"/api/v1/orders/person?nhs_number={number}", headers=coordinator)
+        assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+        assert refused.headers["Retry-After"]
+    # The limit is this user's: another coordinator still finds the person.
+    other = make.headers("coordinator")
+    assert client.get(f"/api/v1/orders/person?nhs_number={VALID_NHS[0]}", headers=other).status_code == 200

@@ -141,3 +141,24 @@ def test_bad_dates_are_shown_beside_the_field(client, make):
     assert client.get("/reports/monthly?month=9999-12").status_code == 200
     assert client.get("/reports/csv/recycling.csv?month=9999-12").status_code == 422
     assert client.get("/reports/csv/kpis.csv?from=bad").status_code == 422
+
+
+HOSTILE = 'x"; filename="evil.html'
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"/reports/csv/on_loan.csv?from={HOSTILE}&to={HOSTILE}&month={HOSTILE}", "on_loan.csv"),
+        (f"/reports/csv/at_risk.csv?from={HOSTILE}&class=next_day", "at_risk-next_day.csv"),
+        (f"/reports/csv/recycling.csv?month=2026-10&from={HOSTILE}", "recycling-2026-10.csv"),
+        ("/reports/csv/kpis.csv?from=2026-11-01&to=2026-11-30&month=" + HOSTILE, "kpis-2026-11-01-2026-11-30.csv"),
+    ],
+)
+def test_csv_names_are_built_from_parsed_values_only(client, make, url, expected):
+    """A download's name carries what the table was built from, never the query string's text."""
+    make.response_classes()
+    sign_in(client, make.user("officer").username)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{expected}"'

@@ -18,15 +18,15 @@ from equipment.orders.schemas import (
     AvailabilityQuery,
     BackOrderReview,
     CancelRequest,
-    DelayPublic,
     DuePreview,
     DuePreviewQuery,
     EventPublic,
-    LinePublic,
     OrderAmend,
     OrderCreate,
     OrderCreated,
+    OrderDelayPublic,
     OrderDetail,
+    OrderLinePublic,
     OrderList,
     OrderPath,
     OrderQuery,
@@ -40,8 +40,10 @@ from equipment.orders.schemas import (
 from equipment.people import service_users
 from equipment.schemas import Problem
 from equipment.vocabulary import Role
+from equipment.web import lookup_limits
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.problems import problem
 
 bp = APIBlueprint("api_orders", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="orders")])
 
@@ -100,14 +102,14 @@ def detail_public(view: orders_queries.OrderView) -> OrderDetail:
         authorised_at=view.order.authorised_at,
         notes=view.order.notes,
         lines=[
-            LinePublic(
+            OrderLinePublic(
                 sku=item.sku, name=item.name, quantity=line.quantity, allocated=line.allocated, serial=line.serial
             )
             for line, item in view.lines
         ],
         events=[EventPublic(at=e.at, event=e.event, user=who, detail=e.detail) for e, who in view.events],
         delays=[
-            DelayPublic(
+            OrderDelayPublic(
                 kind=d.kind,
                 cause=d.cause,
                 attributable=d.attributable,
@@ -214,12 +216,21 @@ def availability(query: AvailabilityQuery):
     return Availability(depot=depot.code if depot else None, district=district, items=items).model_dump(mode="json")
 
 
-@bp.get("/orders/person", responses={200: PersonFound, 404: Problem, **ERRORS})
+@bp.get("/orders/person", responses={200: PersonFound, 404: Problem, 429: Problem, **ERRORS})
 @allow(*TAKERS)
 def find_person(query: PersonQuery):
-    """The person with this NHS number (for the order form; the view is audited); 404 when unknown."""
-    found = service_users.look_up(get_db(), nhs_number=query.nhs_number, user_id=current_principal().id)
+    """The person with this NHS number (for the order form; the view is audited); 404 when unknown.
+    Look-ups that find no one are audited too, and limited per user (429 once spent)."""
+    user_id = current_principal().id
+    if lookup_limits.refused(user_id):
+        answer = problem(
+            429, "Too many requests", "Too many look-ups found no one. Wait a few minutes, then try again."
+        )
+        answer.headers["Retry-After"] = "600"
+        return answer
+    found = service_users.look_up(get_db(), nhs_number=query.nhs_number, user_id=user_id)
     if found is None:
+        lookup_limits.count_miss(user_id)
         raise NotFound("No person with this NHS number", field="nhs_number")
     person, refs = found
     return PersonFound(service_user=person_public(person), open_orders=refs).model_dump(mode="json")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, abort, stream_with_context
 from sqlmodel import Session
 
 from equipment import reports
@@ -353,14 +353,23 @@ def csv_download(name: str):
     )
 
 
+# Which tables are for a period (from, to) and which for a month: their names carry it.
+PERIOD_TABLES = ("kpis", "weekly", "depots", "districts", "causes", "attributable", "late", "delays")
+MONTH_TABLES = ("monthly_kpis", "monthly_depots", "breaches", "recycling")
+
+
 def _filename(name: str) -> str:
-    """The table's name and the period (and filters) it was asked for, safe in a header."""
-    suffix = "-".join(v for k, v in sorted(request.args.items()) if k in ("from", "to", "month"))
+    """The table's name and the period (and filters) it holds, built only from parsed values
+    (dates, known class and depot codes), never from the raw query string."""
+    parts: list[str] = []
+    if name in PERIOD_TABLES:
+        p = _period()
+        parts += [p.first.isoformat(), p.last.isoformat()]
+    elif name in MONTH_TABLES:
+        parts.append(f"{_month().first:%Y-%m}")
     if name in FILTERED_TABLES:
-        # Already checked against the known classes and depots by the table's query.
-        filters = [
-            re.sub(r"[^A-Za-z0-9_]", "", request.args.get("class", "").strip()),
-            re.sub(r"[^A-Z0-9_]", "", request.args.get("depot", "").strip().upper()),
-        ]
-        suffix = "-".join(part for part in (suffix, *filters) if part)
-    return f"{name}{'-' + suffix if suffix else ''}.csv"
+        s = _scope()
+        parts += [s.response_class or "", s.depot or ""]
+    # The codes come from the database; keep the header safe even if one held something odd.
+    safe = (re.sub(r"[^A-Za-z0-9_-]", "", part) for part in parts)
+    return "-".join([name, *(part for part in safe if part)]) + ".csv"
