@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from equipment import audit, planning, service_time
 from equipment.db import use_case
-from equipment.deliveries.outcomes import Actor
+from equipment.deliveries.permissions import Actor
 from equipment.errors import Forbidden
 from equipment.models import Item, OrderLine, ServiceUser, Stop
 from equipment.planning.schemas import LinePublic, RouteDetail, StopDetail
