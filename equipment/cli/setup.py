@@ -23,6 +23,15 @@ def _engine():
     return current_app.extensions["db_engine"]
 
 
+def _run(use_case, **arguments):
+    """Run one use case in its own session; a domain error becomes the command's one-line error."""
+    with new_session(_engine()) as session:
+        try:
+            return use_case(session, **arguments)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+
+
 @click.command("seed")
 @with_appcontext
 @click.option("--demo", is_flag=True, help=f"Also create one demo user per role (password {seeding.DEMO_PASSWORD}).")
@@ -74,13 +83,7 @@ def users_group() -> None:
 @click.option("--full-name", default="", help="The person's name as colleagues know it.")
 def create_user_command(name: str, role: str, password: str, van_reg: str | None, full_name: str) -> None:
     """Create a user NAME with a role."""
-    with new_session(_engine()) as session:
-        try:
-            users.create_user(
-                session, username=name, role=role, password=password, van_reg=van_reg, full_name=full_name
-            )
-        except DomainError as exc:
-            raise click.ClickException(exc.detail) from exc
+    _run(users.create_user, username=name, role=role, password=password, van_reg=van_reg, full_name=full_name)
     click.echo(f"Created {role} {name}.")
 
 
@@ -89,11 +92,7 @@ def create_user_command(name: str, role: str, password: str, van_reg: str | None
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def password_command(name: str, password: str) -> None:
     """Set a new password for NAME; their sessions and tokens end at once."""
-    with new_session(_engine()) as session:
-        try:
-            users.change_password(session, username=name, password=password, changed_by=None)
-        except DomainError as exc:
-            raise click.ClickException(exc.detail) from exc
+    _run(users.change_password, username=name, password=password, changed_by=None)
     click.echo(f"Password changed for {name}; their sessions and tokens have ended.")
 
 
@@ -101,11 +100,7 @@ def password_command(name: str, password: str) -> None:
 @click.argument("name")
 def deactivate_command(name: str) -> None:
     """Stop NAME signing in; their sessions and tokens end at once."""
-    with new_session(_engine()) as session:
-        try:
-            users.set_active(session, username=name, active=False, changed_by=None)
-        except DomainError as exc:
-            raise click.ClickException(exc.detail) from exc
+    _run(users.set_active, username=name, active=False, changed_by=None)
     click.echo(f"Deactivated {name}; their sessions and tokens have ended.")
 
 
@@ -113,11 +108,7 @@ def deactivate_command(name: str) -> None:
 @click.argument("name")
 def activate_command(name: str) -> None:
     """Let NAME sign in again (with their password as it was)."""
-    with new_session(_engine()) as session:
-        try:
-            users.set_active(session, username=name, active=True, changed_by=None)
-        except DomainError as exc:
-            raise click.ClickException(exc.detail) from exc
+    _run(users.set_active, username=name, active=True, changed_by=None)
     click.echo(f"Activated {name}.")
 
 

@@ -9,17 +9,25 @@ ten times the limit an address is refused outright, before any password is hashe
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, request
-from limits import parse
+from limits import RateLimitItem, parse
 
 from equipment.web.limiter import limiter
 
 HARD_FACTOR = 10
 
 
-def _limit(factor: int = 1):
-    base = parse(current_app.config["LOGIN_RATE_LIMIT"])
-    return type(base)(base.amount * factor, base.multiples, base.namespace) if factor > 1 else base
+@lru_cache(maxsize=4)
+def _limits(setting: str) -> tuple[RateLimitItem, RateLimitItem]:
+    """The configured limit and the hard ceiling ten times above it, parsed once per setting."""
+    base = parse(setting)
+    return base, type(base)(base.amount * HARD_FACTOR, base.multiples, base.namespace)
+
+
+def _limit(hard: bool = False) -> RateLimitItem:
+    return _limits(current_app.config["LOGIN_RATE_LIMIT"])[1 if hard else 0]
 
 
 def _address() -> str:
@@ -34,7 +42,7 @@ def refused_before_checking(username: str) -> bool:
     """True when this attempt must be refused without looking at the password."""
     strategy = limiter.limiter
     return not strategy.test(_limit(), "sign-in-user", _name(username)) or not strategy.test(
-        _limit(HARD_FACTOR), "sign-in-address-hard", _address()
+        _limit(hard=True), "sign-in-address-hard", _address()
     )
 
 
@@ -43,6 +51,6 @@ def refused_after_failure(username: str) -> bool:
     strategy = limiter.limiter
     address_had_room = strategy.test(_limit(), "sign-in-address", _address())
     strategy.hit(_limit(), "sign-in-address", _address())
-    strategy.hit(_limit(HARD_FACTOR), "sign-in-address-hard", _address())
+    strategy.hit(_limit(hard=True), "sign-in-address-hard", _address())
     strategy.hit(_limit(), "sign-in-user", _name(username))
     return not address_had_room
