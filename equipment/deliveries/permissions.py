@@ -41,8 +41,9 @@ def stop_for(
         raise NotFound(f"no stop {stop_id}")
     route = session.get(Route, stop.route_id)
     plan = session.get(Plan, route.plan_id)
+    # Another driver's stop answers exactly as a stop that does not exist: ids reveal nothing.
     if actor.role == Role.DRIVER and (actor.van_id is None or actor.van_id != route.van_id):
-        raise Forbidden("this stop is on another driver's route")
+        raise NotFound(f"no stop {stop_id}")
     if actor.role == Role.DRIVER and not 0 <= (service_time.today(tz) - plan.service_date).days <= LATE_SEND_DAYS:
         raise Forbidden("a driver records outcomes only for the route's own day")
     if actor.role not in (Role.DRIVER, Role.COORDINATOR, Role.ADMIN):

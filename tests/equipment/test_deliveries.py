@@ -9,7 +9,7 @@ from sqlmodel import func, select
 
 from equipment import deliveries, service_time
 from equipment.db import utcnow
-from equipment.errors import Conflict, Forbidden, Invalid, InvalidTransition
+from equipment.errors import Conflict, Forbidden, Invalid, InvalidTransition, NotFound
 from equipment.models import Asset, Delay, Order, Outcome
 from equipment.vocabulary import OrderKind, OrderStatus, Role
 from tests.equipment.test_planning_support import TZ, build_world, get_order
@@ -131,7 +131,7 @@ def test_only_the_routes_driver_may_record(world):
     plan = world.published()
     stop = _stop_of(world, plan, order.ref)
     other_van = world.make.van(world.depot)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         deliveries.apply_outcome(
             world.db,
             stop_id=stop.id,

@@ -50,23 +50,24 @@ def test_a_driver_sees_only_their_own_route(client, make, two_routes):
     assert client.get(f"/api/v1/routes?date={w.day}", headers=make.headers(Role.OFFICER)).status_code == 403
 
 
-def test_another_driver_cannot_record_an_outcome(client, make, two_routes):
+def test_another_driver_cannot_record_an_outcome_nor_tell_which_stops_exist(client, make, two_routes):
+    """Issue #15 finding 9: another driver's stop answers exactly as a stop that does not exist."""
     w, _, drivers, view = two_routes
     other_stop = next(rv for rv in view.routes if rv.van.id == w.vans[1].id).stops[0].stop
-    answer = client.post(
-        f"/api/v1/stops/{other_stop.id}/outcome",
-        json={"status": "delivered", "recipient": "X"},
-        headers=_bearer(make, drivers[0]),
-    )
-    assert answer.status_code == 403
-    assert (
-        client.post(
-            "/api/v1/stops/9999/outcome",
-            json={"status": "failed", "reason": "other"},
+    missing_id = other_stop.id + 10_000
+
+    def answer(stop_id):
+        reply = client.post(
+            f"/api/v1/stops/{stop_id}/outcome",
+            json={"status": "delivered", "recipient": "X"},
             headers=_bearer(make, drivers[0]),
-        ).status_code
-        == 404
-    )
+        )
+        problem = reply.get_json()
+        return reply.status_code, reply.mimetype, problem["title"], problem["detail"].replace(str(stop_id), "N")
+
+    assert answer(other_stop.id) == answer(missing_id)
+    assert answer(other_stop.id)[0] == 404
+    assert w.db.exec(select(func.count()).select_from(Outcome)).one() == 0
 
 
 def test_outcome_retries_with_the_same_key_count_once(client, make, two_routes):
@@ -114,7 +115,7 @@ def test_driver_pages_show_only_their_route_and_take_outcomes(client, make, two_
         f"/driver/stops/{theirs.stops[0].stop.id}/outcome",
         data={"status": "delivered", "recipient": "X", "csrf_token": token},
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     form = {"status": "failed", "reason": "not_at_home", "idempotency_key": "form-1", "csrf_token": token}
     for _ in range(2):  # a double tap
         saved = client.post(f"/driver/stops/{mine.stops[0].stop.id}/outcome", data=form)

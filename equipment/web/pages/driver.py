@@ -113,7 +113,7 @@ def record_outcome(stop_id: int):
         )
         flash("Saved.")
     except DomainError as exc:
-        if exc.status == 403:
+        if exc.status in (403, 404):
             raise
         flash(f"Not saved: {exc.detail}")
     return redirect(url_for("driver_pages.today", date=request.form.get("date") or None) + f"#stop-{stop_id}")
