@@ -58,6 +58,12 @@ def load() -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # How many proxies in front of the app set X-Forwarded-For (0: none, the address is the peer's).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # GOV.UK Notify: without a key, messages to service users wait in the outbox to be printed.
+        "NOTIFY_API_KEY": os.environ.get("NOTIFY_API_KEY", ""),
+        "NOTIFY_BASE_URL": os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        "NOTIFY_SMS_TEMPLATE": os.environ.get("NOTIFY_SMS_TEMPLATE", ""),
+        "NOTIFY_EMAIL_TEMPLATE": os.environ.get("NOTIFY_EMAIL_TEMPLATE", ""),
+        "NOTIFY_LETTER_TEMPLATE": os.environ.get("NOTIFY_LETTER_TEMPLATE", ""),
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
         # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),

@@ -101,3 +101,24 @@ CAUSE_LABELS = {
     DelayCause.OUTSIDE_SLOT: "Outside every slot",
     DelayCause.OTHER: "Other",
 }
+
+
+class NoticeKind(StrEnum):
+    WINDOW = "window"
+    ON_THE_WAY = "on_the_way"
+    FAILED_VISIT = "failed_visit"
+    RECALL = "recall"
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+
+
+class NoticeStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # handed to the provider; its answer is not stored yet
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit, idempotency, service_time, stock
+from equipment import audit, idempotency, notices, service_time, stock
 from equipment.db import use_case, utcnow
 from equipment.deliveries.permissions import Actor, check_moment, stop_for
 from equipment.errors import DomainError, Invalid, InvalidTransition
@@ -152,6 +152,7 @@ def apply_outcome(
         results.append((order, outcome))
     session.flush()
     _settle_stop(session, stop)
+    notices.queue_after_outcome(session, stop, status, tz=tz)
     audit.record(
         session,
         user_id=actor.user_id,

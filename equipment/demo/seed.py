@@ -92,6 +92,9 @@ def seed(
                 phone=row["phone"],
                 access_notes=row["access_notes"],
                 safety_alerts=row["safety_alerts"],
+                email=row.get("email") or "",
+                contact_by=row.get("contact_by") or "letter",
+                contact_consent=row.get("contact_consent") == "yes",
             )
         )
         people += 1

@@ -2,6 +2,7 @@
 
 from equipment.models.catalogue import Depot, Item, PostcodeDistrict, StockMinimum
 from equipment.models.fleet import Van, VanAbsence
+from equipment.models.notices import Notice
 from equipment.models.orders import Order, OrderEvent, OrderLine, ResponseClass
 from equipment.models.people import GeocodeCacheEntry, Prescriber, ServiceUser, User
 from equipment.models.planning import Outcome, Plan, Route, Stop, StopOrder, Unplanned
@@ -17,6 +18,7 @@ __all__ = [
     "GeocodeCacheEntry",
     "IdempotentRequest",
     "Item",
+    "Notice",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -39,6 +39,11 @@ class ServiceUser(SQLModel, table=True):
     location_source: str = Field(default="district_centroid", max_length=20)
     nhs_number: str | None = Field(default=None, max_length=10, unique=True)
     phone: str = Field(default="", max_length=30)
+    email: str = Field(default="", max_length=120)
+    # How the person asked to be told when the van is coming: sms, email or letter. Text and
+    # e-mail need their consent; without it they get letters.
+    contact_by: str = Field(default="letter", max_length=8)
+    contact_consent: bool = False
     access_notes: str = Field(default="", max_length=500)
     safety_alerts: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from equipment import audit, stock
+from equipment import audit, notices, stock
 from equipment.db import use_case, utcnow
 from equipment.errors import Conflict, InvalidTransition, NotFound
 from equipment.models import Item, Order, OrderEvent, OrderLine, Plan, Route
@@ -41,6 +41,7 @@ def publish_plan(session: Session, *, plan_id: int, user_id: int | None) -> Plan
                             detail=f"plan {plan.id}, van {view.van.reg}, ETA {sv.stop.eta:%Y-%m-%d %H:%M}Z",
                         )
                     )
+    notices.queue_window_notices(session, plan)
     audit.record(session, user_id=user_id, action="plan_published", entity="plan", entity_id=plan.id)
     return plan
 

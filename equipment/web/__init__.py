@@ -23,6 +23,7 @@ from equipment.web.limiter import limiter
 from equipment.web.logs import init_logging
 from equipment.web.navigation import init_navigation
 from equipment.web.openapi import EquipmentOpenAPI
+from equipment.web.pages.notices import init_sending
 from equipment.web.problems import register_error_handlers, validation_problem
 from equipment.web.security import init_security_headers
 
@@ -73,6 +74,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
     init_navigation(app)
     _register_api(app)
     _register_pages(app)
+    init_sending(app)
     init_cli(app)
     return app
 

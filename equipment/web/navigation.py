@@ -11,6 +11,7 @@ MENU = [
     ("New order", "orders_pages.new_order", {A, CO}),
     ("Orders", "orders_pages.order_list", {A, CO}),
     ("Plan the day", "planning_pages.plans", {A, CO}),
+    ("Messages", "notices_pages.outbox", {A, CO}),
     ("Stock", "stock_pages.stock_overview", {A, CO, CL}),
     ("Receive", "stock_pages.receive", {A, CL}),
     ("Returns", "stock_pages.returns_queue", {A, CL}),

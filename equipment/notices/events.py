@@ -1,0 +1,97 @@
+"""Creating messages from what happens to a plan. Helpers flush only: they join the use case that
+publishes the plan or records the outcome, so a message exists exactly when its event does."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from equipment import service_time
+from equipment.models import Notice, Order, Plan, Route, ServiceUser, Stop, StopOrder
+from equipment.notices import wording
+from equipment.notices.channels import channel_for
+from equipment.vocabulary import Channel, NoticeKind, OutcomeStatus
+
+DEFAULT_SERVICE_PHONE = "01632 960 000"
+
+
+def _add(session: Session, *, key: str, kind: str, person: ServiceUser, order: Order | None, stop: Stop, body: str):
+    """One message per event: an event already messaged is left as it is."""
+    if session.exec(select(Notice.id).where(Notice.event_key == key)).first() is not None:
+        return None
+    channel = channel_for(person)
+    if kind == NoticeKind.ON_THE_WAY and channel == Channel.LETTER:
+        return None  # a letter cannot arrive before the van does
+    notice = Notice(
+        event_key=key,
+        kind=kind,
+        channel=channel,
+        service_user_id=person.id,
+        order_id=order.id if order else None,
+        stop_id=stop.id,
+        body=body,
+    )
+    try:
+        with session.begin_nested():
+            session.add(notice)
+    except IntegrityError:  # the same event, messaged by a concurrent request a moment ago
+        return None
+    return notice
+
+
+def _orders_of(session: Session, stop_id: int) -> list[Order]:
+    return list(
+        session.exec(select(Order).join(StopOrder, StopOrder.order_id == Order.id).where(StopOrder.stop_id == stop_id))
+    )
+
+
+def queue_window_notices(
+    session: Session, plan: Plan, *, tz: str = service_time.DEFAULT_TZ, phone: str = DEFAULT_SERVICE_PHONE
+) -> int:
+    """Each visit of a published plan: the person is told its two-hour window. The same window
+    for the same person on the same day is told once, however often the day is re-planned."""
+    count = 0
+    stops = session.exec(select(Stop).join(Route, Route.id == Stop.route_id).where(Route.plan_id == plan.id))
+    for stop in stops:
+        orders = _orders_of(session, stop.id)
+        person = session.get(ServiceUser, stop.service_user_id)
+        if not orders or person is None:
+            continue
+        start, end = wording.visit_window(service_time.to_local(stop.eta, tz))
+        body = wording.window(kinds={o.kind for o in orders}, start=start, end=end, ref=orders[0].ref, phone=phone)
+        key = f"window:{person.id}:{plan.service_date}:{start:%H%M}"
+        count += (
+            _add(session, key=key, kind=NoticeKind.WINDOW, person=person, order=orders[0], stop=stop, body=body)
+            is not None
+        )
+    session.flush()
+    return count
+
+
+def queue_after_outcome(
+    session: Session, stop: Stop, status: str, *, tz: str = service_time.DEFAULT_TZ, phone: str = DEFAULT_SERVICE_PHONE
+) -> None:
+    """After a visit: the next person on the route hears the van is on its way; after a failed
+    visit, the person hears what happens next."""
+    if status == OutcomeStatus.FAILED:
+        person = session.get(ServiceUser, stop.service_user_id)
+        orders = _orders_of(session, stop.id)
+        if person is not None and orders:
+            body = wording.failed_visit(ref=orders[0].ref, phone=phone)
+            key = f"failed_visit:{stop.id}"
+            _add(session, key=key, kind=NoticeKind.FAILED_VISIT, person=person, order=orders[0], stop=stop, body=body)
+    following = session.exec(
+        select(Stop)
+        .where(Stop.route_id == stop.route_id, Stop.sequence > stop.sequence, Stop.status == "pending")
+        .order_by(Stop.sequence)
+    ).first()
+    if following is not None:
+        person = session.get(ServiceUser, following.service_user_id)
+        orders = _orders_of(session, following.id)
+        if person is not None and orders:
+            body = wording.on_the_way(local_eta=service_time.to_local(following.eta, tz))
+            key = f"on_the_way:{following.id}"
+            _add(
+                session, key=key, kind=NoticeKind.ON_THE_WAY, person=person, order=orders[0], stop=following, body=body
+            )
+    session.flush()
