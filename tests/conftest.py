@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from time import sleep
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from redis import Redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -324,3 +328,26 @@ def post_form(client, page_url: str, data: dict[str, Any], *, action: str | None
     """GET the page, take its CSRF token, POST the form (to `action`, default the page)."""
     token = csrf_token_from(client.get(page_url).get_data(as_text=True))
     return client.post(action or page_url, data={**data, "csrf_token": token})
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis server of the test's own on a free port (needs `redis-server`)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        try:
+            Redis.from_url(url).ping()
+            break
+        except Exception:  # noqa: BLE001
+            sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(5)

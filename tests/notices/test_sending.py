@@ -99,3 +99,29 @@ def test_without_a_key_nothing_is_sent_and_the_outbox_keeps_every_message(db, en
     assert total == 3 and {row.notice.channel for row in rows} == {"sms", "email", "letter"}
     letters = notices.queued_letters(db, user_id=None)
     assert [lines[0] for _, lines in letters] == ["Pat Letter"]
+
+
+def test_with_redis_one_waiting_job_sends_them_all_whatever_the_number_of_asks(
+    db, engine, published, notify, redis_url
+):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from equipment.notices.dispatch import QUEUE_NAME, ask_for_sending
+
+    settings = {
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "NOTIFY_API_KEY": API_KEY,
+        "NOTIFY_BASE_URL": notify.url,
+        "NOTIFY_SMS_TEMPLATE": "sms-template-id",
+    }
+    for _ in range(20):  # a burst of publishes and outcomes
+        assert ask_for_sending(engine, settings)
+    connection = Redis.from_url(redis_url)
+    queue = Queue(QUEUE_NAME, connection=connection)
+    assert len(queue.job_ids) == 1
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    assert len(notify.sent) == 3 and notify.problems == []
+    db.expire_all()
+    assert set(db.exec(select(Notice.status))) <= {"sent", "delivered"}

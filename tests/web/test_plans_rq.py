@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from redis import Redis
@@ -20,28 +17,6 @@ pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="re
 @pytest.fixture
 def world(db, engine, make):
     return build_world(db, engine, make)
-
-
-@pytest.fixture
-def redis_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(50):
-        try:
-            Redis.from_url(url).ping()
-            break
-        except Exception:  # noqa: BLE001
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(5)
 
 
 def _work(redis_url: str) -> None:
