@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from equipment.limits import MAX_ID
 from equipment.schemas import Day, Moment, PageQuery, Strict
+from equipment.vocabulary import Channel
 
 OrderKindName = Literal["delivery", "collection", "inspection"]
 # The classes the API names (../shared/API.md); their clocks are configuration (response_classes).
@@ -31,6 +32,11 @@ class ServiceUserIn(Strict):
     lon: float | None = Field(None, ge=-180, le=180)
     access_notes: str = Field("", max_length=500, description="For the driver: parking, keys, stairs")
     safety_alerts: str = Field("", max_length=500, description="For the driver: risks at the address")
+    email: str = Field("", max_length=120, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    contact_by: Channel | None = Field(None, description="How the person wants to hear when the van is coming")
+    contact_consent: bool | None = Field(
+        None, description="Their consent to texts or e-mails (without it, letters); omitted: unchanged"
+    )
 
 
 class LineIn(Strict):
@@ -98,6 +104,9 @@ class ServiceUserPublic(BaseModel):
     lon: float
     access_notes: str
     safety_alerts: str
+    email: str = ""
+    contact_by: str = "letter"
+    contact_consent: bool = False
 
 
 class OrderSummary(BaseModel):

@@ -31,6 +31,9 @@ class PersonDetails:
     lon: float | None = None
     access_notes: str = ""
     safety_alerts: str = ""
+    email: str = ""
+    contact_by: str | None = None  # None: as recorded (a new person: letters)
+    contact_consent: bool | None = None
 
 
 def find_or_create(
@@ -72,6 +75,9 @@ def find_or_create(
             phone=details.phone.strip(),
             access_notes=details.access_notes.strip(),
             safety_alerts=details.safety_alerts.strip(),
+            email=details.email.strip(),
+            contact_by=details.contact_by or "letter",
+            contact_consent=bool(details.contact_consent),
         )
         session.add(person)
         session.flush()
@@ -129,9 +135,14 @@ def _update(session, person, details, postcode, number, geocoder, field_prefix) 
             raise Conflict("The person found has a different NHS number", field=field_prefix + "nhs_number")
         person.nhs_number = number
         changed.append("nhs_number")
-    for attribute in ("phone", "access_notes", "safety_alerts"):
+    for attribute in ("phone", "access_notes", "safety_alerts", "email"):
         value = getattr(details, attribute).strip()
         if value and value != getattr(person, attribute):
+            setattr(person, attribute, value)
+            changed.append(attribute)
+    for attribute in ("contact_by", "contact_consent"):
+        value = getattr(details, attribute)
+        if value is not None and value != getattr(person, attribute):
             setattr(person, attribute, value)
             changed.append(attribute)
     if changed:

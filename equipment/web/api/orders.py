@@ -138,6 +138,9 @@ def person_public(p) -> ServiceUserPublic:
         lon=p.lon,
         access_notes=p.access_notes,
         safety_alerts=p.safety_alerts,
+        email=p.email,
+        contact_by=p.contact_by,
+        contact_consent=p.contact_consent,
     )
 
 
