@@ -125,3 +125,13 @@ def test_with_redis_one_waiting_job_sends_them_all_whatever_the_number_of_asks(
     assert len(notify.sent) == 3 and notify.problems == []
     db.expire_all()
     assert set(db.exec(select(Notice.status))) <= {"sent", "delivered"}
+
+
+def test_the_send_command_sends_what_waits_and_says_so_without_a_key(app, db, engine, published, notify):
+    runner = app.test_cli_runner()
+    without_key = runner.invoke(args=["notices", "send"])
+    assert without_key.exit_code == 2 and "outbox" in without_key.output
+    app.config.update(NOTIFY_API_KEY=API_KEY, NOTIFY_BASE_URL=notify.url, NOTIFY_SMS_TEMPLATE="sms-template-id")
+    sent = runner.invoke(args=["notices", "send"])
+    assert sent.exit_code == 0 and "3 message(s) sent" in sent.output
+    assert len(notify.sent) == 3 and notify.problems == []
