@@ -17,6 +17,7 @@ from equipment.web import api, pages
 from equipment.web.access import init_access, public
 from equipment.web.auth import init_auth
 from equipment.web.database import init_database
+from equipment.web.form_input import FormRequest
 from equipment.web.health import bp as health_bp
 from equipment.web.json_bodies import BoundedJSONProvider, refuse_nul_characters
 from equipment.web.limiter import limiter
@@ -49,6 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
         validation_error_callback=validation_problem,
     )
     app.json = BoundedJSONProvider(app)
+    app.request_class = FormRequest
     app.config.update(settings)
     # An id beyond the database's integer range can match nothing: let such URLs be plain 404s.
     app.url_map.converters["int"] = DatabaseIdConverter

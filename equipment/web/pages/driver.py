@@ -14,6 +14,7 @@ from equipment.vocabulary import CAUSE_LABELS, Role
 from equipment.web import local_time
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.form_input import form_day
 
 bp = Blueprint("driver_pages", __name__, url_prefix="/driver")
 FAIL_CHOICES = [(cause.value, CAUSE_LABELS[cause]) for cause in deliveries.FAIL_REASONS]
@@ -22,7 +23,7 @@ FAIL_CHOICES = [(cause.value, CAUSE_LABELS[cause]) for cause in deliveries.FAIL_
 def _day() -> date:
     text = request.args.get("date", "")
     try:
-        return date.fromisoformat(text) if text else local_time.today()
+        return form_day(text) if text else local_time.today()
     except ValueError:
         return local_time.today()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from sqlmodel import select
@@ -16,6 +16,7 @@ from equipment.planning.problem import vans_on_shift
 from equipment.vocabulary import Role
 from equipment.web.access import ALL_ROLES, allow, current_principal
 from equipment.web.database import get_db, get_engine
+from equipment.web.form_input import form_day
 from equipment.web.local_time import local_text, service_tz, today
 
 bp = Blueprint("planning_pages", __name__)
@@ -62,9 +63,9 @@ def plans():
         form = {"date": request.form.get("date", ""), "seconds": request.form.get("seconds", "")}
         chosen = request.form.getlist("depots")
         try:
-            day = date.fromisoformat(form["date"])
-        except ValueError:
-            errors["date"] = "Give the day as YYYY-MM-DD."
+            day = form_day(form["date"])
+        except ValueError as exc:
+            errors["date"] = str(exc)
         try:
             seconds = float(form["seconds"] or current_app.config.get("PLAN_SECONDS", 30))
         except ValueError:
@@ -263,11 +264,7 @@ def load_lists():
     """Per van: what to load and which serials, for a day's published plan."""
     session = get_db()
     try:
-        day = (
-            date.fromisoformat(request.args.get("date", ""))
-            if request.args.get("date")
-            else today() + timedelta(days=1)
-        )
+        day = form_day(request.args.get("date", "")) if request.args.get("date") else today() + timedelta(days=1)
     except ValueError:
         day = today() + timedelta(days=1)
     plans_of_day, _ = planning.list_plans(session, service_date=day)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -25,6 +24,7 @@ from equipment.stock.catalogue import depot_by_code, list_depots
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.form_input import form_day
 
 bp = Blueprint("stock_pages", __name__, url_prefix="/stock")
 A, CO, CL = Role.ADMIN, Role.COORDINATOR, Role.CLERK
@@ -358,9 +358,9 @@ def record_inspection():
     day = None
     if _text("inspected_on"):
         try:
-            day = date.fromisoformat(_text("inspected_on"))
-        except ValueError:
-            errors["inspected_on"] = "Give the date as YYYY-MM-DD."
+            day = form_day(_text("inspected_on"))
+        except ValueError as exc:
+            errors["inspected_on"] = str(exc)
     done = _attempt(
         errors,
         lambda: inspection_rules.record_inspection(

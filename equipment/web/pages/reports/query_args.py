@@ -10,6 +10,7 @@ from flask import request
 from equipment import reports
 from equipment.errors import DomainError
 from equipment.web.database import get_db
+from equipment.web.form_input import form_day
 from equipment.web.local_time import service_tz
 
 FILTER_ARGS = ("class", "depot")
@@ -20,9 +21,9 @@ def _date_arg(name: str, errors: dict[str, str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors[name] = "Give a date as YYYY-MM-DD."
+        return form_day(text)
+    except ValueError as exc:
+        errors[name] = str(exc)
         return None
 
 
