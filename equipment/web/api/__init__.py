@@ -4,6 +4,7 @@ from flask_openapi3 import APIBlueprint
 
 from equipment.web.api import assets as assets_api
 from equipment.web.api import auth, catalogue
+from equipment.web.api import collection_requests as collection_requests_api
 from equipment.web.api import orders as orders_api
 from equipment.web.api import plans as plans_api
 from equipment.web.api import reports as reports_api
@@ -22,4 +23,5 @@ def blueprints() -> list[APIBlueprint]:
         assets_api.exports_bp,
         plans_api.bp,
         stops_api.bp,
+        collection_requests_api.bp,
     ]
