@@ -7,10 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from equipment.models import Order, Outcome, Plan, Route, Stop, StopOrder
-from equipment.vocabulary import CAUSE_LABELS, DelayCause, OutcomeStatus
+from equipment import audit
+from equipment.db import use_case
+from equipment.models import Order, Outcome, Plan, Route, ServiceUser, Stop, StopOrder
+from equipment.orders.queries import OrderRow, depot_codes
+from equipment.vocabulary import CAUSE_LABELS, OPEN_ORDER_STATUSES, DelayCause, OutcomeStatus
 
 # The window told to people outside: the planned arrival give or take about an hour.
 WINDOW_HALF_WIDTH = timedelta(hours=1)
@@ -92,3 +96,33 @@ def track(session: Session, order: Order) -> Tracking:
         failure_reason=reason_text(failed.reason) if failed else "",
         rebooked_for=rebooked,
     )
+
+
+@use_case
+def own_orders(
+    session: Session, *, prescriber_id: int, open_only: bool, limit: int, offset: int, user_id: int | None
+) -> tuple[list[OrderRow], int]:
+    """A prescriber's orders with their people (the listing is audited): open ones earliest due
+    first, or all of them newest first; and how many in all."""
+    query = select(Order).where(Order.prescriber_id == prescriber_id)
+    if open_only:
+        query = query.where(Order.status.in_(OPEN_ORDER_STATUSES))
+        ordered = query.order_by(Order.due_at.is_(None), Order.due_at, Order.id)
+    else:
+        ordered = query.order_by(Order.received_at.desc(), Order.id.desc())
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    found = session.exec(ordered.limit(limit).offset(offset)).all()
+    people: dict[int, ServiceUser] = {}
+    if found:
+        ids = {o.service_user_id for o in found}
+        people = {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(ids)))}
+        audit.record(
+            session,
+            user_id=user_id,
+            action="listed",
+            entity="service_user",
+            entity_id=f"{len(ids)} people",
+            detail="orders " + " ".join(o.ref for o in found),
+        )
+    codes = depot_codes(session)
+    return [OrderRow(o, codes.get(o.depot_id, ""), people.get(o.service_user_id)) for o in found], total

@@ -69,16 +69,17 @@ def _delivery_classes() -> list[ResponseClass]:
 @bp.route("/orders")
 @allow(Role.PRESCRIBER)
 def my_orders():
-    """This prescriber's orders, earliest due first, with the planned visit once published."""
+    """This prescriber's open orders earliest due first (or all, newest first), with the planned
+    visit once published."""
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    rows, total = orders_queries.list_orders(
+    show = "all" if request.args.get("show") == "all" else "open"
+    rows, total = tracking.own_orders(
         get_db(),
+        prescriber_id=prescriber_scope(),
+        open_only=show == "open",
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
-        with_people=True,
         user_id=current_principal().id,
-        tz=_settings().tz,
-        prescriber_id=prescriber_scope(),
     )
     visits = tracking.latest_visits(get_db(), [row.order.id for row in rows])
     return render_template(
@@ -89,6 +90,7 @@ def my_orders():
         total=total,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
+        show=show,
         local=_local,
     )
 
