@@ -21,6 +21,11 @@ from equipment.places.postcodes import normalise as normalise_postcode
 from equipment.vocabulary import OPEN_ORDER_STATUSES, OrderKind, StockState
 
 COLLECTION_CLASS = "standard_collection"
+# What every well-formed request hears, matched or not.
+ANSWER = (
+    "Thank you. If the label and postcode match an item on loan there, we will arrange its collection "
+    "and contact the household. Quote this reference if you call us."
+)
 LABEL = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
 
 

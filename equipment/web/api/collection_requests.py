@@ -17,11 +17,6 @@ from equipment.web.problems import problem
 
 bp = APIBlueprint("api_collection_requests", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="collections")])
 
-ANSWER = (
-    "Thank you. If the label and postcode match an item on loan there, we will arrange its collection "
-    "and contact the household. Quote this reference if you call us."
-)
-
 
 class CollectionRequestIn(Strict):
     label: str = Field(min_length=1, max_length=60, description="The number on the item's label (its serial)")
@@ -39,7 +34,7 @@ def too_many():
     return answer
 
 
-@bp.post("/collection-requests", responses={202: CollectionRequestAccepted, 422: Problem, 429: Problem})
+@bp.post("/collection-requests", responses={202: CollectionRequestAccepted, 401: Problem, 422: Problem, 429: Problem})
 @public
 def create_collection_request(body: CollectionRequestIn):
     """Ask for the collection of a loaned item (no sign-in). 202 with a reference whether or not the
@@ -49,4 +44,6 @@ def create_collection_request(body: CollectionRequestIn):
     answer = collection_requests.request_collection(
         get_db(), label=body.label, postcode=body.postcode, settings=OrderSettings.from_config(current_app.config)
     )
-    return CollectionRequestAccepted(reference=answer.reference, message=ANSWER).model_dump(mode="json"), 202
+    return CollectionRequestAccepted(reference=answer.reference, message=collection_requests.ANSWER).model_dump(
+        mode="json"
+    ), 202

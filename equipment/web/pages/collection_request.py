@@ -10,7 +10,6 @@ from equipment.orders import collection_requests
 from equipment.orders.intake import OrderSettings
 from equipment.web import collection_limits
 from equipment.web.access import csrf, public
-from equipment.web.api.collection_requests import ANSWER
 from equipment.web.database import get_db
 
 bp = Blueprint("collection_pages", __name__)
@@ -43,5 +42,9 @@ def collection_request():
         errors[exc.field or "form"] = exc.detail
         return render_template("prescriber/collection_request.html", form=form, errors=errors, reference=None), 422
     return render_template(
-        "prescriber/collection_request.html", form=form, errors={}, reference=answer.reference, message=ANSWER
+        "prescriber/collection_request.html",
+        form=form,
+        errors={},
+        reference=answer.reference,
+        message=collection_requests.ANSWER,
     )
