@@ -233,3 +233,25 @@ def test_ordering_on_the_page_for_a_new_person(client, db, make, world, pat):
     listed = client.get("/prescriber/orders").get_data(as_text=True)
     assert order.ref in listed and "Dora Maar" in listed
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "listed", AuditEvent.user_id == pat[0].id)).first()
+
+
+def test_the_page_says_beside_the_line_what_the_prescriber_may_not_order(client, db, make, world):
+    make_prescriber(db, make, "nina", profession="District nurse", orderable_categories="walking")
+    receive(db, "IPS", "HOIST", serials=["HOIST-1"])
+    sign_in(client, "nina")
+    fields = {
+        "su_name": "Dora Maar",
+        "su_address": "9 Quay Street, Ipswich",
+        "su_postcode": "IP4 1AA",
+        "response_class": "next_day",
+        "lines-0-sku": "",
+        "lines-1-sku": "",
+        "lines-7-sku": "hoist",
+        "lines-7-quantity": "1",
+    }
+    answer = post_form(client, "/prescriber/orders/new", fields)
+    assert answer.status_code == 422
+    text = answer.get_data(as_text=True)
+    assert 'id="lines-2-sku-error"' in text and "may not order hoists" in text
+    assert text.count('name="lines-') == 3 * 4  # the three rows typed and one blank: never more
+    assert db.exec(select(func.count()).select_from(Order)).one() == 0

@@ -28,6 +28,7 @@ bp = Blueprint("prescriber_pages", __name__, url_prefix="/prescriber")
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
 LINE_ROWS = 4
+MAX_LINES = 50  # as many as an order takes
 PERSON_FIELDS = ("name", "address", "postcode", "nhs_number", "phone", "access_notes", "safety_alerts")
 STATUS_WORDS = {
     OrderStatus.AWAITING_AUTHORISATION: "Waiting for authorisation",
@@ -98,9 +99,10 @@ def my_orders():
 def _order_body(form: Any) -> tuple[dict, list[dict]]:
     """The request body from the form, and every line row as typed."""
     typed, lines = [], []
-    for n in range(LINE_ROWS * 5):
-        if f"lines-{n}-sku" not in form:
-            continue
+    numbers = sorted(
+        {int(key.split("-")[1]) for key in form if key.startswith("lines-") and key.split("-")[1].isdigit()}
+    )
+    for n in numbers[:MAX_LINES]:
         row = {key: form.get(f"lines-{n}-{key}", "").strip() for key in ("sku", "quantity", "serial")}
         typed.append(row)
         if row["sku"] or row["serial"]:
