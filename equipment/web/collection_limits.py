@@ -17,7 +17,8 @@ _ADDRESS, _LABEL = "collection-request-address", "collection-request-label"
 
 
 def _label_key(label: str) -> str:
-    return "".join((label or "").upper().split())[:60]
+    # As the label is read (equipment.orders.collection_requests.normalise_label): one key per item.
+    return "-".join((label or "").upper().split())[:60]
 
 
 def refused(label: str) -> bool:

@@ -92,7 +92,7 @@ def test_requests_are_limited_per_address_and_per_label(client, db, on_loan):
     per_label = collection_limits.PER_LABEL.amount
     for _ in range(per_label):
         assert client.post(URL, json={"label": "NO-SUCH-1", "postcode": "IP4 2QJ"}).status_code == 202
-    limited = client.post(URL, json={"label": "no-such-1", "postcode": "IP4 9ZZ"})
+    limited = client.post(URL, json={"label": " no-such  1", "postcode": "IP4 9ZZ"})
     assert limited.status_code == 429 and limited.headers["Retry-After"]
     per_address = collection_limits.PER_ADDRESS.amount
     for n in range(per_address - per_label - 1):
