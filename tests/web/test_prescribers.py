@@ -224,7 +224,7 @@ def test_ordering_on_the_page_for_a_new_person(client, db, make, world, pat):
     bad = post_form(client, "/prescriber/orders/new", {**fields, "su_nhs_number": "1234567890", "su_name": ""})
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "Enter this" in text and 'value="9 Quay Street, Ipswich"' in text
+    assert "Enter the person&#39;s name" in text and 'value="9 Quay Street, Ipswich"' in text
     assert db.exec(select(func.count()).select_from(Order)).one() == 0
     done = post_form(client, "/prescriber/orders/new", fields)
     assert done.status_code == 302

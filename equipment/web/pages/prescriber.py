@@ -136,10 +136,22 @@ def _field_name(location: list[str], rows: list[int]) -> str:
     return location[0] if location else "form"
 
 
-def _plain_message(err: dict) -> str:
+FIELD_WORDS = {
+    "su_name": "the person's name",
+    "su_address": "the address",
+    "su_postcode": "the postcode",
+    "su_nhs_number": "the NHS number",
+    "response_class": "how soon it is needed",
+}
+
+
+def _plain_message(err: dict, field: str) -> str:
     kind = err.get("type", "")
+    words = FIELD_WORDS.get(field, "this")
     if kind in ("missing", "string_too_short"):
-        return "Enter this"
+        return f"Enter {words}"
+    if kind == "string_too_long":
+        return f"Shorten {words}"
     if kind == "too_short":
         return "Add at least one item"
     if kind.startswith("int"):
@@ -160,7 +172,8 @@ def _take(body: dict) -> tuple[Any, dict[str, str]]:
         errors: dict[str, str] = {}
         for err in exc.errors():
             location = [str(p) for p in err.get("loc", ()) if not str(p).startswith(("function-", "nullable"))]
-            errors.setdefault(_field_name(location, rows), _plain_message(err))
+            name = _field_name(location, rows)
+            errors.setdefault(name, _plain_message(err, name))
         return None, errors
     except DomainError as exc:
         return None, {_field_name((exc.field or "form").split("."), rows): exc.detail}
