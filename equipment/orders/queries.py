@@ -94,9 +94,7 @@ def list_orders(
 
     With `with_people` (coordinators, admins) each row carries the person, and the listing is
     audited as a view of their records. With `prescriber_id`, only that prescriber's orders."""
-    query = select(Order)
-    if prescriber_id is not None:
-        query = query.where(Order.prescriber_id == prescriber_id)
+    query = select(Order) if prescriber_id is None else select(Order).where(Order.prescriber_id == prescriber_id)
     if status:
         if status not in set(OrderStatus):
             raise Invalid(f"Unknown status {status!r}", field="status")
