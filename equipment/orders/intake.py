@@ -126,6 +126,7 @@ def _prescriber_rules(
         if placed_by_prescriber:
             raise Invalid("This account is not linked to a prescriber record", field="prescriber_id")
         return False
+    prescribers.prescriber_by_id(session, data.prescriber_id)
     if data.kind != OrderKind.DELIVERY:
         if placed_by_prescriber:
             prescribers.check_their_person(session, data.prescriber_id, person.id)

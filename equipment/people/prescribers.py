@@ -33,12 +33,17 @@ def needs_their_authorisation(prescriber: Prescriber, category: str) -> bool:
     return category.strip().lower() in categories(prescriber.authorisation_categories)
 
 
-def check_categories(session: Session, prescriber_id: int, lines: Iterable[tuple[int, str]]) -> bool:
-    """Refuse a line (index, category) this prescriber may not order; True when one of them
-    needs authorisation because of who orders it."""
+def prescriber_by_id(session: Session, prescriber_id: int) -> Prescriber:
     prescriber = session.get(Prescriber, prescriber_id)
     if prescriber is None:
         raise Invalid("No prescriber with this id", field="prescriber_id")
+    return prescriber
+
+
+def check_categories(session: Session, prescriber_id: int, lines: Iterable[tuple[int, str]]) -> bool:
+    """Refuse a line (index, category) this prescriber may not order; True when one of them
+    needs authorisation because of who orders it."""
+    prescriber = prescriber_by_id(session, prescriber_id)
     waits = False
     for index, category in lines:
         if not may_order(prescriber, category):

@@ -255,3 +255,13 @@ def test_the_page_says_beside_the_line_what_the_prescriber_may_not_order(client,
     assert 'id="lines-2-sku-error"' in text and "may not order hoists" in text
     assert text.count('name="lines-') == 3 * 4  # the three rows typed and one blank: never more
     assert db.exec(select(func.count()).select_from(Order)).one() == 0
+
+
+def test_a_coordinator_naming_an_unknown_prescriber_gets_422_and_nothing_is_written(client, db, make, world):
+    receive(db, "IPS", "FRAME", quantity=2)
+    headers = bearer(make, world["staff"]["coordinator"])
+    for kind, rc in (("delivery", "three_day"), ("collection", "standard_collection")):
+        body = order_data(kind=kind, response_class=rc, prescriber_id=999)
+        answer = client.post("/api/v1/orders", json=body, headers=headers)
+        assert answer.status_code == 422 and answer.json["errors"][0]["field"] == "prescriber_id"
+    assert db.exec(select(func.count()).select_from(Order)).one() == 0
