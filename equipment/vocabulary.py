@@ -9,6 +9,7 @@ class Role(StrEnum):
     CLERK = "clerk"
     DRIVER = "driver"
     OFFICER = "officer"
+    PRESCRIBER = "prescriber"
 
 
 class StockState(StrEnum):

@@ -29,6 +29,7 @@ from equipment.db import use_case, utcnow
 from equipment.demo.bulk_rows import bulk_insert, next_id
 from equipment.demo.history_stock import recycle_returns, stock_out_windows
 from equipment.demo.history_today import lend_recent_deliveries, reserve_open_orders
+from equipment.demo.prescriber_demo import share_orders_among_prescribers
 from equipment.demo.seeded_service import SeededService, load_seeded_service
 from equipment.models import Delay, Order, OrderEvent, OrderLine, ResponseClass, StockMovement
 from equipment.orders import clocks
@@ -382,6 +383,7 @@ def generate_history(
     history.write()
     on_loan = lend_recent_deliveries(history)
     ready = reserve_open_orders(history)
+    share_orders_among_prescribers(session)
     return {
         "orders": len(history.orders),
         "items": sum(line["quantity"] for line in history.lines),

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from equipment.db import use_case, utcnow
+from equipment.demo.prescriber_demo import link_demo_prescriber
 from equipment.errors import Conflict
 from equipment.models import (
     Asset,
@@ -40,6 +41,7 @@ DEMO_USERS = [
     ("clerk", Role.CLERK, "Demo Clerk"),
     ("driver", Role.DRIVER, "Demo Driver"),
     ("officer", Role.OFFICER, "Demo Officer"),
+    ("prescriber", Role.PRESCRIBER, "Shirley Hammond"),
 ]
 
 
@@ -77,6 +79,8 @@ def seed(
     staff = _load_staff(session, data_dir, vans, demo=demo)
     for row in rows("prescribers.csv", data_dir):
         session.add(Prescriber(**row))
+    if demo:
+        link_demo_prescriber(session)
     people = 0
     for row in rows("service_users.csv", data_dir):
         session.add(

@@ -34,6 +34,8 @@ class Order(SQLModel, table=True):
         Index("ix_orders_status_due", "status", "due_at"),
         Index("ix_orders_class_due", "response_class", "due_at"),
         Index("ix_orders_depot_due", "depot_id", "due_at"),
+        # A prescriber's own orders (revision 0008_prescribers).
+        Index("ix_orders_prescriber_due", "prescriber_id", "due_at"),
         # Covers the KPI aggregations (revision 0005_reports).
         Index("ix_orders_kpi", "due_at", "response_class", "status", "completed_at", "excused", "depot_id", "district"),
         # The few orders that can be late (done after their due time, or not done): lists and causes.

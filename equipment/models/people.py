@@ -18,6 +18,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=12)
     password_hash: str = Field(max_length=256)
     van_id: int | None = Field(default=None, foreign_key="vans.id", index=True)
+    prescriber_id: int | None = Field(default=None, foreign_key="prescribers.id", index=True)
     active: bool = True
     # Raised to invalidate every session and token issued before (password change, disable).
     auth_version: int = 1
@@ -50,14 +51,21 @@ class ServiceUser(SQLModel, table=True):
 
 
 class Prescriber(SQLModel, table=True):
+    """Someone who orders equipment for the people they assess, within what they may order."""
+
     __tablename__ = "prescribers"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
     profession: str = Field(default="", max_length=60)
     organisation: str = Field(default="", max_length=120)
+    team: str = Field(default="", max_length=120)
     email: str = Field(default="", max_length=120)
     phone: str = Field(default="", max_length=30)
+    # Catalogue categories, separated by ";". Empty: every category.
+    orderable_categories: str = Field(default="", max_length=500)
+    # Categories whose orders wait for a coordinator's authorisation when this prescriber orders.
+    authorisation_categories: str = Field(default="", max_length=500)
 
 
 class GeocodeCacheEntry(SQLModel, table=True):

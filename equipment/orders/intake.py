@@ -33,6 +33,7 @@ from equipment.orders.lines import (
 )
 from equipment.orders.records import add_event, order_by_ref, order_lines
 from equipment.orders.schemas import OrderAmend, OrderCreate, SlotIn
+from equipment.people import prescribers
 from equipment.people.service_users import PersonDetails, find_or_create
 from equipment.places.geocoding import GeocoderSettings
 from equipment.vocabulary import OrderKind, OrderStatus
@@ -61,20 +62,29 @@ def create_order(
     user_id: int | None,
     settings: OrderSettings | None = None,
     now: datetime | None = None,
+    placed_by_prescriber: bool = False,
 ) -> Order:
-    """Take an order: check it, find or create the person, start the clock, reserve stock. Commits."""
+    """Take an order: check it, find or create the person, start the clock, reserve stock. Commits.
+
+    With `placed_by_prescriber` (the prescriber `data.prescriber_id` orders for themselves) a
+    collection or inspection must be for someone already on one of their orders."""
     settings = settings or OrderSettings()
     now = now or utcnow()
     try:
-        return _take_order(session, data, user_id, settings, now)
+        return _take_order(session, data, user_id, settings, now, placed_by_prescriber)
     except IntegrityError:
         # Another request created the same person (NHS number) a moment ago: now we find them.
-        return _take_order(session, data, user_id, settings, now)
+        return _take_order(session, data, user_id, settings, now, placed_by_prescriber)
 
 
 @use_case
 def _take_order(
-    session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings, now: datetime
+    session: Session,
+    data: OrderCreate,
+    user_id: int | None,
+    settings: OrderSettings,
+    now: datetime,
+    placed_by_prescriber: bool = False,
 ) -> Order:
     received_at = clocks.to_utc(data.received_at or now, tz=settings.tz)
     if received_at > now + SENDER_CLOCK_AHEAD:
@@ -84,9 +94,10 @@ def _take_order(
     lines = resolve_lines(session, data.kind, data.lines)
     person = _person(session, data, user_id, settings)
     check_assets_with_person(session, data.kind, lines, person.id)
+    prescriber_waits = _prescriber_rules(session, data, lines, person, placed_by_prescriber)
     order = _new_order(session, data, rc, person, received_at, slot, user_id)
     rows = make_lines(session, order, lines)
-    waits = needs_authorisation(data.kind, lines)
+    waits = needs_authorisation(data.kind, lines) or prescriber_waits
     if not waits or rc.clock_start != "authorised":
         _start_clock(order, rc, received_at, settings.tz)
     add_event(
@@ -105,6 +116,24 @@ def _take_order(
     audit.record(session, user_id=user_id, action="created", entity="order", entity_id=order.ref)
     session.flush()
     return order
+
+
+def _prescriber_rules(
+    session: Session, data: OrderCreate, lines: list[ResolvedLine], person: ServiceUser, placed_by_prescriber: bool
+) -> bool:
+    """What the named prescriber may order (True: it waits for authorisation because of them)."""
+    if data.prescriber_id is None:
+        if placed_by_prescriber:
+            raise Invalid("This account is not linked to a prescriber record", field="prescriber_id")
+        return False
+    prescribers.prescriber_by_id(session, data.prescriber_id)
+    if data.kind != OrderKind.DELIVERY:
+        if placed_by_prescriber:
+            prescribers.check_their_person(session, data.prescriber_id, person.id)
+        return False
+    return prescribers.check_categories(
+        session, data.prescriber_id, [(line.index, line.item.category) for line in lines]
+    )
 
 
 def _person(session: Session, data: OrderCreate, user_id: int | None, settings: OrderSettings) -> ServiceUser:
@@ -194,9 +223,8 @@ def _due_text(order: Order, tz: str) -> str:
 
 
 def _auth_items(lines: list[ResolvedLine]) -> str:
-    return "needs authorisation: " + ", ".join(
-        sorted({line.item.sku for line in lines if line.item.needs_authorisation})
-    )
+    high_cost = sorted({line.item.sku for line in lines if line.item.needs_authorisation})
+    return "needs authorisation: " + (", ".join(high_cost) or "items this prescriber orders only with authorisation")
 
 
 def _allocate(

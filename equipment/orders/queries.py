@@ -27,6 +27,7 @@ from equipment.models import (
 )
 from equipment.orders import clocks
 from equipment.orders.records import order_by_ref
+from equipment.people import prescribers
 from equipment.places.postcodes import district_of
 from equipment.stock import catalogue
 from equipment.vocabulary import OrderStatus
@@ -87,12 +88,13 @@ def list_orders(
     with_people: bool = False,
     user_id: int | None = None,
     tz: str = clocks.DEFAULT_TZ,
+    prescriber_id: int | None = None,
 ) -> tuple[list[OrderRow], int]:
     """Orders matching every filter given, earliest due first, and how many match in all.
 
     With `with_people` (coordinators, admins) each row carries the person, and the listing is
-    audited as a view of their records."""
-    query = select(Order)
+    audited as a view of their records. With `prescriber_id`, only that prescriber's orders."""
+    query = select(Order) if prescriber_id is None else select(Order).where(Order.prescriber_id == prescriber_id)
     if status:
         if status not in set(OrderStatus):
             raise Invalid(f"Unknown status {status!r}", field="status")
@@ -138,10 +140,14 @@ def depot_codes(session: Session) -> dict[int, str]:
 
 
 @use_case
-def view_order(session: Session, *, ref: str, user_id: int | None, personal: bool) -> OrderView:
+def view_order(
+    session: Session, *, ref: str, user_id: int | None, personal: bool, prescriber_id: int | None = None
+) -> OrderView:
     """One order with its lines and timeline; with `personal` the person too, and the view audited
-    (the audit row is part of the read's transaction)."""
+    (the audit row is part of the read's transaction). With `prescriber_id`, another prescriber's
+    order is not found."""
     order = order_by_ref(session, ref)
+    prescribers.check_their_order(order, prescriber_id)
     lines = list(
         session.exec(
             select(OrderLine, Item)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -166,6 +166,20 @@ class OutcomePublic(BaseModel):
     serials: list[str]
 
 
+class TrackingPublic(BaseModel):
+    """Where an order stands, as told to whoever asked for it."""
+
+    visit_date: date | None = Field(None, description="Set once a plan with this visit is published")
+    visit_eta: datetime | None = None
+    window_start: datetime | None = Field(None, description="About an hour either side of the planned arrival")
+    window_end: datetime | None = None
+    delivered_at: datetime | None = Field(None, description="Proof of delivery (or collection): when")
+    received_by: str = Field("", description="Proof of delivery: who received it")
+    failed_at: datetime | None = None
+    failure_reason: str = Field("", description="Why the last visit failed, in plain words")
+    rebooked_for: datetime | None = Field(None, description="After a failed visit: the next planned visit or slot")
+
+
 class OrderDetail(OrderSummary):
     """One order. Officers and clerks get the summary fields only (the rest null)."""
 
@@ -178,6 +192,7 @@ class OrderDetail(OrderSummary):
     service_user: ServiceUserPublic | None = Field(  # type: ignore[assignment]
         None, description="The person's full record (coordinators and admins; every view is audited)"
     )
+    tracking: TrackingPublic | None = Field(None, description="Prescribers: visit window, proof of delivery")
 
 
 class OrderQuery(PageQuery):

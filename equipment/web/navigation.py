@@ -4,7 +4,7 @@ from flask import Flask, current_app
 
 from equipment.vocabulary import Role
 
-A, CO, CL, D, O = Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.DRIVER, Role.OFFICER
+A, CO, CL, D, O, P = Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.DRIVER, Role.OFFICER, Role.PRESCRIBER
 
 # (label, endpoint, roles); entries whose page is not built yet are left out at render time.
 MENU = [
@@ -20,6 +20,8 @@ MENU = [
     ("My route", "driver_pages.today", {D}),
     ("Performance", "reports_pages.dashboard", {A, CO, O}),
     ("Contract report", "reports_pages.monthly_report", {A, O}),
+    ("My orders", "prescriber_pages.my_orders", {P}),
+    ("Order equipment", "prescriber_pages.new_order", {P}),
 ]
 
 

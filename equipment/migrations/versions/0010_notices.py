@@ -1,7 +1,7 @@
 """notices: messages to service users, and how each person asked to be told
 
 Revision ID: 0010_notices
-Revises: 0005_reports
+Revises: 0008_prescribers
 Create Date: 2026-12-01 12:50:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from equipment.db import UTCDateTime
 
 revision = "0010_notices"
-down_revision = "0005_reports"
+down_revision = "0008_prescribers"
 branch_labels = None
 depends_on = None
 

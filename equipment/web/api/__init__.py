@@ -4,6 +4,7 @@ from flask_openapi3 import APIBlueprint
 
 from equipment.web.api import assets as assets_api
 from equipment.web.api import auth, catalogue
+from equipment.web.api import collection_requests as collection_requests_api
 from equipment.web.api import notices as notices_api
 from equipment.web.api import orders as orders_api
 from equipment.web.api import plans as plans_api
@@ -24,4 +25,5 @@ def blueprints() -> list[APIBlueprint]:
         plans_api.bp,
         stops_api.bp,
         notices_api.bp,
+        collection_requests_api.bp,
     ]

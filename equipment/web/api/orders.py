@@ -10,6 +10,7 @@ from equipment import orders
 from equipment.errors import NotFound
 from equipment.models import Order
 from equipment.orders import queries as orders_queries
+from equipment.orders import tracking
 from equipment.orders.intake import OrderSettings
 from equipment.orders.schemas import (
     AuthoriseRequest,
@@ -36,6 +37,7 @@ from equipment.orders.schemas import (
     PersonQuery,
     ServiceUserBrief,
     ServiceUserPublic,
+    TrackingPublic,
 )
 from equipment.people import service_users
 from equipment.schemas import Problem
@@ -43,12 +45,15 @@ from equipment.vocabulary import Role
 from equipment.web import lookup_limits
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.prescriber_scope import prescriber_scope
 from equipment.web.problems import problem
 
 bp = APIBlueprint("api_orders", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="orders")])
 
 TAKERS = (Role.ADMIN, Role.COORDINATOR)  # take and change orders; see people
 READERS = (Role.ADMIN, Role.COORDINATOR, Role.OFFICER, Role.CLERK)
+# Prescribers take orders and read them too, only their own (and the people on them).
+ORDERERS = (*TAKERS, Role.PRESCRIBER)
 ERRORS = {401: Problem, 403: Problem, 422: Problem}
 
 
@@ -58,7 +63,7 @@ def settings() -> OrderSettings:
 
 def sees_people() -> bool:
     principal = current_principal()
-    return principal is not None and principal.role in TAKERS
+    return principal is not None and principal.role in ORDERERS
 
 
 def summary_fields(order: Order, depot: str) -> dict:
@@ -145,15 +150,21 @@ def person_public(p) -> ServiceUserPublic:
 
 
 @bp.post("/orders", responses={201: OrderCreated, 409: Problem, **ERRORS})
-@allow(*TAKERS)
+@allow(*ORDERERS)
 def create_order(body: OrderCreate):
-    """Take an order. Returns its `ref`, `status` (ready, back_order or awaiting_authorisation) and `due_at`."""
-    order = orders.create_order(get_db(), data=body, user_id=current_principal().id, settings=settings())
+    """Take an order. Returns its `ref`, `status` (ready, back_order or awaiting_authorisation) and `due_at`.
+    A prescriber orders as themselves (`prescriber_id` is theirs, whatever is sent)."""
+    scope = prescriber_scope()
+    if scope is not None:
+        body = body.model_copy(update={"prescriber_id": scope or None})
+    order = orders.create_order(
+        get_db(), data=body, user_id=current_principal().id, settings=settings(), placed_by_prescriber=scope is not None
+    )
     return created_public(order).model_dump(mode="json"), 201
 
 
 @bp.get("/orders", responses={200: OrderList, **ERRORS})
-@allow(*READERS)
+@allow(*READERS, Role.PRESCRIBER)
 def list_orders(query: OrderQuery):
     """Orders, earliest due first, filtered by status, response class, kind, depot and due time."""
     people = sees_people()
@@ -171,6 +182,7 @@ def list_orders(query: OrderQuery):
         with_people=people,
         user_id=current_principal().id,
         tz=settings().tz,
+        prescriber_id=prescriber_scope(),
     )
     items = [
         OrderSummary(
@@ -183,7 +195,7 @@ def list_orders(query: OrderQuery):
 
 
 @bp.get("/orders/preview-due", responses={200: DuePreview, **ERRORS})
-@allow(*TAKERS)
+@allow(*ORDERERS)
 def preview_due(query: DuePreviewQuery):
     """The due time an order of this class received at `received_at` (default now) would get."""
     rc, received, starts, due = orders_queries.preview_due(
@@ -199,7 +211,7 @@ def preview_due(query: DuePreviewQuery):
 
 
 @bp.get("/orders/availability", responses={200: Availability, 404: Problem, **ERRORS})
-@allow(*TAKERS)
+@allow(*ORDERERS)
 def availability(query: AvailabilityQuery):
     """Catalogue items matching `q` with what is available now at the depot serving `postcode`."""
     depot, district, found = orders_queries.availability(
@@ -249,12 +261,33 @@ def review_back_orders():
 
 
 @bp.get("/orders/<ref>", responses={200: OrderDetail, 404: Problem, **ERRORS})
-@allow(*READERS)
+@allow(*READERS, Role.PRESCRIBER)
 def get_order(path: OrderPath):
     """One order. Coordinators and admins also get lines, timeline and the person (each view is
-    audited); officers and clerks get the summary without any personal data."""
-    view = orders_queries.view_order(get_db(), ref=path.ref, user_id=current_principal().id, personal=sees_people())
-    return detail_public(view).model_dump(mode="json")
+    audited); officers and clerks get the summary without any personal data. A prescriber gets
+    only their own orders (another's is 404), with `tracking`: visit window, proof of delivery."""
+    scope = prescriber_scope()
+    view = orders_queries.view_order(
+        get_db(), ref=path.ref, user_id=current_principal().id, personal=sees_people(), prescriber_id=scope
+    )
+    detail = detail_public(view)
+    if scope is not None:
+        detail.tracking = tracking_public(tracking.track(get_db(), view.order))
+    return detail.model_dump(mode="json")
+
+
+def tracking_public(t: tracking.Tracking) -> TrackingPublic:
+    return TrackingPublic(
+        visit_date=t.visit.service_date if t.visit else None,
+        visit_eta=t.visit.eta if t.visit else None,
+        window_start=t.visit.window_start if t.visit else None,
+        window_end=t.visit.window_end if t.visit else None,
+        delivered_at=t.delivered_at,
+        received_by=t.received_by,
+        failed_at=t.failed_at,
+        failure_reason=t.failure_reason,
+        rebooked_for=t.rebooked_for,
+    )
 
 
 @bp.patch("/orders/<ref>", responses={200: OrderCreated, 404: Problem, 409: Problem, **ERRORS})

@@ -2,11 +2,13 @@
 
 from flask import Blueprint
 
+from equipment.web.pages import collection_request as collection_pages
 from equipment.web.pages import driver as driver_pages
 from equipment.web.pages import home
 from equipment.web.pages import notices as notices_pages
 from equipment.web.pages import orders as orders_pages
 from equipment.web.pages import planning as planning_pages
+from equipment.web.pages import prescriber as prescriber_pages
 from equipment.web.pages import reports as reports_pages
 from equipment.web.pages import stock as stock_pages
 
@@ -20,4 +22,6 @@ def blueprints() -> list[Blueprint]:
         planning_pages.bp,
         driver_pages.bp,
         notices_pages.bp,
+        prescriber_pages.bp,
+        collection_pages.bp,
     ]

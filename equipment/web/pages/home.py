@@ -13,6 +13,7 @@ ROLE_START = {
     "clerk": "Record stock: receipts, counts, transfers, returns and loading.",
     "driver": "Your route for today, stop by stop.",
     "officer": "Delivery performance against the agreed times.",
+    "prescriber": "Order equipment for the people you assess, and follow each order to the door.",
 }
 
 
