@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -13,11 +13,9 @@ from sqlmodel import Session, select
 from equipment import audit
 from equipment.db import use_case
 from equipment.models import Order, Outcome, Plan, Route, ServiceUser, Stop, StopOrder
+from equipment.notices.wording import visit_window
 from equipment.orders.queries import OrderRow, depot_codes
 from equipment.vocabulary import CAUSE_LABELS, OPEN_ORDER_STATUSES, DelayCause, OutcomeStatus
-
-# The window told to people outside: the planned arrival give or take about an hour.
-WINDOW_HALF_WIDTH = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -25,13 +23,14 @@ class Visit:
     service_date: date
     eta: datetime
 
+    # The same two hours the person at home is told (whole-hour offsets keep half hours aligned).
     @property
     def window_start(self) -> datetime:
-        return self.eta - WINDOW_HALF_WIDTH
+        return visit_window(self.eta)[0]
 
     @property
     def window_end(self) -> datetime:
-        return self.eta + WINDOW_HALF_WIDTH
+        return visit_window(self.eta)[1]
 
 
 @dataclass(frozen=True)
