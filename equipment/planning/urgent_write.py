@@ -12,7 +12,7 @@ from equipment import audit
 from equipment.db import use_case
 from equipment.errors import Conflict
 from equipment.models import Order, OrderEvent, Plan, StopOrder, Unplanned
-from equipment.planning.keep_order import FixedRoutes, lock_unchanged_plan
+from equipment.planning.keep_order import NEW_JOB_BASE, FixedRoutes, lock_unchanged_plan
 from equipment.planning.store import new_route, predict_delay, write_route
 from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind, OrderStatus
@@ -39,7 +39,8 @@ def write_insertion(
     given_up = _give_way(session, plan, fixed, [d.stop_id for d in result.displaced], order, user_id)
     route = fixed.routes.get(van.id) or new_route(session, plan, van.id)
     written = write_route(session, plan, route, fixed.built, vroute, new_stops=False, stops_by_id=fixed.stops)
-    inserted = next(s for s in written if s.id not in fixed.stops)
+    job_ids = [step["id"] for step in vroute["steps"] if step["type"] == "job"]
+    inserted = written[job_ids.index(NEW_JOB_BASE)]  # (SQLite may give it a displaced stop's id)
     result.stop.stop_id = inserted.id
     order.status = OrderStatus.PLANNED
     session.add(order)
