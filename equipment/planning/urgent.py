@@ -26,7 +26,8 @@ from equipment.planning.views import get_plan
 from equipment.service_time import DEFAULT_TZ
 from equipment.vocabulary import OrderStatus
 
-INSERT_SECONDS = 1.0
+INSERT_SECONDS = 5.0  # a ceiling: the insertion itself takes a fraction of a second; the router
+# shortens its budget by the problem's size, and a job it has no time left for comes back unplaced
 MAX_DISPLACE = 10
 
 
