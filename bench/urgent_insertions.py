@@ -11,7 +11,8 @@ insertion), in the other by cost alone (the insertion before the router's due ti
 deadline). Before each insertion a dry run that aims at the due time says whether some position
 could make it on time. Reports, per way: emergencies on time among those some position could
 make on time (target >= 90 %), the slowest insertion (target < 2 s), stops made late by the
-knock-on and the added driving.
+knock-on and the added driving. Last, one emergency too big for any Ipswich van as it stands:
+how long the offers of room take and what the first one gives up.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from equipment.db import make_engine, new_session
 from equipment.demo.ready_orders import make_ready_order
 from equipment.demo.seed import seed
 from equipment.migrations.upgrade import upgrade_to_head
-from equipment.models import Depot, Item, PostcodeDistrict, Route, ServiceUser
+from equipment.models import Depot, Item, PostcodeDistrict, Route, ServiceUser, StockBalance, Van, VanAbsence
 
 TZ = service_time.DEFAULT_TZ
 EMERGENCY_HOURS = 4  # the seeded emergency response class: 4 service hours
@@ -170,6 +171,66 @@ def report(t: Tally, count: int) -> str:
     )
 
 
+def no_room(url: str, plan_id: int, day: date) -> str:
+    """One more emergency at 10:00, too big for what any Ipswich van has left: time the offers."""
+    engine = make_engine(url)
+    with new_session(engine) as session:
+        depot = session.exec(select(Depot).where(Depot.code == "IPS")).one()
+        rows = session.exec(
+            select(Van.volume_capacity, Route.volume_loaded, Van.id)
+            .join(Route, Route.van_id == Van.id)
+            .where(Route.plan_id == plan_id, Van.depot_id == depot.id)
+        ).all()
+        # The vans the plan left idle are off the road today: only room on a route can be made.
+        used = set(session.exec(select(Route.van_id).where(Route.plan_id == plan_id)))
+        for van in session.exec(select(Van).where(Van.depot_id == depot.id)):
+            if van.id not in used:
+                session.add(VanAbsence(van_id=van.id, day=day, reason="off the road"))
+        rows = [(c, loaded) for c, loaded, _ in rows]
+        free = max(capacity - loaded for capacity, loaded in rows)
+        roomiest = max(capacity for capacity, _ in rows)
+        item, units = session.exec(
+            select(Item, StockBalance.quantity)
+            .join(StockBalance, StockBalance.item_id == Item.id)
+            .where(StockBalance.depot_id == depot.id, StockBalance.state == "available", Item.serialised == False)
+            .where(StockBalance.quantity * Item.volume > free)
+            .order_by(Item.volume.desc())  # few units: a short visit, so room is about volume
+        ).first()
+        quantity = free // item.volume + 1  # one more than the roomiest route can take
+        if quantity > units or quantity * item.volume > roomiest:
+            return f"[no room] skipped: {units} x {item.sku} at IPS cannot outgrow the {free} units a van has free"
+        person = session.exec(select(ServiceUser).where(ServiceUser.district == "IP4").order_by(ServiceUser.id)).first()
+        now = local(day, 10)
+        make_ready_order(
+            session,
+            ref="EQ-899999",
+            person=person,
+            depot=depot,
+            lines=[(item, quantity)],
+            due_at=now + timedelta(hours=EMERGENCY_HOURS),
+            received_at=now,
+            response_class="emergency",
+        )
+        session.commit()
+        started = time.monotonic()
+        result = planning.insert_urgent(
+            session, plan_id=plan_id, order_ref="EQ-899999", dry_run=True, user_id=None, tz=TZ, now=now
+        )
+        took = time.monotonic() - started
+    engine.dispose()
+    best = result.offers[0] if result.offers else None
+    return (
+        f"[no room] {quantity} x {item.sku} ({quantity * item.volume} volume units, the roomiest IPS van has {free} "
+        f"free): inserted={result.inserted}, {len(result.offers)} offers in {took:.2f}s (target < 2 s)"
+        + (
+            f"; first: {best.van} giving up {sum(len(d.order_refs) for d in best.displaced)} orders, "
+            f"{len(best.made_late)} made late"
+            if best
+            else ""
+        )
+    )
+
+
 def copy_sqlite(source: str, target: str) -> None:
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
@@ -181,8 +242,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--emergencies", type=int, default=20)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--keep", metavar="DIR", help="keep the databases in DIR (default: a temporary one)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         base = f"{tmp}/day.db"
         plan_id, day, stops = planned_day(f"sqlite:///{base}", orders=args.orders, seconds=args.seconds)
         print(f"planned and published {day}: plan {plan_id}, {stops} stops ({args.seconds:.0f} s budget)")
@@ -191,6 +255,8 @@ def main() -> None:
             path = f"{tmp}/{label.replace(' ', '_')}.db"
             copy_sqlite(base, path)
             print(report(insert_all(f"sqlite:///{path}", plan_id, todo, aim_at_due=aim, label=label), len(todo)))
+            if aim:
+                print(no_room(f"sqlite:///{path}", plan_id, day))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,9 @@ class VanProblems:
     def may_serve(self, vehicle_id: int, job_id: int = NEW_JOB_BASE) -> bool:
         return set(self.jobs[job_id].get("skills", [])) <= set(self.vehicles[vehicle_id].get("skills", []))
 
+    def _steps(self, vehicle_id: int) -> list[dict]:
+        return self.vehicles[vehicle_id].get("steps", [])
+
     def problem(self, vehicle_id: int, leave_out: set[int], with_new: bool) -> dict:
         vehicle = dict(self.vehicles[vehicle_id])
         vehicle["steps"] = [s for s in vehicle.get("steps", []) if s["type"] != "job" or s["id"] not in leave_out]
@@ -80,6 +83,8 @@ class VanProblems:
 
     def solve(self, vehicle_id: int, leave_out: set[int], with_new: bool, session=None) -> dict | None:
         """The van's route from a keep-order solve (None when it has no stops)."""
+        if not with_new and not any(s["type"] == "job" and s["id"] not in leave_out for s in self._steps(vehicle_id)):
+            return None
         output = solve(
             self.problem(vehicle_id, leave_out, with_new), seconds=SUB_SECONDS, keep_order=True, session=session
         )
