@@ -181,3 +181,52 @@ def test_stops_on_two_routes_cannot_both_give_way(db, engine, make):
         planning.insert_urgent(
             db, plan_id=plan.id, order_ref=urgent.ref, dry_run=False, user_id=None, tz=TZ, displace=one_each
         )
+
+
+def on_a_line(db, engine, make):
+    """A route depot -> A (3 km north, an hour's visit) -> B (6 km north). An emergency at 3.5 km
+    due 08:45 costs least after A (on the way) but is on time only before it."""
+    from equipment import stock
+
+    w = build_world(db, engine, make)
+    slow = make.item("SLOW", volume=5, install_minutes=60)
+    stock.receive_goods(db, depot_code="IPS", sku="SLOW", quantity=5, user_id=None)
+    a = w.order(w.person(km_north=3), lines=[(slow, 1)], slot=(w.at(8), w.at(9)))  # so the route runs A, B
+    b = w.order(w.person(km_north=6), slot=(w.at(10), w.at(17)))
+    plan = w.published()
+    assert sum(order_refs_on_routes(w.view(plan)), []) == [a.ref, b.ref]
+    urgent = w.order(w.person(km_north=3.5), klass="emergency", due=w.at(8, 45))
+    return w, plan, a, urgent
+
+
+def test_the_urgent_order_s_due_time_goes_to_the_router(db, engine, make):
+    from equipment.models import Plan
+    from equipment.planning.keep_order import NEW_JOB_BASE, fixed_routes
+
+    w, plan, a, urgent = on_a_line(db, engine, make)
+    kept = {"tz": TZ, "osrm_url": None, "extra": [[get_order(db, urgent.ref)]]}
+    aimed = fixed_routes(db, db.get(Plan, plan.id), aim_at_due=True, **kept).built.problem
+    job = next(j for j in aimed["jobs"] if j["id"] == NEW_JOB_BASE)
+    assert job["deadline"] == 8 * 3600 + 45 * 60  # seconds of the service day
+    cost_only = fixed_routes(db, db.get(Plan, plan.id), **kept).built.problem
+    assert "deadline" not in next(j for j in cost_only["jobs"] if j["id"] == NEW_JOB_BASE)
+    db.commit()
+
+
+def test_the_insertion_aims_at_the_due_time_then_at_cost(db, engine, make):
+    w, plan, a, urgent = on_a_line(db, engine, make)
+    common = {"plan_id": plan.id, "order_ref": urgent.ref, "dry_run": True, "user_id": None, "tz": TZ}
+    aimed = planning.insert_urgent(db, **common)
+    assert aimed.stop.sequence == 1 and not aimed.stop.late
+    by_cost = planning.insert_urgent(db, aim_at_due=False, **common)
+    assert by_cost.stop.sequence > 1 and by_cost.stop.late  # on the way, after the hour at A
+
+
+def test_nothing_goes_in_front_of_a_stop_whose_time_has_passed(db, engine, make):
+    w, plan, a, urgent = on_a_line(db, engine, make)
+    stop_a = stop_of(w, plan, a.ref)
+    now = stop_a.eta + timedelta(minutes=10)  # the van is at A
+    result = planning.insert_urgent(
+        db, plan_id=plan.id, order_ref=urgent.ref, dry_run=True, user_id=None, tz=TZ, now=now
+    )
+    assert result.stop.sequence == 2 and result.stop.eta >= now
