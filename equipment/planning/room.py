@@ -15,7 +15,7 @@ from equipment.planning.solving import solve
 from equipment.vocabulary import OrderStatus
 
 MAX_DISPLACED = 3  # stops a route may give up for one urgent visit
-SINGLE_TRIES = 8  # stops tried one at a time before giving up several
+SINGLE_TRIES = 6  # stops tried one at a time before giving up several
 SUB_SECONDS = 0.5  # ceiling of one van's insertion (it takes milliseconds)
 
 
@@ -65,6 +65,12 @@ class VanProblems:
     def _steps(self, vehicle_id: int) -> list[dict]:
         return self.vehicles[vehicle_id].get("steps", [])
 
+    def loads_fit(self, vehicle_id: int, leave_out: set[int]) -> bool:
+        """Every delivery is on board when the van leaves: a quick test that needs no solve."""
+        ids = [s["id"] for s in self._steps(vehicle_id) if s["type"] == "job" and s["id"] not in leave_out]
+        on_board = [sum(d) for d in zip(*(self.jobs[i].get("delivery", []) for i in [*ids, NEW_JOB_BASE]))]
+        return all(load <= cap for load, cap in zip(on_board, self.vehicles[vehicle_id]["capacity"]))
+
     def problem(self, vehicle_id: int, leave_out: set[int], with_new: bool) -> dict:
         vehicle = dict(self.vehicles[vehicle_id])
         vehicle["steps"] = [s for s in vehicle.get("steps", []) if s["type"] != "job" or s["id"] not in leave_out]
@@ -98,6 +104,8 @@ class VanProblems:
     def fits(self, vehicle_id: int, leave_out: set[int], base_lateness: int | None = None, session=None) -> VanTry:
         """The van with `leave_out` given up takes the urgent visit breaking no slot or shift
         that was kept without it."""
+        if not self.loads_fit(vehicle_id, leave_out):
+            return VanTry(vehicle_id, sorted(leave_out), None)
         if base_lateness is None:
             base = self.solve(vehicle_id, leave_out, with_new=False, session=session)
             base_lateness = hard_lateness(base) if base else 0
