@@ -99,7 +99,7 @@ class VanProblems:
         route = next(iter(output.get("routes", [])), None)
         if route is None:
             return None
-        return _restore_indices(route)
+        return _without_cut_indices(route)
 
     def fits(self, vehicle_id: int, leave_out: set[int], base_lateness: int | None = None, session=None) -> VanTry:
         """The van with `leave_out` given up takes the urgent visit breaking no slot or shift
@@ -115,7 +115,7 @@ class VanProblems:
         return VanTry(vehicle_id, sorted(leave_out), route, int(route.get("cost", 0)))
 
 
-def _restore_indices(route: dict) -> dict:
+def _without_cut_indices(route: dict) -> dict:
     # Positions in the cut matrix mean nothing outside it; the stored plan uses ids and times only.
     for step in route["steps"]:
         step.pop("location_index", None)
