@@ -13,6 +13,7 @@ from equipment.errors import Conflict, Invalid, InvalidTransition
 from equipment.models import AuditEvent, Delay, OrderEvent, Stop, Unplanned
 from equipment.vocabulary import OrderStatus
 from tests.equipment.test_planning_support import TZ, build_world, get_order, order_refs_on_routes
+from tests.equipment.test_planning_transactions import solves  # noqa: F401 (a fixture)
 
 
 def full_van(db, engine, make, **world):
@@ -230,3 +231,29 @@ def test_nothing_goes_in_front_of_a_stop_whose_time_has_passed(db, engine, make)
         db, plan_id=plan.id, order_ref=urgent.ref, dry_run=True, user_id=None, tz=TZ, now=now
     )
     assert result.stop.sequence == 2 and result.stop.eta >= now
+
+
+def test_making_room_solves_outside_transactions_and_refuses_a_plan_that_changed(db, engine, make, solves):  # noqa: F811
+    from equipment.db import new_session
+
+    w, plan, later, today, urgent = full_van(db, engine, make)
+    planning.insert_urgent(db, plan_id=plan.id, order_ref=urgent.ref, dry_run=True, user_id=None, tz=TZ)
+    assert solves.seen and not any(solves.seen)  # every solve of the offers ran with no transaction open
+    given_up = stop_of(w, plan, later.ref).id
+    counts = _counts(db)
+
+    def driver_reaches_the_stop() -> None:
+        with new_session(engine) as other:
+            stop = other.get(Stop, given_up)
+            stop.status = "done"
+            other.add(stop)
+            other.commit()
+
+    solves.during = driver_reaches_the_stop
+    with pytest.raises(Conflict, match="changed"):
+        planning.insert_urgent(
+            db, plan_id=plan.id, order_ref=urgent.ref, dry_run=False, user_id=None, tz=TZ, displace=[given_up]
+        )
+    assert _counts(db) == counts
+    assert get_order(db, later.ref).status == OrderStatus.PLANNED
+    assert get_order(db, urgent.ref).status == OrderStatus.READY
