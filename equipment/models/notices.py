@@ -19,7 +19,8 @@ class Notice(SQLModel, table=True):
     channel: str = Field(max_length=8)
     service_user_id: int = Field(foreign_key="service_users.id", index=True)
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
-    stop_id: int | None = Field(default=None, foreign_key="stops.id")
+    # The visit it was about; no foreign key: a re-planned or displaced visit goes, its message stays.
+    stop_id: int | None = None
     body: str = Field(max_length=600)
     status: str = Field(default="queued", max_length=10, index=True)
     attempts: int = 0

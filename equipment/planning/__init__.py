@@ -6,7 +6,7 @@ and loaded (publish), and adjusted: move, lock, re-optimise (adjust), insert an 
 from equipment.planning.adjust import move_stop, reoptimise, set_route_lock
 from equipment.planning.publish import load_list, mark_loaded, publish_plan
 from equipment.planning.solving import create_plan, fail_if_stale, mark_failed, plan_day_now, retry_plan, run_plan
-from equipment.planning.urgent import Insertion, StopChange, insert_urgent
+from equipment.planning.urgent import Insertion, RoomChoice, StopChange, decline_urgent, insert_urgent
 from equipment.planning.views import (
     PlanView,
     RouteView,
@@ -27,6 +27,7 @@ __all__ = [
     "StopView",
     "create_plan",
     "day_routes",
+    "decline_urgent",
     "fail_if_stale",
     "get_plan",
     "insert_urgent",
@@ -41,6 +42,7 @@ __all__ = [
     "publish_plan",
     "reoptimise",
     "retry_plan",
+    "RoomChoice",
     "route_for_driver",
     "run_plan",
     "set_route_lock",

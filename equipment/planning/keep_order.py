@@ -68,8 +68,13 @@ def fixed_routes(
     extra: list[list[Order]] = (),
     leave_out: set[int] = frozenset(),
     new_window_from: int | None = None,
+    aim_at_due: bool = False,
 ) -> FixedRoutes:
-    """The plan's routes as fixed steps (stop id = job id) plus `extra` visits as new jobs."""
+    """The plan's routes as fixed steps (stop id = job id) plus `extra` visits as new jobs.
+
+    `new_window_from` (seconds of the day, i.e. now): new jobs start no earlier, and stops
+    already due to have started by then may not move later. `aim_at_due`: new jobs carry their
+    due time as the router's `deadline`."""
     state = plan_state(session, plan.id)
     depots = depots_for(session, plan.depots.split() or None)
     routes = {r.van_id: r for r in session.exec(select(Route).where(Route.plan_id == plan.id))}
@@ -103,12 +108,38 @@ def fixed_routes(
     )
     for vehicle in built.problem["vehicles"]:
         vehicle["steps"] = _with_break(vehicle, steps.get(vehicle["id"], []), stops, built.origin)
-    if new_window_from is not None:
-        for job in built.problem["jobs"]:
-            if job["id"] >= NEW_JOB_BASE:
-                windows = job.get("time_windows") or [[0, 86400 * 2]]
-                job["time_windows"] = [[max(a, new_window_from), max(b, new_window_from)] for a, b in windows]
+    for job in built.problem["jobs"]:
+        if job["id"] < NEW_JOB_BASE:
+            if new_window_from is not None:
+                _freeze_if_started(job, stops[job["id"]], built.origin, new_window_from)
+            continue
+        if new_window_from is not None:
+            windows = job.get("time_windows") or [[0, 86400 * 2]]
+            job["time_windows"] = [[max(a, new_window_from), max(b, new_window_from)] for a, b in windows]
+        due = deadline_of(built.jobs[job["id"]].orders, built.origin)
+        job.pop("deadline", None)
+        if aim_at_due and due is not None:
+            job["deadline"] = due
     return FixedRoutes(built, routes, stops, state)
+
+
+def deadline_of(orders: list[Order], origin: datetime) -> int | None:
+    """The router's `deadline` for a visit: its earliest due time in seconds of the day; an
+    overdue order is due at the start of the day, one due after the day has none."""
+    dues = [o.due_at for o in orders if o.due_at is not None and o.due_at < origin + timedelta(days=1)]
+    if not dues:
+        return None
+    return max(0, int((min(dues) - origin).total_seconds()))
+
+
+def _freeze_if_started(job: dict, stop: Stop, origin: datetime, now_s: int) -> None:
+    """A stop served (or due to have started) before now keeps its time: a hard window closing
+    at its ETA, so nothing is put in front of it."""
+    eta_s = int((stop.eta - origin).total_seconds())
+    if stop.status == "pending" and eta_s >= now_s:
+        return
+    opens = min([w[0] for w in job.get("time_windows") or [[0, 0]]] + [eta_s])
+    job["time_windows"] = [[max(0, opens), max(0, eta_s)]]
 
 
 def _with_break(vehicle: dict, steps: list[dict], stops: dict[int, Stop], origin: datetime) -> list[dict]:
@@ -123,9 +154,9 @@ def _with_break(vehicle: dict, steps: list[dict], stops: dict[int, Stop], origin
     return steps + [{"type": "break", "id": vehicle["breaks"][0]["id"]}]
 
 
-def seconds_into_day(origin: datetime) -> int | None:
-    """Seconds since the service day's midnight when that day is today, else None."""
-    now = utcnow()
+def seconds_into_day(origin: datetime, now: datetime | None = None) -> int | None:
+    """Seconds since the service day's midnight when `now` (default: now) is on that day, else None."""
+    now = now or utcnow()
     if origin <= now < origin + timedelta(days=1):
         return int((now - origin).total_seconds())
     return None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date as Date
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from equipment.limits import MAX_ID
 from equipment.schemas import Day, Location, Moment, PageQuery, Strict
 
 FailReason = Literal[
@@ -107,10 +108,24 @@ class PlanList(BaseModel):
 class InsertRequest(Strict):
     order_ref: str = Field(min_length=1, max_length=20)
     dry_run: bool = Field(False, description="Only show where it would go and what would become late")
+    displace: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None,
+        min_length=1,
+        max_length=10,
+        description="Stop ids of one route that give way to the order (an offer's `displace`); "
+        "their orders go back to be planned",
+    )
+    decline: bool = Field(False, description="Make no room: the order stays ready, with its predicted delay")
+
+    @model_validator(mode="after")
+    def _one_choice(self):
+        if self.decline and (self.displace or self.dry_run):
+            raise ValueError("decline goes alone: without displace or dry_run")
+        return self
 
 
 class StopChange(BaseModel):
-    stop_id: int | None = Field(description="null for the new stop of a dry run")
+    stop_id: int | None = Field(description="null for the new stop of a dry run or an offer")
     van: str
     order_refs: list[str]
     eta: datetime
@@ -119,11 +134,35 @@ class StopChange(BaseModel):
     sequence: int
 
 
+class DisplacedStop(BaseModel):
+    stop_id: int
+    order_refs: list[str]
+    due_at: datetime | None = Field(description="The earliest due time of its orders")
+    brought_forward: bool = Field(description="Every order on it is due after the service day")
+    misses_due: bool = Field(description="Going back to be planned, it will miss its due time")
+
+
+class RoomOffer(BaseModel):
+    van: str
+    displace: list[int] = Field(description="Send these stop ids as `displace` to take this offer")
+    displaced: list[DisplacedStop]
+    stop: StopChange = Field(description="Where the urgent order would go")
+    late_stops: list[StopChange] = Field(description="Stops left on the route that would become late")
+    made_late: list[str] = Field(description="Order refs that would miss their due time with this choice")
+
+
 class InsertResult(BaseModel):
     inserted: bool
     dry_run: bool
-    stop: StopChange
+    declined: bool = False
+    stop: StopChange | None = Field(description="null when it fits nowhere (see `offers`) or was declined")
     late_stops: list[StopChange] = Field(description="Stops that were on time and would become late")
+    displaced: list[DisplacedStop] = Field(description="Stops that gave way (with `displace`)")
+    reason: str = Field("", description="Why it fits nowhere as things stand")
+    offers: list[RoomOffer] = Field(
+        description="When it fits nowhere: per route that could take it, the stops it would give up "
+        "(orders brought forward first, then those due latest), fewest made late first"
+    )
 
 
 class StopPath(BaseModel):

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=8), nullable=False),
         sa.Column("service_user_id", sa.Integer(), sa.ForeignKey("service_users.id"), nullable=False),
         sa.Column("order_id", sa.Integer(), sa.ForeignKey("orders.id"), nullable=True),
-        sa.Column("stop_id", sa.Integer(), sa.ForeignKey("stops.id"), nullable=True),
+        sa.Column("stop_id", sa.Integer(), nullable=True),
         sa.Column("body", sa.String(length=600), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),

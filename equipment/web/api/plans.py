@@ -8,6 +8,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from equipment import planning
 from equipment.planning import runs as jobs
 from equipment.planning.schemas import (
+    DisplacedStop,
     InsertRequest,
     InsertResult,
     Load,
@@ -21,6 +22,7 @@ from equipment.planning.schemas import (
     PlanPublic,
     PlanSummary,
     ReoptimiseRequest,
+    RoomOffer,
     RoutePath,
     RoutePublic,
     StopChange,
@@ -173,10 +175,38 @@ def _change(c: planning.StopChange) -> StopChange:
     )
 
 
+def _displaced(d) -> DisplacedStop:
+    return DisplacedStop(
+        stop_id=d.stop_id,
+        order_refs=d.order_refs,
+        due_at=d.due_at,
+        brought_forward=d.brought_forward,
+        misses_due=d.misses_due,
+    )
+
+
+def _offer(o: planning.RoomChoice) -> RoomOffer:
+    return RoomOffer(
+        van=o.van,
+        displace=[d.stop_id for d in o.displaced],
+        displaced=[_displaced(d) for d in o.displaced],
+        stop=_change(o.stop),
+        late_stops=[_change(c) for c in o.late_stops],
+        made_late=o.made_late,
+    )
+
+
 @bp.post("/plans/<int:id>/insert", responses={200: InsertResult, **ERRORS})
 @allow(*PLANNERS)
 def insert_urgent(path: PlanPath, body: InsertRequest):
-    """Insert an urgent order into the published routes without reordering their stops."""
+    """Insert an urgent order into the published routes without reordering their stops, aiming at
+    its due time. When it fits nowhere, `offers` lists ways to make room: send one's `displace`
+    to take it, or `decline: true` to make none."""
+    if body.decline:
+        planning.decline_urgent(get_db(), plan_id=path.id, order_ref=body.order_ref, user_id=_user_id())
+        return InsertResult(
+            inserted=False, dry_run=False, declined=True, stop=None, late_stops=[], displaced=[], offers=[]
+        ).model_dump(mode="json")
     result = planning.insert_urgent(
         get_db(),
         plan_id=path.id,
@@ -185,12 +215,16 @@ def insert_urgent(path: PlanPath, body: InsertRequest):
         user_id=_user_id(),
         tz=service_tz(),
         osrm_url=_osrm(),
+        displace=body.displace,
     )
     return InsertResult(
-        inserted=not result.dry_run,
+        inserted=result.inserted and not result.dry_run,
         dry_run=result.dry_run,
-        stop=_change(result.stop),
+        stop=_change(result.stop) if result.stop else None,
         late_stops=[_change(c) for c in result.late_stops],
+        displaced=[_displaced(d) for d in result.displaced],
+        reason=result.reason,
+        offers=[_offer(o) for o in result.offers],
     ).model_dump(mode="json")
 
 

@@ -247,15 +247,37 @@ def reoptimise(plan_id: int):
 @allow(*PLANNERS)
 def insert(plan_id: int):
     ref = request.form.get("order_ref", "").strip().upper()
+    if request.form.get("decline") == "1":
+        return _act(
+            plan_id,
+            lambda: planning.decline_urgent(get_db(), plan_id=plan_id, order_ref=ref, user_id=current_principal().id),
+            f"{ref}: no room made. It stays ready to be planned, with its predicted delay.",
+        )
     if request.form.get("confirm") != "1":
         return redirect(url_for("planning_pages.plan", plan_id=plan_id, preview=ref))
-    return _act(
-        plan_id,
-        lambda: planning.insert_urgent(
-            get_db(), plan_id=plan_id, order_ref=ref, dry_run=False, user_id=current_principal().id, tz=service_tz()
-        ),
-        f"{ref} inserted.",
-    )
+    try:
+        displace = [int(v) for v in request.form.getlist("displace")] or None
+    except ValueError:
+        abort(400)
+    try:
+        result = planning.insert_urgent(
+            get_db(),
+            plan_id=plan_id,
+            order_ref=ref,
+            dry_run=False,
+            user_id=current_principal().id,
+            tz=service_tz(),
+            displace=displace,
+        )
+    except DomainError as exc:
+        flash(f"{ref}: {exc.detail}")
+        return redirect(url_for("planning_pages.plan", plan_id=plan_id, preview=ref))
+    if not result.inserted:
+        flash(f"{ref} fits in no route as things stand: {result.reason}")
+        return redirect(url_for("planning_pages.plan", plan_id=plan_id, preview=ref))
+    given_up = [r for d in result.displaced for r in d.order_refs]
+    flash(f"{ref} inserted." + (f" Back to be planned: {', '.join(given_up)}." if given_up else ""))
+    return redirect(url_for("planning_pages.plan", plan_id=plan_id))
 
 
 @bp.route("/load-lists")
