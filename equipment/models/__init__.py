@@ -4,7 +4,7 @@ from equipment.models.catalogue import Depot, Item, PostcodeDistrict, StockMinim
 from equipment.models.fleet import Van, VanAbsence
 from equipment.models.orders import Order, OrderEvent, OrderLine, ResponseClass
 from equipment.models.people import GeocodeCacheEntry, Prescriber, ServiceUser, User
-from equipment.models.planning import Outcome, Plan, Route, Stop, StopOrder, Unplanned
+from equipment.models.planning import Outcome, Plan, PlanProblem, Route, Stop, StopOrder, Unplanned
 from equipment.models.records import AuditEvent, Delay, IdempotentRequest
 from equipment.models.stock import Asset, AssetEvent, StockBalance, StockMovement, Transfer
 
@@ -22,6 +22,7 @@ __all__ = [
     "OrderLine",
     "Outcome",
     "Plan",
+    "PlanProblem",
     "PostcodeDistrict",
     "Prescriber",
     "ResponseClass",
