@@ -1,6 +1,7 @@
 """The coordinators' order pages: new-order form, list, order page with its timeline and actions."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -144,7 +145,7 @@ def test_authorise_change_and_cancel_from_the_order_page(client, db, coordinator
             "lines-0-sku": "FRAME",
             "lines-0-quantity": "3",
             "lines-0-serial": "",
-            "slot_date": "2026-12-01",
+            "slot_date": (date.today() + timedelta(days=7)).isoformat(),
             "slot_window": "am",
             "notes": "",
             "reason": "Smaller bed not needed",
