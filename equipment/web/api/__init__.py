@@ -3,7 +3,7 @@
 from flask_openapi3 import APIBlueprint
 
 from equipment.web.api import assets as assets_api
-from equipment.web.api import auth, catalogue
+from equipment.web.api import auth, catalogue, fleet
 from equipment.web.api import orders as orders_api
 from equipment.web.api import plans as plans_api
 from equipment.web.api import reports as reports_api
@@ -15,6 +15,7 @@ def blueprints() -> list[APIBlueprint]:
     return [
         auth.bp,
         catalogue.bp,
+        fleet.bp,
         reports_api.bp,
         orders_api.bp,
         stock_api.bp,
