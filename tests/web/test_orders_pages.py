@@ -93,6 +93,12 @@ def test_taking_an_order_through_the_form(client, db, coordinator):
             "end after it starts",
         ),
         ({"received_at": "2999-01-01T10:00"}, "received_at", "future"),
+        ({"slot_date": "2020-01-06", "slot_window": "am"}, "slot", "in the past"),
+        (
+            {"slot_date": "2099-01-06", "slot_window": "custom", "slot_start": "21:00", "slot_end": "23:00"},
+            "slot",
+            "no van",
+        ),
     ],
 )
 def test_mistakes_are_shown_beside_the_field_and_nothing_is_written(client, db, coordinator, changes, field, words):
