@@ -15,11 +15,13 @@ routes) and travel. It then publishes the plan with due times and times an urgen
 (dry run and real). Targets: total < 60 s with a 30 s budget; insertion < 2 s; with due times,
 stops made late <= 1/4 of those without, travel <= 5% more, no mandatory order displaced.
 
-Figures (2 cores, 22 Nov 2026; 400 orders, 25 vans, 3 depots, 30 s budget):
-  SQLite:     total 31.3 s (build 0.3 s, solve 28.5 s, store 1.9 s), 22 routes, 317 stops,
-              398 orders planned, 2 unplanned; urgent insertion 0.34 s dry run, 0.85 s real.
-  PostgreSQL: total 29.9 s (build 0.2 s, solve 28.4 s, store 1.2 s), 22 routes, 316 stops,
-              397 orders planned, 3 unplanned; urgent insertion 0.28 s dry run, 0.23 s real.
+Figures (2 cores shared with other test runs, 1 Dec 2026; 400 orders, 27 vans, 3 depots, 30 s budget;
+made late / overdue / mandatory unplanned / displaced by optional / travel):
+  SQLite:     without due times 10 / 40 / 0 / 0 / 28.3 h; with (overdue due at the start of the
+              day) 0 / 40 / 0 / 0 / 37.2 h (1.315 x); with, overdue without deadline 0 / 40 / 0 / 0 /
+              30.2 h (1.067 x). Urgent insertion 0.22 s dry run, 0.22 s real.
+  PostgreSQL: 9 / 40 / 0 / 0 / 28.3 h; 0 / 40 / 0 / 0 / 35.3 h (1.248 x); 0 / 40 / 0 / 0 / 28.2 h
+              (0.997 x). Urgent insertion 0.34 s dry run, 0.60 s real.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlmodel import select
 
 from bench.ready_orders import generate_day
@@ -43,7 +45,7 @@ from equipment.db import make_engine, new_session
 from equipment.demo.ready_orders import make_ready_order
 from equipment.demo.seed import seed
 from equipment.migrations.upgrade import upgrade_to_head
-from equipment.models import Depot, Item, Order, Plan, Route, ServiceUser, Stop, Unplanned
+from equipment.models import Depot, Item, Order, Plan, ServiceUser
 from equipment.planning.keep_order import NEW_JOB_BASE, fixed_routes
 from equipment.planning.problem import day_origin, order_priority
 from equipment.planning.solving import solve
@@ -73,14 +75,14 @@ def displaced_by_optional(session, plan_id: int, order: Order) -> bool:
     return any(s.get("id") == NEW_JOB_BASE for r in output.get("routes", []) for s in r["steps"] if s["type"] == "job")
 
 
-def plan_figures(engine, service_date: date, *, seconds: float, deadlines: bool) -> dict:
+def plan_figures(engine, service_date: date, *, seconds: float, deadlines: bool, overdue_at_start: bool = True) -> dict:
     """Plan the day (with or without due times as deadlines) and measure the stored plan."""
     t0 = time.monotonic()
     with new_session(engine) as session:
         plan_id = planning.create_plan(
             session, service_date=service_date, depot_codes=None, seconds=seconds, user_id=None
         ).id
-    phases = planning.run_plan(engine, plan_id, tz=TZ, deadlines=deadlines)
+    phases = planning.run_plan(engine, plan_id, tz=TZ, deadlines=deadlines, overdue_at_start=overdue_at_start)
     total = time.monotonic() - t0
     with new_session(engine) as session:
         view = planning.plan_view(session, plan_id)
@@ -117,6 +119,16 @@ def print_figures(label: str, name: str, f: dict) -> None:
     )
 
 
+def compare(label: str, name: str, w: dict, wo: dict) -> None:
+    print(
+        f"[{label}] {name}: made late {w['made_late']} vs {wo['made_late']} without "
+        f"(target <= {wo['made_late'] / 4:.1f}: {'met' if w['made_late'] <= wo['made_late'] / 4 else 'NOT met'}); "
+        f"travel {w['travel_h'] / max(wo['travel_h'], 1e-9):.3f} x (target <= 1.05: "
+        f"{'met' if w['travel_h'] <= 1.05 * wo['travel_h'] else 'NOT met'}); mandatory displaced by optional "
+        f"{len(w['displaced'])} (target 0)"
+    )
+
+
 def run(url: str, *, orders: int, seconds: float, label: str, due_times: str = "both") -> dict:
     engine = make_engine(url)
     upgrade_to_head(engine)
@@ -130,33 +142,29 @@ def run(url: str, *, orders: int, seconds: float, label: str, due_times: str = "
         print_figures(label, "without due times", figures["without"])
     if due_times in ("both", "on"):
         figures["with"] = plan_figures(engine, service_date, seconds=seconds, deadlines=True)
-        print_figures(label, "with due times", figures["with"])
-    if len(figures) == 2:
-        w, wo = figures["with"], figures["without"]
-        print(
-            f"[{label}] due times: made late {w['made_late']} vs {wo['made_late']} without "
-            f"(target <= {wo['made_late'] / 4:.1f}: {'met' if w['made_late'] <= wo['made_late'] / 4 else 'NOT met'}); "
-            f"travel {w['travel_h'] / max(wo['travel_h'], 1e-9):.3f} x (target <= 1.05: "
-            f"{'met' if w['travel_h'] <= 1.05 * wo['travel_h'] else 'NOT met'}); mandatory displaced by optional "
-            f"{len(w['displaced'])} (target 0)"
+        print_figures(label, "with due times (overdue due at the start of the day)", figures["with"])
+        figures["overdue_free"] = plan_figures(
+            engine, service_date, seconds=seconds, deadlines=True, overdue_at_start=False
         )
-    main_plan = figures.get("with") or figures["without"]
-    plan_id, phases, total = main_plan["plan_id"], main_plan, main_plan["total_s"]
+        print_figures(label, "with due times, overdue without deadline", figures["overdue_free"])
+    if "without" in figures and "with" in figures:
+        compare(label, "due times (PLAN_OVERDUE_DEADLINE=start)", figures["with"], figures["without"])
+        compare(label, "due times (PLAN_OVERDUE_DEADLINE=none)", figures["overdue_free"], figures["without"])
+    main = figures.get("with") or figures["without"]
+    insertion = urgent_insertion(engine, main["plan_id"], service_date)
+    engine.dispose()
+    print(
+        f"[{label}] orders={made} plan total={main['total_s']:.1f}s (target < 60 s) | urgent insertion into the "
+        f"published plan: dry run {insertion['insert_dry_s']:.2f}s, real {insertion['insert_s']:.2f}s "
+        f"(target < 2 s) on {insertion['insert_van']}, {insertion['knock_on_late']} stops made late"
+    )
+    return {"label": label, "orders": made, "figures": figures, **insertion}
+
+
+def urgent_insertion(engine, plan_id: int, service_date: date) -> dict:
+    """Publish the plan, then time an emergency arriving during the day (dry run, then real)."""
     with new_session(engine) as session:
-        routes = session.exec(select(func.count()).select_from(Route).where(Route.plan_id == plan_id)).one()
-        stops = session.exec(
-            select(func.count())
-            .select_from(Stop)
-            .join(Route, Route.id == Stop.route_id)
-            .where(Route.plan_id == plan_id)
-        ).one()
-        view = planning.plan_view(session, plan_id)
-        planned_orders = sum(len(sv.orders) for rv in view.routes for sv in rv.stops)
-        late = sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late)
-        unplanned = session.exec(select(func.count()).select_from(Unplanned).where(Unplanned.plan_id == plan_id)).one()
-        solve_s = phases["solve_s"]
         planning.publish_plan(session, plan_id=plan_id, user_id=None)
-        # An emergency order arriving during the day.
         person = session.exec(select(ServiceUser).where(ServiceUser.district == "IP4")).first()
         depot = session.exec(select(Depot).where(Depot.code == "IPS")).one()
         item = session.exec(select(Item).where(Item.serialised == False, Item.volume <= 4)).first()
@@ -179,32 +187,12 @@ def run(url: str, *, orders: int, seconds: float, label: str, due_times: str = "
         real = planning.insert_urgent(
             session, plan_id=plan_id, order_ref="EQ-999999", dry_run=False, user_id=None, tz=TZ
         )
-        insert_s = time.monotonic() - t2
-    engine.dispose()
-    result = {
-        "label": label,
-        "figures": figures,
-        "orders": made,
-        "total_s": total,
-        "solve_s": solve_s,
-        "routes": routes,
-        "stops": stops,
-        "planned": planned_orders,
-        "late_stops": late,
-        "unplanned": unplanned,
-        "insert_dry_s": dry_s,
-        "insert_s": insert_s,
-        "insert_van": real.stop.van if real.stop else None,
-        "knock_on_late": len(dry.late_stops),
-    }
-    print(
-        f"[{label}] orders={made} plan total={total:.1f}s (target < 60 s): build {phases['build_s']:.1f}s, "
-        f"solve {solve_s:.1f}s, store {phases['store_s']:.1f}s; routes={routes} "
-        f"stops={stops} planned orders={planned_orders} late stops={late} unplanned={unplanned} | urgent insertion: "
-        f"dry run {dry_s:.2f}s, real {insert_s:.2f}s (target < 2 s) on {result['insert_van']}, "
-        f"{len(dry.late_stops)} stops made late"
-    )
-    return result
+        return {
+            "insert_dry_s": dry_s,
+            "insert_s": time.monotonic() - t2,
+            "insert_van": real.stop.van if real.stop else None,
+            "knock_on_late": len(dry.late_stops),
+        }
 
 
 def postgres_url(url: str) -> str | None:

@@ -72,9 +72,12 @@ def day_end(service_date: date, tz: str) -> datetime:
     return service_time.local_midnight(service_date + timedelta(days=1), tz)
 
 
-def order_deadline(order: Order, origin: datetime, end: datetime) -> int | None:
-    """The order's due time as seconds of the day: overdue -> 0, due after the day -> None."""
+def order_deadline(order: Order, origin: datetime, end: datetime, *, overdue_at_start: bool = True) -> int | None:
+    """The order's due time as seconds of the day: overdue -> 0 (None when `overdue_at_start`
+    is off: PLAN_OVERDUE_DEADLINE=none), due after the day -> None."""
     if order.due_at is None or order.due_at >= end:
+        return None
+    if order.due_at < origin and not overdue_at_start:
         return None
     return max(0, int((order.due_at - origin).total_seconds()))
 
@@ -279,6 +282,7 @@ def build_day_problem(
     tz: str,
     osrm_url: str | None = None,
     deadlines: bool = True,
+    overdue_at_start: bool = True,
 ) -> BuiltProblem:
     """The routing problem of a service day for some depots (all when none are named)."""
     origin = day_origin(service_date, tz)
@@ -319,6 +323,7 @@ def build_day_problem(
         osrm_url=osrm_url,
         skipped=skipped,
         deadlines=deadlines,
+        overdue_at_start=overdue_at_start,
     )
 
 
@@ -334,6 +339,7 @@ def assemble(
     skipped: list | None = None,
     job_ids: list[int] | None = None,
     deadlines: bool = True,
+    overdue_at_start: bool = True,
 ) -> BuiltProblem:
     """Jobs from groups of orders (ids from `job_ids`, else 1..n) and vehicles from vans."""
     origin, end = day_origin(service_date, tz), day_end(service_date, tz)
@@ -358,7 +364,7 @@ def assemble(
     for n, group in enumerate(groups):
         person = people[group[0].service_user_id]
         job_id = job_ids[n] if job_ids else n + 1
-        due = [d for d in (order_deadline(o, origin, end) for o in group) if d is not None]
+        due = [d for o in group if (d := order_deadline(o, origin, end, overdue_at_start=overdue_at_start)) is not None]
         deadline = min(due) if due and deadlines else None
         where = index(person.lon, person.lat)
         job, service_s, mandatory = job_json(job_id, group, person, where, lines, items, origin, deadline)

@@ -47,7 +47,7 @@ RQ_SILENT_TOO_LONG = timedelta(seconds=75)
 # ---------------------------------------------------------------------------- the job itself
 
 
-def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None) -> None:
+def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, overdue: str = "start") -> None:
     """Run one planning job (plan the day, or re-optimise); any error marks it failed with the
     reason (and is logged)."""
     try:
@@ -57,7 +57,7 @@ def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None) -> N
         if job == "reoptimise":
             run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url)
         else:
-            run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
+            run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue_at_start=overdue != "none")
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)
         mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])
@@ -74,7 +74,13 @@ def run_job(plan_id: int, database_url: str | None = None, tz: str | None = None
     url = database_url or settings["DATABASE_URL"]
     if url not in _engines:
         _engines[url] = make_engine(url)
-    execute(_engines[url], plan_id, tz=tz or settings["TIMEZONE"], osrm_url=osrm_url or settings["OSRM_URL"] or None)
+    execute(
+        _engines[url],
+        plan_id,
+        tz=tz or settings["TIMEZONE"],
+        osrm_url=osrm_url or settings["OSRM_URL"] or None,
+        overdue=settings["PLAN_OVERDUE_DEADLINE"],
+    )
 
 
 def on_rq_failure(
@@ -110,12 +116,12 @@ class InAppWorker:
                 cls._worker = cls()
             return cls._worker
 
-    def submit(self, plan_id: int, *, tz: str, osrm_url: str | None, engine: Engine) -> None:
+    def submit(self, plan_id: int, *, tz: str, osrm_url: str | None, engine: Engine, overdue: str = "start") -> None:
         with self._lock:
             if (id(engine), plan_id) in self.waiting:
                 return  # already queued (a retry pressed twice)
             self.waiting.add((id(engine), plan_id))
-            self.jobs.put((engine, plan_id, tz, osrm_url))
+            self.jobs.put((engine, plan_id, tz, osrm_url, overdue))
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._loop, name="planning-worker", daemon=True)
                 self.thread.start()
@@ -126,7 +132,7 @@ class InAppWorker:
     def _loop(self) -> None:
         while True:
             try:
-                engine, plan_id, tz, osrm_url = self.jobs.get(timeout=30)
+                engine, plan_id, tz, osrm_url, overdue = self.jobs.get(timeout=30)
             except queue.Empty:
                 with self._lock:
                     if self.jobs.empty():
@@ -137,7 +143,7 @@ class InAppWorker:
                 self.current = (id(engine), plan_id)
                 self.waiting.discard(self.current)
             try:
-                execute(engine, plan_id, tz=tz, osrm_url=osrm_url)
+                execute(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue=overdue)
             except BaseException:
                 log.exception("planning worker error")
             finally:
@@ -174,7 +180,8 @@ def submit(*, engine: Engine, plan: Plan, settings: dict) -> None:
             on_failure=Callback(on_rq_failure),
         )
         return
-    InAppWorker.for_engine(engine).submit(plan.id, tz=tz, osrm_url=osrm_url, engine=engine)
+    overdue = settings.get("PLAN_OVERDUE_DEADLINE", "start")
+    InAppWorker.for_engine(engine).submit(plan.id, tz=tz, osrm_url=osrm_url, engine=engine, overdue=overdue)
 
 
 def clear_dead_plan(

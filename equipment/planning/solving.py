@@ -183,6 +183,7 @@ def run_plan(
     osrm_url: str | None = None,
     seed: int = 0,
     deadlines: bool = True,
+    overdue_at_start: bool = True,
 ) -> dict[str, float]:
     """Solve a queued plan and store it. Runs in a worker; short transactions only, so that the
     application keeps writing while the router thinks. Returns seconds spent per phase."""
@@ -191,7 +192,9 @@ def run_plan(
         plan = start_running(session, plan_id)
         if plan is None:
             return {}
-        built = _read_day_problem(session, plan, tz=tz, osrm_url=osrm_url, deadlines=deadlines)
+        built = _read_day_problem(
+            session, plan, tz=tz, osrm_url=osrm_url, deadlines=deadlines, overdue_at_start=overdue_at_start
+        )
         seconds = plan.seconds
     t1 = clock.monotonic()
     if built.problem["jobs"] and built.problem["vehicles"]:
@@ -230,12 +233,17 @@ def start_running(session: Session, plan_id: int) -> Plan | None:
 
 @use_case
 def _read_day_problem(
-    session: Session, plan: Plan, *, tz: str, osrm_url: str | None, deadlines: bool = True
+    session: Session, plan: Plan, *, tz: str, osrm_url: str | None, deadlines: bool, overdue_at_start: bool
 ) -> BuiltProblem:
     """The plan's day as a routing problem, read in one transaction that ends before the solve."""
-    codes = plan.depots.split() or None
     return build_day_problem(
-        session, service_date=plan.service_date, depot_codes=codes, tz=tz, osrm_url=osrm_url, deadlines=deadlines
+        session,
+        service_date=plan.service_date,
+        depot_codes=plan.depots.split() or None,
+        tz=tz,
+        osrm_url=osrm_url,
+        deadlines=deadlines,
+        overdue_at_start=overdue_at_start,
     )
 
 
