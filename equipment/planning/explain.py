@@ -72,7 +72,6 @@ def explain_unassigned(session: Session, built: BuiltProblem, job_id: int, route
     fitting = [v for v in vans if set(job["skills"]) <= set(v["skills"])]
     where = f" in its slot {_hhmm(slot.slot_start, built.tz)}-{_hhmm(slot.slot_end, built.tz)}" if slot else ""
     return Why(
-        f"no capacity or time left{where} on the {len(fitting)} van(s) of {code} that could take it "
-        "(their routes are full with orders due sooner or of higher priority)",
+        f"no capacity or time left{where} on the {len(fitting)} van(s) of {code} with the skills to take it",
         DelayCause.NO_VAN_CAPACITY,
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 import routing
@@ -288,6 +288,8 @@ def progress_writer(engine: Engine, plan_id: int) -> Callable[[float, int], None
         try:
             with new_session(engine) as session:
                 _record_progress(session, plan_id, fraction, best_cost)
+        except OperationalError as exc:  # busy database: the next call (or the stored plan) says it
+            log.warning("progress of plan %s not recorded this time: %s", plan_id, type(exc).__name__)
         except Exception:  # progress is a courtesy; never let it kill the solve
             log.exception("could not record progress of plan %s", plan_id)
 

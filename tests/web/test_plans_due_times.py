@@ -15,6 +15,7 @@ import routing
 from equipment.models import Delay, Depot, Order, ServiceUser
 from equipment.planning.problem import build_day_problem
 from equipment.vocabulary import Role
+from tests.conftest import sign_in
 from tests.equipment.test_orders_support import build_world as build_orders_world
 from tests.equipment.test_orders_support import order_data, receive
 from tests.equipment.test_planning_support import TZ, build_world
@@ -249,3 +250,23 @@ def test_a_slot_outside_every_van_shift_is_refused(client, db, orders_world, mak
         "/api/v1/orders", json=order_data(slot={"start": f"{day}T18:00", "end": f"{day}T19:00"}), headers=headers
     )
     assert evening.status_code == 201, evening.get_json()
+
+
+def test_an_address_visited_by_two_vans_says_why(client, make, db, engine):
+    w = build_world(db, engine, make, vans=2, segregated=False)
+    home = w.person()
+    w.order(home, lines=[(w.frame, 1)])
+    collection = w.order(home, kind="collection", klass="urgent_collection", lines=[(w.frame, 1)])
+    headers = make.headers(Role.COORDINATOR)
+    body = _plan(client, headers, w.day)
+    assert body["split_visits"] == []  # two visits, one van: dirty after clean
+    (stop, van) = next((s, r["van"]) for r in body["routes"] for s in r["stops"] if s["order_refs"] == [collection.ref])
+    other = next(v.reg for v in w.vans if v.reg != van)
+    moved = client.post(f"/api/v1/plans/{body['id']}/stops/{stop['id']}/move", json={"van": other}, headers=headers)
+    assert moved.status_code == 200, moved.get_json()
+    (split,) = moved.get_json()["split_visits"]
+    assert split["vans"] == sorted(v.reg for v in w.vans) and split["area"] == "IP4"
+    assert "no separate dirty compartment" in split["reason"]
+    sign_in(client, make.user(Role.COORDINATOR).username)
+    page = client.get(f"/plans/{body['id']}").get_data(as_text=True)
+    assert "Addresses visited by more than one van" in page and "no separate dirty compartment" in page
