@@ -262,7 +262,7 @@ def _read_free_routes(
     depots = depots_for(session, plan.depots.split() or None)
     locked_vans = {r.van_id for r in routes if r.locked}
     vans = [v for v in vans_on_shift(session, [d.id for d in depots], plan.service_date) if v.id not in locked_vans]
-    groups += split_clean_and_dirty(group_orders(unplanned_orders, day_origin(plan.service_date, tz)), vans)
+    groups += split_clean_and_dirty(session, group_orders(unplanned_orders, day_origin(plan.service_date, tz)), vans)
     built = assemble(
         session, groups=groups, vans=vans, depots=depots, service_date=plan.service_date, tz=tz, osrm_url=osrm_url
     )

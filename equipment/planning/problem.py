@@ -260,18 +260,37 @@ def is_mixed(group: list[Order]) -> bool:
     return OrderKind.DELIVERY in kinds and OrderKind.COLLECTION in kinds
 
 
-def split_clean_and_dirty(groups: list[list[Order]], vans: list[Van]) -> list[list[Order]]:
-    """A delivery and a collection at one address stay one visit only when their depot has a van
-    with a dirty compartment on shift; otherwise the collection is a visit of its own."""
-    segregated_depots = {v.depot_id for v in vans if v.segregated}
+def split_clean_and_dirty(session: Session, groups: list[list[Order]], vans: list[Van]) -> list[list[Order]]:
+    """A delivery and a collection at one address stay one visit only when a van with a dirty
+    compartment on shift at their depot has the crew and room for both; else two visits."""
+    mixed = [o.id for g in groups if is_mixed(g) for o in g]
+    lines, items = load_lines(session, mixed)
     out = []
     for group in groups:
-        if is_mixed(group) and group[0].depot_id not in segregated_depots:
-            out.append([o for o in group if o.kind != OrderKind.COLLECTION])
-            out.append([o for o in group if o.kind == OrderKind.COLLECTION])
+        if is_mixed(group) and not any(_carries_both(v, group, lines, items) for v in vans):
+            out += [
+                [o for o in group if o.kind != OrderKind.COLLECTION],
+                [o for o in group if o.kind == OrderKind.COLLECTION],
+            ]
         else:
             out.append(group)
     return out
+
+
+def _carries_both(van: Van, group: list[Order], lines: dict, items: dict) -> bool:
+    if not van.segregated or van.depot_id != group[0].depot_id:
+        return False
+    need, crew = {OrderKind.DELIVERY: [0, 0, 0], OrderKind.COLLECTION: [0, 0, 0]}, set()
+    for order in group:
+        for line in lines.get(order.id, []):
+            item = items[line.item_id]
+            crew |= set(item.skills.split())
+            if order.kind in need:
+                amounts = (item.volume, item.bed_slots, item.hoist_slots)
+                need[order.kind] = [n + a * line.quantity for n, a in zip(need[order.kind], amounts)]
+    room = (van.volume_capacity, van.bed_slots, van.hoist_slots)
+    fits = all(max(d, c) <= r for d, c, r in zip(need[OrderKind.DELIVERY], need[OrderKind.COLLECTION], room))
+    return fits and crew <= set(van.skills.split())
 
 
 def build_day_problem(
@@ -315,7 +334,7 @@ def build_day_problem(
             skipped.append((order, "no van on shift at the depot", DelayCause.NO_VAN_CAPACITY))
     return assemble(
         session,
-        groups=split_clean_and_dirty(group_orders(plannable, origin), vans),
+        groups=split_clean_and_dirty(session, group_orders(plannable, origin), vans),
         vans=vans,
         depots=depots,
         service_date=service_date,

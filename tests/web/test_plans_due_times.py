@@ -270,3 +270,18 @@ def test_an_address_visited_by_two_vans_says_why(client, make, db, engine):
     sign_in(client, make.user(Role.COORDINATOR).username)
     page = client.get(f"/plans/{body['id']}").get_data(as_text=True)
     assert "Addresses visited by more than one van" in page and "no separate dirty compartment" in page
+
+
+def test_a_visit_is_split_when_no_van_with_a_dirty_compartment_can_carry_it(client, make, db, engine):
+    w = build_world(db, engine, make, vans=2)
+    w.vans[0].skills = ""  # has the compartment, not the crew for a bed
+    w.vans[1].segregated = False
+    db.add_all(w.vans)
+    db.commit()
+    home = w.person()
+    bed = w.order(home, lines=[(w.bed, 1)])
+    collection = w.order(home, kind="collection", klass="urgent_collection", lines=[(w.frame, 1)])
+    body = _plan(client, make.headers(Role.COORDINATOR), w.day)
+    assert body["unassigned"] == []
+    stops = {tuple(s["order_refs"]): r["van"] for r in body["routes"] for s in r["stops"]}
+    assert stops[(bed.ref,)] == w.vans[1].reg and (collection.ref,) in stops
