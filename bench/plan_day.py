@@ -17,11 +17,11 @@ stops made late <= 1/4 of those without, travel <= 5% more, no mandatory order d
 
 Figures (2 cores shared with other test runs, 1 Dec 2026; 400 orders, 27 vans, 3 depots, 30 s budget;
 made late / overdue / mandatory unplanned / displaced by optional / travel):
-  SQLite:     without due times 10 / 40 / 0 / 0 / 28.3 h; with (overdue due at the start of the
-              day) 0 / 40 / 0 / 0 / 37.2 h (1.315 x); with, overdue without deadline 0 / 40 / 0 / 0 /
-              30.2 h (1.067 x). Urgent insertion 0.22 s dry run, 0.22 s real.
-  PostgreSQL: 9 / 40 / 0 / 0 / 28.3 h; 0 / 40 / 0 / 0 / 35.3 h (1.248 x); 0 / 40 / 0 / 0 / 28.2 h
-              (0.997 x). Urgent insertion 0.34 s dry run, 0.60 s real.
+  SQLite:     without due times 12 / 40 / 0 / 0 / 28.0 h; with (overdue due at the start of the
+              day) 0 / 40 / 0 / 0 / 33.6 h (1.199 x); with, overdue without deadline 0 / 40 / 0 / 0 /
+              28.9 h (1.033 x). Urgent insertion 0.51 s dry run, 0.27 s real.
+  PostgreSQL: 10 / 40 / 0 / 0 / 28.0 h; 0 / 40 / 0 / 0 / 34.5 h (1.233 x); 0 / 40 / 0 / 0 / 27.7 h
+              (0.991 x). Urgent insertion 0.55 s dry run, 0.27 s real.
 """
 
 from __future__ import annotations
