@@ -65,6 +65,8 @@ def load() -> dict:
         "NOTIFY_EMAIL_TEMPLATE": os.environ.get("NOTIFY_EMAIL_TEMPLATE", ""),
         "NOTIFY_LETTER_TEMPLATE": os.environ.get("NOTIFY_LETTER_TEMPLATE", ""),
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
+        # An order overdue before the service day: due at its start ("start") or no deadline ("none").
+        "PLAN_OVERDUE_DEADLINE": os.environ.get("PLAN_OVERDUE_DEADLINE", "start"),
         # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
     }

@@ -199,6 +199,7 @@ def _load_vans(session: Session, data_dir: Path, depots: dict[str, Depot]) -> di
             lunch_from=_time(row["lunch_from"]),
             lunch_to=_time(row["lunch_to"]),
             lunch_minutes=int(row["lunch_minutes"]),
+            segregated=row.get("segregated", "yes").strip().lower() in ("yes", "true", "1"),
         )
         session.add(van)
         vans[van.reg] = van

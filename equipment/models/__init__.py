@@ -5,7 +5,7 @@ from equipment.models.fleet import Van, VanAbsence
 from equipment.models.notices import Notice
 from equipment.models.orders import Order, OrderEvent, OrderLine, ResponseClass
 from equipment.models.people import GeocodeCacheEntry, Prescriber, ServiceUser, User
-from equipment.models.planning import Outcome, Plan, Route, Stop, StopOrder, Unplanned
+from equipment.models.planning import Outcome, Plan, PlanProblem, Route, Stop, StopOrder, Unplanned
 from equipment.models.records import AuditEvent, Delay, IdempotentRequest
 from equipment.models.stock import Asset, AssetEvent, StockBalance, StockMovement, Transfer
 
@@ -24,6 +24,7 @@ __all__ = [
     "OrderLine",
     "Outcome",
     "Plan",
+    "PlanProblem",
     "PostcodeDistrict",
     "Prescriber",
     "ResponseClass",

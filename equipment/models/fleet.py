@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -24,6 +25,8 @@ class Van(SQLModel, table=True):
     lunch_to: time
     lunch_minutes: int = 30
     active: bool = True
+    # A separate dirty compartment: without one, collections come after the last delivery.
+    segregated: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
 
 class VanAbsence(SQLModel, table=True):

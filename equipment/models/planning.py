@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from equipment.db import UTCDateTime, utcnow
 
+# At most one plan of a day and depot set is queued or running (revision 0006_planning_due_times).
+PLAN_RUNNING = sa.text("status IN ('queued', 'running')")
+
 
 class Plan(SQLModel, table=True):
     __tablename__ = "plans"
+    __table_args__ = (
+        sa.Index(
+            "ux_plans_one_running",
+            "service_date",
+            "depots",
+            unique=True,
+            sqlite_where=PLAN_RUNNING,
+            postgresql_where=PLAN_RUNNING,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     service_date: date = Field(index=True)
@@ -26,6 +40,19 @@ class Plan(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_by: int | None = Field(default=None, foreign_key="users.id")
+    # What the worker does with it: "plan" the day, or "reoptimise" its unlocked routes.
+    job: str = Field(default="plan", max_length=12, sa_column_kwargs={"server_default": "plan"})
+    job_seconds: float | None = None  # the re-optimising budget
+
+
+class PlanProblem(SQLModel, table=True):
+    """The routing problem a plan was solved from, as gzipped VROOM JSON (GET /plans/{id}/problem)."""
+
+    __tablename__ = "plan_problems"
+
+    plan_id: int = Field(foreign_key="plans.id", primary_key=True)
+    body: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Route(SQLModel, table=True):
@@ -57,8 +84,11 @@ class Stop(SQLModel, table=True):
     lon: float
     eta: datetime = Field(sa_type=UTCDateTime)
     service_minutes: int = 0
-    late: bool = False
+    late: bool = False  # made late by the plan: after a due time that fell on the service day
     status: str = Field(default="pending", max_length=12)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the earliest of its orders'
+    overdue: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})  # due before the day
+    late_by_minutes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class StopOrder(SQLModel, table=True):

@@ -33,6 +33,7 @@ from equipment.orders.lines import (
 )
 from equipment.orders.records import add_event, order_by_ref, order_lines
 from equipment.orders.schemas import OrderAmend, OrderCreate, SlotIn
+from equipment.orders.slots import check_slot
 from equipment.people import prescribers
 from equipment.people.service_users import PersonDetails, find_or_create
 from equipment.places.geocoding import GeocoderSettings
@@ -93,6 +94,7 @@ def _take_order(
     slot = _slot(data.slot, settings.tz)
     lines = resolve_lines(session, data.kind, data.lines)
     person = _person(session, data, user_id, settings)
+    check_slot(session, slot, depot=serving_depot(session, person.district), now=now, tz=settings.tz)
     check_assets_with_person(session, data.kind, lines, person.id)
     prescriber_waits = _prescriber_rules(session, data, lines, person, placed_by_prescriber)
     order = _new_order(session, data, rc, person, received_at, slot, user_id)
@@ -330,6 +332,7 @@ def _amend(
     if "slot" in sent:
         slot = _slot(data.slot, settings.tz)
         if slot != (order.slot_start, order.slot_end):
+            check_slot(session, slot, depot=session.get(Depot, order.depot_id), now=now, tz=settings.tz)
             order.slot_start, order.slot_end = slot
             changes.append("slot")
     if data.notes is not None and data.notes.strip() != order.notes:

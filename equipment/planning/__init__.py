@@ -3,9 +3,19 @@ off the request thread (solving, runs), the solution is stored (store), read (vi
 and loaded (publish), and adjusted: move, lock, re-optimise (adjust), insert an urgent job
 (urgent), all without reordering published routes (keep_order)."""
 
-from equipment.planning.adjust import move_stop, reoptimise, set_route_lock
+from equipment.planning.adjust import move_stop, queue_reoptimise, reoptimise, set_route_lock
 from equipment.planning.publish import load_list, mark_loaded, publish_plan
-from equipment.planning.solving import create_plan, fail_if_stale, mark_failed, plan_day_now, retry_plan, run_plan
+from equipment.planning.solving import (
+    active_plan,
+    create_plan,
+    depot_set,
+    fail_if_stale,
+    mark_failed,
+    plan_day_now,
+    plan_problem,
+    retry_plan,
+    run_plan,
+)
 from equipment.planning.urgent import Insertion, RoomChoice, StopChange, decline_urgent, insert_urgent
 from equipment.planning.views import (
     PlanView,
@@ -25,9 +35,11 @@ __all__ = [
     "RouteView",
     "StopChange",
     "StopView",
+    "active_plan",
     "create_plan",
     "day_routes",
     "decline_urgent",
+    "depot_set",
     "fail_if_stale",
     "get_plan",
     "insert_urgent",
@@ -38,8 +50,10 @@ __all__ = [
     "move_stop",
     "order_lines",
     "plan_day_now",
+    "plan_problem",
     "plan_view",
     "publish_plan",
+    "queue_reoptimise",
     "reoptimise",
     "retry_plan",
     "RoomChoice",

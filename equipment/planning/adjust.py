@@ -1,17 +1,21 @@
 """Adjusting a stored plan: move a stop to another van, lock a route, re-optimise the rest.
 
 Each change reads what the router needs in one short transaction, solves with none open, then
-writes in one transaction that first checks the plan is as it was read (else Conflict)."""
+writes in one transaction that first checks the plan is as it was read (else Conflict).
+Re-optimising is a planning job (queued, run off the request thread by the same workers as
+planning a day, at most REOPTIMISE_MAX_SECONDS); moving a stop solves for a second in the request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from equipment import audit
-from equipment.db import use_case
+from equipment.db import new_session, use_case, utcnow
 from equipment.errors import Conflict, Invalid, InvalidTransition, NotFound
 from equipment.models import Order, Outcome, Plan, Route, Stop, StopOrder, Unplanned, Van
 from equipment.planning.keep_order import (
@@ -24,8 +28,16 @@ from equipment.planning.keep_order import (
     plan_state,
     unassigned_reason,
 )
-from equipment.planning.problem import BuiltProblem, assemble, day_origin, depots_for, group_orders, vans_on_shift
-from equipment.planning.solving import solve
+from equipment.planning.problem import (
+    BuiltProblem,
+    assemble,
+    day_origin,
+    depots_for,
+    group_orders,
+    split_clean_and_dirty,
+    vans_on_shift,
+)
+from equipment.planning.solving import active_plan, progress_writer, solve, start_running
 from equipment.planning.store import store_solution
 from equipment.planning.urgent import INSERT_SECONDS
 from equipment.planning.views import StopView, get_plan, stops_of_routes
@@ -33,6 +45,7 @@ from equipment.service_time import DEFAULT_TZ
 from equipment.vocabulary import OrderStatus, PlanStatus
 
 ONLY_THIS_VAN_SKILL = 999
+REOPTIMISE_MAX_SECONDS = 120
 
 
 # ---------------------------------------------------------------------------- move a stop
@@ -148,6 +161,59 @@ class FreeRoutes:
     state: PlanState
 
 
+def queue_reoptimise(session: Session, *, plan_id: int, seconds: float, user_id: int | None) -> Plan:
+    """Queue re-optimising a plan's unlocked routes; the caller hands it to a planning worker
+    (equipment.planning.runs.submit), which calls run_reoptimise."""
+    try:
+        return _queue_reoptimise(session, plan_id=plan_id, seconds=seconds, user_id=user_id)
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"another plan of plan {plan_id}'s day is queued or running; wait for it") from None
+
+
+@use_case
+def _queue_reoptimise(session: Session, *, plan_id: int, seconds: float, user_id: int | None) -> Plan:
+    if not 0 < seconds <= REOPTIMISE_MAX_SECONDS:
+        raise Invalid(f"seconds must be between 0 and {REOPTIMISE_MAX_SECONDS}", field="seconds")
+    plan = get_plan(session, plan_id)
+    _check_reoptimisable(plan)
+    other = active_plan(session, service_date=plan.service_date, depots=plan.depots)
+    if other is not None:
+        raise Conflict(f"plan {other.id} of the same day is {other.status}; wait for it")
+    plan.status, plan.job, plan.job_seconds = PlanStatus.QUEUED, "reoptimise", float(seconds)
+    plan.progress, plan.error = 0.0, ""
+    session.add(plan)
+    session.flush()
+    audit.record(session, user_id=user_id, action="plan_reoptimise_requested", entity="plan", entity_id=plan.id)
+    return plan
+
+
+def _check_reoptimisable(plan: Plan, *, queued: bool = False) -> None:
+    expected = PlanStatus.RUNNING if queued else PlanStatus.DONE
+    if plan.status != expected or (queued and plan.job != "reoptimise"):
+        raise InvalidTransition(f"plan {plan.id} is {plan.status}")
+    if plan.published_at is not None:
+        raise InvalidTransition("a published plan is not reshuffled; move stops or insert jobs instead")
+
+
+def run_reoptimise(engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: str | None = None) -> None:
+    """The planning job of a queued re-optimisation (runs in a planning worker)."""
+    with new_session(engine) as session:
+        plan = start_running(session, plan_id)
+        if plan is None:
+            return
+        reoptimise(
+            session,
+            plan_id=plan_id,
+            seconds=plan.job_seconds or 5.0,
+            user_id=plan.created_by,
+            tz=tz,
+            osrm_url=osrm_url,
+            on_progress=progress_writer(engine, plan_id),
+            queued=True,
+        )
+
+
 def reoptimise(
     session: Session,
     *,
@@ -156,27 +222,31 @@ def reoptimise(
     user_id: int | None,
     tz: str = DEFAULT_TZ,
     osrm_url: str | None = None,
+    on_progress=None,
+    queued: bool = False,
 ) -> Plan:
-    """Solve again everything but the locked routes (before publishing)."""
-    free = _read_free_routes(session, plan_id=plan_id, tz=tz, osrm_url=osrm_url)
+    """Solve again everything but the locked routes (before publishing). `queued`: this is the
+    planning job of queue_reoptimise (the plan is running), which ends with the plan done."""
+    free = _read_free_routes(session, plan_id=plan_id, tz=tz, osrm_url=osrm_url, queued=queued)
     if free.built.problem["jobs"] and free.has_vans:
-        output = solve(free.built.problem, seconds=seconds, session=session)
+        output = solve(
+            free.built.problem, seconds=min(seconds, REOPTIMISE_MAX_SECONDS), session=session, on_progress=on_progress
+        )
     else:
         output = {
             "routes": [],
             "unassigned": [{"id": j, "reason": "no van free"} for j in free.built.jobs],
             "summary": {"cost": 0},
         }
-    return _write_reoptimised(session, plan_id=plan_id, free=free, output=output, user_id=user_id)
+    return _write_reoptimised(session, plan_id=plan_id, free=free, output=output, user_id=user_id, queued=queued)
 
 
 @use_case
-def _read_free_routes(session: Session, *, plan_id: int, tz: str, osrm_url: str | None) -> FreeRoutes:
+def _read_free_routes(
+    session: Session, *, plan_id: int, tz: str, osrm_url: str | None, queued: bool = False
+) -> FreeRoutes:
     plan = get_plan(session, plan_id)
-    if plan.status != PlanStatus.DONE:
-        raise InvalidTransition(f"plan {plan.id} is {plan.status}")
-    if plan.published_at is not None:
-        raise InvalidTransition("a published plan is not reshuffled; move stops or insert jobs instead")
+    _check_reoptimisable(plan, queued=queued)
     state = plan_state(session, plan.id)
     routes = list(session.exec(select(Route).where(Route.plan_id == plan.id)))
     free = [r for r in routes if not r.locked]
@@ -189,10 +259,10 @@ def _read_free_routes(session: Session, *, plan_id: int, tz: str, osrm_url: str 
             .where(Unplanned.plan_id == plan.id, Order.status == OrderStatus.READY)
         )
     )
-    groups += group_orders(unplanned_orders, day_origin(plan.service_date, tz))
     depots = depots_for(session, plan.depots.split() or None)
     locked_vans = {r.van_id for r in routes if r.locked}
     vans = [v for v in vans_on_shift(session, [d.id for d in depots], plan.service_date) if v.id not in locked_vans]
+    groups += split_clean_and_dirty(session, group_orders(unplanned_orders, day_origin(plan.service_date, tz)), vans)
     built = assemble(
         session, groups=groups, vans=vans, depots=depots, service_date=plan.service_date, tz=tz, osrm_url=osrm_url
     )
@@ -200,7 +270,9 @@ def _read_free_routes(session: Session, *, plan_id: int, tz: str, osrm_url: str 
 
 
 @use_case
-def _write_reoptimised(session: Session, *, plan_id: int, free: FreeRoutes, output: dict, user_id: int | None) -> Plan:
+def _write_reoptimised(
+    session: Session, *, plan_id: int, free: FreeRoutes, output: dict, user_id: int | None, queued: bool = False
+) -> Plan:
     plan = lock_unchanged_plan(session, plan_id, free.state)
     for r in free.free:
         ids = [sv.stop.id for sv in free.free_stops[r.id]]
@@ -212,6 +284,8 @@ def _write_reoptimised(session: Session, *, plan_id: int, free: FreeRoutes, outp
     session.flush()
     store_solution(session, plan, free.built, output)
     plan.best_cost = int(output.get("summary", {}).get("cost", 0))
+    if queued:
+        plan.status, plan.job, plan.progress, plan.finished_at = PlanStatus.DONE, "plan", 1.0, utcnow()
     session.add(plan)
     audit.record(session, user_id=user_id, action="plan_reoptimised", entity="plan", entity_id=plan.id)
     return plan

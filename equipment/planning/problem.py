@@ -3,6 +3,11 @@
 Times in the problem are seconds since local midnight of the service day; amounts have three
 dimensions [volume, bed_slots, hoist_slots]; crew skills and the van's depot are integer skills
 (a delivery can only go on a van of the depot that holds its stock).
+
+Due times are soft `deadline`s (an order already overdue is due at the start of the day, one due
+after the day has none); slots stay hard time windows. Clean and dirty: a van without a separate
+dirty compartment gets `pickups_after_deliveries`, and a delivery and a collection at one address
+are one visit only on a van with one (the segregated skill); otherwise they are two visits.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from sqlmodel import Session, select
 from equipment import service_time
 from equipment.errors import NotFound
 from equipment.models import Depot, Item, Order, OrderLine, ServiceUser, Van, VanAbsence
+from equipment.orders.allocation import shortfall_text
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus
 from routing.matrix import build_matrices
 
 STOP_MINUTES = 5  # parking, greeting, paperwork: added once per visit
 INSPECTION_MINUTES = 20
 SKILL_IDS = {"two_person": 1, "hoist_trained": 2}
+SEGREGATED_SKILL = 3  # the van has a separate dirty compartment
 DEPOT_SKILL_BASE = 1000  # skill 1000 + depot id: "this van belongs to that depot"
 
 PRIORITY_EMERGENCY = 100
@@ -42,6 +49,7 @@ class JobInfo:
     depot_id: int
     service_s: int
     mandatory: bool
+    deadline_s: int | None = None
 
 
 @dataclass
@@ -51,10 +59,27 @@ class BuiltProblem:
     jobs: dict[int, JobInfo]
     vans: dict[int, Van]  # vehicle id (= van id) -> van
     skipped: list[tuple[Order, str, DelayCause]] = field(default_factory=list)  # not sent to the router
+    deadlines: bool = True  # due times were sent as deadlines (the benchmark turns them off)
+    tz: str = service_time.DEFAULT_TZ
 
 
 def day_origin(service_date: date, tz: str) -> datetime:
     return service_time.local_midnight(service_date, tz)
+
+
+def day_end(service_date: date, tz: str) -> datetime:
+    """Local midnight at the end of the service day (23 or 25 hours after its start at DST)."""
+    return service_time.local_midnight(service_date + timedelta(days=1), tz)
+
+
+def order_deadline(order: Order, origin: datetime, end: datetime, *, overdue_at_start: bool = True) -> int | None:
+    """The order's due time as seconds of the day: overdue -> 0 (None when `overdue_at_start`
+    is off: PLAN_OVERDUE_DEADLINE=none), due after the day -> None."""
+    if order.due_at is None or order.due_at >= end:
+        return None
+    if order.due_at < origin and not overdue_at_start:
+        return None
+    return max(0, int((order.due_at - origin).total_seconds()))
 
 
 def local_seconds(service_date: date, at: time, tz: str) -> int:
@@ -74,6 +99,14 @@ def cause_from_reason(reason: str) -> DelayCause:
     if "stock" in text:
         return DelayCause.STOCK_UNAVAILABLE
     return DelayCause.NO_VAN_CAPACITY
+
+
+def stock_reason(session: Session, order: Order) -> str:
+    """An order on back order: which items its depot is short of."""
+    lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order.id)))
+    missing = shortfall_text(session, lines) if lines else ""
+    depot = session.get(Depot, order.depot_id)
+    return f"stock unavailable at {depot.code if depot else 'the depot'}" + (f": short of {missing}" if missing else "")
 
 
 def depots_for(session: Session, codes: list[str] | None) -> list[Depot]:
@@ -105,9 +138,11 @@ def vehicle_json(van: Van, service_date: date, tz: str, *, depot_index: int) -> 
         "start_index": depot_index,
         "end_index": depot_index,
         "capacity": [van.volume_capacity, van.bed_slots, van.hoist_slots],
-        "skills": skills,
+        "skills": skills + ([SEGREGATED_SKILL] if van.segregated else []),
         "time_window": [start, end],
     }
+    if not van.segregated:
+        vehicle["pickups_after_deliveries"] = True
     if van.lunch_minutes > 0 and start <= lunch_from < end:
         vehicle["breaks"] = [
             {"id": van.id, "time_windows": [[lunch_from, lunch_latest]], "service": van.lunch_minutes * 60}
@@ -166,8 +201,9 @@ def job_json(
     lines: dict[int, list[OrderLine]],
     items: dict[int, Item],
     origin: datetime,
+    deadline: int | None = None,
 ) -> tuple[dict, int, bool]:
-    """One visit serving `orders`: amounts, skills, service time, slot and priority."""
+    """One visit serving `orders`: amounts, skills, service time, slot, priority and deadline."""
     delivery = [0, 0, 0]
     pickup = [0, 0, 0]
     skills: set[int] = {DEPOT_SKILL_BASE + orders[0].depot_id}
@@ -202,8 +238,12 @@ def job_json(
         "skills": sorted(skills),
         "priority": priority,
     }
+    if any(delivery) and any(pickup):
+        job["skills"] = sorted(skills | {SEGREGATED_SKILL})  # clean and dirty in one visit
     if window:
         job["time_windows"] = [list(window)]
+    if deadline is not None:
+        job["deadline"] = deadline
     return job, minutes * 60, mandatory
 
 
@@ -215,8 +255,53 @@ def group_orders(orders: list[Order], origin: datetime) -> list[list[Order]]:
     return list(groups.values())
 
 
+def is_mixed(group: list[Order]) -> bool:
+    kinds = {o.kind for o in group}
+    return OrderKind.DELIVERY in kinds and OrderKind.COLLECTION in kinds
+
+
+def split_clean_and_dirty(session: Session, groups: list[list[Order]], vans: list[Van]) -> list[list[Order]]:
+    """A delivery and a collection at one address stay one visit only when a van with a dirty
+    compartment on shift at their depot has the crew and room for both; else two visits."""
+    mixed = [o.id for g in groups if is_mixed(g) for o in g]
+    lines, items = load_lines(session, mixed)
+    out = []
+    for group in groups:
+        if is_mixed(group) and not any(_carries_both(v, group, lines, items) for v in vans):
+            out += [
+                [o for o in group if o.kind != OrderKind.COLLECTION],
+                [o for o in group if o.kind == OrderKind.COLLECTION],
+            ]
+        else:
+            out.append(group)
+    return out
+
+
+def _carries_both(van: Van, group: list[Order], lines: dict, items: dict) -> bool:
+    if not van.segregated or van.depot_id != group[0].depot_id:
+        return False
+    need, crew = {OrderKind.DELIVERY: [0, 0, 0], OrderKind.COLLECTION: [0, 0, 0]}, set()
+    for order in group:
+        for line in lines.get(order.id, []):
+            item = items[line.item_id]
+            crew |= set(item.skills.split())
+            if order.kind in need:
+                amounts = (item.volume, item.bed_slots, item.hoist_slots)
+                need[order.kind] = [n + a * line.quantity for n, a in zip(need[order.kind], amounts)]
+    room = (van.volume_capacity, van.bed_slots, van.hoist_slots)
+    fits = all(max(d, c) <= r for d, c, r in zip(need[OrderKind.DELIVERY], need[OrderKind.COLLECTION], room))
+    return fits and crew <= set(van.skills.split())
+
+
 def build_day_problem(
-    session: Session, *, service_date: date, depot_codes: list[str] | None, tz: str, osrm_url: str | None = None
+    session: Session,
+    *,
+    service_date: date,
+    depot_codes: list[str] | None,
+    tz: str,
+    osrm_url: str | None = None,
+    deadlines: bool = True,
+    overdue_at_start: bool = True,
 ) -> BuiltProblem:
     """The routing problem of a service day for some depots (all when none are named)."""
     origin = day_origin(service_date, tz)
@@ -238,7 +323,7 @@ def build_day_problem(
             Order.status == OrderStatus.BACK_ORDER, Order.depot_id.in_(depot_ids), Order.due_at <= end_of_day
         )
     ):
-        skipped.append((order, "stock unavailable at the depot", DelayCause.STOCK_UNAVAILABLE))
+        skipped.append((order, stock_reason(session, order), DelayCause.STOCK_UNAVAILABLE))
     ready = [o for o in ready if not slot_is_later(o, origin)]
     depots_with_vans = {v.depot_id for v in vans}
     plannable = []
@@ -249,13 +334,15 @@ def build_day_problem(
             skipped.append((order, "no van on shift at the depot", DelayCause.NO_VAN_CAPACITY))
     return assemble(
         session,
-        groups=group_orders(plannable, origin),
+        groups=split_clean_and_dirty(session, group_orders(plannable, origin), vans),
         vans=vans,
         depots=depots,
         service_date=service_date,
         tz=tz,
         osrm_url=osrm_url,
         skipped=skipped,
+        deadlines=deadlines,
+        overdue_at_start=overdue_at_start,
     )
 
 
@@ -270,9 +357,11 @@ def assemble(
     osrm_url: str | None = None,
     skipped: list | None = None,
     job_ids: list[int] | None = None,
+    deadlines: bool = True,
+    overdue_at_start: bool = True,
 ) -> BuiltProblem:
     """Jobs from groups of orders (ids from `job_ids`, else 1..n) and vehicles from vans."""
-    origin = day_origin(service_date, tz)
+    origin, end = day_origin(service_date, tz), day_end(service_date, tz)
     people_ids = {o.service_user_id for g in groups for o in g}
     people = (
         {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))} if people_ids else {}
@@ -294,13 +383,16 @@ def assemble(
     for n, group in enumerate(groups):
         person = people[group[0].service_user_id]
         job_id = job_ids[n] if job_ids else n + 1
-        job, service_s, mandatory = job_json(job_id, group, person, index(person.lon, person.lat), lines, items, origin)
+        due = [d for o in group if (d := order_deadline(o, origin, end, overdue_at_start=overdue_at_start)) is not None]
+        deadline = min(due) if due and deadlines else None
+        where = index(person.lon, person.lat)
+        job, service_s, mandatory = job_json(job_id, group, person, where, lines, items, origin, deadline)
         jobs.append(job)
-        infos[job_id] = JobInfo(job_id, group, person, group[0].depot_id, service_s, mandatory)
+        infos[job_id] = JobInfo(job_id, group, person, group[0].depot_id, service_s, mandatory, deadline)
     durations, distances = build_matrices(locations, osrm_url=osrm_url or None)
     problem = {
         "vehicles": vehicles,
         "jobs": jobs,
         "matrices": {"car": {"durations": durations.tolist(), "distances": distances.tolist()}},
     }
-    return BuiltProblem(problem, origin, infos, {v.id: v for v in vans}, list(skipped or []))
+    return BuiltProblem(problem, origin, infos, {v.id: v for v in vans}, list(skipped or []), deadlines, tz)

@@ -1,6 +1,8 @@
 """Planning jobs, off the request thread.
 
-By default each app process runs plans one at a time in a background worker thread. With
+By default each app process runs plans (and re-optimisations) one at a time in one background
+worker thread, whatever the number of databases, and queues the rest: a burst of requests
+cannot start more than one solve per process. With
 `REDIS_URL` set, plans go to the RQ queue "planning" and run in `rq worker` processes, on this
 machine or any other that reaches the same database and Redis. Start one (or several) from the
 repository root with the virtualenv active and the same settings as the web app:
@@ -27,9 +29,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import config
-from equipment.db import make_engine, utcnow
+from equipment.db import make_engine, new_session, utcnow
 from equipment.models import Plan
-from equipment.planning.solving import fail_if_stale, mark_failed, run_plan
+from equipment.planning.adjust import run_reoptimise
+from equipment.planning.solving import active_plan, depot_set, fail_if_stale, mark_failed, run_plan
 from equipment.service_time import DEFAULT_TZ
 from equipment.vocabulary import PlanStatus
 
@@ -44,10 +47,17 @@ RQ_SILENT_TOO_LONG = timedelta(seconds=75)
 # ---------------------------------------------------------------------------- the job itself
 
 
-def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None) -> None:
-    """Run one plan; any error marks it failed with the reason (and is logged)."""
+def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, overdue: str = "start") -> None:
+    """Run one planning job (plan the day, or re-optimise); any error marks it failed with the
+    reason (and is logged)."""
     try:
-        run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
+        with new_session(engine) as session:
+            plan = session.get(Plan, plan_id)
+            job = plan.job if plan is not None else "plan"
+        if job == "reoptimise":
+            run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url)
+        else:
+            run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue_at_start=overdue != "none")
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)
         mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])
@@ -64,7 +74,13 @@ def run_job(plan_id: int, database_url: str | None = None, tz: str | None = None
     url = database_url or settings["DATABASE_URL"]
     if url not in _engines:
         _engines[url] = make_engine(url)
-    execute(_engines[url], plan_id, tz=tz or settings["TIMEZONE"], osrm_url=osrm_url or settings["OSRM_URL"] or None)
+    execute(
+        _engines[url],
+        plan_id,
+        tz=tz or settings["TIMEZONE"],
+        osrm_url=osrm_url or settings["OSRM_URL"] or None,
+        overdue=settings["PLAN_OVERDUE_DEADLINE"],
+    )
 
 
 def on_rq_failure(
@@ -80,51 +96,54 @@ def on_rq_failure(
 
 
 class InAppWorker:
-    """One daemon thread per database that runs queued plans one after another."""
+    """The one daemon thread of this process that runs queued planning jobs one after another
+    (jobs carry their database's engine)."""
 
-    _workers: ClassVar[dict[int, InAppWorker]] = {}
+    _worker: ClassVar[InAppWorker | None] = None
     _lock = threading.Lock()
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self) -> None:
         self.jobs: queue.Queue = queue.Queue()
         self.thread: threading.Thread | None = None
-        self.current: int | None = None
-        self.waiting: set[int] = set()
+        self.current: tuple[int, int] | None = None  # (engine id, plan id)
+        self.waiting: set[tuple[int, int]] = set()
 
     @classmethod
     def for_engine(cls, engine: Engine) -> InAppWorker:
+        """The process's worker (one for every engine)."""
         with cls._lock:
-            worker = cls._workers.get(id(engine))
-            if worker is None or worker.engine is not engine:
-                worker = cls._workers[id(engine)] = cls(engine)
-            return worker
+            if cls._worker is None:
+                cls._worker = cls()
+            return cls._worker
 
-    def submit(self, plan_id: int, *, tz: str, osrm_url: str | None) -> None:
+    def submit(self, plan_id: int, *, tz: str, osrm_url: str | None, engine: Engine, overdue: str = "start") -> None:
         with self._lock:
-            self.waiting.add(plan_id)
-            self.jobs.put((plan_id, tz, osrm_url))
+            if (id(engine), plan_id) in self.waiting:
+                return  # already queued (a retry pressed twice)
+            self.waiting.add((id(engine), plan_id))
+            self.jobs.put((engine, plan_id, tz, osrm_url, overdue))
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._loop, name="planning-worker", daemon=True)
                 self.thread.start()
 
-    def knows(self, plan_id: int) -> bool:
-        return plan_id == self.current or plan_id in self.waiting
+    def knows(self, plan_id: int, engine: Engine) -> bool:
+        return (id(engine), plan_id) == self.current or (id(engine), plan_id) in self.waiting
 
     def _loop(self) -> None:
         while True:
             try:
-                plan_id, tz, osrm_url = self.jobs.get(timeout=30)
+                engine, plan_id, tz, osrm_url, overdue = self.jobs.get(timeout=30)
             except queue.Empty:
                 with self._lock:
                     if self.jobs.empty():
                         self.thread = None
                         return
                 continue
-            self.current = plan_id
-            self.waiting.discard(plan_id)
+            with self._lock:
+                self.current = (id(engine), plan_id)
+                self.waiting.discard(self.current)
             try:
-                execute(self.engine, plan_id, tz=tz, osrm_url=osrm_url)
+                execute(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue=overdue)
             except BaseException:
                 log.exception("planning worker error")
             finally:
@@ -155,13 +174,24 @@ def submit(*, engine: Engine, plan: Plan, settings: dict) -> None:
             tz,
             osrm_url,
             job_id=job_id,
-            job_timeout=int(plan.seconds * 3 + 300),
+            job_timeout=int((plan.job_seconds or plan.seconds) * 3 + 300),
             result_ttl=3600,
             failure_ttl=7 * 86400,
             on_failure=Callback(on_rq_failure),
         )
         return
-    InAppWorker.for_engine(engine).submit(plan.id, tz=tz, osrm_url=osrm_url)
+    overdue = settings.get("PLAN_OVERDUE_DEADLINE", "start")
+    InAppWorker.for_engine(engine).submit(plan.id, tz=tz, osrm_url=osrm_url, engine=engine, overdue=overdue)
+
+
+def clear_dead_plan(
+    session: Session, *, engine: Engine, service_date, depot_codes: list[str] | None, settings: dict
+) -> None:
+    """Before planning a day: a queued or running plan of that day whose job has died is marked
+    failed, so it does not stand in the way of a new one (a live one still does: 409)."""
+    other = active_plan(session, service_date=service_date, depots=depot_set(session, depot_codes))
+    if other is not None:
+        check_alive(session, engine=engine, plan=other, settings=settings)
 
 
 def _heartbeat_age(job: Any) -> timedelta:
@@ -191,5 +221,5 @@ def check_alive(session: Session, *, engine: Engine, plan: Plan, settings: dict)
         except Exception:  # noqa: BLE001 - Redis away: judge by time only
             log.warning("could not ask Redis about plan %s", plan.id)
     elif plan.status == PlanStatus.QUEUED and utcnow() - plan.created_at > QUEUED_TOO_LONG:
-        alive = InAppWorker.for_engine(engine).knows(plan.id) or False
+        alive = InAppWorker.for_engine(engine).knows(plan.id, engine) or False
     return fail_if_stale(session, plan, worker_alive=alive)

@@ -51,7 +51,12 @@ class StopPublic(BaseModel):
     sequence: int
     order_refs: list[str] = Field(description="The orders served at this visit")
     eta: datetime = Field(description="When service starts")
-    late: bool = Field(description="True when the ETA is after an order's due time")
+    late: bool = Field(description="True when the plan makes it late: the ETA is after a due time on the service day")
+    due_at: datetime | None = Field(description="The earliest due time of its orders")
+    overdue: bool = Field(
+        description="An order's due time had passed before the service day began (not the plan's doing)"
+    )
+    late_by_minutes: int = Field(description="Minutes the ETA is after the earliest due time; 0 when on time")
     status: str = Field(description="pending, partial, done or failed")
     service_minutes: int
     location: Location
@@ -93,11 +98,32 @@ class PlanSummary(BaseModel):
     published_at: datetime | None
 
 
+class SplitVisitPublic(BaseModel):
+    area: str = Field(description="The postcode district of the address")
+    vans: list[str]
+    order_refs: list[str]
+    reason: str = Field(description="Why one address is visited by more than one van")
+
+
 class PlanPublic(PlanSummary):
     started_at: datetime | None
     seconds: float
+    job: str = Field(description="What the planning worker does or last did: plan (the day) or reoptimise")
+    late: int = Field(description="Stops the plan makes late (after a due time on the service day)")
+    overdue: int = Field(description="Stops with an order already overdue before the day began")
     routes: list[RoutePublic]
     unassigned: list[Unassigned]
+    split_visits: list[SplitVisitPublic] = Field(description="Addresses visited by more than one van, and why")
+
+
+class VroomProblem(BaseModel):
+    """VROOM's input format (../shared/VROOM_FORMAT.md) with our extensions."""
+
+    model_config = {"extra": "allow"}
+
+    vehicles: list[dict]
+    jobs: list[dict]
+    matrices: dict
 
 
 class PlanList(BaseModel):
@@ -184,7 +210,7 @@ class LockRequest(Strict):
 
 
 class ReoptimiseRequest(Strict):
-    seconds: float = Field(5, gt=0, le=120)
+    seconds: float = Field(5, gt=0, le=120, description="Solve budget; runs off the request thread (poll the plan)")
 
 
 # ---------------------------------------------------------------------------- driver's view
@@ -267,3 +293,28 @@ class OutcomeResult(BaseModel):
     stop_id: int
     stop_status: str
     outcomes: list[OutcomeLine]
+
+
+# ---------------------------------------------------------------------------- vans
+
+
+class VanCapacity(BaseModel):
+    volume: int = Field(description="Volume units")
+    bed_slots: int
+    hoist_slots: int
+
+
+class VanPublic(BaseModel):
+    reg: str
+    name: str
+    depot: str = Field(description="The depot's code")
+    capacity: VanCapacity
+    skills: list[str] = Field(description="The crew's skills")
+    driver: str | None = Field(description="The username of the van's driver")
+    segregated: bool = Field(description="Has a separate dirty compartment: collections may mix with deliveries")
+    active: bool
+
+
+class VanList(BaseModel):
+    items: list[VanPublic]
+    total: int

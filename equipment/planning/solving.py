@@ -6,19 +6,22 @@ a database transaction, so the application keeps writing while the router thinks
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
 import time as clock
 from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 import routing
 from equipment import audit
 from equipment.db import new_session, use_case, utcnow
-from equipment.errors import Invalid, InvalidTransition
-from equipment.models import Order, Plan, ServiceUser, Van
+from equipment.errors import Conflict, Invalid, InvalidTransition, NotFound
+from equipment.models import Order, Plan, PlanProblem, ServiceUser, Van
 from equipment.planning.problem import BuiltProblem, build_day_problem, depots_for
 from equipment.planning.store import store_solution
 from equipment.planning.views import get_plan
@@ -28,6 +31,7 @@ from equipment.vocabulary import PlanStatus
 log = logging.getLogger(__name__)
 
 MAX_SECONDS = 600
+ACTIVE = (PlanStatus.QUEUED, PlanStatus.RUNNING)
 
 
 def solve(problem: dict, *, seconds: float, session: Session | None = None, **options) -> dict:
@@ -38,20 +42,61 @@ def solve(problem: dict, *, seconds: float, session: Session | None = None, **op
     return routing.solve_json(problem, seconds=seconds, **options)
 
 
-@use_case
+def depot_set(session: Session, depot_codes: list[str] | None) -> str:
+    """The plan's depots as stored: codes in order, empty for all of them."""
+    chosen = {d.code for d in depots_for(session, depot_codes)}
+    every = {d.code for d in depots_for(session, None)}
+    return "" if not depot_codes or chosen == every else " ".join(sorted(chosen))
+
+
+def active_plan(session: Session, *, service_date: date, depots: str) -> Plan | None:
+    """The queued or running plan of the day whose depots overlap `depots` (empty = all)."""
+    mine = set(depots.split())
+    for plan in session.exec(
+        select(Plan).where(Plan.service_date == service_date, Plan.status.in_(ACTIVE)).order_by(Plan.id)
+    ):
+        theirs = set(plan.depots.split())
+        if not mine or not theirs or mine & theirs:
+            return plan
+    return None
+
+
+def _already_running(plan: Plan) -> Conflict:
+    return Conflict(
+        f"plan {plan.id} for {plan.service_date} ({plan.depots or 'all depots'}) is already {plan.status}; "
+        "wait for it to finish"
+    )
+
+
 def create_plan(
     session: Session, *, service_date: date, depot_codes: list[str] | None, seconds: float, user_id: int | None
 ) -> Plan:
-    """A queued plan for a day; the caller hands it to a worker (equipment.planning.runs)."""
+    """A queued plan for a day; the caller hands it to a worker (equipment.planning.runs). One
+    plan of a day and depot set is queued or running at a time: another is a Conflict naming it."""
+    try:
+        return _create_plan(
+            session, service_date=service_date, depot_codes=depot_codes, seconds=seconds, user_id=user_id
+        )
+    except IntegrityError:
+        # Another request queued the same day and depots a moment ago (the unique index said so).
+        other = active_plan(session, service_date=service_date, depots=depot_set(session, depot_codes))
+        session.rollback()
+        if other is None:
+            raise
+        raise _already_running(other) from None
+
+
+@use_case
+def _create_plan(
+    session: Session, *, service_date: date, depot_codes: list[str] | None, seconds: float, user_id: int | None
+) -> Plan:
     if not 0 < seconds <= MAX_SECONDS:
         raise Invalid(f"seconds must be between 0 and {MAX_SECONDS}", field="seconds")
-    depots = depots_for(session, depot_codes)
-    plan = Plan(
-        service_date=service_date,
-        depots=" ".join(d.code for d in depots) if depot_codes else "",
-        seconds=float(seconds),
-        created_by=user_id,
-    )
+    depots = depot_set(session, depot_codes)
+    other = active_plan(session, service_date=service_date, depots=depots)
+    if other is not None:
+        raise _already_running(other)
+    plan = Plan(service_date=service_date, depots=depots, seconds=float(seconds), created_by=user_id)
     session.add(plan)
     session.flush()
     audit.record(
@@ -71,6 +116,10 @@ def retry_plan(session: Session, *, plan_id: int, user_id: int | None) -> Plan:
     plan = get_plan(session, plan_id)
     if plan.status != PlanStatus.FAILED:
         raise InvalidTransition(f"plan {plan.id} is {plan.status}; only a failed plan can be retried")
+    other = active_plan(session, service_date=plan.service_date, depots=plan.depots)
+    if other is not None:
+        raise _already_running(other)
+    plan.job = "plan"
     plan.status, plan.error, plan.progress, plan.best_cost = PlanStatus.QUEUED, "", 0.0, None
     plan.started_at = plan.finished_at = None
     session.add(plan)
@@ -89,8 +138,17 @@ def _mark_failed(session: Session, plan_id: int, reason: str) -> None:
     plan = session.get(Plan, plan_id)
     if plan is None or plan.status == PlanStatus.DONE:
         return
-    plan.status, plan.error, plan.finished_at = PlanStatus.FAILED, reason[:1000], utcnow()
+    give_up(plan, reason)
     session.add(plan)
+
+
+def give_up(plan: Plan, reason: str) -> None:
+    """A job that died: a plan fails; a re-optimisation leaves the plan as it was, saying why."""
+    if plan.job == "reoptimise":
+        plan.status, plan.job, plan.error = PlanStatus.DONE, "plan", f"re-optimising failed: {reason}"[:1000]
+    else:
+        plan.status, plan.error = PlanStatus.FAILED, reason[:1000]
+    plan.finished_at = utcnow()
 
 
 @use_case
@@ -105,11 +163,11 @@ def fail_if_stale(session: Session, plan: Plan, *, grace_s: float = 120.0, worke
     elif (
         plan.status == PlanStatus.RUNNING
         and plan.started_at
-        and now - plan.started_at > timedelta(seconds=plan.seconds * 2 + grace_s)
+        and now - plan.started_at > timedelta(seconds=(plan.job_seconds or plan.seconds) * 2 + grace_s)
     ):
         reason = "the planning job ran far past its time budget and was presumed dead"
     if reason:
-        plan.status, plan.error, plan.finished_at = PlanStatus.FAILED, reason, now
+        give_up(plan, reason)
         session.add(plan)
     return plan
 
@@ -118,20 +176,29 @@ def fail_if_stale(session: Session, plan: Plan, *, grace_s: float = 120.0, worke
 
 
 def run_plan(
-    engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: str | None = None, seed: int = 0
+    engine: Engine,
+    plan_id: int,
+    *,
+    tz: str = DEFAULT_TZ,
+    osrm_url: str | None = None,
+    seed: int = 0,
+    deadlines: bool = True,
+    overdue_at_start: bool = True,
 ) -> dict[str, float]:
     """Solve a queued plan and store it. Runs in a worker; short transactions only, so that the
     application keeps writing while the router thinks. Returns seconds spent per phase."""
     t0 = clock.monotonic()
     with new_session(engine) as session:
-        plan = _start_running(session, plan_id)
+        plan = start_running(session, plan_id)
         if plan is None:
             return {}
-        built = _read_day_problem(session, plan, tz=tz, osrm_url=osrm_url)
+        built = _read_day_problem(
+            session, plan, tz=tz, osrm_url=osrm_url, deadlines=deadlines, overdue_at_start=overdue_at_start
+        )
         seconds = plan.seconds
     t1 = clock.monotonic()
     if built.problem["jobs"] and built.problem["vehicles"]:
-        output = solve(built.problem, seconds=seconds, seed=seed, on_progress=_progress_writer(engine, plan_id))
+        output = solve(built.problem, seconds=seconds, seed=seed, on_progress=progress_writer(engine, plan_id))
     else:
         output = {
             "routes": [],
@@ -154,7 +221,7 @@ def run_plan(
 
 
 @use_case
-def _start_running(session: Session, plan_id: int) -> Plan | None:
+def start_running(session: Session, plan_id: int) -> Plan | None:
     """Mark a queued (or re-run) plan running; None when it is no longer waiting to run."""
     plan = get_plan(session, plan_id)
     if plan.status not in (PlanStatus.QUEUED, PlanStatus.RUNNING):
@@ -165,10 +232,19 @@ def _start_running(session: Session, plan_id: int) -> Plan | None:
 
 
 @use_case
-def _read_day_problem(session: Session, plan: Plan, *, tz: str, osrm_url: str | None) -> BuiltProblem:
+def _read_day_problem(
+    session: Session, plan: Plan, *, tz: str, osrm_url: str | None, deadlines: bool, overdue_at_start: bool
+) -> BuiltProblem:
     """The plan's day as a routing problem, read in one transaction that ends before the solve."""
-    codes = plan.depots.split() or None
-    return build_day_problem(session, service_date=plan.service_date, depot_codes=codes, tz=tz, osrm_url=osrm_url)
+    return build_day_problem(
+        session,
+        service_date=plan.service_date,
+        depot_codes=plan.depots.split() or None,
+        tz=tz,
+        osrm_url=osrm_url,
+        deadlines=deadlines,
+        overdue_at_start=overdue_at_start,
+    )
 
 
 @use_case
@@ -179,9 +255,29 @@ def _store_run(session: Session, plan_id: int, built: BuiltProblem, output: dict
     plan.status, plan.progress, plan.finished_at = PlanStatus.DONE, 1.0, utcnow()
     plan.best_cost = int(output.get("summary", {}).get("cost", 0))
     session.add(plan)
+    keep_problem(session, plan.id, built.problem)
 
 
-def _progress_writer(engine: Engine, plan_id: int) -> Callable[[float, int], None]:
+def keep_problem(session: Session, plan_id: int, problem: dict) -> None:
+    """Keep the problem a plan was solved from (GET /plans/{id}/problem), gzipped."""
+    body = gzip.compress(json.dumps(problem, separators=(",", ":")).encode(), compresslevel=6)
+    row = session.get(PlanProblem, plan_id)
+    if row is None:
+        row = PlanProblem(plan_id=plan_id, body=body)
+    row.body, row.created_at = body, utcnow()
+    session.add(row)
+
+
+def plan_problem(session: Session, plan_id: int) -> dict:
+    """The routing problem a plan was solved from, as VROOM JSON."""
+    plan = get_plan(session, plan_id)
+    row = session.get(PlanProblem, plan.id)
+    if row is None:
+        raise NotFound(f"plan {plan.id} has no routing problem yet (it is {plan.status})")
+    return json.loads(gzip.decompress(row.body))
+
+
+def progress_writer(engine: Engine, plan_id: int) -> Callable[[float, int], None]:
     last = [0.0]
 
     def write(fraction: float, best_cost: int) -> None:
@@ -192,6 +288,8 @@ def _progress_writer(engine: Engine, plan_id: int) -> Callable[[float, int], Non
         try:
             with new_session(engine) as session:
                 _record_progress(session, plan_id, fraction, best_cost)
+        except OperationalError as exc:  # busy database: the next call (or the stored plan) says it
+            log.warning("progress of plan %s not recorded this time: %s", plan_id, type(exc).__name__)
         except Exception:  # progress is a courtesy; never let it kill the solve
             log.exception("could not record progress of plan %s", plan_id)
 

@@ -3,12 +3,14 @@ orders it could not place are kept as unplanned, with a predicted delay when the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from equipment.models import Delay, Order, Plan, Route, Stop, StopOrder, Unplanned, User
-from equipment.planning.problem import BuiltProblem, JobInfo, cause_from_reason, order_priority
+from equipment.planning.explain import explain_unassigned
+from equipment.planning.problem import BuiltProblem, JobInfo, order_priority
 from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind, Role
 
@@ -25,7 +27,29 @@ def at(origin: datetime, seconds: int) -> datetime:
 
 
 def is_late(orders: list[Order], eta: datetime) -> bool:
+    """After any of the orders' due times (overdue ones included)."""
     return any(o.due_at is not None and eta > o.due_at for o in orders)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A visit against its orders' due times: `late` is the plan's doing (after a due time on the
+    service day), `overdue` is not (due before the day began)."""
+
+    due_at: datetime | None
+    overdue: bool
+    late: bool
+    late_by_minutes: int
+
+
+def timing(orders: list[Order], eta: datetime, origin: datetime) -> Timing:
+    dues = [o.due_at for o in orders if o.due_at is not None]
+    if not dues:
+        return Timing(None, False, False, 0)
+    overdue = any(d < origin for d in dues)
+    late = any(origin <= d < eta for d in dues)
+    late_by = max(0, int((eta - min(dues)).total_seconds() // 60))
+    return Timing(min(dues), overdue, late, late_by)
 
 
 def new_route(session: Session, plan: Plan, van_id: int) -> Route:
@@ -42,15 +66,9 @@ def store_solution(session: Session, plan: Plan, built: BuiltProblem, output: di
         write_route(session, plan, route, built, vroute, new_stops=True)
     for item in output.get("unassigned", []):
         info = built.jobs[item["id"]]
+        why = explain_unassigned(session, built, item["id"], item.get("reason", ""))
         for order in info.orders:
-            _unplanned(
-                session,
-                plan,
-                order,
-                item.get("reason", "not placed"),
-                cause_from_reason(item.get("reason", "")),
-                built.origin,
-            )
+            _unplanned(session, plan, order, why.reason, why.cause, built.origin)
     for order, reason, cause in built.skipped:
         _unplanned(session, plan, order, reason, cause, built.origin)
 
@@ -120,10 +138,11 @@ def write_route(
         if stop is None:
             stop = _new_stop(session, route, sequence, info, eta)
         stop.route_id, stop.sequence, stop.eta = route.id, sequence, eta
-        stop.late = is_late(info.orders, eta)
+        t = timing(info.orders, eta, origin)
+        stop.due_at, stop.overdue, stop.late, stop.late_by_minutes = t.due_at, t.overdue, t.late, t.late_by_minutes
         session.add(stop)
-        if stop.late and new_stops:
-            _predict_late(session, plan, info, eta)
+        if (t.late or t.overdue) and new_stops:
+            _predict_late(session, plan, info, eta, origin)
         written.append(stop)
     session.flush()
     return written
@@ -147,15 +166,15 @@ def _new_stop(session: Session, route: Route, sequence: int, info: JobInfo, eta:
     return stop
 
 
-def _predict_late(session: Session, plan: Plan, info: JobInfo, eta: datetime) -> None:
-    """A predicted delay (no van capacity) for each of the stop's orders planned after its due time."""
+def _predict_late(session: Session, plan: Plan, info: JobInfo, eta: datetime, origin: datetime) -> None:
+    """A predicted delay (no van capacity) for each of the stop's orders planned after its due
+    time; the note says whether the plan made it late or it was overdue before the day began."""
     for order in info.orders:
         if order.due_at is not None and eta > order.due_at:
-            predict_delay(
-                session,
-                order,
-                cause=DelayCause.NO_VAN_CAPACITY,
-                expected_at=eta,
-                plan_id=plan.id,
-                note="planned after its due time",
+            minutes = int((eta - order.due_at).total_seconds() // 60)
+            note = (
+                "overdue: due before the service day began"
+                if order.due_at < origin
+                else f"made late by the plan: {minutes} min after its due time"
             )
+            predict_delay(session, order, cause=DelayCause.NO_VAN_CAPACITY, expected_at=eta, plan_id=plan.id, note=note)

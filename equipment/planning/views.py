@@ -50,6 +50,16 @@ class PlanView:
     unplanned: list[tuple[Order, str]]
     depots: list = field(default_factory=list)
 
+    @property
+    def late(self) -> int:
+        """Stops the plan makes late (after a due time that fell on the service day)."""
+        return sum(1 for rv in self.routes for sv in rv.stops if sv.stop.late)
+
+    @property
+    def overdue(self) -> int:
+        """Stops with an order already overdue before the day began (not the plan's doing)."""
+        return sum(1 for rv in self.routes for sv in rv.stops if sv.stop.overdue)
+
 
 def get_plan(session: Session, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)

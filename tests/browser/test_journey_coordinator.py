@@ -68,7 +68,7 @@ def test_coordinator_takes_an_emergency_order_plans_the_day_and_publishes(live_s
     summary = page.locator("section.card.row").first
     expect(summary).to_contain_text("1 stops")
     expect(summary).to_contain_text("0 not planned")
-    expect(summary).to_contain_text("0 late")
+    expect(summary).to_contain_text("0 made late by the plan")
     row = page.locator("tr", has_text=ref)
     expect(row).to_have_count(1)
     expect(row).to_contain_text("delivery")

@@ -345,6 +345,7 @@ def test_amend_class_slot_and_notes(db, world):
             response_class="next_day", slot={"start": "2026-11-24T08:00", "end": "2026-11-24T13:00"}, notes="Ring first"
         ),
         user_id=world["user"].id,
+        now=datetime(2026, 11, 23, 12, 0, tzinfo=UTC),  # the slot is in the future then
     )
     assert amended.due_at == datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
     assert amended.slot_start == datetime(2026, 11, 24, 8, 0, tzinfo=UTC) and amended.notes == "Ring first"

@@ -110,7 +110,7 @@ def test_back_orders_due_today_are_reported_as_stock_unavailable(world):
     world.db.commit()
     plan = world.plan()
     view = world.view(plan)
-    assert [(o.ref, r) for o, r in view.unplanned] == [(order.ref, "stock unavailable at the depot")]
+    assert [(o.ref, r) for o, r in view.unplanned] == [(order.ref, "stock unavailable at IPS")]
     delay = world.db.exec(select(Delay)).one()
     assert delay.cause == DelayCause.STOCK_UNAVAILABLE
 

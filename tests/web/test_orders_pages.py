@@ -1,6 +1,7 @@
 """The coordinators' order pages: new-order form, list, order page with its timeline and actions."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -92,6 +93,12 @@ def test_taking_an_order_through_the_form(client, db, coordinator):
             "end after it starts",
         ),
         ({"received_at": "2999-01-01T10:00"}, "received_at", "future"),
+        ({"slot_date": "2020-01-06", "slot_window": "am"}, "slot", "in the past"),
+        (
+            {"slot_date": "2099-01-06", "slot_window": "custom", "slot_start": "21:00", "slot_end": "23:00"},
+            "slot",
+            "no van",
+        ),
     ],
 )
 def test_mistakes_are_shown_beside_the_field_and_nothing_is_written(client, db, coordinator, changes, field, words):
@@ -144,7 +151,7 @@ def test_authorise_change_and_cancel_from_the_order_page(client, db, coordinator
             "lines-0-sku": "FRAME",
             "lines-0-quantity": "3",
             "lines-0-serial": "",
-            "slot_date": "2026-12-01",
+            "slot_date": (date.today() + timedelta(days=7)).isoformat(),
             "slot_window": "am",
             "notes": "",
             "reason": "Smaller bed not needed",

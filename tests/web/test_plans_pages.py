@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -94,3 +95,25 @@ def test_drivers_and_officers_do_not_get_planning_pages(client, make, world):
     sign_in(client, make.user(Role.DRIVER).username)
     assert client.get("/plans").status_code == 403
     assert client.get("/load-lists").status_code == 403
+
+
+def test_the_plan_page_counts_late_and_overdue_apart_and_refuses_a_second_running_plan(client, make, world):
+    from datetime import timedelta
+
+    world.order(world.person(km_north=4), due=world.at(17) - timedelta(days=1), klass="three_day")
+    world.order(world.person(km_north=-4), due=world.at(8, 1))
+    _coordinator(client, make)
+    answer = post_form(client, "/plans", {"date": world.day.isoformat(), "seconds": "2"})
+    assert answer.status_code == 302
+    again = post_form(client, "/plans", {"date": world.day.isoformat(), "seconds": "1"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 422 and re.search(r'<p class="error">[^<]*already (queued|running)', html)
+    plan_url = answer.headers["Location"]
+    plan_id = int(plan_url.rstrip("/").split("/")[-1])
+    deadline = time.monotonic() + 30
+    while client.get(f"/api/v1/plans/{plan_id}").get_json()["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    html = client.get(plan_url).get_data(as_text=True)
+    assert "<strong>1</strong> made late by the plan" in html and "<strong>1</strong> overdue" in html
+    assert 'badge warn" title="Due before the day began">overdue' in html

@@ -3,7 +3,7 @@
 from flask_openapi3 import APIBlueprint
 
 from equipment.web.api import assets as assets_api
-from equipment.web.api import auth, catalogue
+from equipment.web.api import auth, catalogue, fleet
 from equipment.web.api import collection_requests as collection_requests_api
 from equipment.web.api import notices as notices_api
 from equipment.web.api import orders as orders_api
@@ -17,6 +17,7 @@ def blueprints() -> list[APIBlueprint]:
     return [
         auth.bp,
         catalogue.bp,
+        fleet.bp,
         reports_api.bp,
         orders_api.bp,
         stock_api.bp,

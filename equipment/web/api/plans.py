@@ -25,11 +25,14 @@ from equipment.planning.schemas import (
     RoomOffer,
     RoutePath,
     RoutePublic,
+    SplitVisitPublic,
     StopChange,
     StopPath,
     StopPublic,
     Unassigned,
+    VroomProblem,
 )
+from equipment.planning.split_visits import split_visits
 from equipment.schemas import Location, Problem
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
@@ -59,6 +62,9 @@ def stop_public(sv: planning.StopView) -> StopPublic:
         order_refs=[o.ref for o in sv.orders],
         eta=s.eta,
         late=s.late,
+        due_at=s.due_at,
+        overdue=s.overdue,
+        late_by_minutes=s.late_by_minutes,
         status=s.status,
         service_minutes=s.service_minutes,
         location=Location(lat=s.lat, lon=s.lon),
@@ -105,8 +111,15 @@ def plan_public(view: planning.PlanView) -> PlanPublic:
         **plan_summary(p).model_dump(),
         started_at=p.started_at,
         seconds=p.seconds,
+        job=p.job,
+        late=view.late,
+        overdue=view.overdue,
         routes=[route_public(rv) for rv in view.routes],
         unassigned=[Unassigned(order_ref=o.ref, reason=reason) for o, reason in view.unplanned],
+        split_visits=[
+            SplitVisitPublic(area=v.area, vans=v.vans, order_refs=v.order_refs, reason=v.reason)
+            for v in split_visits(view)
+        ],
     )
 
 
@@ -117,9 +130,13 @@ def _user_id() -> int:
 @bp.post("/plans", responses={202: PlanAccepted, **ERRORS})
 @allow(*PLANNERS)
 def create_plan(body: PlanCreate):
-    """Plan a service day: answers 202 at once; poll GET /plans/{id} for progress."""
+    """Plan a service day: answers 202 at once; poll GET /plans/{id} for progress. One plan of a
+    day and depot set is queued or running at a time: another request answers 409 naming it."""
     session = get_db()
     seconds = body.seconds or float(current_app.config.get("PLAN_SECONDS", 30))
+    jobs.clear_dead_plan(
+        session, engine=get_engine(), service_date=body.date, depot_codes=body.depots, settings=_settings()
+    )
     plan = planning.create_plan(
         session, service_date=body.date, depot_codes=body.depots, seconds=seconds, user_id=_user_id()
     )
@@ -254,15 +271,23 @@ def lock_route(path: RoutePath, body: LockRequest):
     return plan_public(planning.plan_view(session, path.id)).model_dump(mode="json")
 
 
-@bp.post("/plans/<int:id>/reoptimise", responses={200: PlanPublic, **ERRORS})
+@bp.post("/plans/<int:id>/reoptimise", responses={202: PlanAccepted, **ERRORS})
 @allow(*PLANNERS)
 def reoptimise(path: PlanPath, body: ReoptimiseRequest):
-    """Solve again all but the locked routes (before publishing)."""
-    session = get_db()
-    planning.reoptimise(
-        session, plan_id=path.id, seconds=body.seconds, user_id=_user_id(), tz=service_tz(), osrm_url=_osrm()
-    )
-    return plan_public(planning.plan_view(session, path.id)).model_dump(mode="json")
+    """Solve again all but the locked routes (before publishing), off the request thread like
+    planning a day: answers 202; poll GET /plans/{id} until it is done again."""
+    plan = planning.queue_reoptimise(get_db(), plan_id=path.id, seconds=body.seconds, user_id=_user_id())
+    jobs.submit(engine=get_engine(), plan=plan, settings=_settings())
+    return PlanAccepted(id=plan.id, status=plan.status).model_dump(mode="json"), 202
+
+
+@bp.get("/plans/<int:id>/problem", responses={200: VroomProblem, **ERRORS})
+@allow(*PLANNERS)
+def plan_problem(path: PlanPath):
+    """The routing problem this plan was solved from, in VROOM's input format with our
+    extensions (`deadline` on jobs, `pickups_after_deliveries` on vehicles): seconds of the
+    service day from local midnight, amounts [volume, bed slots, hoist slots]."""
+    return planning.plan_problem(get_db(), path.id)
 
 
 @bp.post("/plans/<int:id>/routes/<int:route_id>/loaded", responses={200: PlanPublic, **ERRORS})

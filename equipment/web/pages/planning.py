@@ -13,6 +13,7 @@ from equipment.errors import DomainError
 from equipment.models import Depot, Van
 from equipment.planning import runs as jobs
 from equipment.planning.problem import vans_on_shift
+from equipment.planning.split_visits import split_visits
 from equipment.vocabulary import Role
 from equipment.web.access import ALL_ROLES, allow, current_principal
 from equipment.web.database import get_db, get_engine
@@ -72,6 +73,13 @@ def plans():
             errors["seconds"] = "Give a number of seconds."
         if not errors:
             try:
+                jobs.clear_dead_plan(
+                    session,
+                    engine=get_engine(),
+                    service_date=day,
+                    depot_codes=chosen or None,
+                    settings=current_app.config,
+                )
                 plan = planning.create_plan(
                     session,
                     service_date=day,
@@ -152,7 +160,8 @@ def plan(plan_id: int):
     stats = {
         "vans": len(view.routes),
         "stops": sum(len(rv.stops) for rv in view.routes),
-        "late": sum(1 for rv in view.routes for sv in rv.stops if sv.stop.late),
+        "late": view.late,
+        "overdue": view.overdue,
         "unplanned": len(view.unplanned),
         "km": round(sum(rv.route.distance_m for rv in view.routes) / 1000),
         "driving_hours": round(sum(rv.route.travel_s for rv in view.routes) / 3600, 1),
@@ -166,6 +175,7 @@ def plan(plan_id: int):
         colours=ROUTE_COLOURS,
         insertion=insertion,
         preview=preview,
+        split_visits=split_visits(view) if view.plan.status == "done" else [],
     )
 
 
@@ -234,13 +244,11 @@ def lock(plan_id: int):
 @bp.route("/plans/<int:plan_id>/reoptimise", methods=["POST"])
 @allow(*PLANNERS)
 def reoptimise(plan_id: int):
-    return _act(
-        plan_id,
-        lambda: planning.reoptimise(
-            get_db(), plan_id=plan_id, seconds=5, user_id=current_principal().id, tz=service_tz()
-        ),
-        "Re-optimised the unlocked routes.",
-    )
+    def run():
+        p = planning.queue_reoptimise(get_db(), plan_id=plan_id, seconds=5, user_id=current_principal().id)
+        jobs.submit(engine=get_engine(), plan=p, settings=current_app.config)
+
+    return _act(plan_id, run, "Re-optimising the unlocked routes.")
 
 
 @bp.route("/plans/<int:plan_id>/insert", methods=["POST"])
