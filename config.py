@@ -59,6 +59,12 @@ def load() -> dict:
         # How many proxies in front of the app set X-Forwarded-For (0: none, the address is the peer's).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
+        # Compliance in the home: how far ahead an inspection due becomes a visit, and the
+        # response classes (clocks) of inspection visits and of the swap after a failed one.
+        "INSPECTION_LEAD_DAYS": int(os.environ.get("INSPECTION_LEAD_DAYS", "21")),
+        "INSPECTION_RESPONSE_CLASS": os.environ.get("INSPECTION_RESPONSE_CLASS", "inspection"),
+        "SWAP_RESPONSE_CLASS": os.environ.get("SWAP_RESPONSE_CLASS", "swap"),
+        "SWAP_COLLECTION_CLASS": os.environ.get("SWAP_COLLECTION_CLASS", "swap_collection"),
         # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
     }

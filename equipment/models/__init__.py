@@ -1,6 +1,7 @@
 """All tables. Importing this module registers every table on SQLModel.metadata."""
 
 from equipment.models.catalogue import Depot, Item, PostcodeDistrict, StockMinimum
+from equipment.models.compliance import Recall, RecallUnit
 from equipment.models.fleet import Van, VanAbsence
 from equipment.models.orders import Order, OrderEvent, OrderLine, ResponseClass
 from equipment.models.people import GeocodeCacheEntry, Prescriber, ServiceUser, User
@@ -24,6 +25,8 @@ __all__ = [
     "Plan",
     "PostcodeDistrict",
     "Prescriber",
+    "Recall",
+    "RecallUnit",
     "ResponseClass",
     "Route",
     "ServiceUser",

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import config
+from equipment.compliance import ComplianceSettings, schedule_before_planning
 from equipment.db import make_engine, utcnow
 from equipment.models import Plan
 from equipment.planning.solving import fail_if_stale, mark_failed, run_plan
@@ -47,6 +48,7 @@ RQ_SILENT_TOO_LONG = timedelta(seconds=75)
 def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None) -> None:
     """Run one plan; any error marks it failed with the reason (and is logged)."""
     try:
+        schedule_before_planning(engine, ComplianceSettings.from_config({**config.load(), "TIMEZONE": tz}))
         run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url)
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)

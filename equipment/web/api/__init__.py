@@ -6,6 +6,7 @@ from equipment.web.api import assets as assets_api
 from equipment.web.api import auth, catalogue
 from equipment.web.api import orders as orders_api
 from equipment.web.api import plans as plans_api
+from equipment.web.api import recalls as recalls_api
 from equipment.web.api import reports as reports_api
 from equipment.web.api import stock as stock_api
 from equipment.web.api import stops as stops_api
@@ -22,4 +23,5 @@ def blueprints() -> list[APIBlueprint]:
         assets_api.exports_bp,
         plans_api.bp,
         stops_api.bp,
+        recalls_api.bp,
     ]

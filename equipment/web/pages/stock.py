@@ -60,6 +60,16 @@ def _serials(name: str = "serial") -> list[str]:
     return [s for s in re.split(r"[\s,;]+", _text(name)) if s]
 
 
+def _day(name: str, errors: FormErrors) -> date | None:
+    """An optional date field (YYYY-MM-DD); a bad one is a message beside the field."""
+    raw = _text(name)
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        errors[name] = "Enter a date as YYYY-MM-DD."
+        return None
+
+
 def _attempt(errors: FormErrors, call: Callable[[], Any]) -> Any:
     """Run a use case unless the form already has errors; record a domain error beside its field."""
     if errors:
@@ -169,6 +179,7 @@ def receive():
     if request.method == "POST":
         depot, sku, serials = _text("depot"), _text("sku"), _serials()
         quantity = None if serials else _int("quantity", errors)
+        made = _day("manufactured_on", errors)
         receipt = _attempt(
             errors,
             lambda: stock.receive_goods(
@@ -179,6 +190,8 @@ def receive():
                 serials=serials or None,
                 user_id=_me(),
                 reason=_text("reason"),
+                batch=_text("batch")[:40],
+                manufactured_on=made,
             ),
         )
         if receipt:
