@@ -62,6 +62,7 @@ def compliance_figures(session: Session, *, today: date) -> ComplianceFigures:
         regime: (n, int(good or 0))
         for regime, n, good in session.exec(
             select(Item.inspection_regime, func.count(), func.sum(in_date))
+            .select_from(Asset)
             .join(Item, Item.id == Asset.item_id)
             .where(Asset.state == StockState.ON_LOAN, Item.inspection_regime.in_(list(REGIME_LABELS)))
             .group_by(Item.inspection_regime)
@@ -70,6 +71,7 @@ def compliance_figures(session: Session, *, today: date) -> ComplianceFigures:
     regimes = [RegimeFigure(regime, label, *counts.get(regime, (0, 0))) for regime, label in REGIME_LABELS.items()]
     overdue = session.exec(
         select(ServiceUser.district, Item.inspection_regime, func.count())
+        .select_from(Asset)
         .join(Item, Item.id == Asset.item_id)
         .join(ServiceUser, ServiceUser.id == Asset.service_user_id)
         .where(
