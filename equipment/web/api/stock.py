@@ -255,8 +255,6 @@ def create_transfer(body: TransferCreate):
             user_id=user_id(),
             receive=body.receive,
             reason=body.reason,
-            batch=body.batch,
-            manufactured_on=body.manufactured_on,
             before_commit=before_commit,
         ),
         answer,
