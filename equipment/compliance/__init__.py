@@ -4,7 +4,7 @@ manufacturers' field safety notices acted on unit by unit (recalls, recall_views
 orders the service makes itself (visits), and the figures commissioners see (figures)."""
 
 from equipment.compliance.figures import ComplianceFigures, compliance_figures, figures_csv
-from equipment.compliance.recall_views import list_recalls, recall_detail
+from equipment.compliance.recall_views import list_recalls, recall_detail, recalls_at_visit
 from equipment.compliance.recalls import record_recall
 from equipment.compliance.schedule import Scheduled, schedule_before_planning, schedule_inspection_visits
 from equipment.compliance.settings import ComplianceSettings
@@ -20,6 +20,7 @@ __all__ = [
     "figures_csv",
     "list_recalls",
     "recall_detail",
+    "recalls_at_visit",
     "record_recall",
     "schedule_before_planning",
     "schedule_inspection_visits",

@@ -105,3 +105,18 @@ def recall_detail(session: Session, recall_id: int) -> RecallPublic:
         progress=progress_by_recall(session, [recall.id])[recall.id],
         units=units,
     )
+
+
+def recalls_at_visit(session: Session, order_ids: list[int]) -> list[str]:
+    """The references of the recalls that a visit serving these orders acts on."""
+    if not order_ids:
+        return []
+    return sorted(
+        set(
+            session.exec(
+                select(Recall.reference)
+                .join(RecallUnit, RecallUnit.recall_id == Recall.id)
+                .where(RecallUnit.order_id.in_(order_ids) | RecallUnit.swap_order_id.in_(order_ids))
+            )
+        )
+    )

@@ -42,11 +42,12 @@ def visit_report(inspections: list[dict] | None, examiner: str | None, acknowled
     return VisitReport(results, notes, (examiner or "").strip(), bool(acknowledged))
 
 
-def _units_to_inspect(session: Session, orders: list[Order]) -> set[str]:
-    """Serials on the visit's inspection orders, less those a recall asks only to modify."""
+def _units_to_inspect(session: Session, orders: list[Order]) -> tuple[set[str], set[str]]:
+    """Serials on the visit's inspection orders (which may have a result), and those that must:
+    all but the ones a recall asks only to modify."""
     ids = [o.id for o in orders if o.kind == OrderKind.INSPECTION]
     if not ids:
-        return set()
+        return set(), set()
     serials = set(
         session.exec(select(OrderLine.serial).where(OrderLine.order_id.in_(ids), OrderLine.serial.is_not(None)))
     )
@@ -58,7 +59,7 @@ def _units_to_inspect(session: Session, orders: list[Order]) -> set[str]:
             .where(RecallUnit.order_id.in_(ids), Recall.action == "modify")
         )
     )
-    return serials - modified_only
+    return serials, serials - modified_only
 
 
 def after_visit(
@@ -74,17 +75,17 @@ def after_visit(
     """Book the visit's inspection results and recall progress (flush only; Invalid writes nothing)."""
     if status == OutcomeStatus.FAILED:
         return
-    to_inspect = _units_to_inspect(session, orders)
-    unknown = set(report.results) - to_inspect
+    may, must = _units_to_inspect(session, orders)
+    unknown = set(report.results) - may
     if unknown:
         raise Invalid(f"not inspected at this visit: {', '.join(sorted(unknown))}", field="inspections")
-    missing = to_inspect - set(report.results)
+    missing = must - set(report.results)
     if missing:
         raise Invalid(f"record a pass or fail for {', '.join(sorted(missing))}", field="inspections")
-    if to_inspect and not report.examiner:
+    if report.results and not report.examiner:
         raise Invalid("who examined the equipment?", field="examiner")
     day = service_time.to_local(at, settings.tz).date()
-    for serial in sorted(to_inspect):
+    for serial in sorted(report.results):
         note = f"examined by {report.examiner}" + (f": {report.notes[serial]}" if report.notes.get(serial) else "")
         record_inspection(
             session, serial=serial, result=report.results[serial], user_id=user_id, note=note, inspected_on=day

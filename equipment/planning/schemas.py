@@ -181,6 +181,8 @@ class StopDetail(StopPublic):
     safety_alerts: str | None = Field(description=PERSONAL)
     deliver: list[LinePublic]
     collect: list[LinePublic]
+    inspect: list[LinePublic] = Field([], description="Units to examine or test (pass or fail each)")
+    recalls: list[str] = Field([], description="Field safety notices to tell the person of (acknowledgement)")
 
 
 class RouteDetail(BaseModel):
