@@ -5,7 +5,7 @@ date; a fail takes the unit out of use at once and books a swap on an emergency-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -100,6 +100,9 @@ def take_out_of_use(
 ) -> None:
     """A unit in a home that failed: not to be used from now on, swapped as soon as can be."""
     asset = asset_by_serial(session, serial)
+    # Overdue from the moment it fails: never counted in date, never lent again before it passes.
+    asset.next_inspection_due = service_time.today(settings.tz) - timedelta(days=1)
+    session.add(asset)
     asset_event(
         session,
         asset,

@@ -107,7 +107,7 @@ def test_a_pass_sets_the_next_due_date_and_a_fail_takes_the_unit_out_of_use_with
     cw.db.commit()
     passed, failed = cw.asset(good.serial), cw.asset(bad.serial)
     assert passed.last_inspected_on == cw.today and passed.next_inspection_due == next_due("loler_6m", cw.today)
-    assert failed.next_inspection_due == cw.today and failed.state == "on_loan"
+    assert failed.next_inspection_due == cw.today - timedelta(days=1) and failed.state == "on_loan"
     events = [e.event for e in cw.db.exec(select(AssetEvent).where(AssetEvent.asset_id == failed.id))]
     assert "out_of_use" in events
     swap = cw.orders_of(home, response_class="swap")

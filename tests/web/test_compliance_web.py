@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import func, select
 
@@ -149,7 +151,7 @@ def test_planning_a_day_schedules_the_visits_and_the_driver_records_them_on_the_
     client.post(f"/driver/stops/{stop.id}/outcome", data={**form, "examiner": ""})
     assert cw.asset(unit.serial).next_inspection_due != cw.today  # no examiner: nothing recorded
     client.post(f"/driver/stops/{stop.id}/outcome", data=form)
-    assert cw.asset(unit.serial).next_inspection_due == cw.today
+    assert cw.asset(unit.serial).next_inspection_due == cw.today - timedelta(days=1)
     assert [o.kind for o in cw.orders_of(home, response_class="swap")] == ["delivery"]
     assert [o.ref for o in cw.orders_of(home, kind=OrderKind.COLLECTION)]
     db.expire_all()
