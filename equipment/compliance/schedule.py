@@ -4,6 +4,7 @@ become one visit; a unit already on an open inspection visit never gets a second
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,11 +15,14 @@ from sqlmodel import Session, select
 from equipment.compliance.settings import ComplianceSettings
 from equipment.compliance.visits import add_unit_lines, inspection_visit, response_class
 from equipment.db import new_session, use_case, utcnow
+from equipment.errors import DomainError
 from equipment.models import Asset, Item, Order, OrderLine, ServiceUser
 from equipment.orders import clocks
 from equipment.orders.records import add_event
 from equipment.service_time import today as service_today
 from equipment.vocabulary import OPEN_ORDER_STATUSES, InspectionRegime, OrderKind, OrderStatus, StockState
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,12 @@ def _extend(session: Session, order: Order, assets: list[Asset], *, user_id: int
     add_event(session, order, user_id, "amended", "inspection also of " + ", ".join(a.serial for a in assets))
 
 
-def schedule_before_planning(engine: Engine, settings: ComplianceSettings | None = None) -> Scheduled:
-    """The schedule in its own short transaction, run as a day is planned."""
+def schedule_before_planning(engine: Engine, settings: ComplianceSettings | None = None) -> Scheduled | None:
+    """The schedule in its own short transaction, run as a day is planned. A schedule that
+    cannot run (say the inspection class is missing) is logged and never stops the planning."""
     with new_session(engine) as session:
-        return schedule_inspection_visits(session, settings=settings)
+        try:
+            return schedule_inspection_visits(session, settings=settings)
+        except DomainError as exc:
+            log.warning("inspection visits not scheduled before planning: %s", exc.detail)
+            return None

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from equipment import compliance, deliveries
+from equipment import compliance, deliveries, stock
 from equipment.compliance.schemas import RecallCreate
 from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition
-from equipment.models import Asset, AssetEvent, Order, OrderLine, Recall, RecallUnit, StockMovement
+from equipment.models import Asset, AssetEvent, Order, OrderLine, Recall, RecallUnit, ResponseClass, StockMovement
 from equipment.stock.inspections import next_due, record_inspection
 from equipment.stock.returns import process_asset
 from equipment.vocabulary import OrderKind, OrderStatus
@@ -263,3 +263,23 @@ def test_compliance_figures_recompute_from_the_asset_records(cw):
     assert recall.reference == "MHRA-2026-001" and recall.progress.affected == 3
     csv_text = compliance.figures_csv(figures)
     assert "Person" not in csv_text and "MHRA-2026-001" in csv_text and "in_date,Lifting" in csv_text
+
+
+def test_units_on_a_van_are_flagged_to_the_clerk_and_left_where_they_are(cw):
+    order = cw.world.order(cw.world.person(), lines=[(cw.lifter, 1)])
+    line = cw.db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).one()
+    stock.load_line(cw.db, line=line, van_id=cw.world.vans[0].id, user_id=None)
+    cw.db.commit()
+    recall = compliance.record_recall(cw.db, data=_recall(serials=["LFT-001", "LFT-002"]), user_id=None)
+    units = {u.serial: u for u in compliance.recall_detail(cw.db, recall.id).units}
+    assert (units["LFT-001"].status, units["LFT-001"].where) == ("flagged", "on_van")
+    assert cw.asset("LFT-001").state == "loaded" and units["LFT-002"].status == "quarantined"
+    progress = compliance.recall_detail(cw.db, recall.id).progress
+    assert (progress.affected, progress.reached, progress.done) == (2, 1, 1)
+
+
+def test_planning_goes_on_when_the_schedule_cannot_run(cw, engine):
+    cw.lend(cw.world.person(), cw.lifter, due_in_days=3)
+    cw.db.delete(cw.db.get(ResponseClass, "inspection"))
+    cw.db.commit()
+    assert compliance.schedule_before_planning(engine) is None
