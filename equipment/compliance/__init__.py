@@ -4,6 +4,7 @@ manufacturers' field safety notices acted on unit by unit (recalls, recall_views
 orders the service makes itself (visits), and the figures commissioners see (figures)."""
 
 from equipment.compliance.figures import ComplianceFigures, compliance_figures, figures_csv
+from equipment.compliance.recall_units import act_on_recall_unit, close_recall
 from equipment.compliance.recall_views import list_recalls, recall_detail, recalls_at_visit
 from equipment.compliance.recalls import record_recall
 from equipment.compliance.schedule import Scheduled, schedule_before_planning, schedule_inspection_visits
@@ -15,7 +16,9 @@ __all__ = [
     "ComplianceSettings",
     "Scheduled",
     "VisitReport",
+    "act_on_recall_unit",
     "after_visit",
+    "close_recall",
     "compliance_figures",
     "figures_csv",
     "list_recalls",

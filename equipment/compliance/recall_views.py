@@ -12,8 +12,8 @@ from equipment.errors import NotFound
 from equipment.models import Asset, Depot, Item, Order, Recall, RecallUnit, ServiceUser
 from equipment.vocabulary import StockState
 
-REACHED = ("quarantined", "done", "acknowledged")
-DONE = ("quarantined", "acknowledged")
+REACHED = ("quarantined", "released", "done", "acknowledged")
+DONE = ("quarantined", "released", "acknowledged")
 WHERE = {StockState.ON_LOAN: "home", StockState.IN_TRANSIT: "in_transit", StockState.LOADED: "on_van"}
 
 

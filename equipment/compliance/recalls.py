@@ -158,7 +158,7 @@ def _act_on_unit(
     state = asset.state
     unit = RecallUnit(recall_id=recall.id, asset_id=asset.id, status="flagged", found_state=state)
     if state in IN_STOCK:
-        _quarantine(session, recall, asset, user_id=user_id)
+        quarantine(session, recall, asset, user_id=user_id)
         unit.status, unit.done_at = "quarantined", utcnow()
     elif state == S.ALLOCATED:
         _take_from_order(session, recall, asset, user_id=user_id)
@@ -181,7 +181,7 @@ def _act_on_unit(
     )
 
 
-def _quarantine(session: Session, recall: Recall, asset: Asset, *, user_id: int | None) -> None:
+def quarantine(session: Session, recall: Recall, asset: Asset, *, user_id: int | None) -> None:
     state = asset.state
     if state == S.QUARANTINE:
         return

@@ -33,7 +33,7 @@ class RecallUnitPublic(BaseModel):
     where: str = Field(description="'depot' (with depot), 'home' (with area), 'in_transit' or 'on_van'")
     depot: str | None
     area: str | None = Field(description="The postcode district of the home, never a name")
-    status: str = Field(description="quarantined, visit_planned, flagged, done or acknowledged")
+    status: str = Field(description="quarantined, released, visit_planned, flagged, done or acknowledged")
     order_ref: str | None = Field(description="The visit order (pseudonymous)")
     swap_order_ref: str | None = Field(description="The replacement's delivery order")
     visit_status: str | None
@@ -113,3 +113,13 @@ class CompliancePublic(BaseModel):
     regimes: list[RegimeFigurePublic]
     overdue_by_area: list[AreaOverduePublic]
     recalls: list[OpenRecallPublic]
+
+
+class RecallUnitAction(Strict):
+    action: str = Field(max_length=12, description="quarantine (a flagged unit now in a depot) or release")
+    note: str = Field("", max_length=300)
+
+
+class RecallUnitPath(BaseModel):
+    id: int = Field(ge=1, le=2**31 - 1)
+    serial: str = Field(min_length=1, max_length=40)

@@ -283,3 +283,37 @@ def test_planning_goes_on_when_the_schedule_cannot_run(cw, engine):
     cw.db.delete(cw.db.get(ResponseClass, "inspection"))
     cw.db.commit()
     assert compliance.schedule_before_planning(engine) is None
+
+
+def test_a_clerk_quarantines_a_unit_back_from_the_van_releases_an_inspected_one_and_closes(cw):
+    order = cw.world.order(cw.world.person(), lines=[(cw.lifter, 1)])
+    line = cw.db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).one()
+    stock.load_line(cw.db, line=line, van_id=cw.world.vans[0].id, user_id=None)
+    cw.db.commit()
+    recall = compliance.record_recall(cw.db, data=_recall(serials=["LFT-001", "LFT-002"]), user_id=None)
+    with pytest.raises(InvalidTransition):
+        compliance.close_recall(cw.db, recall_id=recall.id, user_id=None)  # LFT-001 is still on the van
+    with pytest.raises(InvalidTransition):
+        compliance.act_on_recall_unit(cw.db, recall_id=recall.id, serial="LFT-001", action="quarantine", user_id=None)
+    stock.release_line(cw.db, line=cw.db.get(OrderLine, line.id), user_id=None)  # the order is called off
+    cw.db.commit()
+    assert cw.asset("LFT-001").state == "available"
+    assert stock.available_quantity(cw.db, depot_id=cw.world.depot.id, item_id=cw.lifter.id) == 5  # held: not 6
+    compliance.act_on_recall_unit(cw.db, recall_id=recall.id, serial="LFT-001", action="quarantine", user_id=None)
+    assert cw.asset("LFT-001").state == "quarantine"
+
+    compliance.act_on_recall_unit(cw.db, recall_id=recall.id, serial="LFT-002", action="release", user_id=None)
+    process_asset(cw.db, serial="LFT-002", action="decontaminated", user_id=None)
+    record_inspection(cw.db, serial="LFT-002", result="pass", user_id=None)  # no longer held
+    assert cw.asset("LFT-002").state == "available"
+    with pytest.raises(Invalid):
+        compliance.act_on_recall_unit(cw.db, recall_id=recall.id, serial="LFT-001", action="burn", user_id=None)
+    compliance.act_on_recall_unit(cw.db, recall_id=recall.id, serial="LFT-001", action="release", user_id=None)
+    closed = compliance.close_recall(cw.db, recall_id=recall.id, user_id=None)
+    assert closed.status == "closed" and compliance.compliance_figures(cw.db, today=cw.today).recalls == []
+
+
+def test_a_withdrawn_unit_is_never_released(cw):
+    recall = compliance.record_recall(cw.db, data=_recall(serials=["LFT-003"], action="withdraw"), user_id=None)
+    with pytest.raises(InvalidTransition):
+        compliance.act_on_recall_unit(cw.db, recall_id=recall.id, serial="LFT-003", action="release", user_id=None)

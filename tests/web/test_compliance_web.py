@@ -156,3 +156,27 @@ def test_planning_a_day_schedules_the_visits_and_the_driver_records_them_on_the_
     assert [o.ref for o in cw.orders_of(home, kind=OrderKind.COLLECTION)]
     db.expire_all()
     assert db.exec(select(Asset).where(Asset.serial == unit.serial)).one().state == "on_loan"
+
+
+def test_a_clerk_releases_a_unit_and_closes_the_recall_through_the_api_and_the_page(client, make, cw):
+    clerk = make.headers("clerk")
+    body = {"reference": "FSN-5", "skus": ["LIFT-L"], "serials": ["LFT-004", "LFT-005"], "action": "modify"}
+    recall_id = client.post("/api/v1/recalls", json=body, headers=clerk).json["id"]
+    url = f"/api/v1/recalls/{recall_id}/units/LFT-004"
+    assert client.post(url, json={"action": "release"}, headers=make.headers("officer")).status_code == 403
+    released = client.post(url, json={"action": "release", "note": "new valve fitted"}, headers=clerk)
+    assert released.status_code == 200 and released.json["progress"]["done"] == 2
+    assert client.post(url, json={"action": "release"}, headers=clerk).status_code == 409
+    assert (
+        client.post(f"/api/v1/recalls/{recall_id}/units/NOPE", json={"action": "release"}, headers=clerk).status_code
+        == 404
+    )
+
+    sign_in(client, make.user("clerk").username)
+    page = f"/recalls/{recall_id}"
+    assert "Release: inspected or modified" in client.get(page).get_data(as_text=True)
+    done = post_form(client, page, {"action": "release"}, action=f"/recalls/{recall_id}/units/LFT-005")
+    assert "LFT-005: done." in client.get(done.headers["Location"]).get_data(as_text=True)
+    closed = post_form(client, page, {}, action=f"/recalls/{recall_id}/close")
+    assert "Recall closed." in client.get(closed.headers["Location"]).get_data(as_text=True)
+    assert client.get(f"/api/v1/recalls/{recall_id}", headers=clerk).json["status"] == "closed"

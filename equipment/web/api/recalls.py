@@ -14,6 +14,8 @@ from equipment.compliance.schemas import (
     RecallList,
     RecallPath,
     RecallPublic,
+    RecallUnitAction,
+    RecallUnitPath,
     RegimeFigurePublic,
 )
 from equipment.schemas import Problem
@@ -58,6 +60,32 @@ def get_recalls():
 def get_recall(path: RecallPath):
     """One recall unit by unit: where each unit is (a depot, or the area of a home: never a name)
     and its status (quarantined, visit_planned, flagged, done, acknowledged)."""
+    return compliance.recall_detail(get_db(), path.id).model_dump(mode="json")
+
+
+@bp.post("/recalls/<int:id>/units/<serial>", responses={200: RecallPublic, **WRITE_ERRORS})
+@allow(A, CL)
+def act_on_unit(path: RecallUnitPath, body: RecallUnitAction):
+    """A clerk's step on one unit: quarantine a flagged unit now back in a depot, or release a
+    quarantined one after inspecting or modifying it (never a withdrawn one: 409)."""
+    retrying(
+        lambda: compliance.act_on_recall_unit(
+            get_db(),
+            recall_id=path.id,
+            serial=path.serial,
+            action=body.action,
+            note=body.note,
+            user_id=current_principal().id,
+        )
+    )
+    return compliance.recall_detail(get_db(), path.id).model_dump(mode="json")
+
+
+@bp.post("/recalls/<int:id>/close", responses={200: RecallPublic, **WRITE_ERRORS})
+@allow(A, CL)
+def close(path: RecallPath):
+    """Close a recall whose every unit is dealt with (409 while some still wait)."""
+    retrying(lambda: compliance.close_recall(get_db(), recall_id=path.id, user_id=current_principal().id))
     return compliance.recall_detail(get_db(), path.id).model_dump(mode="json")
 
 

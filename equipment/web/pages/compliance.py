@@ -101,4 +101,50 @@ def recall(recall_id: int):
         detail = compliance.recall_detail(get_db(), recall_id)
     except NotFound:
         abort(404)
-    return render_template("compliance/recall.html", r=detail)
+    return render_template(
+        "compliance/recall.html",
+        r=detail,
+        may_act=current_principal().role in (A, CL),
+        message=request.args.get("m", ""),
+    )
+
+
+@bp.post("/<int:recall_id>/units/<serial>")
+@allow(A, CL)
+def act_on_unit(recall_id: int, serial: str):
+    """Quarantine a flagged unit now in a depot, or release a quarantined one; the answer beside the table."""
+    return _attempt(
+        recall_id,
+        lambda: compliance.act_on_recall_unit(
+            get_db(),
+            recall_id=recall_id,
+            serial=serial[:40],
+            action=request.form.get("action", "")[:12],
+            note=request.form.get("note", "")[:300],
+            user_id=current_principal().id,
+        ),
+        f"{serial}: done.",
+    )
+
+
+@bp.post("/<int:recall_id>/close")
+@allow(A, CL)
+def close(recall_id: int):
+    return _attempt(
+        recall_id,
+        lambda: compliance.close_recall(get_db(), recall_id=recall_id, user_id=current_principal().id),
+        "Recall closed.",
+    )
+
+
+def _attempt(recall_id: int, call, done: str):
+    try:
+        call()
+        message = done
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        message = f"Not done: {exc.detail}"
+    return redirect(url_for("compliance_pages.recall", recall_id=recall_id, m=message))
