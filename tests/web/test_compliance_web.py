@@ -112,6 +112,12 @@ def test_the_dashboard_and_monthly_report_show_the_compliance_block(client, make
         html = client.get(url).get_data(as_text=True)
         assert 'id="compliance-figures"' in html and "LOLER examination" in html
         assert 'data-regime="loler_6m">0.0%' in html
+    download = client.get("/api/v1/compliance.csv")  # the block's CSV link, with the page's session
+    assert (
+        download.status_code == 200
+        and download.mimetype == "text/csv"
+        and "overdue_by_area,IP4" in download.get_data(as_text=True)
+    )
 
 
 def test_the_daily_command_makes_each_visit_once(app, db, cw):
