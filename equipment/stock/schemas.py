@@ -198,6 +198,8 @@ class AssetPublic(BaseModel):
     last_inspected_on: date | None
     next_inspection_due: date | None
     overdue: bool
+    batch: str = Field("", description="The manufacturer's batch or lot (for recalls)")
+    manufactured_on: date | None = None
     history: list[AssetEventPublic]
 
 

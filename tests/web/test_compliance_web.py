@@ -186,3 +186,15 @@ def test_a_clerk_releases_a_unit_and_closes_the_recall_through_the_api_and_the_p
     closed = post_form(client, page, {}, action=f"/recalls/{recall_id}/close")
     assert "Recall closed." in client.get(closed.headers["Location"]).get_data(as_text=True)
     assert client.get(f"/api/v1/recalls/{recall_id}", headers=clerk).json["status"] == "closed"
+
+
+def test_goods_received_carry_their_batch_and_date_of_manufacture(client, make, db, cw):
+    clerk = make.headers("clerk")
+    body = {"depot": "IPS", "sku": "LIFT-L", "serials": ["LFT-100"], "batch": "B9", "manufactured_on": "2025-06-01"}
+    assert client.post("/api/v1/stock/receipts", json=body, headers=clerk).status_code == 201
+    asset = client.get("/api/v1/assets/LFT-100", headers=clerk).json
+    assert (asset["batch"], asset["manufactured_on"]) == ("B9", "2025-06-01")
+    future = {**body, "serials": ["LFT-101"], "manufactured_on": (cw.today + timedelta(days=3)).isoformat()}
+    refused = client.post("/api/v1/stock/receipts", json=future, headers=clerk)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "manufactured_on"
+    assert client.get("/api/v1/assets/LFT-101", headers=clerk).status_code == 404

@@ -64,6 +64,8 @@ def asset_public(serial: str) -> AssetPublic:
         last_inspected_on=asset.last_inspected_on,
         next_inspection_due=asset.next_inspection_due,
         overdue=view.overdue,
+        batch=asset.batch,
+        manufactured_on=asset.manufactured_on,
         history=[AssetEventPublic(**event) for event in view.events],
     )
 
