@@ -67,6 +67,12 @@ def load() -> dict:
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
         # An order overdue before the service day: due at its start ("start") or no deadline ("none").
         "PLAN_OVERDUE_DEADLINE": os.environ.get("PLAN_OVERDUE_DEADLINE", "start"),
+        # Compliance in the home: how far ahead an inspection due becomes a visit, and the
+        # response classes (clocks) of inspection visits and of the swap after a failed one.
+        "INSPECTION_LEAD_DAYS": int(os.environ.get("INSPECTION_LEAD_DAYS", "21")),
+        "INSPECTION_RESPONSE_CLASS": os.environ.get("INSPECTION_RESPONSE_CLASS", "inspection"),
+        "SWAP_RESPONSE_CLASS": os.environ.get("SWAP_RESPONSE_CLASS", "swap"),
+        "SWAP_COLLECTION_CLASS": os.environ.get("SWAP_COLLECTION_CLASS", "swap_collection"),
         # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
     }

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from equipment.cli.compliance import inspections_group
 from equipment.cli.notices import notices_group
 from equipment.cli.stock import stock_group
 from equipment.db import new_session
@@ -144,3 +145,4 @@ def init_cli(app: Flask) -> None:
 
     app.cli.add_command(stock_group)
     app.cli.add_command(notices_group)
+    app.cli.add_command(inspections_group)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from equipment import audit, planning, service_time
+from equipment import audit, compliance, planning, service_time
 from equipment.db import use_case
 from equipment.deliveries.permissions import Actor
 from equipment.errors import Forbidden
@@ -66,8 +66,9 @@ def route_detail(session: Session, rv: planning.RouteView, *, personal: bool = T
     stops = []
     for sv in rv.stops:
         s, person = sv.stop, sv.person
-        deliver = [e for o in sv.orders if o.kind != OrderKind.COLLECTION for e in lines[o.id]]
+        deliver = [e for o in sv.orders if o.kind == OrderKind.DELIVERY for e in lines[o.id]]
         collect = [e for o in sv.orders if o.kind == OrderKind.COLLECTION for e in lines[o.id]]
+        inspect = [e for o in sv.orders if o.kind == OrderKind.INSPECTION for e in lines[o.id]]
         stops.append(
             StopDetail(
                 id=s.id,
@@ -83,6 +84,8 @@ def route_detail(session: Session, rv: planning.RouteView, *, personal: bool = T
                 area=person.district,
                 deliver=_lines(deliver),
                 collect=_lines(collect),
+                inspect=_lines(inspect),
+                recalls=compliance.recalls_at_visit(session, [o.id for o in sv.orders]),
                 **(_person_fields(s, person) if personal else dict.fromkeys(PERSON_FIELDS)),
             )
         )

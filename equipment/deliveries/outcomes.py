@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit, idempotency, notices, service_time, stock
+from equipment import audit, compliance, idempotency, notices, service_time, stock
 from equipment.db import use_case, utcnow
 from equipment.deliveries.permissions import Actor, check_moment, stop_for
 from equipment.errors import DomainError, Invalid, InvalidTransition
@@ -115,8 +115,12 @@ def apply_outcome(
     at: datetime | None = None,
     note: str = "",
     tz: str = service_time.DEFAULT_TZ,
+    inspections: list[dict] | None = None,
+    examiner: str | None = None,
+    acknowledged: bool | None = None,
 ) -> tuple[Stop, list[tuple[Order, Outcome]]]:
-    """Record an outcome for the stop's open orders (flush only)."""
+    """Record an outcome for the stop's open orders (flush only); at an inspection or recall
+    visit also each unit's result and the person's acknowledgement (equipment.compliance)."""
     stop, route, plan = stop_for(session, stop_id, actor, tz=tz)
     now = utcnow()
     at = at or now
@@ -151,6 +155,15 @@ def apply_outcome(
         session.add(outcome)
         results.append((order, outcome))
     session.flush()
+    compliance.after_visit(
+        session,
+        orders=[o for o, _ in results],
+        status=status,
+        report=compliance.visit_report(inspections, examiner, acknowledged),
+        user_id=actor.user_id,
+        at=at,
+        settings=compliance.ComplianceSettings(tz=tz),
+    )
     _settle_stop(session, stop)
     notices.queue_after_outcome(session, stop, status, tz=tz)
     audit.record(
@@ -325,7 +338,8 @@ def record_outcome(
 ) -> tuple[int, dict]:
     """Record an outcome once: with an Idempotency-Key, a retry with the same body gets the first
     answer again and changes nothing; the same key with another body is refused (409)."""
-    fields = {k: payload.get(k) for k in ("status", "reason", "recipient", "serials", "order_refs", "at", "note")}
+    keys = ("status", "reason", "recipient", "serials", "order_refs", "at", "note", "inspections", "examiner")
+    fields = {k: payload.get(k) for k in (*keys, "acknowledged")}
     fields["recipient"] = fields["recipient"] or ""
     fields["note"] = fields["note"] or ""
     fields["tz"] = tz

@@ -46,7 +46,7 @@ def lend_recent_deliveries(history: GeneratedHistory, *, days: int = 90, share: 
             if key in pool and room.get(key, 0) > 0:
                 asset_id = pool[key].pop()
                 room[key] -= 1
-                assets.append({"b_id": asset_id, "b_person": person, "b_since": at})
+                assets.append({"b_id": asset_id, "b_person": person, "b_since": at, "b_line": line["id"]})
                 events.append(_delivered_event(asset_id, at, depot, order["id"]))
                 quantity = 1
             elif bulk.get(key, 0) >= line["quantity"]:
@@ -154,6 +154,7 @@ def _write_loans(session: Session, assets: list, events: list, movements: list, 
                 state=S.ON_LOAN.value,
                 service_user_id=bindparam("b_person"),
                 on_loan_since=bindparam("b_since", type_=UTCDateTime()),
+                order_line_id=bindparam("b_line"),  # the loan's order: its ref in the on-loan export
             ),
             assets,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -255,8 +256,12 @@ def _load_stock(
             continue
         for number in range(1, quantity + 1):
             last = today - timedelta(days=rng.randint(0, 170)) if item.inspection_regime != "none" else None
+            serial = f"{depot.code}-{item.sku}-{number:04d}"
+            made, batch = _made(serial, today)
             asset = Asset(
-                serial=f"{depot.code}-{item.sku}-{number:04d}",
+                serial=serial,
+                batch=batch,
+                manufactured_on=made,
                 item_id=item.id,
                 depot_id=depot.id,
                 state=StockState.AVAILABLE,
@@ -292,6 +297,14 @@ def _load_stock(
             )
         )
     return assets
+
+
+def _made(serial: str, today: date) -> tuple[date, str]:
+    """A unit's date of manufacture (up to about four years back) and its batch, the quarter it
+    was made in: fixed by the serial, so that the demo's recalls find the same units every time
+    and the seed's other random choices stay as they were."""
+    made = today - timedelta(days=120 + zlib.crc32(serial.encode()) % 1300)
+    return made, f"{made.year}-Q{(made.month - 1) // 3 + 1}"
 
 
 def _opening_movement(item: Item, depot: Depot, quantity: int, at: datetime) -> StockMovement:

@@ -1,6 +1,7 @@
 """All tables. Importing this module registers every table on SQLModel.metadata."""
 
 from equipment.models.catalogue import Depot, Item, PostcodeDistrict, StockMinimum
+from equipment.models.compliance import Recall, RecallUnit
 from equipment.models.fleet import Van, VanAbsence
 from equipment.models.notices import Notice
 from equipment.models.orders import Order, OrderEvent, OrderLine, ResponseClass
@@ -27,6 +28,8 @@ __all__ = [
     "PlanProblem",
     "PostcodeDistrict",
     "Prescriber",
+    "Recall",
+    "RecallUnit",
     "ResponseClass",
     "Route",
     "ServiceUser",

@@ -79,6 +79,8 @@ class Asset(SQLModel, table=True):
     on_loan_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_inspected_on: date | None = None
     next_inspection_due: date | None = None
+    batch: str = Field(default="", max_length=40, index=True)  # the manufacturer's batch or lot
+    manufactured_on: date | None = None
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

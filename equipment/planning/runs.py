@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import config
+from equipment.compliance import ComplianceSettings, schedule_before_planning
 from equipment.db import make_engine, new_session, utcnow
 from equipment.models import Plan
 from equipment.planning.adjust import run_reoptimise
@@ -57,6 +58,7 @@ def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, over
         if job == "reoptimise":
             run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url)
         else:
+            schedule_before_planning(engine, ComplianceSettings.from_config({**config.load(), "TIMEZONE": tz}))
             run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue_at_start=overdue != "none")
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)

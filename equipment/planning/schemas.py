@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from equipment.compliance.schemas import InspectionResultIn
 from equipment.limits import MAX_ID
 from equipment.schemas import Day, Location, Moment, PageQuery, Strict
 
@@ -245,6 +246,8 @@ class StopDetail(StopPublic):
     safety_alerts: str | None = Field(description=PERSONAL)
     deliver: list[LinePublic]
     collect: list[LinePublic]
+    inspect: list[LinePublic] = Field([], description="Units to examine or test (pass or fail each)")
+    recalls: list[str] = Field([], description="Field safety notices to tell the person of (acknowledgement)")
 
 
 class RouteDetail(BaseModel):
@@ -277,6 +280,11 @@ class OutcomeRequest(Strict):
     order_refs: list[str] | None = Field(None, max_length=20, description="Only these orders of the stop")
     at: Moment | None = Field(None, description="When it happened; default now; no offset = local time")
     note: str | None = Field(None, max_length=300)
+    inspections: list[InspectionResultIn] | None = Field(
+        None, max_length=50, description="An inspection or recall visit: each unit's result, pass or fail"
+    )
+    examiner: str | None = Field(None, max_length=120, description="Who examined the units (inspection visits)")
+    acknowledged: bool | None = Field(None, description="A recall visit: the person acknowledged the notice")
 
 
 class OutcomeLine(BaseModel):

@@ -15,6 +15,8 @@ from equipment.models import (
     Item,
     Order,
     OrderLine,
+    Recall,
+    RecallUnit,
     ServiceUser,
     StockBalance,
     StockMovement,
@@ -97,8 +99,23 @@ def asset_view(session: Session, serial: str) -> AssetView:
     return AssetView(asset, item, depot, order_ref, district, overdue, timeline)
 
 
+def open_recalls_by_asset(session: Session) -> dict[int, str]:
+    """The references of the open recalls naming each unit (space-separated)."""
+    found: dict[int, list[str]] = {}
+    for asset_id, reference in session.exec(
+        select(RecallUnit.asset_id, Recall.reference)
+        .join(Recall, Recall.id == RecallUnit.recall_id)
+        .where(Recall.status == "open")
+        .order_by(Recall.reference)
+    ):
+        found.setdefault(asset_id, []).append(reference)
+    return {asset_id: " ".join(refs) for asset_id, refs in found.items()}
+
+
 def on_loan(session: Session) -> list[dict]:
-    """Everything on loan, with its order ref, area and next inspection due (no names)."""
+    """Everything on loan, with its order ref, area, last and next inspection and any open
+    recall (no names)."""
+    recalls = open_recalls_by_asset(session)
     rows = session.exec(
         select(Asset, Item.sku, Item.name, Depot.code, Order.ref, ServiceUser.district)
         .join(Item, Item.id == Asset.item_id)
@@ -119,7 +136,9 @@ def on_loan(session: Session) -> list[dict]:
             "area": district or "",
             "depot": code,
             "since": a.on_loan_since,
+            "last_inspected_on": a.last_inspected_on,
             "next_inspection_due": a.next_inspection_due,
+            "open_recall": recalls.get(a.id, ""),
         }
         for a, sku, name, code, ref, district in rows
     ]
@@ -168,7 +187,9 @@ def _bulk_on_loan(session: Session) -> list[dict]:
                 "area": district or "",
                 "depot": code,
                 "since": movement.at,
+                "last_inspected_on": None,
                 "next_inspection_due": None,
+                "open_recall": "",
             }
         )
     return sorted(rows, key=lambda r: (r["sku"], r["since"]))

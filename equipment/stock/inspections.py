@@ -15,6 +15,7 @@ from equipment.models import Asset, Depot, Item, Order, OrderLine, ServiceUser
 from equipment.service_time import today as service_today
 from equipment.stock import backorders
 from equipment.stock.ledger import Ledger, asset_by_serial, asset_event, change_asset
+from equipment.stock.recall_hold import holding_recall
 from equipment.vocabulary import InspectionRegime
 
 REGIME_MONTHS = {
@@ -63,7 +64,7 @@ def record_inspection(
     asset = asset_by_serial(session, serial)
     item = session.get(Item, asset.item_id)
     state, depot_id = asset.state, asset.depot_id
-    to_state, values = _after_inspection(asset, item, serial, result, on_fail, day)
+    to_state, values = _after_inspection(asset, item, serial, result, on_fail, day, holding_recall(session, asset.id))
     change_asset(session, asset, expected=state, to_state=to_state, **values)
     _book_inspection(session, asset, item, state, to_state, depot_id, result=result, user_id=user_id, note=note)
     if to_state == "available" and state != "available":
@@ -93,10 +94,14 @@ def _inspection_day(result: str, on_fail: str, inspected_on: date | None) -> dat
 
 
 def _after_inspection(
-    asset: Asset, item: Item, serial: str, result: str, on_fail: str, day: date
+    asset: Asset, item: Item, serial: str, result: str, on_fail: str, day: date, held_by: str | None = None
 ) -> tuple[str, dict[str, date | None]]:
     """The asset's state after the inspection and the inspection dates to set on it."""
     state = asset.state
+    if result == "pass" and held_by and state != "on_loan":
+        raise InvalidTransition(
+            f"asset {serial} is held by recall {held_by}: it cannot go back into stock", field="serial"
+        )
     if state not in INSPECTABLE_STATES:
         raise InvalidTransition(f"asset {serial} is {state}: it cannot be inspected now", field="serial")
     if result == "pass":

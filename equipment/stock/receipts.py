@@ -9,6 +9,7 @@ who received what and when: they are the audit trail of receipts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -45,14 +46,19 @@ def receive_goods(
     serials: list[str] | None = None,
     user_id: int | None,
     reason: str = "",
+    batch: str = "",
+    manufactured_on: date | None = None,
     before_commit: BeforeCommit | None = None,
 ) -> Receipt:
-    """Goods received into a depot: bulk by quantity, serialised units by serial number."""
+    """Goods received into a depot: bulk by quantity, serialised units by serial number (with
+    the manufacturer's batch and date of manufacture when known, for recalls)."""
     depot, item = depot_and_item(session, depot_code, sku)
     ledger = Ledger(session, user_id)
     if item.serialised:
         serials = _new_serials(session, item, serials, quantity)
-        _receive_units(session, ledger, depot, item, serials, reason)
+        if manufactured_on is not None and manufactured_on > service_today():
+            raise Invalid("a unit cannot have been made in the future", field="manufactured_on")
+        _receive_units(session, ledger, depot, item, serials, reason, (batch.strip(), manufactured_on))
         quantity = len(serials)
     else:
         if serials:
@@ -80,8 +86,17 @@ def _new_serials(session: Session, item: Item, serials: list[str] | None, quanti
     return serials
 
 
-def _receive_units(session: Session, ledger: Ledger, depot: Depot, item: Item, serials: list[str], reason: str) -> None:
-    """One new available asset per serial, each with its receipt movement and asset event."""
+def _receive_units(
+    session: Session,
+    ledger: Ledger,
+    depot: Depot,
+    item: Item,
+    serials: list[str],
+    reason: str,
+    made: tuple[str, date | None] = ("", None),
+) -> None:
+    """One new available asset per serial (of batch and manufacture date `made`), each with its
+    receipt movement and asset event."""
     today = service_today()
     due = next_due(item.inspection_regime, today)
     assets = [
@@ -92,6 +107,8 @@ def _receive_units(session: Session, ledger: Ledger, depot: Depot, item: Item, s
             state=S.AVAILABLE,
             last_inspected_on=today if due else None,
             next_inspection_due=due,
+            batch=made[0],
+            manufactured_on=made[1],
         )
         for serial in serials
     ]

@@ -18,6 +18,7 @@ from equipment.errors import OutOfStock
 from equipment.models import Asset, Item, OrderLine, StockMovement
 from equipment.service_time import today as service_today
 from equipment.stock.ledger import Ledger, asset_event, balance, change_asset, put, take
+from equipment.stock.recall_hold import held_units
 from equipment.vocabulary import StockState
 
 S = StockState
@@ -26,13 +27,14 @@ ORDER_STATES = (S.ALLOCATED, S.LOADED, S.ON_LOAN)
 
 
 def _allocatable(depot_id: int, item_id: int):
-    """Available assets at a depot that are not overdue for inspection."""
+    """Available assets at a depot that are not overdue for inspection nor held by a recall."""
     today = service_today()
     return select(Asset).where(
         Asset.depot_id == depot_id,
         Asset.item_id == item_id,
         Asset.state == S.AVAILABLE,
         or_(Asset.next_inspection_due.is_(None), Asset.next_inspection_due >= today),
+        Asset.id.not_in(held_units()),
     )
 
 

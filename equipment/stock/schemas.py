@@ -52,6 +52,8 @@ class ReceiptCreate(Strict):
     quantity: int | None = Field(None, ge=1, le=MAX_UNITS, description="Bulk items: how many units (above zero)")
     serials: list[str] | None = Field(None, max_length=500, description="Serialised items: one serial per unit")
     reason: str = Field("", max_length=200, description="Delivery note or supplier reference")
+    batch: str = Field("", max_length=40, description="Serialised items: the manufacturer's batch or lot")
+    manufactured_on: Day | None = Field(None, description="Serialised items: the date of manufacture")
 
     @model_validator(mode="after")
     def _one_of(self) -> ReceiptCreate:
@@ -196,6 +198,8 @@ class AssetPublic(BaseModel):
     last_inspected_on: date | None
     next_inspection_due: date | None
     overdue: bool
+    batch: str = Field("", description="The manufacturer's batch or lot (for recalls)")
+    manufactured_on: date | None = None
     history: list[AssetEventPublic]
 
 

@@ -17,6 +17,7 @@ MENU = [
     ("Returns", "stock_pages.returns_queue", {A, CL}),
     ("Inspections", "stock_pages.inspections", {A, CL, CO}),
     ("Load lists", "planning_pages.load_lists", {A, CL}),
+    ("Recalls", "compliance_pages.recalls", {A, CL, CO, O}),
     ("My route", "driver_pages.today", {D}),
     ("Performance", "reports_pages.dashboard", {A, CO, O}),
     ("Contract report", "reports_pages.monthly_report", {A, O}),

@@ -129,3 +129,12 @@ def test_cli_seed_with_history(app):
     assert result.exit_code == 0, result.output
     assert "History of 1 months" in result.output and "orders" in result.output
     assert runner.invoke(args=["seed", "--history", "0"]).exit_code != 0
+
+
+def test_every_unit_on_loan_links_to_its_order_and_carries_its_batch(db, winter):
+    from equipment.stock.asset_queries import on_loan
+
+    rows = [r for r in on_loan(db) if r["asset"]]
+    assert rows and all(r["order_ref"].startswith("EQ-") for r in rows)
+    lent = db.execute(select(Asset).where(Asset.state == "on_loan")).scalars().all()
+    assert all(a.batch and a.manufactured_on for a in lent)

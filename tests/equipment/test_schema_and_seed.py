@@ -22,7 +22,8 @@ def test_seed_loads_the_county(db):
     counts = seed(db, demo=True)
     assert counts["depots"] == 3 and counts["items"] >= 60 and counts["vans"] >= 25
     assert 1900 <= counts["assets"] <= 2100 and counts["service_users"] >= 300
-    assert db.exec(select(func.count()).select_from(m.ResponseClass)).one()[0] == 6
+    # six contract classes, and three of compliance in the home (inspection, swap, swap_collection)
+    assert db.exec(select(func.count()).select_from(m.ResponseClass)).one()[0] == 9
     # The ledger explains every balance.
     balances = db.exec(select(func.sum(m.StockBalance.quantity))).one()[0]
     movements = db.exec(select(func.sum(m.StockMovement.quantity))).one()[0]

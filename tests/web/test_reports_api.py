@@ -55,7 +55,7 @@ def test_kpis_rows_are_the_contract(client, make, history):
     response = client.get("/api/v1/kpis?from=2026-06-01&to=2026-06-30", headers=make.headers("officer"))
     assert response.status_code == 200, response.json
     body = response.json
-    assert body["total"] == 6 and len(body["items"]) == 6
+    assert body["total"] == 9 and len(body["items"]) == 9  # 6 contract classes + 3 of compliance in the home
     rows = {r["response_class"]: r for r in body["items"]}
     assert rows["next_day"] == {
         "response_class": "next_day",

@@ -8,6 +8,7 @@ from equipment.web.api import collection_requests as collection_requests_api
 from equipment.web.api import notices as notices_api
 from equipment.web.api import orders as orders_api
 from equipment.web.api import plans as plans_api
+from equipment.web.api import recalls as recalls_api
 from equipment.web.api import reports as reports_api
 from equipment.web.api import stock as stock_api
 from equipment.web.api import stops as stops_api
@@ -27,4 +28,5 @@ def blueprints() -> list[APIBlueprint]:
         stops_api.bp,
         notices_api.bp,
         collection_requests_api.bp,
+        recalls_api.bp,
     ]

@@ -33,7 +33,19 @@ bp = APIBlueprint("api_assets", __name__, url_prefix="/api/v1", abp_tags=[Tag(na
 exports_bp = APIBlueprint("api_exports", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="exports")])
 
 A, CO, CL, O = Role.ADMIN, Role.COORDINATOR, Role.CLERK, Role.OFFICER
-ON_LOAN_COLUMNS = ["asset", "sku", "item", "quantity", "order_ref", "area", "depot", "since", "next_inspection_due"]
+ON_LOAN_COLUMNS = [
+    "asset",
+    "sku",
+    "item",
+    "quantity",
+    "order_ref",
+    "area",
+    "depot",
+    "since",
+    "last_inspected_on",
+    "next_inspection_due",
+    "open_recall",
+]
 
 
 def asset_public(serial: str) -> AssetPublic:
@@ -52,6 +64,8 @@ def asset_public(serial: str) -> AssetPublic:
         last_inspected_on=asset.last_inspected_on,
         next_inspection_due=asset.next_inspection_due,
         overdue=view.overdue,
+        batch=asset.batch,
+        manufactured_on=asset.manufactured_on,
         history=[AssetEventPublic(**event) for event in view.events],
     )
 
@@ -132,6 +146,7 @@ def on_loan_csv() -> str:
                 **row,
                 "since": row["since"].isoformat() if row["since"] else "",
                 "next_inspection_due": row["next_inspection_due"].isoformat() if row["next_inspection_due"] else "",
+                "last_inspected_on": row["last_inspected_on"].isoformat() if row["last_inspected_on"] else "",
             }
         )
     return buffer.getvalue()
@@ -143,7 +158,8 @@ def on_loan_csv() -> str:
 )
 @allow(A, CO, CL, O)
 def export_on_loan():
-    """Everything on loan (asset, item, order ref, area, since, next inspection due): no names."""
+    """Everything on loan (asset, item, order ref, area, since, last and next examination, any
+    open recall): no names."""
     return Response(
         on_loan_csv(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="on-loan.csv"'}
     )

@@ -191,6 +191,8 @@ def create_receipt(body: ReceiptCreate):
             serials=body.serials,
             user_id=user_id(),
             reason=body.reason,
+            batch=body.batch,
+            manufactured_on=body.manufactured_on,
             before_commit=before_commit,
         ),
         answer,

@@ -3,6 +3,7 @@
 from flask import Blueprint
 
 from equipment.web.pages import collection_request as collection_pages
+from equipment.web.pages import compliance as compliance_pages
 from equipment.web.pages import driver as driver_pages
 from equipment.web.pages import home
 from equipment.web.pages import notices as notices_pages
@@ -24,4 +25,5 @@ def blueprints() -> list[Blueprint]:
         notices_pages.bp,
         prescriber_pages.bp,
         collection_pages.bp,
+        compliance_pages.bp,
     ]

@@ -88,6 +88,21 @@ def run_sheet():
     return render_template("driver/run_sheet.html", day=day, routes=_my_routes(day))
 
 
+def _visit_report() -> dict:
+    """An inspection or recall visit's fields: each unit's result, the examiner, the acknowledgement."""
+    results = [
+        {"serial": name.removeprefix("result-")[:40], "result": value}
+        for name, value in request.form.items()
+        if name.startswith("result-") and value
+    ]
+    report: dict = {"inspections": results[:50]} if results else {}
+    if request.form.get("examiner"):
+        report["examiner"] = request.form["examiner"][:120]
+    if request.form.get("acknowledged"):
+        report["acknowledged"] = True
+    return report
+
+
 @bp.route("/stops/<int:stop_id>/outcome", methods=["POST"])
 @allow(Role.DRIVER)
 def record_outcome(stop_id: int):
@@ -101,6 +116,7 @@ def record_outcome(stop_id: int):
     serials = request.form.getlist("serials")
     if serials:
         payload["serials"] = serials
+    payload.update(_visit_report())
     try:
         deliveries.record_outcome(
             get_db(),

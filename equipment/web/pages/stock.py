@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -58,6 +59,16 @@ def _int(name: str, errors: FormErrors, *, required: bool = True) -> int | None:
 
 def _serials(name: str = "serial") -> list[str]:
     return [s for s in re.split(r"[\s,;]+", _text(name)) if s]
+
+
+def _day(name: str, errors: FormErrors) -> date | None:
+    """An optional date field (YYYY-MM-DD); a bad one is a message beside the field."""
+    raw = _text(name)
+    try:
+        return form_day(raw) if raw else None
+    except ValueError as exc:
+        errors[name] = str(exc)
+        return None
 
 
 def _attempt(errors: FormErrors, call: Callable[[], Any]) -> Any:
@@ -169,6 +180,7 @@ def receive():
     if request.method == "POST":
         depot, sku, serials = _text("depot"), _text("sku"), _serials()
         quantity = None if serials else _int("quantity", errors)
+        made = _day("manufactured_on", errors)
         receipt = _attempt(
             errors,
             lambda: stock.receive_goods(
@@ -179,6 +191,8 @@ def receive():
                 serials=serials or None,
                 user_id=_me(),
                 reason=_text("reason"),
+                batch=_text("batch")[:40],
+                manufactured_on=made,
             ),
         )
         if receipt:

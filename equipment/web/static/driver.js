@@ -79,6 +79,17 @@
     });
   }
 
+  // An inspection or recall visit: each unit's pass or fail, who examined, the acknowledgement.
+  function addVisitReport(form, data, body) {
+    var results = [];
+    form.querySelectorAll("select[data-serial]").forEach(function (select) {
+      if (select.value) results.push({ serial: select.getAttribute("data-serial"), result: select.value });
+    });
+    if (results.length) body.inspections = results;
+    if (data.get("examiner")) body.examiner = data.get("examiner");
+    if (data.get("acknowledged")) body.acknowledged = true;
+  }
+
   function onSubmit(event) {
     var form = event.target;
     if (!form.classList.contains("outcome")) return;
@@ -97,6 +108,7 @@
     } else if (data.get("recipient")) {
       body.recipient = data.get("recipient");
     }
+    if (body.status !== "failed") addVisitReport(form, data, body);
     var queue = load();
     queue.push({ key: newKey(), stop: form.getAttribute("data-stop-id"), body: body });
     save(queue);
