@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit
+from equipment import audit, notices
 from equipment.compliance.schemas import RecallCreate
 from equipment.compliance.settings import ComplianceSettings
 from equipment.compliance.visits import add_unit_lines, inspection_visit, response_class, swap_visit
@@ -260,6 +260,7 @@ def _visit(
             tz=settings.tz,
         )
         unit.order_id, unit.swap_order_id = collection.id, delivery.id
+        notices.queue_recall_notice(session, person=person, order=collection, recall_id=recall.id, replace=True)
         return
     order = visits.get(person.id)
     if order is None:
@@ -277,3 +278,4 @@ def _visit(
     else:
         add_unit_lines(session, order, [asset])
     unit.order_id = order.id
+    notices.queue_recall_notice(session, person=person, order=order, recall_id=recall.id, replace=False)

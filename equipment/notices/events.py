@@ -95,3 +95,31 @@ def queue_after_outcome(
                 session, key=key, kind=NoticeKind.ON_THE_WAY, person=person, order=orders[0], stop=following, body=body
             )
     session.flush()
+
+
+def queue_recall_notice(
+    session: Session,
+    *,
+    person: ServiceUser,
+    order: Order,
+    recall_id: int,
+    replace: bool,
+    phone: str = DEFAULT_SERVICE_PHONE,
+) -> None:
+    """A safety notice reaches a home: the person hears a visit is coming, once per notice."""
+    session.flush()  # the visit order needs its id
+    body = wording.recall(replace=replace, ref=order.ref, phone=phone)
+    key = f"recall:{recall_id}:{person.id}"
+    if session.exec(select(Notice.id).where(Notice.event_key == key)).first() is None:
+        channel = channel_for(person)
+        session.add(
+            Notice(
+                event_key=key,
+                kind=NoticeKind.RECALL,
+                channel=channel,
+                service_user_id=person.id,
+                order_id=order.id,
+                body=body,
+            )
+        )
+        session.flush()

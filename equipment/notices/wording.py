@@ -42,3 +42,11 @@ def failed_visit(*, ref: str, phone: str) -> str:
         f"{SERVICE_NAME}: we called today but could not complete the visit. We will contact you "
         f"with a new date. To arrange one now, call {phone} and quote {ref}."
     )
+
+
+def recall(*, replace: bool, ref: str, phone: str) -> str:
+    then = "replace it" if replace else "check it"
+    return (
+        f"{SERVICE_NAME}: the maker of some of your equipment has issued a safety notice. We will "
+        f"contact you to arrange a visit to {then}. If you are worried, call {phone} and quote {ref}."
+    )
