@@ -59,6 +59,10 @@ def load() -> dict:
         # How many proxies in front of the app set X-Forwarded-For (0: none, the address is the peer's).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
+        # Delay causes the provider does not answer for (not_at_home: only for a visit inside the agreed slot).
+        "NOT_ATTRIBUTABLE_CAUSES": os.environ.get(
+            "NOT_ATTRIBUTABLE_CAUSES", "later_date_requested,not_at_home,wrong_address"
+        ),
         # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
     }

@@ -110,6 +110,7 @@ def record_outcome(stop_id: int):
             method="POST",
             path=request.path,
             tz=local_time.service_tz(),
+            attribution=local_time.attribution(),
         )
         flash("Saved.")
     except DomainError as exc:

@@ -99,7 +99,10 @@ def _series(
     for i, p, week in series:
         below = p < target
         f = weekly[week]
-        label = escape(f"Week of {week:%d %b %Y}: {p:.1f}% on time ({f.on_time} of {f.counted}; {f.late} late)")
+        pending = f"; {f.not_yet_due} not yet due" if f.not_yet_due else ""
+        label = escape(
+            f"Week of {week:%d %b %Y}: {p:.1f}% on time ({f.on_time} of {f.counted}; {f.late} late{pending})"
+        )
         parts.append(
             f'<circle cx="{x(i):.1f}" cy="{y(p):.1f}" r="{3 if below else 2.2}" fill="{"#b3261e" if below else colour}">'
             f"<title>{label}</title></circle>"
