@@ -4,7 +4,7 @@ and loaded (publish), and adjusted: move, lock, re-optimise (adjust), insert an 
 (urgent), all without reordering published routes (keep_order)."""
 
 from equipment.planning.adjust import move_stop, reoptimise, set_route_lock
-from equipment.planning.publish import load_list, mark_loaded, publish_plan
+from equipment.planning.publish import LoadLine, load_list, mark_loaded, publish_plan, replace_plan, withdraw_plan
 from equipment.planning.solving import create_plan, fail_if_stale, mark_failed, plan_day_now, retry_plan, run_plan
 from equipment.planning.urgent import Insertion, StopChange, insert_urgent
 from equipment.planning.views import (
@@ -21,6 +21,7 @@ from equipment.planning.views import (
 
 __all__ = [
     "Insertion",
+    "LoadLine",
     "PlanView",
     "RouteView",
     "StopChange",
@@ -39,9 +40,11 @@ __all__ = [
     "plan_day_now",
     "plan_view",
     "publish_plan",
+    "replace_plan",
     "reoptimise",
     "retry_plan",
     "route_for_driver",
     "run_plan",
     "set_route_lock",
+    "withdraw_plan",
 ]

@@ -69,10 +69,13 @@ def today():
     """Today's route in visiting order, with what to do at each stop and the outcome buttons."""
     day = _day()
     routes = _my_routes(day)
+    van_id = current_principal().van_id
+    upcoming = None if routes else deliveries.next_published_day(get_db(), van_id=van_id, after=day)
     return render_template(
         "driver/today.html",
         day=day,
         routes=routes,
+        upcoming=upcoming,
         fail_choices=FAIL_CHOICES,
         map_data=_map_data(routes),
         new_key=lambda: uuid.uuid4().hex,

@@ -194,6 +194,21 @@ def publish(plan_id: int):
     )
 
 
+@bp.route("/plans/<int:plan_id>/replace", methods=["POST"])
+@allow(*PLANNERS)
+def replace(plan_id: int):
+    """Withdraw a published plan no outcome is recorded on and plan the day again."""
+    seconds = float(current_app.config.get("PLAN_SECONDS", 30))
+    try:
+        new = planning.replace_plan(get_db(), plan_id=plan_id, seconds=seconds, user_id=current_principal().id)
+    except DomainError as exc:
+        flash(exc.detail)
+        return redirect(url_for("planning_pages.plan", plan_id=plan_id))
+    jobs.submit(engine=get_engine(), plan=new, settings=current_app.config)
+    flash(f"Plan {plan_id} withdrawn from the drivers; planning the day again as plan {new.id}.")
+    return redirect(url_for("planning_pages.plan", plan_id=new.id))
+
+
 @bp.route("/plans/<int:plan_id>/retry", methods=["POST"])
 @allow(*PLANNERS)
 def retry(plan_id: int):
