@@ -3,6 +3,7 @@ and show their status, and a published plan nothing has happened on can be repla
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import timedelta
@@ -17,6 +18,7 @@ from equipment.models import AuditEvent, Order, Plan
 from equipment.vocabulary import OrderStatus, Role
 from tests.conftest import csrf_token_from, post_form, sign_in
 from tests.equipment.test_planning_support import TZ, build_world, get_order
+from tests.web.test_reports_attribution import app_with
 
 
 def test_the_demo_driver_sees_a_route_on_the_first_start(client, engine, db, seeded):
@@ -118,3 +120,27 @@ def test_a_plan_with_an_outcome_recorded_is_not_replaced(client, make, db, today
     assert planned == 2  # the failed visit's order is ready again; the other two stay planned
     with pytest.raises(Exception, match="outcomes are recorded"):
         planning.withdraw_plan(db, plan_id=old.id, user_id=None)
+
+
+def _map_data(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', html, re.S).group(1))
+
+
+def test_without_tiles_the_plan_map_carries_the_county_and_its_towns(client, make, engine, db, todays_route):
+    w, plan = todays_route
+    sign_in(client, make.user(Role.COORDINATOR).username)
+    data = _map_data(client.get(f"/plans/{plan.id}").get_data(as_text=True))
+    assert data["tiles"] == "" and data["legend"] is True
+    [county] = data["outline"]["features"]
+    assert county["properties"]["name"] == "Suffolk" and len(county["geometry"]["coordinates"][0]) > 40
+    assert {"Ipswich", "Bury St Edmunds", "Lowestoft"} <= {t["name"] for t in data["towns"]}
+    assert [d["code"] for d in data["depots"]] == ["IPS"] and data["routes"][0]["van"] == w.vans[0].reg
+
+    tiled = _app_with_tiles(engine, db).test_client()
+    sign_in(tiled, make.user(Role.COORDINATOR).username)
+    data = _map_data(tiled.get(f"/plans/{plan.id}").get_data(as_text=True))
+    assert data["tiles"].startswith("https://") and "outline" not in data and "towns" not in data
+
+
+def _app_with_tiles(engine, db):
+    return app_with(engine, db, MAP_TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png")

@@ -19,7 +19,7 @@ from tests.conftest import SyncedClient, sign_in
 from tests.equipment.test_planning_support import TZ, build_world, get_order
 
 
-def _app_with(engine, db, **settings):
+def app_with(engine, db, **settings):
     """The app as the `app` fixture makes it, with settings of the test's own."""
     app = create_app(
         {
@@ -89,7 +89,7 @@ def test_by_default_not_at_home_in_the_agreed_slot_and_a_wrong_address_are_not_t
 
 
 def test_a_configured_list_decides_instead(engine, db, make, three_visits):
-    app = _app_with(engine, db, NOT_ATTRIBUTABLE_CAUSES="later_date_requested, access_problem")
+    app = app_with(engine, db, NOT_ATTRIBUTABLE_CAUSES="later_date_requested, access_problem")
     client = app.test_client()
     (in_slot, s1), (no_slot, s2), (wrong, s3) = three_visits
     headers = make.headers(Role.COORDINATOR)
@@ -116,7 +116,7 @@ def test_the_dashboard_says_beside_each_cause_whose_it_is(engine, db, make, clie
     assert 'data-rule="wrong_address">Wrong address</th><td>not the provider&#39;s' in html
     assert 'data-rule="no_van_capacity">No van capacity</th><td>the provider&#39;s' in html
 
-    other = _app_with(engine, db, NOT_ATTRIBUTABLE_CAUSES="").test_client()
+    other = app_with(engine, db, NOT_ATTRIBUTABLE_CAUSES="").test_client()
     sign_in(other, "officer.attr")
     html = other.get("/reports/").get_data(as_text=True)
     assert 'data-rule="wrong_address">Wrong address</th><td>the provider&#39;s' in html
@@ -124,5 +124,5 @@ def test_the_dashboard_says_beside_each_cause_whose_it_is(engine, db, make, clie
 
 def test_an_unknown_cause_in_the_setting_stops_the_start(engine, db):
     with pytest.raises(ValueError, match="unknown cause 'weather'"):
-        _app_with(engine, db, NOT_ATTRIBUTABLE_CAUSES="later_date_requested,weather")
+        app_with(engine, db, NOT_ATTRIBUTABLE_CAUSES="later_date_requested,weather")
     assert Attribution.from_setting("").attributable("later_date_requested")

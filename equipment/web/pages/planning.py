@@ -17,6 +17,7 @@ from equipment.vocabulary import Role
 from equipment.web.access import ALL_ROLES, allow, current_principal
 from equipment.web.database import get_db, get_engine
 from equipment.web.local_time import local_text, service_tz, today
+from equipment.web.map_layers import tile_settings
 
 bp = Blueprint("planning_pages", __name__)
 PLANNERS = (Role.ADMIN, Role.COORDINATOR)
@@ -115,10 +116,10 @@ def _map_data(view: planning.PlanView, depots: list[Depot]) -> dict:
             }
         )
     return {
-        "tiles": current_app.config.get("MAP_TILE_URL") or "",
-        "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+        **tile_settings(),
         "depots": [{"code": d.code, "name": d.name, "lat": d.lat, "lon": d.lon} for d in depots],
         "routes": routes,
+        "legend": True,
     }
 
 
@@ -278,19 +279,21 @@ def load_lists():
     """Per van: what to load and which serials, for a day's published plan."""
     session = get_db()
     try:
-        day = (
-            date.fromisoformat(request.args.get("date", ""))
-            if request.args.get("date")
-            else today() + timedelta(days=1)
-        )
+        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else None
     except ValueError:
-        day = today() + timedelta(days=1)
+        day = None
+    # Without a day asked for: tomorrow's, or today's while tomorrow has nothing published.
+    candidates = [day] if day else [today() + timedelta(days=1), today()]
+    for candidate in candidates:
+        lists = _published_load_lists(session, candidate)
+        if lists:
+            return render_template("planning/load_lists.html", day=candidate, lists=lists)
+    return render_template("planning/load_lists.html", day=candidates[0], lists=[])
+
+
+def _published_load_lists(session, day: date) -> list:
     plans_of_day, _ = planning.list_plans(session, service_date=day)
-    lists = []
-    for p in plans_of_day:
-        if p.published_at is not None:
-            lists += planning.load_list(session, p.id)
-    return render_template("planning/load_lists.html", day=day, lists=lists)
+    return [entry for p in plans_of_day if p.published_at is not None for entry in planning.load_list(session, p.id)]
 
 
 @bp.route("/load-lists/<int:route_id>/loaded", methods=["POST"])

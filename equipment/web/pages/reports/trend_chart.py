@@ -69,8 +69,9 @@ def trend_svg(
     step = max(1, len(weeks) // 6)
     for i, week in enumerate(weeks):
         if i % step == 0:
+            anchor = "end" if i == len(weeks) - 1 and i else "middle"  # the last date kept inside the chart
             parts.append(
-                f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" fill="#5b6472">'
+                f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="{anchor}" font-size="11" fill="#5b6472">'
                 f"{week.strftime('%d %b')}</text>"
             )
     parts.append(
