@@ -64,7 +64,8 @@ def seed_command(demo: bool, history_months: int | None) -> None:
         click.echo(f"History of {history_months} months: {summary} in {time.perf_counter() - started:.1f} s.")
     if demo:
         started = time.perf_counter()
-        planned = publish_todays_plan(_engine(), tz=current_app.config["TIMEZONE"])
+        seconds = min(5.0, float(current_app.config.get("PLAN_SECONDS", 5)))
+        planned = publish_todays_plan(_engine(), tz=current_app.config["TIMEZONE"], seconds=seconds)
         click.echo(
             f"Today's plan published: {planned.get('today_stops', 0)} stops, "
             f"{planned.get('demo_driver_stops', 0)} for the demo driver, in {time.perf_counter() - started:.1f} s."

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from equipment import audit, idempotency, service_time, stock
 from equipment.db import use_case, utcnow
-from equipment.deliveries.permissions import Actor, check_moment, stop_for
+from equipment.deliveries.permissions import Actor, check_moment, checked_time_and_status, stop_for
 from equipment.errors import DomainError, Invalid, InvalidTransition
 from equipment.models import Asset, Delay, Order, OrderEvent, OrderLine, Outcome, Plan, Stop, StopOrder, Van
 from equipment.reports.attribution import DEFAULT_ATTRIBUTION, Attribution, inside_agreed_slot
@@ -121,15 +121,10 @@ def apply_outcome(
     tz: str = service_time.DEFAULT_TZ,
     attribution: Attribution = DEFAULT_ATTRIBUTION,
 ) -> tuple[Stop, list[tuple[Order, Outcome]]]:
-    """Record an outcome for the stop's open orders (flush only); a failed visit's delay is the
-    provider's or not by `attribution`."""
+    """Record an outcome for the stop's open orders (flush only); `attribution` judges a failure."""
     stop, route, plan = stop_for(session, stop_id, actor, tz=tz)
     now = utcnow()
-    at = at or now
-    if at.tzinfo is None:
-        raise Invalid("give the time with its UTC offset", field="at")
-    if status not in set(OutcomeStatus):
-        raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
+    at = checked_time_and_status(at or now, status)
     open_orders = _open_orders(session, stop)
     orders = _targets(open_orders, status, order_refs)
     check_moment(at, recorded_at=now, service_date=plan.service_date, route=route, orders=orders, tz=tz)
@@ -167,16 +162,20 @@ def apply_outcome(
         results.append((order, outcome))
     session.flush()
     _settle_stop(session, stop)
+    _audit_outcome(session, actor=actor, status=status, stop=stop, orders=[o for o, _ in results])
+    session.flush()
+    return stop, results
+
+
+def _audit_outcome(session: Session, *, actor: Actor, status: str, stop: Stop, orders: list[Order]) -> None:
     audit.record(
         session,
         user_id=actor.user_id,
         action=f"outcome_{status}",
         entity="stop",
         entity_id=stop.id,
-        detail=" ".join(o.ref for o, _ in results),
+        detail=" ".join(o.ref for o in orders),
     )
-    session.flush()
-    return stop, results
 
 
 def _check_evidence(
