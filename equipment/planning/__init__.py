@@ -1,7 +1,8 @@
 """Planning a service day: orders and vans become a routing problem (problem), plan runs solve it
-off the request thread (solving, runs), the solution is stored (store), read (views), published
-and loaded (publish), and adjusted: move, lock, re-optimise (adjust), insert an urgent job
-(urgent), all without reordering published routes (keep_order)."""
+off the request thread (solving, runs), the solution is stored (store), read (views), published,
+replaced while nothing has happened on it, and loaded (publish), and adjusted: move, lock,
+re-optimise (adjust), insert an urgent job (urgent), all without reordering published routes
+(keep_order)."""
 
 from equipment.planning.adjust import move_stop, reoptimise, set_route_lock
 from equipment.planning.publish import LoadLine, load_list, mark_loaded, publish_plan, replace_plan, withdraw_plan
