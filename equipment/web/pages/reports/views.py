@@ -89,6 +89,7 @@ def monthly_report():
         errors=errors,
         month=p.first.strftime("%Y-%m"),
         args={"month": p.first.strftime("%Y-%m")},
+        rules=cause_rules(),
     )
 
 
