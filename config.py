@@ -73,6 +73,10 @@ def load() -> dict:
         "INSPECTION_RESPONSE_CLASS": os.environ.get("INSPECTION_RESPONSE_CLASS", "inspection"),
         "SWAP_RESPONSE_CLASS": os.environ.get("SWAP_RESPONSE_CLASS", "swap"),
         "SWAP_COLLECTION_CLASS": os.environ.get("SWAP_COLLECTION_CLASS", "swap_collection"),
+        # Delay causes the provider does not answer for (not_at_home: only for a visit inside the agreed slot).
+        "NOT_ATTRIBUTABLE_CAUSES": os.environ.get(
+            "NOT_ATTRIBUTABLE_CAUSES", "later_date_requested,not_at_home,wrong_address"
+        ),
         # The largest real request (an order of many lines, a count of 2,000 serials) is ~100 kB.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
     }

@@ -46,7 +46,8 @@ from equipment.migrations.upgrade import upgrade_to_head
 from equipment.models import Order, PostcodeDistrict, ResponseClass, ServiceUser, User
 from equipment.orders import clocks
 from equipment.people import users
-from equipment.vocabulary import NOT_ATTRIBUTABLE, DelayCause
+from equipment.reports.attribution import DEFAULT_ATTRIBUTION
+from equipment.vocabulary import DelayCause
 from equipment.web import create_app
 
 LONDON = service_time.zone()
@@ -123,7 +124,7 @@ def generate_rows(
             else received + (due - received) * float(fraction[i])
         )
         cause = CAUSES[cause_index[i]]
-        excused = bool(is_late[i]) and DelayCause(cause) in NOT_ATTRIBUTABLE
+        excused = bool(is_late[i]) and not DEFAULT_ATTRIBUTION.attributable(cause, inside_agreed_slot=i % 5 < 3)
         status = "cancelled" if cancelled[i] else "completed"
         if completed > now and not cancelled[i]:
             completed, status = None, "ready"

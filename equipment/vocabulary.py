@@ -86,8 +86,7 @@ class DelayCause(StrEnum):
     OTHER = "other"
 
 
-# Lateness with these causes is not the provider's fault (DESIGN.md: "Delay").
-NOT_ATTRIBUTABLE = frozenset({DelayCause.LATER_DATE_REQUESTED})
+# Which causes are not the provider's fault is configuration: equipment.reports.attribution.
 
 CAUSE_LABELS = {
     DelayCause.STOCK_UNAVAILABLE: "Stock unavailable",

@@ -14,6 +14,7 @@ from equipment.cli.stock import stock_group
 from equipment.db import new_session
 from equipment.demo import seed as seeding
 from equipment.demo.history import generate_history
+from equipment.demo.today_plan import publish_todays_plan
 from equipment.errors import DomainError
 from equipment.migrations.upgrade import upgrade_to_head
 from equipment.people import users
@@ -46,7 +47,8 @@ def _run(use_case, **arguments):
     help="Also generate MONTHS months of realistic orders, outcomes and delays up to yesterday.",
 )
 def seed_command(demo: bool, history_months: int | None) -> None:
-    """Bring an empty database to the current schema and load seed_data/."""
+    """Bring an empty database to the current schema and load seed_data/ (with --demo, today's
+    routes for the demo driver's depot are planned and published too)."""
     started = time.perf_counter()
     upgrade_to_head(_engine())
     with new_session(_engine()) as session:
@@ -62,6 +64,14 @@ def seed_command(demo: bool, history_months: int | None) -> None:
             made = generate_history(session, months=history_months, tz=current_app.config["TIMEZONE"])
         summary = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in made.items())
         click.echo(f"History of {history_months} months: {summary} in {time.perf_counter() - started:.1f} s.")
+    if demo:
+        started = time.perf_counter()
+        seconds = min(5.0, float(current_app.config.get("PLAN_SECONDS", 5)))
+        planned = publish_todays_plan(_engine(), tz=current_app.config["TIMEZONE"], seconds=seconds)
+        click.echo(
+            f"Today's plan published: {planned.get('today_stops', 0)} stops, "
+            f"{planned.get('demo_driver_stops', 0)} for the demo driver, in {time.perf_counter() - started:.1f} s."
+        )
 
 
 @click.command("migrate")

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from equipment import audit, compliance, planning, service_time
 from equipment.db import use_case
 from equipment.deliveries.permissions import Actor
 from equipment.errors import Forbidden
-from equipment.models import Item, OrderLine, ServiceUser, Stop
+from equipment.models import Item, OrderLine, Plan, Route, ServiceUser, Stop
 from equipment.planning.schemas import LinePublic, RouteDetail, StopDetail
 from equipment.schemas import Location
 from equipment.vocabulary import OrderKind, Role
@@ -42,6 +42,18 @@ def routes_for_day(
         if personal:
             _audit_people_shown(session, rv, user_id=viewer.user_id)
     return routes
+
+
+@use_case
+def next_published_day(session: Session, *, van_id: int | None, after: date) -> date | None:
+    """The next day after `after` with a published route for the van (None without one)."""
+    if van_id is None:
+        return None
+    return session.exec(
+        select(func.min(Plan.service_date))
+        .join(Route, Route.plan_id == Plan.id)
+        .where(Route.van_id == van_id, Plan.published_at.is_not(None), Plan.service_date > after)
+    ).one()
 
 
 def _audit_people_shown(session: Session, rv: planning.RouteView, *, user_id: int | None) -> None:

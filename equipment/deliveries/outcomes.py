@@ -10,9 +10,10 @@ from sqlmodel import Session, select
 
 from equipment import audit, compliance, idempotency, notices, service_time, stock
 from equipment.db import use_case, utcnow
-from equipment.deliveries.permissions import Actor, check_moment, stop_for
+from equipment.deliveries.permissions import Actor, check_moment, checked_time_and_status, stop_for
 from equipment.errors import DomainError, Invalid, InvalidTransition
 from equipment.models import Asset, Delay, Order, OrderEvent, OrderLine, Outcome, Plan, Stop, StopOrder, Van
+from equipment.reports.attribution import DEFAULT_ATTRIBUTION, Attribution, inside_agreed_slot
 from equipment.reports.delay_recorder import record_delay
 from equipment.vocabulary import DelayCause, DelayKind, OrderKind, OrderStatus, OutcomeStatus
 
@@ -79,19 +80,22 @@ def expected_serials(session: Session, order: Order) -> list[str]:
     )
 
 
-def _actual_cause(session: Session, order: Order) -> DelayCause:
-    """The cause of a late completion: what was last predicted or reported for the order."""
-    cause = session.exec(select(Delay.cause).where(Delay.order_id == order.id).order_by(Delay.id.desc())).first()
-    return DelayCause(cause) if cause else DelayCause.OTHER
+def _actual_cause(session: Session, order: Order) -> tuple[DelayCause, bool]:
+    """The cause of a late completion, and whether the provider answers for it: as the delay
+    last predicted or reported for the order was recorded."""
+    last = session.exec(select(Delay).where(Delay.order_id == order.id).order_by(Delay.id.desc())).first()
+    return (DelayCause(last.cause), last.attributable) if last else (DelayCause.OTHER, True)
 
 
 def _complete(session: Session, order: Order, *, at: datetime, plan_id: int, actor: Actor, what: str) -> None:
     if order.due_at is not None and at > order.due_at:
+        cause, attributable = _actual_cause(session, order)
         record_delay(
             session,
             order,
             kind=DelayKind.ACTUAL,
-            cause=_actual_cause(session, order),
+            cause=cause,
+            attributable=attributable,
             expected_at=at,
             plan_id=plan_id,
             user_id=actor.user_id,
@@ -118,16 +122,14 @@ def apply_outcome(
     inspections: list[dict] | None = None,
     examiner: str | None = None,
     acknowledged: bool | None = None,
+    attribution: Attribution = DEFAULT_ATTRIBUTION,
 ) -> tuple[Stop, list[tuple[Order, Outcome]]]:
-    """Record an outcome for the stop's open orders (flush only); at an inspection or recall
-    visit also each unit's result and the person's acknowledgement (equipment.compliance)."""
+    """Record an outcome for the stop's open orders (flush only); `attribution` judges a failure;
+    at an inspection or recall visit also each unit's result and the person's acknowledgement
+    (equipment.compliance)."""
     stop, route, plan = stop_for(session, stop_id, actor, tz=tz)
     now = utcnow()
-    at = at or now
-    if at.tzinfo is None:
-        raise Invalid("give the time with its UTC offset", field="at")
-    if status not in set(OutcomeStatus):
-        raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
+    at = checked_time_and_status(at or now, status)
     open_orders = _open_orders(session, stop)
     orders = _targets(open_orders, status, order_refs)
     check_moment(at, recorded_at=now, service_date=plan.service_date, route=route, orders=orders, tz=tz)
@@ -139,7 +141,16 @@ def apply_outcome(
     results: list[tuple[Order, Outcome]] = []
     for order in orders:
         done_serials = _carry_out(
-            session, order, status=status, reason=reason, note=note, at=at, plan=plan, van=van, actor=actor
+            session,
+            order,
+            status=status,
+            reason=reason,
+            note=note,
+            at=at,
+            plan=plan,
+            van=van,
+            actor=actor,
+            attribution=attribution,
         )
         outcome = Outcome(
             stop_id=stop.id,
@@ -166,16 +177,20 @@ def apply_outcome(
     )
     _settle_stop(session, stop)
     notices.queue_after_outcome(session, stop, status, tz=tz)
+    _audit_outcome(session, actor=actor, status=status, stop=stop, orders=[o for o, _ in results])
+    session.flush()
+    return stop, results
+
+
+def _audit_outcome(session: Session, *, actor: Actor, status: str, stop: Stop, orders: list[Order]) -> None:
     audit.record(
         session,
         user_id=actor.user_id,
         action=f"outcome_{status}",
         entity="stop",
         entity_id=stop.id,
-        detail=" ".join(o.ref for o, _ in results),
+        detail=" ".join(o.ref for o in orders),
     )
-    session.flush()
-    return stop, results
 
 
 def _check_evidence(
@@ -214,13 +229,14 @@ def _carry_out(
     plan: Plan,
     van: Van,
     actor: Actor,
+    attribution: Attribution,
 ) -> list[str]:
     """Move the stock and the order on for one order's outcome; the serials handled."""
     if status == OutcomeStatus.DELIVERED:
         return _deliver(session, order, at=at, plan=plan, actor=actor)
     if status == OutcomeStatus.COLLECTED:
         return _collect(session, order, at=at, plan=plan, van=van, actor=actor)
-    _fail_visit(session, order, reason=reason, note=note, at=at, plan=plan, actor=actor)
+    _fail_visit(session, order, reason=reason, note=note, at=at, plan=plan, actor=actor, attribution=attribution)
     return []
 
 
@@ -264,7 +280,15 @@ def _collect(session: Session, order: Order, *, at: datetime, plan: Plan, van: V
 
 
 def _fail_visit(
-    session: Session, order: Order, *, reason: str | None, note: str, at: datetime, plan: Plan, actor: Actor
+    session: Session,
+    order: Order,
+    *,
+    reason: str | None,
+    note: str,
+    at: datetime,
+    plan: Plan,
+    actor: Actor,
+    attribution: Attribution,
 ) -> None:
     """A failed visit: the delay is recorded (when the order has a due time) and the order is ready again."""
     kind = DelayKind.ACTUAL if order.due_at is not None and at > order.due_at else DelayKind.PREDICTED
@@ -278,6 +302,8 @@ def _fail_visit(
             plan_id=plan.id,
             user_id=actor.user_id,
             note=note or "visit failed",
+            attribution=attribution,
+            inside_agreed_slot=inside_agreed_slot(order, at),
         )
     order.status = OrderStatus.READY
     session.add(order)
@@ -335,6 +361,7 @@ def record_outcome(
     method: str = "POST",
     path: str = "",
     tz: str = service_time.DEFAULT_TZ,
+    attribution: Attribution = DEFAULT_ATTRIBUTION,
 ) -> tuple[int, dict]:
     """Record an outcome once: with an Idempotency-Key, a retry with the same body gets the first
     answer again and changes nothing; the same key with another body is refused (409)."""
@@ -342,7 +369,7 @@ def record_outcome(
     fields = {k: payload.get(k) for k in (*keys, "acknowledged")}
     fields["recipient"] = fields["recipient"] or ""
     fields["note"] = fields["note"] or ""
-    fields["tz"] = tz
+    fields["tz"], fields["attribution"] = tz, attribution
     if not idempotency_key:
         return _record(session, stop_id=stop_id, actor=actor, fields=fields, under_key=None)
     under_key = idempotency.Request(

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from equipment import service_time
 from equipment.errors import Forbidden, Invalid, InvalidTransition, NotFound
 from equipment.models import Order, Plan, Route, Stop
-from equipment.vocabulary import Role
+from equipment.vocabulary import OutcomeStatus, Role
 
 # A phone's clock a little ahead of the server's is not "the future".
 PHONE_CLOCK_AHEAD = timedelta(minutes=10)
@@ -70,3 +70,12 @@ def check_moment(
     received = max((o.received_at for o in orders), default=None)
     if received is not None and at < received:
         raise Invalid("the outcome cannot be before the order was received", field="at")
+
+
+def checked_time_and_status(at: datetime, status: str) -> datetime:
+    """An outcome's moment has its UTC offset and its status is one of the outcomes."""
+    if at.tzinfo is None:
+        raise Invalid("give the time with its UTC offset", field="at")
+    if status not in set(OutcomeStatus):
+        raise Invalid(f"status must be one of {', '.join(OutcomeStatus)}", field="status")
+    return at

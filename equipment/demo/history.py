@@ -310,6 +310,9 @@ class GeneratedHistory:
         order = Order(id=row["id"], ref=row["ref"], due_at=row["due_at"], excused=row["excused"])
         collector = _Collector()
         user = self.rng.choice(self.service.drivers if kind == DelayKind.ACTUAL else self.service.coordinators)
+        in_slot = kind == DelayKind.ACTUAL and cause == C.NOT_AT_HOME and row["id"] % 5 < 3  # 3 in 5 agreed a slot
+        if in_slot:
+            row["slot_start"], row["slot_end"] = row["due_at"] - timedelta(hours=3), row["due_at"] - timedelta(hours=1)
         record_delay(
             collector,
             order,
@@ -318,6 +321,7 @@ class GeneratedHistory:
             expected_at=expected_at,
             user_id=user,
             note=CAUSE_LABELS[cause].lower() if kind == DelayKind.ACTUAL else "",
+            inside_agreed_slot=in_slot,
         )
         row["excused"] = bool(order.excused)
         for made in collector.rows:

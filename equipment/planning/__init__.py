@@ -1,10 +1,11 @@
 """Planning a service day: orders and vans become a routing problem (problem), plan runs solve it
-off the request thread (solving, runs), the solution is stored (store), read (views), published
-and loaded (publish), and adjusted: move, lock, re-optimise (adjust), insert an urgent job
-(urgent), all without reordering published routes (keep_order)."""
+off the request thread (solving, runs), the solution is stored (store), read (views), published,
+replaced while nothing has happened on it, and loaded (publish), and adjusted: move, lock,
+re-optimise (adjust), insert an urgent job (urgent), all without reordering published routes
+(keep_order)."""
 
 from equipment.planning.adjust import move_stop, queue_reoptimise, reoptimise, set_route_lock
-from equipment.planning.publish import load_list, mark_loaded, publish_plan
+from equipment.planning.publish import LoadLine, load_list, mark_loaded, publish_plan, replace_plan, withdraw_plan
 from equipment.planning.solving import (
     active_plan,
     create_plan,
@@ -31,6 +32,7 @@ from equipment.planning.views import (
 
 __all__ = [
     "Insertion",
+    "LoadLine",
     "PlanView",
     "RouteView",
     "StopChange",
@@ -54,10 +56,12 @@ __all__ = [
     "plan_view",
     "publish_plan",
     "queue_reoptimise",
+    "replace_plan",
     "reoptimise",
     "retry_plan",
     "RoomChoice",
     "route_for_driver",
     "run_plan",
     "set_route_lock",
+    "withdraw_plan",
 ]

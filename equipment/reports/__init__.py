@@ -3,11 +3,12 @@ officers' dashboard.
 
 periods: local days and weeks; scopes: which orders count (class, depot); counting: how an order
 counts, in SQL; indicators: the KPIs per class; breakdowns: by depot, district, week and fault;
-causes: why late orders were late; late_lists: late and at-risk orders; delays: the delay log;
-timeline: one order's history; monthly: the contract's monthly report; officers_dashboard: the
+attribution: which delay causes are the provider's (configuration); causes: why late orders were
+late; late_lists: late and at-risk orders; delays: the delay log; timeline: one order's history; monthly: the contract's monthly report; officers_dashboard: the
 dashboard in one go; delay_recorder: recording a delay; schemas: the API's bodies.
 """
 
+from equipment.reports.attribution import DEFAULT_ATTRIBUTION, Attribution, CauseRule
 from equipment.reports.breakdowns import (
     AttributableRow,
     Breakdown,
@@ -30,6 +31,9 @@ from equipment.reports.timeline import OrderTimeline, order_timeline
 
 __all__ = [
     "ALL",
+    "DEFAULT_ATTRIBUTION",
+    "Attribution",
+    "CauseRule",
     "CLASS_ORDER",
     "AtRisk",
     "AttributableRow",

@@ -6,8 +6,12 @@ local days [first, last] (Europe/London by default), cancelled orders left out:
 - due: all of them;
 - on_time: completed at or before the due time;
 - late: completed after the due time, or not completed and the due time has passed (now);
-- excused: late, with a cause not attributable to the provider (order.excused);
-- percent_on_time = 100 x on_time / (due - excused), None when nothing counts.
+- not_yet_due: not completed and the due time still ahead (now): counts neither for nor against;
+- excused: late, with a cause not attributable to the provider (order.excused, set when the
+  delay was recorded; equipment.reports.attribution decides which causes);
+- percent_on_time = 100 x on_time / (on_time + late - excused), None when nothing counts.
+not_yet_due is due - on_time - late (every order due in the period is exactly one of on time,
+late or not yet due), so it needs no column of its own.
 """
 
 from __future__ import annotations
@@ -38,16 +42,17 @@ class Figures:
     excused: int = 0
 
     @property
+    def not_yet_due(self) -> int:
+        return self.due - self.on_time - self.late
+
+    @property
     def counted(self) -> int:
-        return self.due - self.excused
+        """The orders the percentage is taken over: on time or late, less the excused."""
+        return self.on_time + self.late - self.excused
 
     @property
     def percent_on_time(self) -> float | None:
         return 100.0 * self.on_time / self.counted if self.counted > 0 else None
-
-    @property
-    def pending(self) -> int:
-        return self.due - self.on_time - self.late
 
     @property
     def attributable_late(self) -> int:

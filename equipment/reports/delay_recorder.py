@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from equipment.models import Delay, Order, OrderEvent
-from equipment.vocabulary import CAUSE_LABELS, NOT_ATTRIBUTABLE, DelayCause, DelayKind
+from equipment.reports.attribution import DEFAULT_ATTRIBUTION, Attribution
+from equipment.vocabulary import CAUSE_LABELS, DelayCause, DelayKind
 
 
 def record_delay(
@@ -20,14 +21,20 @@ def record_delay(
     plan_id: int | None = None,
     user_id: int | None = None,
     note: str = "",
+    attribution: Attribution = DEFAULT_ATTRIBUTION,
+    inside_agreed_slot: bool | None = None,
+    attributable: bool | None = None,
 ) -> Delay:
     """Add a delay to the log (and the order's timeline); marks the order excused when the
-    cause is not the provider's. Flushes only: the caller's use case commits."""
+    cause is not the provider's (`attribution`; a failed visit says whether it was inside the
+    agreed slot; `attributable`, when given, was decided already). Flushes only: the caller's
+    use case commits."""
     cause = DelayCause(cause)
     kind = DelayKind(kind)
     if order.due_at is None:
         raise ValueError(f"order {order.ref} has no due time yet")
-    attributable = cause not in NOT_ATTRIBUTABLE
+    if attributable is None:
+        attributable = attribution.attributable(cause, inside_agreed_slot=inside_agreed_slot)
     delay = Delay(
         order_id=order.id,
         kind=kind,

@@ -1,5 +1,5 @@
-"""The key performance indicators: per response class, orders due, on time, late and excused,
-and the percentage on time against the class's target."""
+"""The key performance indicators: per response class, orders due, on time, late, excused and
+not yet due, and the percentage on time against the class's target."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ class KpiRow:
             "on_time": f.on_time,
             "late": f.late,
             "excused": f.excused,
+            "not_yet_due": f.not_yet_due,
             "percent_on_time": f.percent_on_time,
             "target": self.target,
         }

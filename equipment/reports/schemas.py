@@ -54,7 +54,8 @@ class KpiPublic(BaseModel):
     on_time: int = Field(description="Completed at or before the due time")
     late: int = Field(description="Completed after the due time, or not completed and the due time has passed")
     excused: int = Field(description="Late with a cause not attributable to the provider")
-    percent_on_time: float | None = Field(description="100 x on_time / (due - excused); null when due - excused is 0")
+    not_yet_due: int = Field(description="Not completed and the due time still ahead: counts neither for nor against")
+    percent_on_time: float | None = Field(description="100 x on_time / (on_time + late - excused); null when that is 0")
     target: float = Field(description="The contract's target percentage for the class")
 
 

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 import config
 from equipment.cli.setup import init_cli
 from equipment.db import make_engine
+from equipment.reports.attribution import DEFAULT_SETTING, Attribution
 from equipment.schemas import Problem
 from equipment.web import api, pages
 from equipment.web.access import init_access, public
@@ -52,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
     app.json = BoundedJSONProvider(app)
     app.request_class = FormRequest
     app.config.update(settings)
+    app.config["ATTRIBUTION"] = Attribution.from_setting(settings.get("NOT_ATTRIBUTABLE_CAUSES", DEFAULT_SETTING))
     # An id beyond the database's integer range can match nothing: let such URLs be plain 404s.
     app.url_map.converters["int"] = DatabaseIdConverter
     app.config.update(

@@ -13,8 +13,8 @@ from equipment import reports
 from equipment.demo.history import generate_history
 from equipment.models import Asset, Delay, Order, OrderLine, ResponseClass
 from equipment.orders import clocks
+from equipment.reports.attribution import DEFAULT_ATTRIBUTION
 from equipment.stock.queries import verify_ledger
-from equipment.vocabulary import NOT_ATTRIBUTABLE
 
 LONDON = ZoneInfo("Europe/London")
 WINTER_NOW = datetime(2026, 2, 20, 9, 30, tzinfo=UTC)
@@ -38,9 +38,11 @@ def test_orders_follow_the_clocks_and_the_delay_rules(db, winter):
             assert order.status == "completed" and order.received_at < order.completed_at <= WINTER_NOW
     delays = db.execute(select(Delay)).scalars().all()
     by_order: dict[int, list[Delay]] = {}
+    slotted = {o.id for o in orders if o.slot_start is not None}
     for d in delays:
         by_order.setdefault(d.order_id, []).append(d)
-        assert d.attributable == (d.cause not in NOT_ATTRIBUTABLE)
+        # The history's people not at home who had agreed a slot were visited inside it.
+        assert d.attributable == DEFAULT_ATTRIBUTION.attributable(d.cause, inside_agreed_slot=d.order_id in slotted)
     for order in orders:
         mine = by_order.get(order.id, [])
         # Excused exactly when a non-attributable delay was recorded (record_delay's rule).
@@ -51,6 +53,8 @@ def test_orders_follow_the_clocks_and_the_delay_rules(db, winter):
             assert not any(d.kind == "actual" for d in mine)
     causes = Counter(d.cause for d in delays)
     assert len(causes) >= 8 and causes["stock_unavailable"] > 0 and causes["later_date_requested"] > 0
+    not_in = [d for d in delays if d.cause == "not_at_home"]
+    assert any(d.attributable for d in not_in) and any(not d.attributable for d in not_in)
 
 
 def test_shape_of_the_service(db, winter):

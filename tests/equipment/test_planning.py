@@ -254,7 +254,7 @@ def test_load_list_and_loading_move_stock_onto_the_van(world):
     plan = world.published()
     lists = planning.load_list(world.db, plan.id)
     ((route_view, lines),) = lists
-    assert [(item.sku, serials) for _, _, item, serials in lines] == [("BED", ["BED-001"]), ("FRAME", [])]
+    assert [(load.item.sku, load.serials) for load in lines] == [("BED", ["BED-001"]), ("FRAME", [])]
     planning.mark_loaded(world.db, route_id=route_view.route.id, user_id=None)
     world.db.expire_all()
     asset = world.db.exec(select(Asset).where(Asset.serial == "BED-001")).one()

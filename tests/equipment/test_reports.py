@@ -119,12 +119,14 @@ def test_edge_rules_of_due_on_time_late_and_excused(db, orders):
         "on_time": 3,
         "late": 3,
         "excused": 1,
-        "percent_on_time": 100 * 3 / 6,
+        "not_yet_due": 1,
+        "percent_on_time": 100 * 3 / (3 + 3 - 1),  # the order not yet due counts neither for nor against
         "target": 95.0,
     }
     em = row_of(rows, "emergency")
     assert (em.figures.due, em.figures.on_time, em.figures.late) == (1, 0, 0)
-    assert em.figures.percent_on_time == 0.0
+    # Only an order not yet due: nothing to judge yet (not 0% on time).
+    assert em.figures.not_yet_due == 1 and em.figures.percent_on_time is None and em.met is None
     st = row_of(rows, "standard")
     assert st.figures.due == 0 and st.figures.percent_on_time is None and st.met is None
     # the contract classes first, then those of compliance in the home (inspection, swap, ...)
@@ -132,19 +134,23 @@ def test_edge_rules_of_due_on_time_late_and_excused(db, orders):
 
 
 def python_kpis(raw, p, now):
-    """The contract's definitions, computed independently from the raw rows."""
+    """The contract's definitions (API.md `/kpis`), computed independently from the raw rows:
+    due, on time, late, excused, not yet due and the percentage over the orders judged."""
     out = {}
     for rc, status, due_at, completed_at, excused in raw:
         if status == "cancelled" or due_at is None or not (p.start <= due_at < p.end):
             continue
-        f = out.setdefault(rc, [0, 0, 0, 0])
+        f = out.setdefault(rc, [0, 0, 0, 0, 0])
         f[0] += 1
         on_time = completed_at is not None and completed_at <= due_at
         late = (completed_at is not None and completed_at > due_at) or (completed_at is None and due_at < now)
         f[1] += on_time
         f[2] += late
         f[3] += late and excused
-    return {rc: (d, o, la, e, 100 * o / (d - e) if d - e else None) for rc, (d, o, la, e) in out.items()}
+        f[4] += completed_at is None and due_at >= now
+    return {
+        rc: (d, o, la, e, n, 100 * o / (o + la - e) if o + la - e else None) for rc, (d, o, la, e, n) in out.items()
+    }
 
 
 def test_kpis_recompute_exactly_from_raw_rows(db, orders):
@@ -177,6 +183,7 @@ def test_kpis_recompute_exactly_from_raw_rows(db, orders):
                 r.figures.on_time,
                 r.figures.late,
                 r.figures.excused,
+                r.figures.not_yet_due,
                 r.figures.percent_on_time,
             )
             for r in reports.kpis(db, p, now=NOW)

@@ -58,6 +58,7 @@ def test_cli_seed_and_users(app):
     result = runner.invoke(args=["seed", "--demo"])
     assert result.exit_code == 0, result.output
     assert "1987 assets" in result.output or "assets" in result.output
+    assert "Today's plan published" in result.output  # the demo driver has a route at first start
     again = runner.invoke(args=["seed"])
     assert again.exit_code != 0 and "refused" in again.output
     made = runner.invoke(

@@ -63,6 +63,7 @@ def test_kpis_rows_are_the_contract(client, make, history):
         "on_time": 1,
         "late": 2,
         "excused": 1,
+        "not_yet_due": 0,
         "percent_on_time": 50.0,
         "target": 95.0,
     }
@@ -72,6 +73,7 @@ def test_kpis_rows_are_the_contract(client, make, history):
         "on_time": 0,
         "late": 1,
         "excused": 0,
+        "not_yet_due": 0,
         "percent_on_time": 0.0,
         "target": 95.0,
     }

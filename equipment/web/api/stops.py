@@ -9,6 +9,7 @@ from equipment import deliveries, service_time
 from equipment.planning.schemas import OutcomeRequest, OutcomeResult, RouteList, RouteQuery, StopOnlyPath
 from equipment.schemas import Problem
 from equipment.vocabulary import Role
+from equipment.web import local_time
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
 from equipment.web.local_time import service_tz
@@ -50,5 +51,6 @@ def record_outcome(path: StopOnlyPath, body: OutcomeRequest):
         method="POST",
         path=request.path,
         tz=service_tz(),
+        attribution=local_time.attribution(),
     )
     return OutcomeResult.model_validate(result).model_dump(mode="json"), status

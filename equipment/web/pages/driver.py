@@ -6,15 +6,18 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlmodel import select
 
 from equipment import deliveries
 from equipment.errors import DomainError
+from equipment.models import Depot
 from equipment.vocabulary import CAUSE_LABELS, Role
 from equipment.web import local_time
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
 from equipment.web.form_input import form_day
+from equipment.web.map_layers import tile_settings
 
 bp = Blueprint("driver_pages", __name__, url_prefix="/driver")
 FAIL_CHOICES = [(cause.value, CAUSE_LABELS[cause]) for cause in deliveries.FAIL_REASONS]
@@ -36,11 +39,19 @@ def _my_routes(day: date):
     )
 
 
+def _depots_of(routes) -> list[dict]:
+    """Where the routes start and end, for the map."""
+    codes = {r.depot for r in routes}
+    if not codes:
+        return []
+    found = get_db().exec(select(Depot).where(Depot.code.in_(codes)).order_by(Depot.code))
+    return [{"code": d.code, "name": d.name, "lat": d.lat, "lon": d.lon} for d in found]
+
+
 def _map_data(routes) -> dict:
     return {
-        "tiles": current_app.config.get("MAP_TILE_URL") or "",
-        "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
-        "depots": [],
+        **tile_settings(),
+        "depots": _depots_of(routes),
         "routes": [
             {
                 "van": r.van,
@@ -70,10 +81,13 @@ def today():
     """Today's route in visiting order, with what to do at each stop and the outcome buttons."""
     day = _day()
     routes = _my_routes(day)
+    van_id = current_principal().van_id
+    upcoming = None if routes else deliveries.next_published_day(get_db(), van_id=van_id, after=day)
     return render_template(
         "driver/today.html",
         day=day,
         routes=routes,
+        upcoming=upcoming,
         fail_choices=FAIL_CHOICES,
         map_data=_map_data(routes),
         new_key=lambda: uuid.uuid4().hex,
@@ -127,6 +141,7 @@ def record_outcome(stop_id: int):
             method="POST",
             path=request.path,
             tz=local_time.service_tz(),
+            attribution=local_time.attribution(),
         )
         flash("Saved.")
     except DomainError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from sqlmodel import select
@@ -19,6 +19,7 @@ from equipment.web.access import ALL_ROLES, allow, current_principal
 from equipment.web.database import get_db, get_engine
 from equipment.web.form_input import form_day
 from equipment.web.local_time import local_text, service_tz, today
+from equipment.web.map_layers import tile_settings
 
 bp = Blueprint("planning_pages", __name__)
 PLANNERS = (Role.ADMIN, Role.COORDINATOR)
@@ -124,10 +125,10 @@ def _map_data(view: planning.PlanView, depots: list[Depot]) -> dict:
             }
         )
     return {
-        "tiles": current_app.config.get("MAP_TILE_URL") or "",
-        "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+        **tile_settings(),
         "depots": [{"code": d.code, "name": d.name, "lat": d.lat, "lon": d.lon} for d in depots],
         "routes": routes,
+        "legend": True,
     }
 
 
@@ -203,6 +204,21 @@ def publish(plan_id: int):
         lambda: planning.publish_plan(get_db(), plan_id=plan_id, user_id=current_principal().id),
         "Published: drivers can see their routes.",
     )
+
+
+@bp.route("/plans/<int:plan_id>/replace", methods=["POST"])
+@allow(*PLANNERS)
+def replace(plan_id: int):
+    """Withdraw a published plan no outcome is recorded on and plan the day again."""
+    seconds = float(current_app.config.get("PLAN_SECONDS", 30))
+    try:
+        new = planning.replace_plan(get_db(), plan_id=plan_id, seconds=seconds, user_id=current_principal().id)
+    except DomainError as exc:
+        flash(exc.detail)
+        return redirect(url_for("planning_pages.plan", plan_id=plan_id))
+    jobs.submit(engine=get_engine(), plan=new, settings=current_app.config)
+    flash(f"Plan {plan_id} withdrawn from the drivers; planning the day again as plan {new.id}.")
+    return redirect(url_for("planning_pages.plan", plan_id=new.id))
 
 
 @bp.route("/plans/<int:plan_id>/retry", methods=["POST"])
@@ -294,15 +310,21 @@ def load_lists():
     """Per van: what to load and which serials, for a day's published plan."""
     session = get_db()
     try:
-        day = form_day(request.args.get("date", "")) if request.args.get("date") else today() + timedelta(days=1)
+        day = form_day(request.args.get("date", "")) if request.args.get("date") else None
     except ValueError:
-        day = today() + timedelta(days=1)
+        day = None
+    # Without a day asked for: tomorrow's, or today's while tomorrow has nothing published.
+    candidates = [day] if day else [today() + timedelta(days=1), today()]
+    for candidate in candidates:
+        lists = _published_load_lists(session, candidate)
+        if lists:
+            return render_template("planning/load_lists.html", day=candidate, lists=lists)
+    return render_template("planning/load_lists.html", day=candidates[0], lists=[])
+
+
+def _published_load_lists(session, day: date) -> list:
     plans_of_day, _ = planning.list_plans(session, service_date=day)
-    lists = []
-    for p in plans_of_day:
-        if p.published_at is not None:
-            lists += planning.load_list(session, p.id)
-    return render_template("planning/load_lists.html", day=day, lists=lists)
+    return [entry for p in plans_of_day if p.published_at is not None for entry in planning.load_list(session, p.id)]
 
 
 @bp.route("/load-lists/<int:route_id>/loaded", methods=["POST"])

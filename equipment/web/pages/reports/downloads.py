@@ -33,7 +33,7 @@ KPI_HEADER = [
     "target",
     "result",
 ]
-BREAKDOWN_HEADER = ["due", "on_time", "late", "excused", "percent_on_time"]
+BREAKDOWN_HEADER = ["due", "on_time", "late", "excused", "not_yet_due", "percent_on_time"]
 
 
 def _stamp(moment: datetime | None) -> str:
@@ -88,7 +88,7 @@ def _kpi_rows(rows: list[reports.KpiRow]) -> Iterator[list[Any]]:
             f.on_time,
             f.late,
             f.excused,
-            f.pending,
+            f.not_yet_due,
             _pct(f.percent_on_time),
             r.target,
             {True: "met", False: "breached", None: ""}[r.met],
@@ -98,7 +98,7 @@ def _kpi_rows(rows: list[reports.KpiRow]) -> Iterator[list[Any]]:
 def _breakdown_rows(parts: list[reports.Breakdown]) -> Iterator[list[Any]]:
     for b in parts:
         f = b.figures
-        yield [b.key, f.due, f.on_time, f.late, f.excused, _pct(f.percent_on_time)]
+        yield [b.key, f.due, f.on_time, f.late, f.excused, f.not_yet_due, _pct(f.percent_on_time)]
 
 
 def _late_rows(items: list[reports.LateOrder]) -> Iterator[list[Any]]:
@@ -141,6 +141,7 @@ def _weekly(db: Session) -> Table:
                 t.figures.on_time,
                 t.figures.late,
                 t.figures.excused,
+                t.figures.not_yet_due,
                 _pct(t.figures.percent_on_time),
             ]
             for t in reports.weekly_trend(db, _period(), scope=_scope())

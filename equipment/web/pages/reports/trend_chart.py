@@ -69,8 +69,9 @@ def trend_svg(
     step = max(1, len(weeks) // 6)
     for i, week in enumerate(weeks):
         if i % step == 0:
+            anchor = "end" if i == len(weeks) - 1 and i else "middle"  # the last date kept inside the chart
             parts.append(
-                f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle" font-size="11" fill="#5b6472">'
+                f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="{anchor}" font-size="11" fill="#5b6472">'
                 f"{week.strftime('%d %b')}</text>"
             )
     parts.append(
@@ -99,7 +100,10 @@ def _series(
     for i, p, week in series:
         below = p < target
         f = weekly[week]
-        label = escape(f"Week of {week:%d %b %Y}: {p:.1f}% on time ({f.on_time} of {f.counted}; {f.late} late)")
+        pending = f"; {f.not_yet_due} not yet due" if f.not_yet_due else ""
+        label = escape(
+            f"Week of {week:%d %b %Y}: {p:.1f}% on time ({f.on_time} of {f.counted}; {f.late} late{pending})"
+        )
         parts.append(
             f'<circle cx="{x(i):.1f}" cy="{y(p):.1f}" r="{3 if below else 2.2}" fill="{"#b3261e" if below else colour}">'
             f"<title>{label}</title></circle>"

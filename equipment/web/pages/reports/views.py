@@ -12,7 +12,7 @@ from equipment.errors import DomainError
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
-from equipment.web.local_time import local_text
+from equipment.web.local_time import attribution, local_text
 from equipment.web.pages.reports.blueprint import REPORT_READERS, bp
 from equipment.web.pages.reports.query_args import (
     FILTER_ARGS,
@@ -26,6 +26,16 @@ from equipment.web.pages.reports.trend_chart import trend_charts
 
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}%"
+
+
+def calendar_month(p: reports.Period) -> str | None:
+    """'YYYY-MM' when the period is exactly one calendar month (the monthly report's), else None."""
+    return p.first.strftime("%Y-%m") if reports.month_period(p.first.strftime("%Y-%m"), tz=p.tz) == p else None
+
+
+def cause_rules() -> dict[str, reports.CauseRule]:
+    """Every delay cause with whether the provider answers for it, as configured."""
+    return {rule.cause: rule for rule in attribution().rules()}
 
 
 @bp.app_template_filter("local")
@@ -61,6 +71,8 @@ def dashboard():
         depots=reports.depots(db),
         scope=scope,
         chosen={name: request.args.get(name, "").strip() for name in FILTER_ARGS},
+        rules=cause_rules(),
+        month=calendar_month(p),
     )
 
 
@@ -77,6 +89,7 @@ def monthly_report():
         errors=errors,
         month=p.first.strftime("%Y-%m"),
         args={"month": p.first.strftime("%Y-%m")},
+        rules=cause_rules(),
     )
 
 
