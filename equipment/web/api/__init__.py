@@ -9,6 +9,7 @@ from equipment.web.api import plans as plans_api
 from equipment.web.api import reports as reports_api
 from equipment.web.api import stock as stock_api
 from equipment.web.api import stops as stops_api
+from equipment.web.api import users as users_api
 
 
 def blueprints() -> list[APIBlueprint]:
@@ -22,4 +23,5 @@ def blueprints() -> list[APIBlueprint]:
         assets_api.exports_bp,
         plans_api.bp,
         stops_api.bp,
+        users_api.bp,
     ]
