@@ -19,6 +19,10 @@ MENU = [
     ("My route", "driver_pages.today", {D}),
     ("Performance", "reports_pages.dashboard", {A, CO, O}),
     ("Contract report", "reports_pages.monthly_report", {A, O}),
+    ("Users", "admin_pages.users", {A}),
+    ("Depots", "admin_pages.depots", {A}),
+    ("Vans", "admin_pages.vans", {A}),
+    ("Catalogue", "admin_pages.catalogue_items", {A}),
 ]
 
 

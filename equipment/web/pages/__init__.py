@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from equipment.web.pages import admin as admin_pages
 from equipment.web.pages import driver as driver_pages
 from equipment.web.pages import home
 from equipment.web.pages import orders as orders_pages
@@ -11,4 +12,12 @@ from equipment.web.pages import stock as stock_pages
 
 
 def blueprints() -> list[Blueprint]:
-    return [home.bp, reports_pages.bp, stock_pages.bp, orders_pages.bp, planning_pages.bp, driver_pages.bp]
+    return [
+        admin_pages.bp,
+        home.bp,
+        reports_pages.bp,
+        stock_pages.bp,
+        orders_pages.bp,
+        planning_pages.bp,
+        driver_pages.bp,
+    ]
