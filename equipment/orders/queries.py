@@ -27,9 +27,12 @@ from equipment.models import (
 )
 from equipment.orders import clocks
 from equipment.orders.records import order_by_ref
+from equipment.orders.search import Search, order_search
 from equipment.places.postcodes import district_of
 from equipment.stock import catalogue
-from equipment.vocabulary import OrderStatus
+from equipment.vocabulary import OPEN_ORDER_STATUSES, OrderStatus
+
+OPEN = "open"  # the list's pseudo-status: every order still needing something done
 
 
 @dataclass
@@ -82,6 +85,8 @@ def list_orders(
     depot: str | None = None,
     due_from: str | date | None = None,
     due_to: str | date | None = None,
+    q: str | None = None,
+    prescriber_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
     with_people: bool = False,
@@ -90,13 +95,22 @@ def list_orders(
 ) -> tuple[list[OrderRow], int]:
     """Orders matching every filter given, earliest due first, and how many match in all.
 
-    With `with_people` (coordinators, admins) each row carries the person, and the listing is
-    audited as a view of their records."""
+    `status` "open" is every status still needing something done; `q` searches by reference
+    and, with `with_people`, by NHS number, name or postcode (audited); `prescriber_id` keeps
+    only that prescriber's orders. With `with_people` (coordinators, admins) each row carries
+    the person, and the listing is audited as a view of their records."""
     query = select(Order)
-    if status:
+    if prescriber_id is not None:
+        query = query.where(Order.prescriber_id == prescriber_id)
+    if status == OPEN:
+        query = query.where(Order.status.in_(OPEN_ORDER_STATUSES))
+    elif status:
         if status not in set(OrderStatus):
             raise Invalid(f"Unknown status {status!r}", field="status")
         query = query.where(Order.status == status)
+    searched = order_search(q, people=with_people) if q and q.strip() else None
+    if searched is not None:
+        query = query.where(searched.condition)
     if response_class:
         if session.get(ResponseClass, response_class) is None:
             raise Invalid(f"Unknown response class {response_class!r}", field="response_class")
@@ -113,6 +127,8 @@ def list_orders(
     if end:
         query = query.where(Order.due_at < end) if whole_day else query.where(Order.due_at <= end)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    if searched is not None and with_people:
+        _audit_search(session, user_id, searched, total)
     found = session.exec(
         query.order_by(Order.due_at.is_(None), Order.due_at, Order.id).limit(limit).offset(offset)
     ).all()
@@ -131,6 +147,19 @@ def list_orders(
         )
     rows = [OrderRow(o, codes.get(o.depot_id, ""), people.get(o.service_user_id)) for o in found]
     return rows, total
+
+
+def _audit_search(session: Session, user_id: int | None, searched: Search, total: int) -> None:
+    # Like the NHS-number look-up: what was searched for (which may be someone's) is not kept.
+    how = "NHS number" if searched.by_nhs_number else "reference, name or postcode"
+    audit.record(
+        session,
+        user_id=user_id,
+        action="searched" if total else "not_found",
+        entity="service_user",
+        entity_id="",
+        detail=f"orders searched by {how}: {total} found",
+    )
 
 
 def depot_codes(session: Session) -> dict[int, str]:
