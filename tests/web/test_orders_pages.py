@@ -239,7 +239,7 @@ def test_every_mistake_shows_at_once_in_plain_words_and_rows_never_multiply(clie
             sku = re.search(rf'name="{row}-sku"[^>]*value="([^"]*)"', html).group(1)
             quantity = re.search(rf'name="{row}-quantity"[^>]*value="([^"]*)"', html).group(1)
             typed.update({f"lines-{n}-sku": sku, f"lines-{n}-quantity": quantity, f"lines-{n}-serial": ""})
-    assert len(rows) == 2 + 3  # the two typed rows and three empty ones, however often it fails
+    assert len(rows) == 3  # the two typed rows and one empty, however often it fails
     for field in ("su_name", "su_postcode", "su_nhs_number", "lines-0-sku", "lines-1-quantity"):
         assert f'id="{field}-error"' in html, field
     for raw in ("String should", "Input should", "valid integer", "Value error"):

@@ -35,10 +35,10 @@ def empty_line() -> dict[str, str]:
 
 
 def with_blank_rows(typed: list[dict], blanks: int = BLANK_LINES) -> list[dict]:
-    """The rows typed that hold something, then `blanks` empty ones: a failed submit never grows
-    the empty rows it sent back."""
+    """The rows typed that hold something, then empty ones up to `blanks` rows in all (always one
+    at least): a failed submit never grows the empty rows it sent back."""
     kept = [row for row in typed if any(value.strip() for value in row.values())]
-    return kept + [empty_line() for _ in range(blanks)]
+    return kept + [empty_line() for _ in range(max(1, blanks - len(kept)))]
 
 
 def form_lines(form: Any) -> tuple[list[dict], list[int], list[dict]]:
