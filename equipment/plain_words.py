@@ -10,7 +10,7 @@ WORDS: dict[str, str] = {
     "awaiting_authorisation": "awaiting authorisation",
     "back_order": "back-order (waiting for stock)",
     # asset and stock states
-    "allocated": "reserved for an order",
+    "allocated": "reserved",
     "loaded": "loaded on a van",
     "on_loan": "on loan",
     "in_transit": "in transit between depots",

@@ -29,6 +29,7 @@ from equipment.orders import clocks
 from equipment.orders.records import order_by_ref
 from equipment.orders.search import Search, order_search
 from equipment.places.postcodes import district_of
+from equipment.plain_words import plain
 from equipment.stock import catalogue
 from equipment.vocabulary import OPEN_ORDER_STATUSES, OrderStatus
 
@@ -207,8 +208,8 @@ def view_order(session: Session, *, ref: str, user_id: int | None, personal: boo
 
 def _timeline(view: OrderView) -> list[tuple[datetime, str, str, str | None]]:
     """(when, what, detail, who) from events, delays and outcomes, oldest first."""
-    entries = [(e.at, e.event.replace("_", " "), e.detail, who) for e, who in view.events]
-    entries += [(o.at, f"outcome: {o.status}", o.reason or "", None) for o in view.outcomes]
+    entries = [(e.at, plain(e.event), e.detail, who) for e, who in view.events]
+    entries += [(o.at, f"visit: {plain(o.status)}", plain(o.reason) if o.reason else "", None) for o in view.outcomes]
     entries.sort(key=lambda entry: entry[0])
     return entries
 

@@ -72,7 +72,7 @@ def test_taking_an_order_through_the_form(client, db, coordinator):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f"Order {order.ref} taken" in html and "Ada Lovelace" in html and "943 476 5919" in html
-    assert "received" in html and "allocated" in html  # the timeline
+    assert "received" in html and "reserved" in html  # the timeline, in plain words
     viewed = db.exec(select(AuditEvent).where(AuditEvent.action == "viewed")).all()
     assert viewed and viewed[-1].user_id == coordinator.id
 
