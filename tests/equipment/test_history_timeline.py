@@ -16,7 +16,7 @@ NOW = datetime(2026, 2, 20, 9, 30, tzinfo=UTC)
 
 def test_opening_stock_is_received_before_the_history_uses_it(db, seeded):
     generate_history(db, months=1, now=NOW, items_per_working_day=60)
-    received = dict(db.execute(select(AssetEvent.asset_id, AssetEvent.at).where(AssetEvent.event == "received")))
+    received = dict(db.execute(select(AssetEvent.asset_id, AssetEvent.at).where(AssetEvent.event == "received")).all())
     first_other = dict(
         db.execute(
             select(AssetEvent.asset_id, func.min(AssetEvent.at))
