@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from equipment.db import use_case, utcnow
 from equipment.demo.bulk_rows import bulk_insert, next_id
-from equipment.demo.history_stock import recycle_returns, stock_out_windows
+from equipment.demo.history_stock import backdate_opening_stock, recycle_returns, stock_out_windows
 from equipment.demo.history_today import lend_recent_deliveries, reserve_open_orders
 from equipment.demo.prescriber_demo import share_orders_among_prescribers
 from equipment.demo.seeded_service import SeededService, load_seeded_service
@@ -380,6 +380,7 @@ def generate_history(
     today = now.astimezone(clocks.zone(tz)).date()
     first = add_months(today, -months)
     history.windows = stock_out_windows(first, today, rng)
+    backdate_opening_stock(session, before=clocks.local_moment(first - timedelta(days=1), time(7), tz=tz))
     day = first
     while day < today:
         history.day(day)

@@ -8,6 +8,10 @@ import random
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
+from sqlmodel import Session
+
+from equipment.models import Asset, AssetEvent, StockMovement
 from equipment.vocabulary import StockState
 
 if TYPE_CHECKING:
@@ -78,3 +82,19 @@ def recycle_returns(
         else:
             move(item, n, "scrapped", S.DECONTAMINATED, S.SCRAPPED, back, reason="worn out")
             move(item, n, "receipt", None, S.AVAILABLE, back, reason="replacement for scrapped units")
+
+
+OPENING_STOCK = "opening stock"
+
+
+def backdate_opening_stock(session: Session, *, before: datetime) -> None:
+    """The seed receives its opening stock when it runs; a history reaching back months must
+    find that stock already there, or an asset's timeline shows it delivered before received."""
+    a, e, m = Asset.__table__.c, AssetEvent.__table__.c, StockMovement.__table__.c
+    session.execute(
+        update(AssetEvent.__table__).where(e.event == "received", e.note == OPENING_STOCK).values(at=before)
+    )
+    session.execute(
+        update(StockMovement.__table__).where(m.kind == "receipt", m.reason == OPENING_STOCK).values(at=before)
+    )
+    session.execute(update(Asset.__table__).where(a.received_at > before).values(received_at=before))

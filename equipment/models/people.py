@@ -18,6 +18,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=12)
     password_hash: str = Field(max_length=256)
     van_id: int | None = Field(default=None, foreign_key="vans.id", index=True)
+    # Prescribers: the record on file they order as (their own orders are theirs to see).
     prescriber_id: int | None = Field(default=None, foreign_key="prescribers.id", index=True)
     active: bool = True
     # Raised to invalidate every session and token issued before (password change, disable).

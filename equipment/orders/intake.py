@@ -19,7 +19,7 @@ from sqlmodel import Session
 from equipment import audit
 from equipment.db import use_case, utcnow
 from equipment.errors import Invalid, InvalidTransition
-from equipment.models import Depot, Order, OrderLine, ResponseClass, ServiceUser
+from equipment.models import Depot, Order, OrderLine, Prescriber, ResponseClass, ServiceUser
 from equipment.orders import clocks
 from equipment.orders.allocation import allocate, release_all, serving_depot, shortfall_text
 from equipment.orders.back_order_review import predict_stock_delay
@@ -91,6 +91,8 @@ def _take_order(
     if received_at > now + SENDER_CLOCK_AHEAD:
         raise Invalid("The time the request came in cannot be in the future", field="received_at")
     rc = response_class_for(session, data.kind, data.response_class)
+    if data.prescriber_id is not None and session.get(Prescriber, data.prescriber_id) is None:
+        raise Invalid("Choose a prescriber on record", field="prescriber_id")
     slot = _slot(data.slot, settings.tz)
     lines = resolve_lines(session, data.kind, data.lines)
     person = _person(session, data, user_id, settings)

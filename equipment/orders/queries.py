@@ -27,10 +27,14 @@ from equipment.models import (
 )
 from equipment.orders import clocks
 from equipment.orders.records import order_by_ref
+from equipment.orders.search import Search, order_search
 from equipment.people import prescribers
 from equipment.places.postcodes import district_of
+from equipment.plain_words import plain
 from equipment.stock import catalogue
-from equipment.vocabulary import OrderStatus
+from equipment.vocabulary import OPEN_ORDER_STATUSES, OrderStatus
+
+OPEN = "open"  # the list's pseudo-status: every order still needing something done
 
 
 @dataclass
@@ -83,22 +87,32 @@ def list_orders(
     depot: str | None = None,
     due_from: str | date | None = None,
     due_to: str | date | None = None,
+    q: str | None = None,
+    prescriber_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
     with_people: bool = False,
     user_id: int | None = None,
     tz: str = clocks.DEFAULT_TZ,
-    prescriber_id: int | None = None,
 ) -> tuple[list[OrderRow], int]:
     """Orders matching every filter given, earliest due first, and how many match in all.
 
-    With `with_people` (coordinators, admins) each row carries the person, and the listing is
-    audited as a view of their records. With `prescriber_id`, only that prescriber's orders."""
-    query = select(Order) if prescriber_id is None else select(Order).where(Order.prescriber_id == prescriber_id)
-    if status:
+    `status` "open" is every status still needing something done; `q` searches by reference
+    and, with `with_people`, by NHS number, name or postcode (audited); `prescriber_id` keeps
+    only that prescriber's orders. With `with_people` (coordinators, admins) each row carries
+    the person, and the listing is audited as a view of their records."""
+    query = select(Order)
+    if prescriber_id is not None:
+        query = query.where(Order.prescriber_id == prescriber_id)
+    if status == OPEN:
+        query = query.where(Order.status.in_(OPEN_ORDER_STATUSES))
+    elif status:
         if status not in set(OrderStatus):
             raise Invalid(f"Unknown status {status!r}", field="status")
         query = query.where(Order.status == status)
+    searched = order_search(q, people=with_people) if q and q.strip() else None
+    if searched is not None:
+        query = query.where(searched.condition)
     if response_class:
         if session.get(ResponseClass, response_class) is None:
             raise Invalid(f"Unknown response class {response_class!r}", field="response_class")
@@ -115,6 +129,8 @@ def list_orders(
     if end:
         query = query.where(Order.due_at < end) if whole_day else query.where(Order.due_at <= end)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    if searched is not None and with_people:
+        _audit_search(session, user_id, searched, total)
     found = session.exec(
         query.order_by(Order.due_at.is_(None), Order.due_at, Order.id).limit(limit).offset(offset)
     ).all()
@@ -133,6 +149,19 @@ def list_orders(
         )
     rows = [OrderRow(o, codes.get(o.depot_id, ""), people.get(o.service_user_id)) for o in found]
     return rows, total
+
+
+def _audit_search(session: Session, user_id: int | None, searched: Search, total: int) -> None:
+    # Like the NHS-number look-up: what was searched for (which may be someone's) is not kept.
+    how = "NHS number" if searched.by_nhs_number else "reference, name or postcode"
+    audit.record(
+        session,
+        user_id=user_id,
+        action="searched" if total else "not_found",
+        entity="service_user",
+        entity_id="",
+        detail=f"orders searched by {how}: {total} found",
+    )
 
 
 def depot_codes(session: Session) -> dict[int, str]:
@@ -184,8 +213,8 @@ def view_order(
 
 def _timeline(view: OrderView) -> list[tuple[datetime, str, str, str | None]]:
     """(when, what, detail, who) from events, delays and outcomes, oldest first."""
-    entries = [(e.at, e.event.replace("_", " "), e.detail, who) for e, who in view.events]
-    entries += [(o.at, f"outcome: {o.status}", o.reason or "", None) for o in view.outcomes]
+    entries = [(e.at, plain(e.event), e.detail, who) for e, who in view.events]
+    entries += [(o.at, f"visit: {plain(o.status)}", plain(o.reason) if o.reason else "", None) for o in view.outcomes]
     entries.sort(key=lambda entry: entry[0])
     return entries
 

@@ -197,7 +197,15 @@ class OrderDetail(OrderSummary):
 
 class OrderQuery(PageQuery):
     offset: int = Field(0, ge=0, le=2_000_000_000, description="How many items to skip")
-    status: OrderStatusName | None = None
+    status: OrderStatusName | Literal["open"] | None = Field(
+        None, description="A status, or open: every order not yet completed or cancelled"
+    )
+    q: str | None = Field(
+        None,
+        max_length=100,
+        description="An order ref; for coordinators also an NHS number, a name or a postcode (NHS-number "
+        "searches are audited and, when they find no one, limited per user: 429 once spent)",
+    )
     response_class: ResponseClassName | None = None
     kind: OrderKindName | None = None
     depot: str | None = Field(None, max_length=8, description="Depot code")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 import time
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from equipment.errors import Conflict, Invalid, NotFound
 from equipment.models import User, Van
 from equipment.vocabulary import Role
 
+USERNAME = re.compile(r"[A-Za-z0-9._@-]{1,60}")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200  # what the sign-in form and the token request take
 PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default; the test suite lowers the cost
@@ -42,26 +44,35 @@ def create_user(
     password: str,
     full_name: str = "",
     van_reg: str | None = None,
+    prescriber_id: int | None = None,
     created_by: int | None = None,
 ) -> User:
-    """Add a user with a hashed password; a driver may be given their van."""
+    """Add a user with a hashed password; a driver may be given their van, a prescriber their
+    record (checked by people.accounts)."""
     username = username.strip()
-    if not username or len(username) > 60:
-        raise Invalid("username must be 1 to 60 characters", field="username")
+    if not USERNAME.fullmatch(username):
+        raise Invalid("A username is 1 to 60 letters, digits, dots, dashes, underscores or @", field="username")
     if role not in set(Role):
-        raise Invalid(f"role must be one of {', '.join(Role)}", field="role")
+        raise Invalid(f"Choose a role: {', '.join(Role)}", field="role")
     _checked_password(password)
     if session.exec(select(User).where(User.username == username)).first():
-        raise Conflict(f"user {username!r} already exists", field="username")
+        raise Conflict(f"The username {username!r} is taken", field="username")
     van_id = None
     if van_reg:
         if role != Role.DRIVER:
-            raise Invalid("only a driver can be given a van", field="van")
+            raise Invalid("Only a driver can be given a van", field="van")
         van = session.exec(select(Van).where(Van.reg == van_reg)).first()
         if van is None:
-            raise NotFound(f"no van with registration {van_reg!r}", field="van")
+            raise Invalid(f"No van with registration {van_reg!r}", field="van")
         van_id = van.id
-    user = User(username=username, role=role, full_name=full_name, password_hash=hash_password(password), van_id=van_id)
+    user = User(
+        username=username,
+        role=role,
+        full_name=full_name,
+        password_hash=hash_password(password),
+        van_id=van_id,
+        prescriber_id=prescriber_id,
+    )
     session.add(user)
     session.flush()
     audit.record(session, user_id=created_by, action="user_created", entity="user", entity_id=user.id, detail=role)
@@ -70,9 +81,9 @@ def create_user(
 
 def _checked_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise Invalid(f"A password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise Invalid(f"password can be at most {MAX_PASSWORD_LENGTH} characters", field="password")
+        raise Invalid(f"A password can be at most {MAX_PASSWORD_LENGTH} characters", field="password")
     return password
 
 
@@ -103,11 +114,19 @@ def end_sessions(session: Session, *, user_id: int) -> None:
 def change_password(session: Session, *, username: str, password: str, changed_by: int | None) -> User:
     """Set a new password; the user's sessions and tokens from before end at once."""
     user = _by_name(session, username)
+    set_password(session, user, password, changed_by=changed_by)
+    return user
+
+
+def set_password(
+    session: Session, user: User, password: str, *, changed_by: int | None, action: str = "password_changed"
+) -> None:
+    """Store the new password's hash and end the user's sessions and tokens (flushes only)."""
     user.password_hash = hash_password(_checked_password(password))
     _end_access(user)
     session.add(user)
-    audit.record(session, user_id=changed_by, action="password_changed", entity="user", entity_id=user.id)
-    return user
+    session.flush()
+    audit.record(session, user_id=changed_by, action=action, entity="user", entity_id=user.id)
 
 
 @use_case

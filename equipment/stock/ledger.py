@@ -32,6 +32,7 @@ from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition, NotFound, OutOfStock
 from equipment.limits import MAX_UNITS
 from equipment.models import Asset, AssetEvent, Depot, Item, StockBalance, StockMovement
+from equipment.plain_words import state_phrase
 from equipment.stock.catalogue import depot_by_code, item_by_sku
 
 BalanceKey = tuple[int, int, str]  # depot_id, item_id, state
@@ -233,7 +234,8 @@ def change_asset(
             session.expire(asset)
             return state
     session.refresh(asset)
-    raise error(f"asset {asset.serial} is {asset.state}; this needs it {' or '.join(states)}", field="serial")
+    needed = " or ".join(state_phrase(state) for state in states)
+    raise error(f"Asset {asset.serial} is {state_phrase(asset.state)}; this needs it {needed}", field="serial")
 
 
 def asset_event(

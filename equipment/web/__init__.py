@@ -18,9 +18,10 @@ from equipment.web import api, pages
 from equipment.web.access import init_access, public
 from equipment.web.auth import init_auth
 from equipment.web.database import init_database
-from equipment.web.form_input import FormRequest
+from equipment.web.form_checks import FormRequest
 from equipment.web.health import bp as health_bp
 from equipment.web.json_bodies import BoundedJSONProvider, refuse_nul_characters
+from equipment.web.labels import init_labels
 from equipment.web.limiter import limiter
 from equipment.web.logs import init_logging
 from equipment.web.navigation import init_navigation
@@ -76,6 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> OpenAPI:
     init_security_headers(app)
     register_error_handlers(app)
     init_navigation(app)
+    init_labels(app)
     _register_api(app)
     _register_pages(app)
     init_sending(app)

@@ -23,6 +23,10 @@ MENU = [
     ("Contract report", "reports_pages.monthly_report", {A, O}),
     ("My orders", "prescriber_pages.my_orders", {P}),
     ("Order equipment", "prescriber_pages.new_order", {P}),
+    ("Users", "admin_pages.users", {A}),
+    ("Depots", "admin_pages.depots", {A}),
+    ("Vans", "admin_pages.vans", {A}),
+    ("Catalogue", "admin_pages.catalogue_items", {A}),
 ]
 
 

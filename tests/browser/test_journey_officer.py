@@ -79,7 +79,7 @@ def test_officer_finds_a_late_order_reads_its_timeline_and_downloads_the_csv(liv
     for order in (late, older, bury):
         expect(late_table.get_by_role("link", name=order.ref)).to_be_visible()
     row = late_table.locator("tr", has=page.get_by_role("link", name=late.ref))
-    for cell in ("next_day", "IPS", "IP1", "not yet", "No van capacity"):
+    for cell in ("next day", "IPS", "IP1", "not yet", "No van capacity"):
         expect(row).to_contain_text(cell)
 
     # Narrow the period to the day the Ipswich order was due.

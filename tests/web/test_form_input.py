@@ -29,20 +29,28 @@ def test_a_nul_character_in_a_form_field_never_reaches_the_database(client, db, 
     assert reasons and all("\x00" not in reason for reason in reasons) and "pallet 7" in reasons
 
 
-@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31", "next tuesday"])
-def test_a_plan_for_an_implausible_day_is_refused_beside_the_field(client, db, make, day):
+@pytest.mark.parametrize(
+    "day, words",
+    [
+        ("0001-01-01", "too far in the past"),
+        ("9999-12-31", "too far ahead"),
+        ("1999-12-31", "too far in the past"),
+        ("next tuesday", "Give a date as day, month and year"),
+    ],
+)
+def test_a_plan_for_an_implausible_day_is_refused_beside_the_field(client, db, make, day, words):
     make.depot("IPS")
     sign_in(client, make.user("coordinator").username)
     answer = post_form(client, "/plans", {"date": day, "seconds": "1"})
     html = answer.get_data(as_text=True)
-    assert answer.status_code in (200, 422) and "Give a day between 2000 and 2099 as YYYY-MM-DD." in html
+    assert answer.status_code in (200, 422) and words in html
     assert db.exec(select(func.count()).select_from(Plan)).one() == 0
 
 
 def test_an_inspection_dated_in_the_far_future_is_refused_and_nothing_is_written(client, db, clerk):
     before = db.exec(select(func.count()).select_from(AssetEvent)).one()
     answer = post_form(client, "/stock/inspections", {"serial": "H1", "result": "pass", "inspected_on": "9999-12-31"})
-    assert "Give a day between 2000 and 2099" in answer.get_data(as_text=True)
+    assert "too far" in answer.get_data(as_text=True)
     assert db.exec(select(func.count()).select_from(AssetEvent)).one() == before
 
 
@@ -54,7 +62,7 @@ def test_report_and_load_list_pages_take_implausible_days_without_a_traceback(cl
     answer = client.get(path)
     assert answer.status_code < 500
     if path.startswith("/reports"):
-        assert "Give a day between 2000 and 2099" in answer.get_data(as_text=True)
+        assert "too far" in answer.get_data(as_text=True)
 
 
 def test_the_driver_page_for_an_implausible_day_shows_today(client, make):

@@ -73,7 +73,7 @@ def test_taking_an_order_through_the_form(client, db, coordinator):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f"Order {order.ref} taken" in html and "Ada Lovelace" in html and "943 476 5919" in html
-    assert "received" in html and "allocated" in html  # the timeline
+    assert "received" in html and "reserved" in html  # the timeline, in plain words
     viewed = db.exec(select(AuditEvent).where(AuditEvent.action == "viewed")).all()
     assert viewed and viewed[-1].user_id == coordinator.id
 
@@ -84,21 +84,26 @@ def test_taking_an_order_through_the_form(client, db, coordinator):
         ({"su_nhs_number": "9434765918"}, "su_nhs_number", "check digit"),
         ({"su_postcode": "NOWHERE"}, "su_postcode", "not a UK postcode"),
         ({"lines-0-sku": "", "lines-1-sku": "NOPE", "lines-1-quantity": "1"}, "lines-1-sku", "No catalogue item"),
-        ({"lines-0-quantity": "zero"}, "lines-0-quantity", "integer"),
+        ({"lines-0-quantity": "zero"}, "lines-0-quantity", "whole number"),
         ({"lines-0-sku": ""}, "lines", "at least one item"),
-        ({"su_name": ""}, "su_name", "at least 1 character"),
+        ({"su_name": ""}, "su_name", "Enter the person"),
         (
             {"slot_date": "2026-12-01", "slot_window": "custom", "slot_start": "14:00", "slot_end": "10:00"},
             "slot",
             "end after it starts",
         ),
-        ({"received_at": "2999-01-01T10:00"}, "received_at", "future"),
         ({"slot_date": "2020-01-06", "slot_window": "am"}, "slot", "in the past"),
         (
             {"slot_date": "2099-01-06", "slot_window": "custom", "slot_start": "21:00", "slot_end": "23:00"},
             "slot",
             "no van",
         ),
+        ({"received_at": "2999-01-01T10:00"}, "received_at", "too far ahead"),
+        ({"received_at": "2098-01-01T10:00"}, "received_at", "future"),
+        ({"slot_date": "0001-01-01", "slot_window": "am"}, "slot", "too far in the past"),
+        ({"su_access_notes": "Key\x00safe"}, "su_access_notes", "cannot be saved"),
+        ({"prescriber_id": "999"}, "prescriber_id", "prescriber on record"),
+        ({"prescriber_id": "x"}, "prescriber_id", "Choose the prescriber"),
     ],
 )
 def test_mistakes_are_shown_beside_the_field_and_nothing_is_written(client, db, coordinator, changes, field, words):
@@ -215,3 +220,52 @@ def test_collect_what_a_delivery_left(client, db, coordinator):
     assert response.status_code == 302
     collection = db.exec(select(Order).where(Order.kind == "collection")).one()
     assert collection.service_user_id == delivery.service_user_id and collection.status == "ready"
+
+
+def test_every_mistake_shows_at_once_in_plain_words_and_rows_never_multiply(client, db, coordinator):
+    typed = {
+        **FORM,
+        "su_name": "",
+        "su_postcode": "NOWHERE",
+        "su_nhs_number": "9434765918",
+        "lines-0-sku": "NOPE",
+        "lines-1-sku": "FRAME",
+        "lines-1-quantity": "zero",
+        "lines-2-sku": "",
+        "lines-3-sku": "",
+        "lines-4-sku": "",
+    }
+    html = ""
+    for _ in range(3):  # each failed submit sends back what the page showed
+        answer = post_form(client, "/orders/new", typed)
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 422
+        rows = re.findall(r'name="(lines-\d+)-sku"', html)
+        typed = {k: v for k, v in typed.items() if not k.startswith("lines-")}
+        for n, row in enumerate(rows):
+            sku = re.search(rf'name="{row}-sku"[^>]*value="([^"]*)"', html).group(1)
+            quantity = re.search(rf'name="{row}-quantity"[^>]*value="([^"]*)"', html).group(1)
+            typed.update({f"lines-{n}-sku": sku, f"lines-{n}-quantity": quantity, f"lines-{n}-serial": ""})
+    assert len(rows) == 3  # the two typed rows and one empty, however often it fails
+    for field in ("su_name", "su_postcode", "su_nhs_number", "lines-0-sku", "lines-1-quantity"):
+        assert f'id="{field}-error"' in html, field
+    for raw in ("String should", "Input should", "valid integer", "Value error"):
+        assert raw not in html
+    assert 'value="NOWHERE"' in html and "Key safe" in html  # what was typed is kept
+    assert db.exec(select(Order)).first() is None
+
+
+def test_the_prescriber_picker_names_the_orders_prescriber(client, db, coordinator):
+    from equipment.models import Prescriber
+
+    shirley = Prescriber(name="Shirley Hammond", profession="Occupational therapist")
+    db.add(shirley)
+    db.commit()
+    html = client.get("/orders/new").get_data(as_text=True)
+    assert 'id="prescriber_id"' in html and "Shirley Hammond · Occupational therapist" in html
+    receive(db, "IPS", "FRAME", quantity=5)
+    bad = post_form(client, "/orders/new", {**FORM, "prescriber_id": str(shirley.id), "su_name": ""})
+    assert f'<option value="{shirley.id}" selected>' in bad.get_data(as_text=True)  # kept on a failed submit
+    answer = post_form(client, "/orders/new", {**FORM, "prescriber_id": str(shirley.id)})
+    assert answer.status_code == 302
+    assert db.exec(select(Order)).one().prescriber_id == shirley.id

@@ -55,7 +55,7 @@ def test_plan_a_day_from_the_page_and_review_it(client, make, world):
 def test_plan_form_errors_are_shown_beside_the_field(client, make, world):
     _coordinator(client, make)
     answer = post_form(client, "/plans", {"date": "tomorrow", "seconds": "0.5"})
-    assert answer.status_code == 422 and "YYYY-MM-DD" in answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "Give a date as day, month and year" in answer.get_data(as_text=True)
     answer = post_form(client, "/plans", {"date": world.day.isoformat(), "seconds": "1", "depots": "NOPE"})
     assert answer.status_code == 422 and "unknown depot" in answer.get_data(as_text=True)
 

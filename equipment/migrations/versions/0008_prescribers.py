@@ -1,7 +1,7 @@
 """prescribers: team and what they may order; users linked to a prescriber; orders by prescriber
 
 Revision ID: 0008_prescribers
-Revises: 0006_planning_due_times
+Revises: 0007_users
 Create Date: 2026-12-01 12:45:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_prescribers"
-down_revision = "0006_planning_due_times"
+down_revision = "0007_users"
 branch_labels = None
 depends_on = None
 

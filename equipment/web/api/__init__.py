@@ -12,6 +12,7 @@ from equipment.web.api import recalls as recalls_api
 from equipment.web.api import reports as reports_api
 from equipment.web.api import stock as stock_api
 from equipment.web.api import stops as stops_api
+from equipment.web.api import users as users_api
 
 
 def blueprints() -> list[APIBlueprint]:
@@ -29,4 +30,5 @@ def blueprints() -> list[APIBlueprint]:
         notices_api.bp,
         collection_requests_api.bp,
         recalls_api.bp,
+        users_api.bp,
     ]

@@ -39,6 +39,7 @@ from equipment.orders.schemas import (
     ServiceUserPublic,
     TrackingPublic,
 )
+from equipment.orders.search import is_nhs_number_search
 from equipment.people import service_users
 from equipment.schemas import Problem
 from equipment.vocabulary import Role
@@ -132,6 +133,12 @@ def detail_public(view: orders_queries.OrderView) -> OrderDetail:
     )
 
 
+def too_many_look_ups():
+    answer = problem(429, "Too many requests", "Too many look-ups found no one. Wait a few minutes, then try again.")
+    answer.headers["Retry-After"] = "600"
+    return answer
+
+
 def person_public(p) -> ServiceUserPublic:
     return ServiceUserPublic(
         name=p.name,
@@ -163,11 +170,16 @@ def create_order(body: OrderCreate):
     return created_public(order).model_dump(mode="json"), 201
 
 
-@bp.get("/orders", responses={200: OrderList, **ERRORS})
+@bp.get("/orders", responses={200: OrderList, 429: Problem, **ERRORS})
 @allow(*READERS, Role.PRESCRIBER)
 def list_orders(query: OrderQuery):
-    """Orders, earliest due first, filtered by status, response class, kind, depot and due time."""
+    """Orders, earliest due first, filtered by status, response class, kind, depot and due time,
+    and found by `q`: an order ref, or (coordinators) an NHS number, name or postcode."""
     people = sees_people()
+    user_id = current_principal().id
+    by_nhs = people and bool(query.q) and is_nhs_number_search(query.q)
+    if by_nhs and lookup_limits.refused(user_id):
+        return too_many_look_ups()
     rows, total = orders_queries.list_orders(
         get_db(),
         status=query.status,
@@ -177,13 +189,16 @@ def list_orders(query: OrderQuery):
         # The raw text tells a date (the whole day) from a time; the model has checked its format.
         due_from=request.args.get("due_from"),
         due_to=request.args.get("due_to"),
+        q=query.q,
         limit=query.limit,
         offset=query.offset,
         with_people=people,
-        user_id=current_principal().id,
+        user_id=user_id,
         tz=settings().tz,
         prescriber_id=prescriber_scope(),
     )
+    if by_nhs and total == 0:
+        lookup_limits.count_miss(user_id)
     items = [
         OrderSummary(
             **summary_fields(row.order, row.depot),
@@ -238,11 +253,7 @@ def find_person(query: PersonQuery):
     Look-ups that find no one are audited too, and limited per user (429 once spent)."""
     user_id = current_principal().id
     if lookup_limits.refused(user_id):
-        answer = problem(
-            429, "Too many requests", "Too many look-ups found no one. Wait a few minutes, then try again."
-        )
-        answer.headers["Retry-After"] = "600"
-        return answer
+        return too_many_look_ups()
     found = service_users.look_up(get_db(), nhs_number=query.nhs_number, user_id=user_id)
     if found is None:
         lookup_limits.count_miss(user_id)

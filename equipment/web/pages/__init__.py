@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from equipment.web.pages import admin as admin_pages
 from equipment.web.pages import collection_request as collection_pages
 from equipment.web.pages import compliance as compliance_pages
 from equipment.web.pages import driver as driver_pages
@@ -16,6 +17,7 @@ from equipment.web.pages import stock as stock_pages
 
 def blueprints() -> list[Blueprint]:
     return [
+        admin_pages.bp,
         home.bp,
         reports_pages.bp,
         stock_pages.bp,

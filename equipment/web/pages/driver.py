@@ -16,7 +16,7 @@ from equipment.vocabulary import CAUSE_LABELS, Role
 from equipment.web import local_time
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
-from equipment.web.form_input import form_day
+from equipment.web.form_checks import form_day
 from equipment.web.map_layers import tile_settings
 
 bp = Blueprint("driver_pages", __name__, url_prefix="/driver")

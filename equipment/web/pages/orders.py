@@ -11,23 +11,37 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from equipment import orders
-from equipment.errors import DomainError
+from equipment.errors import DomainError, Invalid
 from equipment.models import Asset, ResponseClass
 from equipment.orders import clocks
 from equipment.orders import queries as orders_queries
 from equipment.orders.intake import OrderSettings
 from equipment.orders.schemas import OrderAmend, OrderCreate
+from equipment.orders.search import is_nhs_number_search
+from equipment.people import accounts
+from equipment.plain_words import plain
 from equipment.stock.catalogue import list_depots
 from equipment.vocabulary import CAUSE_LABELS, OrderStatus, Role
+from equipment.web import lookup_limits
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.form_checks import form_errors
+from equipment.web.labels import when
+from equipment.web.pages.order_form import (
+    SLOTS,
+    field_for_form,
+    form_lines,
+    form_slot,
+    order_body,
+    validation_errors,
+    whole_form_errors,
+    with_blank_rows,
+)
 
 bp = Blueprint("orders_pages", __name__, url_prefix="/orders")
 TAKERS = (Role.ADMIN, Role.COORDINATOR)
 PAGE_SIZE = 50
-BLANK_LINES = 3
 MAX_PAGE = 100_000  # past any real list; keeps the offset inside the database's integers
-SLOTS = {"am": ("08:00", "13:00"), "pm": ("12:00", "17:00"), "day": ("08:00", "17:00")}
 OPEN = set(OrderStatus) - {OrderStatus.LOADED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
 
 
@@ -41,91 +55,13 @@ def _tz() -> str:
 
 @bp.app_template_filter("orders_time")
 def _orders_time(moment: datetime | None, fmt: str = "%a %d %b %H:%M") -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(clocks.zone(current_app.config.get("TIMEZONE", clocks.DEFAULT_TZ))).strftime(fmt)
+    """Local time; the year shows when it is not this year."""
+    return when(moment, fmt)
 
 
 def _classes() -> list[ResponseClass]:
 
     return list(get_db().exec(select(ResponseClass).order_by(ResponseClass.kind.desc(), ResponseClass.amount)))
-
-
-# --- the form <-> the request body -----------------------------------------------------------
-
-
-def _form_lines(form: Any) -> tuple[list[dict], list[int], list[dict]]:
-    """(lines for the body, the form row of each, every row as typed) from lines-N-* fields."""
-    rows = sorted({int(key.split("-")[1]) for key in form if key.startswith("lines-") and key.split("-")[1].isdigit()})
-    lines, row_of, typed = [], [], []
-    for n in rows:
-        sku = form.get(f"lines-{n}-sku", "").strip()
-        serial = form.get(f"lines-{n}-serial", "").strip()
-        quantity = form.get(f"lines-{n}-quantity", "").strip()
-        typed.append({"sku": sku, "serial": serial, "quantity": quantity})
-        if not (sku or serial):
-            continue
-        line: dict[str, Any] = {"quantity": quantity or "1"}
-        if sku:
-            line["sku"] = sku.upper()
-        if serial:
-            line["serial"] = serial
-        lines.append(line)
-        row_of.append(len(typed) - 1)
-    return lines, row_of, typed
-
-
-def _form_slot(form: Any) -> dict | None:
-    day = form.get("slot_date", "").strip()
-    window = form.get("slot_window", "")
-    if not day or not window:
-        return None
-    start, end = SLOTS.get(window, (form.get("slot_start", "").strip(), form.get("slot_end", "").strip()))
-    return {"start": f"{day}T{start or '00:00'}", "end": f"{day}T{end or '00:00'}"}
-
-
-def _order_body(form: Any) -> tuple[dict, list[int], list[dict]]:
-    lines, row_of, typed = _form_lines(form)
-    person = {
-        key: form.get(f"su_{key}", "").strip()
-        for key in ("name", "address", "postcode", "nhs_number", "phone", "access_notes", "safety_alerts")
-    }
-    person["nhs_number"] = person["nhs_number"] or None
-    body = {
-        "kind": form.get("kind", "delivery"),
-        "response_class": form.get("response_class", ""),
-        "service_user": person,
-        "lines": lines,
-        "slot": _form_slot(form),
-        "notes": form.get("notes", "").strip(),
-    }
-    if form.get("received_at", "").strip():
-        body["received_at"] = form["received_at"].strip()
-    return body, row_of, typed
-
-
-def _field_for_form(field: str, row_of: list[int]) -> str:
-    """`service_user.nhs_number` -> `su_nhs_number`; `lines.0.sku` -> `lines-<row>-sku`."""
-    parts = field.split(".")
-    if parts[0] == "service_user" and len(parts) > 1:
-        return "su_" + parts[1]
-    if parts[0] == "lines" and len(parts) > 2 and parts[1].isdigit():
-        row = row_of[int(parts[1])] if int(parts[1]) < len(row_of) else int(parts[1])
-        return f"lines-{row}-{parts[2]}"
-    if parts[0] == "slot":
-        return "slot"
-    return parts[0]
-
-
-def _validation_errors(exc: ValidationError, row_of: list[int]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for err in exc.errors():
-        location = [str(p) for p in err.get("loc", ()) if not str(p).startswith(("function-", "nullable"))]
-        message = err.get("msg", "invalid").removeprefix("Value error, ")
-        if location in (["lines"],) and err.get("type") == "too_short":
-            message = "Add at least one item."
-        errors.setdefault(_field_for_form(".".join(location), row_of), message)
-    return errors
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -134,38 +70,49 @@ def _validation_errors(exc: ValidationError, row_of: list[int]) -> dict[str, str
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*TAKERS)
 def new_order():
-    """The new-order form: person, items (with live availability), timing (with the due time)."""
+    """The new-order form: person, prescriber, items (with live availability), timing (with the
+    due time). A failed submit keeps what was typed and names every problem beside its field."""
     errors: dict[str, str] = {}
     form: Any = request.form if request.method == "POST" else {}
     typed: list[dict] = []
     if request.method == "POST":
-        body, row_of, typed = _order_body(request.form)
-        try:
-            data = OrderCreate.model_validate(body)
-            order = orders.create_order(get_db(), data=data, user_id=current_principal().id, settings=_settings())
-        except ValidationError as exc:
-            errors = _validation_errors(exc, row_of)
-        except DomainError as exc:
-            errors = {_field_for_form(exc.field or "form", row_of): exc.detail}
-        else:
+        body, row_of, typed = order_body(request.form)
+        errors = whole_form_errors(get_db(), request.form, body, row_of)
+        order = _take_order(body, row_of, errors)
+        if order is not None:
             due = _orders_time(order.due_at, "%a %d %b %Y %H:%M") if order.due_at else "when authorised"
-            flash(f"Order {order.ref} taken: {order.status.replace('_', ' ')}, due {due}.")
+            flash(f"Order {order.ref} taken: {plain(order.status)}, due {due}.")
             return redirect(url_for("orders_pages.order_detail", ref=order.ref))
     elif request.args.get("for"):
         form, typed = _prefill_from(request.args["for"], request.args.get("kind", "delivery"))
-    typed = typed + [{"sku": "", "serial": "", "quantity": ""} for _ in range(BLANK_LINES)]
-    previews = _due_previews()
-    status = 422 if errors else 200
     return render_template(
         "orders/new.html",
         form=form,
         errors=errors,
-        lines=typed,
+        lines=with_blank_rows(typed),
         classes=_classes(),
-        previews=previews,
+        prescribers=accounts.list_prescribers(get_db()),
+        previews=_due_previews(),
         slots=SLOTS,
         now_local=datetime.now(clocks.zone(_tz())).strftime("%Y-%m-%dT%H:%M"),
-    ), status
+    ), (422 if errors else 200)
+
+
+def _take_order(body: dict, row_of: list[int], errors: dict[str, str]):
+    """The order taken, or None with `errors` filled in: the model's problems and the form's
+    own checks all at once, else the one the use case met."""
+    try:
+        data = OrderCreate.model_validate(body)
+    except ValidationError as exc:
+        data = None
+        errors.update({**validation_errors(exc, row_of), **errors})
+    if data is None or errors:
+        return None
+    try:
+        return orders.create_order(get_db(), data=data, user_id=current_principal().id, settings=_settings())
+    except DomainError as exc:
+        errors[field_for_form(exc.field or "form", row_of)] = exc.detail
+    return None
 
 
 def _prefill_from(ref: str, kind: str) -> tuple[dict[str, str], list[dict]]:
@@ -212,32 +159,18 @@ def _due_previews() -> dict[str, datetime | None]:
 @bp.route("")
 @allow(*TAKERS)
 def order_list():
-    """Orders filtered by status, class, depot and due date, earliest due first, paged."""
+    """Orders found by ref, NHS number, name or postcode and filtered by status (open orders
+    first thing), class, depot and due date, earliest due first, paged."""
     args = request.args
-    errors: dict[str, str] = {}
     page = min(max(1, args.get("page", 1, type=int) or 1), MAX_PAGE)
-    filters = {
-        "status": args.get("status") or None,
-        "response_class": args.get("response_class") or None,
-        "kind": args.get("kind") or None,
-        "depot": args.get("depot") or None,
-        "due_from": args.get("due_from") or None,
-        "due_to": args.get("due_to") or None,
-    }
+    filters = _list_filters(args)
+    errors = form_errors(args, days=("due_from", "due_to"))
     rows, total = [], 0
-    try:
-        rows, total = orders_queries.list_orders(
-            get_db(),
-            **filters,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
-            with_people=True,
-            user_id=current_principal().id,
-            tz=_tz(),
-        )
-    except DomainError as exc:
-        errors[exc.field or "status"] = exc.detail
-
+    if not errors:
+        try:
+            rows, total = _find_orders(filters, page)
+        except DomainError as exc:
+            errors[exc.field or "status"] = exc.detail
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template(
         "orders/list.html",
@@ -251,8 +184,39 @@ def order_list():
         classes=_classes(),
         depots=list_depots(get_db()),
         now=datetime.now(clocks.zone(_tz())),
-        query={k: v for k, v in filters.items() if v},
+        # "Any status" is status="" in the address: kept, or the next page would open on open orders.
+        query={**{k: v for k, v in filters.items() if v}, "status": filters["status"] or ""},
+        everywhere={**{k: v for k, v in filters.items() if v and k != "status"}, "status": ""},
     ), (422 if errors else 200)
+
+
+def _list_filters(args: Any) -> dict[str, str | None]:
+    # No status in the address (the first visit) means open orders; "" (Any status) means all.
+    status = args.get("status", orders_queries.OPEN)
+    return {
+        "q": (args.get("q") or "").strip() or None,
+        "status": status or None,
+        "response_class": args.get("response_class") or None,
+        "kind": args.get("kind") or None,
+        "depot": args.get("depot") or None,
+        "due_from": args.get("due_from") or None,
+        "due_to": args.get("due_to") or None,
+    }
+
+
+def _find_orders(filters: dict[str, str | None], page: int) -> tuple[list, int]:
+    """The page of orders; an NHS-number search counts against the user's look-up limit when it
+    finds no one, as the NHS-number look-up does."""
+    user_id = current_principal().id
+    by_nhs = bool(filters["q"]) and is_nhs_number_search(filters["q"] or "")
+    if by_nhs and lookup_limits.refused(user_id):
+        raise Invalid("Too many searches found no one. Wait a few minutes, then try again.", field="q")
+    rows, total = orders_queries.list_orders(
+        get_db(), **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, with_people=True, user_id=user_id, tz=_tz()
+    )
+    if by_nhs and total == 0:
+        lookup_limits.count_miss(user_id)
+    return rows, total
 
 
 @bp.route("/review-back-orders", methods=["POST"])
@@ -294,7 +258,7 @@ def authorise(ref: str):
     except DomainError as exc:
         flash(exc.detail)
         return redirect(url_for("orders_pages.order_detail", ref=ref))
-    flash(f"Order {order.ref} authorised: {order.status.replace('_', ' ')}.")
+    flash(f"Order {order.ref} authorised: {plain(order.status)}.")
     return redirect(url_for("orders_pages.order_detail", ref=ref))
 
 
@@ -318,22 +282,20 @@ def amend(ref: str):
     order = view.order
     errors: dict[str, str] = {}
     if request.method == "POST":
-        lines, row_of, typed = _form_lines(request.form)
+        lines, row_of, typed = form_lines(request.form)
         body: dict[str, Any] = {
             "response_class": request.form.get("response_class") or None,
             "lines": lines,
             "notes": request.form.get("notes", ""),
             "reason": request.form.get("reason", ""),
         }
-        body["slot"] = _form_slot(request.form)  # the form shows the whole slot: none clears it
-        try:
-            data = OrderAmend.model_validate(body)
-            orders.amend_order(get_db(), ref=ref, data=data, user_id=current_principal().id, settings=_settings())
-        except ValidationError as exc:
-            errors = _validation_errors(exc, row_of)
-        except DomainError as exc:
-            errors = {_field_for_form(exc.field or "form", row_of): exc.detail}
-        else:
+        body["slot"] = form_slot(request.form)  # the form shows the whole slot: none clears it
+        errors = form_errors(request.form, days=("slot_date",))
+        if "slot_date" in errors:
+            errors["slot"] = errors.pop("slot_date")
+        if not errors:
+            errors = _amend_order(ref, body, row_of)
+        if not errors:
             flash(f"Order {ref} changed.")
             return redirect(url_for("orders_pages.order_detail", ref=ref))
         form: Any = request.form
@@ -342,17 +304,28 @@ def amend(ref: str):
             {"sku": item.sku, "serial": line.serial or "", "quantity": str(line.quantity)} for line, item in view.lines
         ]
         form = _amend_defaults(order)
-    typed = typed + [{"sku": "", "serial": "", "quantity": ""}]
     return render_template(
         "orders/edit.html",
         v=view,
         o=order,
         form=form,
         errors=errors,
-        lines=typed,
+        lines=with_blank_rows(typed, blanks=1),
         slots=SLOTS,
         classes=[rc for rc in _classes() if (rc.kind == "collection") == (order.kind == "collection")],
     ), (422 if errors else 200)
+
+
+def _amend_order(ref: str, body: dict, row_of: list[int]) -> dict[str, str]:
+    """Nothing when the change is made; else the problems beside their fields."""
+    try:
+        data = OrderAmend.model_validate(body)
+        orders.amend_order(get_db(), ref=ref, data=data, user_id=current_principal().id, settings=_settings())
+    except ValidationError as exc:
+        return validation_errors(exc, row_of)
+    except DomainError as exc:
+        return {field_for_form(exc.field or "form", row_of): exc.detail}
+    return {}
 
 
 def _amend_defaults(order) -> dict[str, str]:

@@ -17,7 +17,7 @@ from equipment.planning.split_visits import split_visits
 from equipment.vocabulary import Role
 from equipment.web.access import ALL_ROLES, allow, current_principal
 from equipment.web.database import get_db, get_engine
-from equipment.web.form_input import form_day
+from equipment.web.form_checks import form_day
 from equipment.web.local_time import local_text, service_tz, today
 from equipment.web.map_layers import tile_settings
 

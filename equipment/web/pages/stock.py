@@ -25,7 +25,7 @@ from equipment.stock.catalogue import depot_by_code, list_depots
 from equipment.vocabulary import Role
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
-from equipment.web.form_input import form_day
+from equipment.web.form_checks import form_day
 
 bp = Blueprint("stock_pages", __name__, url_prefix="/stock")
 A, CO, CL = Role.ADMIN, Role.COORDINATOR, Role.CLERK

@@ -10,7 +10,7 @@ from flask import request
 from equipment import reports
 from equipment.errors import DomainError
 from equipment.web.database import get_db
-from equipment.web.form_input import form_day
+from equipment.web.form_checks import form_day
 from equipment.web.local_time import service_tz
 
 FILTER_ARGS = ("class", "depot")
