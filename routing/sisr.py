@@ -33,6 +33,10 @@ from routing.reasons import allowed_vehicles
 BIG = k.BIG
 CHUNK_SECONDS = 0.05  # hand back to Python this often to watch the clock
 NEIGHBOURS = 100  # nearest jobs kept per job (memory stays linear in the jobs)
+# With due times: once the best plan's priority and lateness have not improved for this
+# long, annealing weighs them too (tuned on 60- and 500-job county days).
+STALL_SECONDS = 1.0
+STALL_SHARE = 0.2
 
 
 def compiled() -> bool:
@@ -220,8 +224,9 @@ class Plan:
     def fleet(self) -> tuple:
         return (self.allowed, self.cap, self.max_tasks, self.fixed, self.cbd)
 
-    def search(self) -> tuple:
-        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw)
+    def search(self, unit: int = 0) -> tuple:
+        """unit > 0: anneal on the whole objective in that cost unit (with due times)."""
+        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw, unit)
 
     def state(self) -> tuple:
         return (
@@ -279,11 +284,17 @@ def ruin_recreate(
     began = time.monotonic()
     span = max(deadline - began, 1e-6)
     chunk = 50
-    args = (plan.search(), plan.data(), plan.fleet(), plan.state(), saved)
+    rest = (plan.data(), plan.fleet(), plan.state(), saved)
+    improved = began
     while True:  # at least one chunk (of 50 iterations: about a millisecond)
         t0 = time.monotonic()
         temp = t_start * (t_end / t_start) ** min(1.0, (t0 - began) / span)
-        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, *args)
+        # Stuck on priority and lateness: let annealing weigh them too (sisr_kernels._soft).
+        unit = int(per_job) if t0 - improved > max(STALL_SECONDS, STALL_SHARE * span) else 0
+        was = best
+        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, plan.search(unit), *rest)
+        if (best[0], best[1]) != (was[0], was[1]):
+            improved = time.monotonic()
         took = time.monotonic() - t0
         if on_best is not None:  # one number for progress: priority, then cost
             on_best(int(best[0]) * plan.m0 + int(best[2]))
