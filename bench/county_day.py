@@ -10,10 +10,13 @@ hours after it was received (between 08:00 and 12:00) instead of a hard 08:00-16
 and about a third of the other jobs are due by 13:00 (hospital discharges). `--no-deadlines`
 gives the day as it was before (the same jobs, windows and figures). Every plan is checked
 by routing/check.py, which recomputes each task's lateness from the matrix. The emergencies
-are also solved alone, to show how many can be on time at all.
+are also solved alone, to show how many can be on time at all; one on time alone but late
+in our plan makes the day be solved again with it due hard, to tell the search's weakness
+from the objective order's choice (bench/county_checks.py). Travel at equal service: ours
+plans exactly the jobs VROOM served, without and with due times (`--no-checks` skips both).
 
     python bench/county_day.py --seconds 30 [--seed 1] [--jobs 500 --vans 25]
-        [--no-deadlines] [--write problem.json]
+        [--no-deadlines] [--no-checks] [--write problem.json]
 
 `--insertions 50` instead measures urgent insertion (`--keep-order`): the day is planned
 once (`--seconds`), published (its routes become the vans' `steps`), and then each of 50
