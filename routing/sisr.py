@@ -74,11 +74,11 @@ def compile_now() -> None:
 class Plan:
     """Routes as arrays plus the cached data of each route; all of it passed to numba."""
 
-    def __init__(self, ins: Inserter, routes: list[Route]):
+    def __init__(self, ins: Inserter, routes: list[Route], *, deadlines: bool = True):
         p = ins.p
         self.n, V = len(p.tasks), len(p.vehicles)
         self._matrices(ins)
-        self._nodes(ins)
+        self._nodes(ins, deadlines)
         vs = p.vehicles
         self.allowed = ins.allowed
         self.start = np.array([v.start for v in vs], dtype=np.int64)
@@ -106,7 +106,7 @@ class Plan:
         self.C = np.stack([np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))])
         self.vtype = vtype
 
-    def _nodes(self, ins: Inserter) -> None:
+    def _nodes(self, ins: Inserter, deadlines: bool) -> None:
         """Nodes: the tasks, then each vehicle's breaks (node n + v * NB + b)."""
         n, vs = self.n, ins.p.vehicles
         V = len(vs)
@@ -139,10 +139,10 @@ class Plan:
         self.dlv = np.zeros(N, dtype=np.bool_)
         self.pck = np.zeros(N, dtype=np.bool_)
         for i, t in enumerate(ins.p.tasks):
-            if t.deadline is not None:
+            if t.deadline is not None and deadlines:
                 self.dl[i] = t.deadline
             self.dlv[i], self.pck[i] = t.delivers, t.picks_up
-        self.has_dl = ins.p.has_deadlines
+        self.has_dl = ins.p.has_deadlines and deadlines
 
     def _choice_data(self, ins: Inserter) -> None:
         """Penalties of leaving jobs out, nearest neighbours, recreate sort keys."""
@@ -267,12 +267,14 @@ def ruin_recreate(
     seed: int = 0,
     temperatures: tuple[float, float] = (2.0, 0.01),
     on_best=None,
+    deadlines: bool = True,
 ) -> list[Route]:
     """Improve the routes until the deadline; return the best routes found.
 
     `temperatures` (start, end) are in units of the plan's average cost per job.
+    `deadlines=False` searches as if no task had one (VROOM's order).
     """
-    plan = Plan(ins, routes)
+    plan = Plan(ins, routes, deadlines=deadlines)
     jobs = plan.jobs
     served = int((plan.where[jobs] >= 0).sum())
     per_job = max(1.0, float(plan.rcost.sum()) / max(1, served))

@@ -140,3 +140,12 @@ def test_annealing_on_the_whole_objective_still_returns_the_best_plan_by_the_ord
     problem = vroom.parse(prob)
     ins = Inserter(problem, allowed_vehicles(problem)[0])
     assert sisr.ruin_recreate(ins, [[("task", 0)]], deadline=time.monotonic() + 0.3) == [[("task", 0)]]
+
+
+def test_the_priority_first_stage_searches_as_if_there_were_no_deadlines():
+    """With due times the large-problem search first serves priority with them ignored."""
+    problem = vroom.parse(line_problem())
+    ins = Inserter(problem, allowed_vehicles(problem)[0])
+    on_time = [[("task", 2), ("task", 1), ("task", 0)]]
+    routes = sisr.ruin_recreate(ins, on_time, deadline=time.monotonic() + 0.3, deadlines=False)
+    assert routes == [[("task", 0), ("task", 1), ("task", 2)]]  # the shortest, late
