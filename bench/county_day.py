@@ -10,10 +10,13 @@ hours after it was received (between 08:00 and 12:00) instead of a hard 08:00-16
 and about a third of the other jobs are due by 13:00 (hospital discharges). `--no-deadlines`
 gives the day as it was before (the same jobs, windows and figures). Every plan is checked
 by routing/check.py, which recomputes each task's lateness from the matrix. The emergencies
-are also solved alone, to show how many can be on time at all.
+are also solved alone, to show how many can be on time at all; one on time alone but late
+in our plan makes the day be solved again with it due hard, to tell the search's weakness
+from the objective order's choice (bench/county_checks.py). Travel at equal service: ours
+plans exactly the jobs VROOM served, without and with due times (`--no-checks` skips both).
 
     python bench/county_day.py --seconds 30 [--seed 1] [--jobs 500 --vans 25]
-        [--no-deadlines] [--write problem.json]
+        [--no-deadlines] [--no-checks] [--write problem.json]
 
 `--insertions 50` instead measures urgent insertion (`--keep-order`): the day is planned
 once (`--seconds`), published (its routes become the vans' `steps`), and then each of 50
@@ -38,6 +41,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import county_checks  # noqa: E402 - beside this file
 
 from routing import solve_json
 from routing import vroom as vroom_mod
@@ -203,6 +208,9 @@ def summarise(problem: dict, sol: dict) -> dict:
         "lateness": res["lateness"],
         "travel": res["duration"],
         "distance": res["distance"],
+        "served_ids": served,
+        "late_ids": late_ids,
+        "on_time_emergencies": (emerg & served) - late_ids,
     }
 
 
@@ -223,6 +231,7 @@ def main() -> None:
     ap.add_argument("--write", default=None, help="also save the generated problem here")
     ap.add_argument("--solvers", default="ours,vroom")
     ap.add_argument("--insertions", type=int, default=0)
+    ap.add_argument("--no-checks", action="store_true", help="skip the equal-service and hard-deadline solves")
     args = ap.parse_args()
     _matrix_timing()
     problem = generate(args.seed, args.jobs, args.vans, deadlines=not args.no_deadlines)
@@ -248,10 +257,41 @@ def main() -> None:
             f"late {o['late']}/{v['late']}, lateness {o['lateness']}/{v['lateness']} s, "
             f"travel time {o['travel'] / max(1, v['travel']):.3f}"
         )
-    if not args.no_deadlines and n_em and "ours" in args.solvers.split(","):
-        alone = emergencies_alone(problem)
-        s = _solve_and_print("ours", alone, args.emergency_seconds, n_em, label="alone")
-        print(f"emergencies alone: {s['emergencies_on_time']} of {n_em} can be on time")
+    if not args.no_deadlines and n_em and "ours" in rows:
+        emergency_check(problem, rows["ours"], args, n_em)
+    if "ours" in rows and "vroom" in rows and not args.no_checks:
+        equal_service(problem, rows["vroom"], args, n_em)
+
+
+def emergency_check(problem: dict, ours: dict, args, n_em: int) -> None:
+    """Solve the emergencies alone; if one on time alone is late in our plan, ask why."""
+    alone = _solve_and_print("ours", emergencies_alone(problem), args.emergency_seconds, n_em, label="alone")
+    could = alone["on_time_emergencies"]
+    missed = could - ours["on_time_emergencies"]
+    print(
+        f"emergencies alone: {len(could)} of {n_em} can be on time; in our plan "
+        f"{len(ours['on_time_emergencies'] & could)} of those {len(could)} are"
+    )
+    if not missed or args.no_checks:
+        return
+    hard = _solve_and_print("ours", county_checks.hardened(problem, missed), args.seconds, n_em, label="hard")
+    print(f"late emergencies {sorted(missed)}: {county_checks.verdict(ours, hard)}")
+
+
+def equal_service(problem: dict, v: dict, args, n_em: int) -> None:
+    """Ours on exactly the jobs VROOM served: travel without (and with) due times."""
+    ids = v["served_ids"]
+    variants = [False] if args.no_deadlines else [False, True]
+    for with_dl in variants:
+        day = county_checks.only_jobs(problem, ids, deadlines=with_dl)
+        label = "=v+due" if with_dl else "=vroom"
+        o = _solve_and_print("ours", day, args.seconds, n_em, label=label)
+        print(
+            f"equal service ({len(ids)} jobs VROOM served{', with due times' if with_dl else ''}): "
+            f"ours serves {o['served']}, travel {o['travel'] / 3600:.2f} h vs VROOM's "
+            f"{v['travel'] / 3600:.2f} h ({o['travel'] / max(1, v['travel']):.3f} x); "
+            f"late {o['late']} vs {v['late']}"
+        )
 
 
 def insertions(problem: dict, seconds: float, n: int, seed: int) -> None:

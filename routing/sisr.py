@@ -33,6 +33,10 @@ from routing.reasons import allowed_vehicles
 BIG = k.BIG
 CHUNK_SECONDS = 0.05  # hand back to Python this often to watch the clock
 NEIGHBOURS = 100  # nearest jobs kept per job (memory stays linear in the jobs)
+# With due times: once the best plan's priority and lateness have not improved for this
+# long, annealing weighs them too (tuned on 60- and 500-job county days).
+STALL_SECONDS = 1.0
+STALL_SHARE = 0.2
 
 
 def compiled() -> bool:
@@ -70,11 +74,11 @@ def compile_now() -> None:
 class Plan:
     """Routes as arrays plus the cached data of each route; all of it passed to numba."""
 
-    def __init__(self, ins: Inserter, routes: list[Route]):
+    def __init__(self, ins: Inserter, routes: list[Route], *, deadlines: bool = True):
         p = ins.p
         self.n, V = len(p.tasks), len(p.vehicles)
         self._matrices(ins)
-        self._nodes(ins)
+        self._nodes(ins, deadlines)
         vs = p.vehicles
         self.allowed = ins.allowed
         self.start = np.array([v.start for v in vs], dtype=np.int64)
@@ -102,7 +106,7 @@ class Plan:
         self.C = np.stack([np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))])
         self.vtype = vtype
 
-    def _nodes(self, ins: Inserter) -> None:
+    def _nodes(self, ins: Inserter, deadlines: bool) -> None:
         """Nodes: the tasks, then each vehicle's breaks (node n + v * NB + b)."""
         n, vs = self.n, ins.p.vehicles
         V = len(vs)
@@ -135,10 +139,10 @@ class Plan:
         self.dlv = np.zeros(N, dtype=np.bool_)
         self.pck = np.zeros(N, dtype=np.bool_)
         for i, t in enumerate(ins.p.tasks):
-            if t.deadline is not None:
+            if t.deadline is not None and deadlines:
                 self.dl[i] = t.deadline
             self.dlv[i], self.pck[i] = t.delivers, t.picks_up
-        self.has_dl = ins.p.has_deadlines
+        self.has_dl = ins.p.has_deadlines and deadlines
 
     def _choice_data(self, ins: Inserter) -> None:
         """Penalties of leaving jobs out, nearest neighbours, recreate sort keys."""
@@ -220,8 +224,9 @@ class Plan:
     def fleet(self) -> tuple:
         return (self.allowed, self.cap, self.max_tasks, self.fixed, self.cbd)
 
-    def search(self) -> tuple:
-        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw)
+    def search(self, unit: int = 0) -> tuple:
+        """unit > 0: anneal on the whole objective in that cost unit (with due times)."""
+        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw, unit)
 
     def state(self) -> tuple:
         return (
@@ -262,12 +267,14 @@ def ruin_recreate(
     seed: int = 0,
     temperatures: tuple[float, float] = (2.0, 0.01),
     on_best=None,
+    deadlines: bool = True,
 ) -> list[Route]:
     """Improve the routes until the deadline; return the best routes found.
 
     `temperatures` (start, end) are in units of the plan's average cost per job.
+    `deadlines=False` searches as if no task had one (VROOM's order).
     """
-    plan = Plan(ins, routes)
+    plan = Plan(ins, routes, deadlines=deadlines)
     jobs = plan.jobs
     served = int((plan.where[jobs] >= 0).sum())
     per_job = max(1.0, float(plan.rcost.sum()) / max(1, served))
@@ -279,11 +286,17 @@ def ruin_recreate(
     began = time.monotonic()
     span = max(deadline - began, 1e-6)
     chunk = 50
-    args = (plan.search(), plan.data(), plan.fleet(), plan.state(), saved)
+    rest = (plan.data(), plan.fleet(), plan.state(), saved)
+    improved = began
     while True:  # at least one chunk (of 50 iterations: about a millisecond)
         t0 = time.monotonic()
         temp = t_start * (t_end / t_start) ** min(1.0, (t0 - began) / span)
-        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, *args)
+        # Stuck on priority and lateness: let annealing weigh them too (sisr_kernels._soft).
+        unit = int(per_job) if t0 - improved > max(STALL_SECONDS, STALL_SHARE * span) else 0
+        was = best
+        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, plan.search(unit), *rest)
+        if (best[0], best[1]) != (was[0], was[1]):
+            improved = time.monotonic()
         took = time.monotonic() - t0
         if on_best is not None:  # one number for progress: priority, then cost
             on_best(int(best[0]) * plan.m0 + int(best[2]))

@@ -37,6 +37,12 @@ MAX_STRING = 10  # SISR's L-max: longest string removed from one route
 BLINK = 0.01  # chance of skipping a place while inserting
 RETRY_NEAR = 10  # a job left out is tried again when one of its nearest 10 was removed
 RETRY_CHANCE = 0.02  # or at random
+# With due times, annealing weighs the whole objective in units of the average cost per job:
+# a unit of priority left out, a task late (and a job left out) cost this many units, a
+# second of lateness one unit of cost. Plans worse in priority or lateness can then be
+# accepted on the way (the best plan is still kept by the exact order).
+SOFT_PRIORITY = 0.1
+SOFT_LATE = 1.0
 
 __all__ = ["BIG", "copy_touched", "iterate", "refresh", "seed", "total"]
 
@@ -182,11 +188,13 @@ def _recreate(n_pend, pending, order, touched, prio, data, fleet, state):
 def iterate(n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet, state, saved):
     """n_iter ruin-and-recreate steps at one temperature; returns (current, best).
 
-    `search` is (prio, near, demand, far, jobs, m0, nw); `saved` is the accepted plan;
-    `cur` and `best` are objectives (hi, mid, lo). Simulated annealing acts on lo only:
-    a plan worse in hi or mid is never accepted.
+    `search` is (prio, near, demand, far, jobs, m0, nw, unit); `saved` is the accepted
+    plan; `cur` and `best` are objectives (hi, mid, lo). Without due times simulated
+    annealing acts on lo only: a plan worse in hi is never accepted. With them it acts on
+    `_soft` (a plan that gains priority or lateness by a longer detour once is stuck
+    otherwise: the strict order forbids every step back).
     """
-    prio, near, demand, far, jobs, m0, nw = search
+    prio, near, demand, far, jobs, m0, nw, unit = search
     route, rlen, where = state[0], state[1], state[9]
     nj = jobs.shape[0]
     touched = np.zeros(rlen.shape[0], dtype=np.bool_)
@@ -201,7 +209,14 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet,
         # Accept by simulated annealing (a threshold drawn per iteration).
         new = total(state, jobs, prio, m0, nw)
         slack = -temp * math.log(np.random.random() + 1e-300)
-        if better(new[0], new[1], new[2], cur[0], cur[1], cur[2] + slack):
+        if data[15] and unit > 0:
+            ok = (
+                better(new[0], new[1], new[2], cur[0], cur[1], cur[2])
+                or _soft(new, m0, nw, unit) < _soft(cur, m0, nw, unit) + slack
+            )
+        else:
+            ok = better(new[0], new[1], new[2], cur[0], cur[1], cur[2] + slack)
+        if ok:
             cur = new
             copy_touched(touched, state, saved)
             if better(new[0], new[1], new[2], best[0], best[1], best[2]):
@@ -211,6 +226,14 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet,
         else:
             copy_touched(touched, saved, state)
     return cur, best
+
+
+@njit(cache=True)
+def _soft(obj, m0, nw, unit):
+    """The objective (hi, mid, lo) as one number in cost units, for annealing only."""
+    hi, mid, lo = obj
+    prio_out, late = hi // nw, hi % nw
+    return (prio_out * SOFT_PRIORITY + late * SOFT_LATE + lo // m0) * unit + mid + lo % m0
 
 
 @njit(cache=True)

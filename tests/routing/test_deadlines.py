@@ -120,3 +120,32 @@ def test_shipment_delivery_deadline(solve):
     sol = solve(prob, seconds=0.6)
     step = next(s for s in sol["routes"][0]["steps"] if s["type"] == "delivery")
     assert step["late_by"] == 15 and sol["summary"]["lateness"] == 15
+
+
+def test_annealing_on_the_whole_objective_still_returns_the_best_plan_by_the_order(monkeypatch):
+    """Soft acceptance from the first iteration (as once the search is stuck): the walk may
+    pass through plans with a late task or a job left out, the plan returned may not."""
+    monkeypatch.setattr(sisr, "STALL_SECONDS", 0.0)
+    monkeypatch.setattr(sisr, "STALL_SHARE", 0.0)
+    prob = line_problem()
+    problem = vroom.parse(prob)
+    ins = Inserter(problem, allowed_vehicles(problem)[0])
+    routes = sisr.ruin_recreate(ins, [[("task", 0), ("task", 1), ("task", 2)]], deadline=time.monotonic() + 0.3)
+    assert routes == [[("task", 2), ("task", 1), ("task", 0)]]
+    prob["vehicles"][0]["time_window"] = [0, 200]
+    prob["jobs"] = [
+        {"id": 10, "location_index": 10, "deadline": 100, "priority": 10},
+        {"id": 5, "location_index": 5, "service": 60},
+    ]
+    problem = vroom.parse(prob)
+    ins = Inserter(problem, allowed_vehicles(problem)[0])
+    assert sisr.ruin_recreate(ins, [[("task", 0)]], deadline=time.monotonic() + 0.3) == [[("task", 0)]]
+
+
+def test_the_priority_first_stage_searches_as_if_there_were_no_deadlines():
+    """With due times the large-problem search first serves priority with them ignored."""
+    problem = vroom.parse(line_problem())
+    ins = Inserter(problem, allowed_vehicles(problem)[0])
+    on_time = [[("task", 2), ("task", 1), ("task", 0)]]
+    routes = sisr.ruin_recreate(ins, on_time, deadline=time.monotonic() + 0.3, deadlines=False)
+    assert routes == [[("task", 0), ("task", 1), ("task", 2)]]  # the shortest, late
