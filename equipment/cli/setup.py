@@ -17,9 +17,10 @@ from equipment.demo.history import generate_history
 from equipment.demo.today_plan import publish_todays_plan
 from equipment.errors import DomainError
 from equipment.migrations.upgrade import upgrade_to_head
-from equipment.people import users
+from equipment.people import accounts, users
 from equipment.people.imports import ImportRejected, import_service_users
 from equipment.places.geocoding import GeocoderSettings
+from equipment.vocabulary import Role
 
 
 def _engine():
@@ -89,13 +90,26 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "clerk", "driver", "officer"]))
+@click.option("--role", required=True, type=click.Choice([str(role) for role in Role]))
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--van", "van_reg", default=None, help="Registration of the van this driver drives.")
+@click.option(
+    "--prescriber", "prescriber_email", default=None, help="A prescriber's e-mail on record (that role only)."
+)
 @click.option("--full-name", default="", help="The person's name as colleagues know it.")
-def create_user_command(name: str, role: str, password: str, van_reg: str | None, full_name: str) -> None:
+def create_user_command(
+    name: str, role: str, password: str, van_reg: str | None, prescriber_email: str | None, full_name: str
+) -> None:
     """Create a user NAME with a role."""
-    _run(users.create_user, username=name, role=role, password=password, van_reg=van_reg, full_name=full_name)
+    _run(
+        accounts.add_user,
+        username=name,
+        role=role,
+        password=password,
+        van_reg=van_reg,
+        prescriber_email=prescriber_email,
+        full_name=full_name,
+    )
     click.echo(f"Created {role} {name}.")
 
 

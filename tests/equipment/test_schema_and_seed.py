@@ -73,3 +73,19 @@ def test_cli_seed_and_users(app):
         args=["users", "create", "z", "--role", "driver", "--van", "NOPE", "--password", "long-enough"]
     )
     assert no_van.exit_code != 0 and "no van" in no_van.output.lower()
+    prescriber = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ot.new",
+            "--role",
+            "prescriber",
+            "--prescriber",
+            "megan.canham@example.org",
+            "--password",
+            "long-enough",
+        ]
+    )
+    assert prescriber.exit_code == 0, prescriber.output
+    unlinked = runner.invoke(args=["users", "create", "ot.none", "--role", "prescriber", "--password", "long-enough"])
+    assert unlinked.exit_code != 0
