@@ -87,6 +87,7 @@ class Plan:
         self.cbd = np.array([v.pickups_after_deliveries for v in vs], dtype=np.bool_)
         self.jobs = np.array(ins.jobs, dtype=np.int64)
         self._choice_data(ins)
+        self._kinds(ins)
         self._routes(routes, V, ins.deliv.shape[1])
 
     def _matrices(self, ins: Inserter) -> None:
@@ -100,6 +101,8 @@ class Plan:
         first = {t: v for v, t in reversed(list(enumerate(vtype.tolist())))}
         self.T = np.stack([np.asarray(ins.T[first[t]], dtype=np.int64) for t in range(len(pairs))])
         self.C = np.stack([np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))])
+        if np.array_equal(self.T, self.C):
+            self.C = self.T  # one copy in the caches: each gap's test reads both (1,000 jobs: 8 MB each)
         self.vtype = vtype
 
     def _nodes(self, ins: Inserter) -> None:
@@ -221,7 +224,27 @@ class Plan:
         return (self.allowed, self.cap, self.max_tasks, self.fixed, self.cbd)
 
     def search(self) -> tuple:
-        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw)
+        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw, self.vclass)
+
+    def _kinds(self, ins: Inserter) -> None:
+        """vclass: vehicles that are interchangeable while empty share a number (the
+        recreate tries one empty van of each kind)."""
+        kinds: dict[tuple, int] = {}
+        self.vclass = np.zeros(len(self.start), dtype=np.int64)
+        for v, veh in enumerate(ins.p.vehicles):
+            key = (
+                int(self.vtype[v]),
+                veh.start,
+                veh.end,
+                veh.window,
+                tuple(self.cap[v].tolist()),
+                int(self.max_tasks[v]),
+                veh.fixed,
+                veh.pickups_after_deliveries,
+                tuple((b.service, b.windows) for b in veh.breaks),
+                self.allowed[:, v].tobytes(),
+            )
+            self.vclass[v] = kinds.setdefault(key, len(kinds))
 
     def state(self) -> tuple:
         return (
@@ -273,6 +296,7 @@ def ruin_recreate(
     per_job = max(1.0, float(plan.rcost.sum()) / max(1, served))
     t_start, t_end = temperatures[0] * per_job, temperatures[1] * per_job
     best_route, best_rlen = plan.route.copy(), plan.rlen.copy()
+    since_best = np.zeros(len(best_rlen), dtype=np.bool_)
     saved = tuple(a.copy() for a in plan.state())
     k.seed(seed)
     cur = best = plan.objective()
@@ -283,7 +307,7 @@ def ruin_recreate(
     while True:  # at least one chunk (of 50 iterations: about a millisecond)
         t0 = time.monotonic()
         temp = t_start * (t_end / t_start) ** min(1.0, (t0 - began) / span)
-        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, *args)
+        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, since_best, *args)
         took = time.monotonic() - t0
         if on_best is not None:  # one number for progress: priority, then cost
             on_best(int(best[0]) * plan.m0 + int(best[2]))

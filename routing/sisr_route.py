@@ -168,7 +168,19 @@ def best_gap(j, v, blink, data, fleet, state):
     n_r = rlen[v]
     lj = loc[j]
     best_n, best_l, best, best_g = BIG, BIG, BIG, -1
+    closes = we[j].max()  # j's last window closes then
+    opens = ws[j, 0]
     for g in range(n_r + 1):
+        if g == 0:
+            lp = start[v]
+            dep = tw0[v]
+        else:
+            lp = rloc[v, g - 1]
+            dep = st[v, g - 1] + dur[route[v, g - 1]]
+        if dep > closes:
+            break  # departures only grow along the route: no later gap can be on time
+        if max(dep, opens) + dur[j] > lt[v, g]:
+            continue  # j would end after the latest start of what follows (no matrix read)
         if blink > 0.0 and np.random.random() < blink:
             continue
         if not _fits_load(j, v, g, cap, deliv, pick, pre, suf):
@@ -176,12 +188,6 @@ def best_gap(j, v, blink, data, fleet, state):
         # Clean before dirty: no pickup before j's delivery, no delivery after its pickup.
         if cbd[v] and ((dlv[j] and g > fpick[v]) or (pck[j] and g <= ldeliv[v])):
             continue
-        if g == 0:
-            lp = start[v]
-            dep = tw0[v]
-        else:
-            lp = rloc[v, g - 1]
-            dep = st[v, g - 1] + dur[route[v, g - 1]]
         s = _first_start(ws, we, j, dep + T[tt, lp, lj])
         if s >= BIG:
             continue
