@@ -103,6 +103,10 @@ class Plan:
         self.C = np.stack([np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))])
         if np.array_equal(self.T, self.C):
             self.C = self.T  # one copy in the caches: each gap's test reads both (1,000 jobs: 8 MB each)
+        # Transposed copies: a job's place is tried after many stops, T[., stop, job] is a
+        # column of T but a row of TT (one cache line per few stops, not one per stop).
+        self.TT = np.ascontiguousarray(self.T.transpose(0, 2, 1))
+        self.CT = self.TT if self.C is self.T else np.ascontiguousarray(self.C.transpose(0, 2, 1))
         self.vtype = vtype
 
     def _nodes(self, ins: Inserter) -> None:
@@ -218,6 +222,8 @@ class Plan:
             self.has_dl,
             self.dlv,
             self.pck,
+            self.TT,
+            self.CT,
         )
 
     def fleet(self) -> tuple:

@@ -3,8 +3,9 @@ one route's arrays and the best place for a job in it are in sisr_route.py.
 
 The arrays travel in three tuples so that the kernels' signatures stay readable:
 - `data`: the problem, (T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n,
-  dl, has_dl, dlv, pck): dl is each node's deadline (BIG: none), has_dl whether any task
-  has one, dlv / pck whether a node delivers / picks up (for clean before dirty);
+  dl, has_dl, dlv, pck, TT, CT): dl is each node's deadline (BIG: none), has_dl whether any
+  task has one, dlv / pck whether a node delivers / picks up (for clean before dirty), TT /
+  CT the matrices transposed;
 - `fleet`: what an insertion must respect, (allowed, cap, max_tasks, fixed, cbd), cbd: the
   vehicle has pickups_after_deliveries;
 - `state`: the plan and each route's cached arrays,
