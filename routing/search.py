@@ -8,7 +8,7 @@ Which search runs when, and its share of the time left after parsing (`plan` pic
 | <= 300 tasks, no breaks, jobs only   | yes                   | OR-Tools (30 %), SISR (70 %)                           |
 | <= 300 tasks, no breaks, jobs only   | no                    | OR-Tools (50 %), lns.py (25 %), OR-Tools again (25 %)  |
 | > 300 tasks, or any breaks           | yes                   | regret insertion, SISR (50 %), OR-Tools (20 %), SISR (30 %) |
-| > 600 tasks                          | yes                   | regret insertion, SISR (100 %)                         |
+| > 600 tasks                          | yes                   | regret insertion, SISR (100 %, hotter start: 4 x cost per job) |
 | > 300 tasks, or any breaks           | no                    | regret insertion, lns.py (35 %), OR-Tools (35 %), lns.py (30 %; not with shipments, which leave it idle) |
 
 *usable: jobs only (no shipments), no max_travel_time / max_distance / break max_load, at
@@ -47,6 +47,7 @@ SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
 ORTOOLS_FIRST = 0.3  # small problems with the compiled ruin and recreate: OR-Tools' share
 SISR_MIN_SECONDS = 2.5  # below this, loading the compiled code (about 2 s) does not pay
 HUGE = 600  # tasks: above this, the compiled search alone (see the docstring)
+HUGE_TEMPERATURES = (4.0, 0.01)  # its annealing there (x cost per job; 2 -> 0.01 below HUGE)
 
 
 def plan(
@@ -146,8 +147,8 @@ def _sisr_module():
     return sisr
 
 
-def _sisr(ins, routes, deadline, seed, progress):
-    out = _sisr_module().ruin_recreate(ins, routes, deadline=deadline, seed=seed, on_best=progress)
+def _sisr(ins, routes, deadline, seed, progress, **options):
+    out = _sisr_module().ruin_recreate(ins, routes, deadline=deadline, seed=seed, on_best=progress, **options)
     return out, _served(out)
 
 
@@ -172,7 +173,8 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     t_lns = time.monotonic() + first * budget
     t_ortools = t_lns + second * budget
     if fast and len(problem.tasks) > HUGE:
-        return _sisr(ins, [list(s.steps) for s in states], deadline, seed, progress)
+        start = [list(s.steps) for s in states]
+        return _sisr(ins, start, deadline, seed, progress, temperatures=HUGE_TEMPERATURES)
     # 1. Our ruin and recreate explores and chooses which jobs to serve.
     if fast:
         routes, served = _sisr(ins, [list(s.steps) for s in states], t_lns, seed, progress)
