@@ -20,6 +20,7 @@ import csv
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -131,6 +132,8 @@ def run_ours_cli(problem: dict, seconds: float, seed: int) -> dict:
         t0 = time.monotonic()
         out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
         wall = time.monotonic() - t0
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # the largest child so far
+        print(f"  ours-cli: {wall:.1f} s wall, peak memory so far {peak} MB", file=sys.stderr)
     finally:
         os.unlink(path)
     return {**json.loads(out.stdout), "wall": wall}  # without writing the file
