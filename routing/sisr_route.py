@@ -164,12 +164,9 @@ def best_gap(j, v, blink, data, fleet, state):
     route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = state  # fmt: skip
     if not allowed[j, v] or ntask[v] + 1 > max_tasks[v]:
         return BIG, BIG, BIG, -1
-    tt = vtype[v]
-    n_r = rlen[v]
-    lj = loc[j]
+    tt, n_r, lj = vtype[v], rlen[v], loc[j]
     best_n, best_l, best, best_g = BIG, BIG, BIG, -1
-    closes = we[j].max()  # j's last window closes then
-    opens = ws[j, 0]
+    opens, closes = ws[j, 0], we[j].max()  # j's first window opens, its last one closes
     for g in range(n_r + 1):
         if g == 0:
             lp = start[v]
