@@ -1,9 +1,16 @@
-"""Solomon's 56 VRPTW instances: our router vs VROOM (pyvroom) vs PyVRP, one thread each.
+"""VRPTW benchmarks: our router vs VROOM (pyvroom) vs PyVRP, one thread each.
+
+`--set solomon` (default): Solomon's 56 instances, 10 s each. `--set gh1000`: Gehring &
+Homberger's six 1,000-customer instances (C1, C2, R1, R2, RC1, RC2 _10_1), 60 s each, ours
+run through `python -m routing solve` so that its wall time includes start-up, reading the
+1,000 x 1,000 matrix and writing the plan (`--seconds` must hold there too).
 
 DIMACS convention: d_ij = floor(10 * euclid), times x10, objective = total distance,
-compared with bks.csv's bks_distance_x10. Every plan is checked by routing/check.py.
+compared with the best known (bks.csv's bks_distance_x10; the `Cost` line of each .sol
+x10). Every plan is checked by routing/check.py. The `t` column is each solver's wall time.
 
     python bench/solomon.py --seconds 10 [--instances C101,R101] [--solvers ours,vroom,pyvrp]
+    python bench/solomon.py --set gh1000 [--seconds 60] [--instances R2_10_1]
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import csv
 import json
 import math
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +36,10 @@ sys.path.insert(0, str(ROOT))
 from routing import solve_json
 from routing.check import check
 
-DATA = Path(os.environ.get("SOLOMON_DIR", ROOT.parent / "shared" / "benchmarks" / "solomon"))
+BENCHMARKS = ROOT.parent / "shared" / "benchmarks"
+DATA = Path(os.environ.get("SOLOMON_DIR", BENCHMARKS / "solomon"))
+GH1000 = Path(os.environ.get("GH1000_DIR", BENCHMARKS / "gh1000"))
+GH1000_NAMES = ("C1_10_1", "C2_10_1", "R1_10_1", "R2_10_1", "RC1_10_1", "RC2_10_1")
 
 
 def read_instance(name: str) -> dict:
@@ -42,28 +54,50 @@ def read_instance(name: str) -> dict:
         if len(parts) == 7 and all(p.replace(".", "").isdigit() for p in parts):
             rows.append([float(p) for p in parts])
     xy = np.array([[r[1], r[2]] for r in rows])
+    windows = [(int(r[4]), int(r[5])) for r in rows]
+    return _vroom_input(xy, [int(r[3]) for r in rows], windows, [int(r[6]) for r in rows], n_veh, cap)
+
+
+def read_vrplib(name: str) -> dict:
+    """Gehring & Homberger VRPLIB file (node 1 the depot) -> VROOM input dict, as above."""
+    head: dict[str, str] = {}
+    sections: dict[str, list[list[float]]] = {}
+    current = None
+    for line in (GH1000 / f"{name}.vrp").read_text().splitlines():
+        parts = line.split()
+        if not parts or parts[0] == "EOF":
+            continue
+        if parts[0].endswith("_SECTION"):
+            current = sections.setdefault(parts[0], [])
+        elif ":" in line and current is None:
+            key, value = line.split(":", 1)
+            head[key.strip()] = value.strip()
+        else:
+            current.append([float(p) for p in parts])
+    xy = np.array([r[1:3] for r in sections["NODE_COORD_SECTION"]])
+    demand = [int(r[1]) for r in sections["DEMAND_SECTION"]]
+    windows = [(int(r[1]), int(r[2])) for r in sections["TIME_WINDOW_SECTION"]]
+    service = [0] + [int(head["SERVICE_TIME"])] * (len(xy) - 1)
+    return _vroom_input(xy, demand, windows, service, int(head["VEHICLES"]), int(head["CAPACITY"]))
+
+
+def _vroom_input(xy, demand, windows, service, n_veh: int, cap: int) -> dict:
+    """Row 0 the depot; DIMACS: distances floor(10 x euclid), times x10."""
     diff = xy[:, None, :] - xy[None, :, :]
     d = np.floor(10 * np.sqrt((diff**2).sum(axis=2)) + 1e-9).astype(int)
-    depot = rows[0]
-    jobs = []
-    for r in rows[1:]:
-        jobs.append(
-            {
-                "id": int(r[0]),
-                "location_index": int(r[0]),
-                "delivery": [int(r[3])],
-                "service": int(r[6]) * 10,
-                "time_windows": [[int(r[4]) * 10, int(r[5]) * 10]],
-            }
-        )
-    vehicles = [
+    jobs = [
         {
-            "id": k,
-            "start_index": 0,
-            "end_index": 0,
-            "capacity": [cap],
-            "time_window": [int(depot[4]) * 10, int(depot[5]) * 10],
+            "id": i,
+            "location_index": i,
+            "delivery": [demand[i]],
+            "service": service[i] * 10,
+            "time_windows": [[windows[i][0] * 10, windows[i][1] * 10]],
         }
+        for i in range(1, len(xy))
+    ]
+    depot_window = [windows[0][0] * 10, windows[0][1] * 10]
+    vehicles = [
+        {"id": k, "start_index": 0, "end_index": 0, "capacity": [cap], "time_window": depot_window}
         for k in range(n_veh)
     ]
     m = d.tolist()
@@ -75,8 +109,34 @@ def bks() -> dict[str, int]:
         return {r["instance"]: int(r["bks_distance_x10"]) for r in csv.DictReader(f)}
 
 
+def bks_gh1000() -> dict[str, int]:
+    """The `Cost` line of each .sol, in 0.1 units."""
+    out = {}
+    for name in GH1000_NAMES:
+        cost = next(ln for ln in (GH1000 / f"{name}.sol").read_text().splitlines() if ln.startswith("Cost"))
+        out[name] = round(float(cost.split()[1]) * 10)
+    return out
+
+
 def run_ours(problem: dict, seconds: float, seed: int) -> dict:
     return solve_json(problem, seconds=seconds, seed=seed)
+
+
+def run_ours_cli(problem: dict, seconds: float, seed: int) -> dict:
+    """`python -m routing solve` in a process of its own: start-up, reading and output count."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(problem, f)
+        path = f.name
+    try:
+        cmd = [sys.executable, "-m", "routing", "solve", path, "--seconds", f"{seconds:g}", "--seed", str(seed)]
+        t0 = time.monotonic()
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+        wall = time.monotonic() - t0
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024  # the largest child so far
+        print(f"  ours-cli: {wall:.1f} s wall, peak memory so far {peak} MB", file=sys.stderr)
+    finally:
+        os.unlink(path)
+    return {**json.loads(out.stdout), "wall": wall}  # without writing the file
 
 
 def run_vroom(problem: dict, seconds: float, seed: int) -> dict:
@@ -136,51 +196,55 @@ def run_pyvrp(problem: dict, seconds: float, seed: int) -> dict:
     return {"routes": routes, "unassigned": []}
 
 
-SOLVERS = {"ours": run_ours, "vroom": run_vroom, "pyvrp": run_pyvrp}
+SOLVERS = {"ours": run_ours, "ours-cli": run_ours_cli, "vroom": run_vroom, "pyvrp": run_pyvrp}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--set", choices=("solomon", "gh1000"), default="solomon")
+    ap.add_argument("--seconds", type=float, default=None, help="per instance per solver (10; gh1000: 60)")
     ap.add_argument("--instances", default="")
-    ap.add_argument("--solvers", default="ours,vroom,pyvrp")
+    ap.add_argument("--solvers", default=None, help="ours,vroom,pyvrp (gh1000: ours-cli,vroom,pyvrp)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    best = bks()
-    names = args.instances.split(",") if args.instances else sorted(best, key=_order)
-    solvers = args.solvers.split(",")
+    large = args.set == "gh1000"
+    seconds = args.seconds or (60.0 if large else 10.0)
+    best = bks_gh1000() if large else bks()
+    read = read_vrplib if large else read_instance
+    names = args.instances.split(",") if args.instances else (list(GH1000_NAMES) if large else sorted(best, key=_order))
+    solvers = (args.solvers or ("ours-cli,vroom,pyvrp" if large else "ours,vroom,pyvrp")).split(",")
     gaps: dict[str, list[float]] = {s: [] for s in solvers}
     feasible = dict.fromkeys(solvers, 0)
-    print(f"# Solomon, {args.seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS")
-    print(f"{'instance':9} {'bks':>6} " + " ".join(f"{s + ' gap%':>10} {s + ' ok':>8} {'t':>5}" for s in solvers))
+    title = "Gehring & Homberger 1,000" if large else "Solomon"
+    print(f"# {title}, {seconds:g} s per instance per solver, one thread; gap % to DIMACS BKS; t: wall s")
+    print(f"{'instance':9} {'bks':>6} " + " ".join(f"{s + ' gap%':>13} {'ok':>3} {'t':>5}" for s in solvers))
     for name in names:
-        prob = read_instance(name)
+        prob = read(name)
         cols = []
         for s in solvers:
-            t0 = time.monotonic()
-            try:
-                sol = SOLVERS[s](prob, args.seconds, args.seed)
-            except Exception as exc:  # noqa: BLE001 - report, keep going
-                cols.append(f"{'error':>10} {type(exc).__name__[:8]:>8} {0:5.1f}")
-                continue
-            el = time.monotonic() - t0
-            res = check(prob, sol)
-            ok = not res["errors"] and res["unassigned"] == 0
-            gap = 100.0 * (res["distance"] - best[name]) / best[name]
-            gaps[s].append(gap)
-            feasible[s] += ok
-            cols.append(f"{gap:10.2f} {'yes' if ok else 'NO':>8} {el:5.1f}")
-            if res["errors"]:
-                print(f"  {s} {name}: {res['errors'][:3]}", file=sys.stderr)
+            cols.append(_run_one(s, prob, name, best[name], seconds, args.seed, gaps, feasible))
         print(f"{name:9} {best[name]:6d} " + " ".join(cols), flush=True)
-    print(
-        "mean      "
-        + " " * 6
-        + " ".join(
-            f"{(sum(gaps[s]) / len(gaps[s]) if gaps[s] else math.nan):10.2f} {f'{feasible[s]}/{len(names)}':>8} {'':5}"
-            for s in solvers
-        )
-    )
+    means = (sum(gaps[s]) / len(gaps[s]) if gaps[s] else math.nan for s in solvers)
+    print("mean" + " " * 12 + " ".join(f"{m:13.2f} {f'{feasible[s]}/{len(names)}':>9}" for m, s in zip(means, solvers)))
+
+
+def _run_one(solver, prob, name, best, seconds, seed, gaps, feasible) -> str:
+    """One solver on one instance, checked; its column of the table."""
+    t0 = time.monotonic()
+    try:
+        sol = SOLVERS[solver](prob, seconds, seed)
+    except Exception as exc:  # noqa: BLE001 - report, keep going
+        print(f"  {solver} {name}: {type(exc).__name__}: {exc}"[:300], file=sys.stderr)
+        return f"{'error':>13} {'-':>3} {0:5.1f}"
+    el = sol.pop("wall", time.monotonic() - t0)
+    res = check(prob, sol)
+    ok = not res["errors"] and res["unassigned"] == 0
+    gap = 100.0 * (res["distance"] - best) / best
+    gaps[solver].append(gap)
+    feasible[solver] += ok
+    if res["errors"]:
+        print(f"  {solver} {name}: {res['errors'][:3]}", file=sys.stderr)
+    return f"{gap:13.2f} {'yes' if ok else 'NO':>3} {el:5.1f}"
 
 
 def _order(name: str) -> tuple:

@@ -8,6 +8,7 @@ Which search runs when, and its share of the time left after parsing (`plan` pic
 | <= 300 tasks, no breaks, jobs only   | yes                   | OR-Tools (30 %), SISR (70 %)                           |
 | <= 300 tasks, no breaks, jobs only   | no                    | OR-Tools (50 %), lns.py (25 %), OR-Tools again (25 %)  |
 | > 300 tasks, or any breaks           | yes                   | regret insertion, SISR (50 %), OR-Tools (20 %), SISR (30 %) |
+| > 600 tasks                          | yes                   | regret insertion, SISR (100 %, hotter start: 4 x cost per job) |
 | > 300 tasks, or any breaks           | no                    | regret insertion, lns.py (35 %), OR-Tools (35 %), lns.py (30 %; not with shipments, which leave it idle) |
 
 *usable: jobs only (no shipments), no max_travel_time / max_distance / break max_load, at
@@ -18,6 +19,11 @@ objective (`_objective`); the best one is returned.
 With due times, the first SISR stage of a large problem spends its first quarter with them
 ignored (`_priority_first`): priority ranks first, and what is served is chosen best
 without them.
+
+Above HUGE tasks OR-Tools is left out when the compiled search is usable: at 1,000 jobs its
+guided local search overran a 12 s limit by 17-21 s (its time limit is checked between
+neighbourhoods; google/or-tools#2660), and its 12 s bought 0.002-1.8 % where the compiled
+search, at thousands of iterations a second, buys more (issue #18).
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
 ORTOOLS_FIRST = 0.3  # small problems with the compiled ruin and recreate: OR-Tools' share
 PRIORITY_FIRST = 0.25  # with due times: the first stage's share that ignores them
 SISR_MIN_SECONDS = 2.5  # below this, loading the compiled code (about 2 s) does not pay
+HUGE = 600  # tasks: above this, the compiled search alone (see the docstring)
+HUGE_TEMPERATURES = (4.0, 0.01)  # its annealing there (x cost per job; 2 -> 0.01 below HUGE)
 
 
 def plan(
@@ -143,8 +151,8 @@ def _sisr_module():
     return sisr
 
 
-def _sisr(ins, routes, deadline, seed, progress):
-    out = _sisr_module().ruin_recreate(ins, routes, deadline=deadline, seed=seed, on_best=progress)
+def _sisr(ins, routes, deadline, seed, progress, **options):
+    out = _sisr_module().ruin_recreate(ins, routes, deadline=deadline, seed=seed, on_best=progress, **options)
     return out, _served(out)
 
 
@@ -175,6 +183,9 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     first, second = (SISR_SHARE, SISR_ORTOOLS_SHARE) if fast else (LNS_SHARE, ORTOOLS_SHARE)
     t_lns = time.monotonic() + first * budget
     t_ortools = t_lns + second * budget
+    if fast and len(problem.tasks) > HUGE:
+        start = [list(s.steps) for s in states]
+        return _sisr(ins, start, deadline, seed, progress, temperatures=HUGE_TEMPERATURES)
     # 1. Our ruin and recreate explores and chooses which jobs to serve.
     if fast:
         routes = [list(s.steps) for s in states]

@@ -91,6 +91,7 @@ class Plan:
         self.cbd = np.array([v.pickups_after_deliveries for v in vs], dtype=np.bool_)
         self.jobs = np.array(ins.jobs, dtype=np.int64)
         self._choice_data(ins)
+        self._kinds(ins)
         self._routes(routes, V, ins.deliv.shape[1])
 
     def _matrices(self, ins: Inserter) -> None:
@@ -104,6 +105,12 @@ class Plan:
         first = {t: v for v, t in reversed(list(enumerate(vtype.tolist())))}
         self.T = np.stack([np.asarray(ins.T[first[t]], dtype=np.int64) for t in range(len(pairs))])
         self.C = np.stack([np.asarray(ins.C[first[t]], dtype=np.int64) for t in range(len(pairs))])
+        if np.array_equal(self.T, self.C):
+            self.C = self.T  # one copy in the caches: each gap's test reads both (1,000 jobs: 8 MB each)
+        # Transposed copies: a job's place is tried after many stops, T[., stop, job] is a
+        # column of T but a row of TT (one cache line per few stops, not one per stop).
+        self.TT = np.ascontiguousarray(self.T.transpose(0, 2, 1))
+        self.CT = self.TT if self.C is self.T else np.ascontiguousarray(self.C.transpose(0, 2, 1))
         self.vtype = vtype
 
     def _nodes(self, ins: Inserter, deadlines: bool) -> None:
@@ -219,6 +226,8 @@ class Plan:
             self.has_dl,
             self.dlv,
             self.pck,
+            self.TT,
+            self.CT,
         )
 
     def fleet(self) -> tuple:
@@ -226,7 +235,27 @@ class Plan:
 
     def search(self, unit: int = 0) -> tuple:
         """unit > 0: anneal on the whole objective in that cost unit (with due times)."""
-        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw, unit)
+        return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw, self.vclass, unit)
+
+    def _kinds(self, ins: Inserter) -> None:
+        """vclass: vehicles that are interchangeable while empty share a number (the
+        recreate tries one empty van of each kind)."""
+        kinds: dict[tuple, int] = {}
+        self.vclass = np.zeros(len(self.start), dtype=np.int64)
+        for v, veh in enumerate(ins.p.vehicles):
+            key = (
+                int(self.vtype[v]),
+                veh.start,
+                veh.end,
+                veh.window,
+                tuple(self.cap[v].tolist()),
+                int(self.max_tasks[v]),
+                veh.fixed,
+                veh.pickups_after_deliveries,
+                tuple((b.service, b.windows) for b in veh.breaks),
+                self.allowed[:, v].tobytes(),
+            )
+            self.vclass[v] = kinds.setdefault(key, len(kinds))
 
     def state(self) -> tuple:
         return (
@@ -280,6 +309,7 @@ def ruin_recreate(
     per_job = max(1.0, float(plan.rcost.sum()) / max(1, served))
     t_start, t_end = temperatures[0] * per_job, temperatures[1] * per_job
     best_route, best_rlen = plan.route.copy(), plan.rlen.copy()
+    since_best = np.zeros(len(best_rlen), dtype=np.bool_)
     saved = tuple(a.copy() for a in plan.state())
     k.seed(seed)
     cur = best = plan.objective()
@@ -294,7 +324,7 @@ def ruin_recreate(
         # Stuck on priority and lateness: let annealing weigh them too (sisr_kernels._soft).
         unit = int(per_job) if t0 - improved > max(STALL_SECONDS, STALL_SHARE * span) else 0
         was = best
-        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, plan.search(unit), *rest)
+        cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, since_best, plan.search(unit), *rest)
         if (best[0], best[1]) != (was[0], was[1]):
             improved = time.monotonic()
         took = time.monotonic() - t0

@@ -3,8 +3,9 @@ one route's arrays and the best place for a job in it are in sisr_route.py.
 
 The arrays travel in three tuples so that the kernels' signatures stay readable:
 - `data`: the problem, (T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n,
-  dl, has_dl, dlv, pck): dl is each node's deadline (BIG: none), has_dl whether any task
-  has one, dlv / pck whether a node delivers / picks up (for clean before dirty);
+  dl, has_dl, dlv, pck, TT, CT): dl is each node's deadline (BIG: none), has_dl whether any
+  task has one, dlv / pck whether a node delivers / picks up (for clean before dirty), TT /
+  CT the matrices transposed;
 - `fleet`: what an insertion must respect, (allowed, cap, max_tasks, fixed, cbd), cbd: the
   vehicle has pickups_after_deliveries;
 - `state`: the plan and each route's cached arrays,
@@ -43,6 +44,7 @@ RETRY_CHANCE = 0.02  # or at random
 # accepted on the way (the best plan is still kept by the exact order).
 SOFT_PRIORITY = 0.1
 SOFT_LATE = 1.0
+INSERT_NEAR = 40  # a job is put back into the routes of its nearest 40 jobs (and one empty van a kind)
 
 __all__ = ["BIG", "copy_touched", "iterate", "refresh", "seed", "total"]
 
@@ -159,20 +161,68 @@ def _recreate_order(n_pend, pending, keys, prio, demand, far):
 
 
 @njit(cache=True)
-def _recreate(n_pend, pending, order, touched, prio, data, fleet, state):
-    """Put each pending job at its best place over all routes (if it has one).
+def _candidates(j, cand, seen, near, vclass, state):
+    """The routes worth trying for job j: those of its INSERT_NEAR nearest jobs, and one
+    empty van of each kind (interchangeable empty vans give the same places); marks them
+    in `seen`, returns how many."""
+    rlen, ntask, where = state[1], state[8], state[9]
+    n_c = 0
+    for q in range(1, min(near.shape[1], INSERT_NEAR + 1)):
+        c = near[j, q]
+        if c < 0:
+            break
+        v = where[c]
+        if v >= 0 and not seen[v]:
+            seen[v] = True
+            cand[n_c] = v
+            n_c += 1
+    for v in range(rlen.shape[0]):
+        if ntask[v] == 0 and not seen[v] and not seen[rlen.shape[0] + vclass[v]]:
+            seen[rlen.shape[0] + vclass[v]] = True
+            seen[v] = True
+            cand[n_c] = v
+            n_c += 1
+    return n_c
+
+
+@njit(cache=True)
+def _best_place(j, cand, n_c, data, fleet, state):
+    """(late, lateness, cost, vehicle, gap) of j's best place in the routes cand[:n_c]."""
+    best_n, best_l, best_d, best_v, best_g = BIG, BIG, BIG, -1, -1
+    for q in range(n_c):
+        v = cand[q]
+        d_n, d_l, d, g = best_gap(j, v, BLINK, data, fleet, state)
+        if g >= 0 and better(d_n, d_l, d, best_n, best_l, best_d):
+            best_n, best_l, best_d, best_v, best_g = d_n, d_l, d, v, g
+    return best_n, best_l, best_d, best_v, best_g
+
+
+@njit(cache=True)
+def _recreate(n_pend, pending, order, touched, prio, near, vclass, data, fleet, state):
+    """Put each pending job at its best place over the routes near it (if it has one;
+    over all routes when none near it takes it without lateness).
 
     A job without priority is left out rather than make any task late (the objective
     counts late tasks before tasks served).
     """
     route, rlen = state[0], state[1]
+    V = rlen.shape[0]
+    cand = np.empty(V, dtype=np.int64)
+    seen = np.zeros(2 * V, dtype=np.bool_)  # routes, then kinds of empty van
     for q in range(n_pend):
         j = pending[order[q]]
-        best_n, best_l, best_d, best_v, best_g = BIG, BIG, BIG, -1, -1
-        for v in range(rlen.shape[0]):
-            d_n, d_l, d, g = best_gap(j, v, BLINK, data, fleet, state)
-            if g >= 0 and better(d_n, d_l, d, best_n, best_l, best_d):
-                best_n, best_l, best_d, best_v, best_g = d_n, d_l, d, v, g
+        n_c = _candidates(j, cand, seen, near, vclass, state)
+        best_n, best_l, best_d, best_v, best_g = _best_place(j, cand, n_c, data, fleet, state)
+        if best_v < 0 or best_n > 0 or best_l > 0:
+            n_all = n_c
+            for v in range(V):
+                if not seen[v]:
+                    cand[n_all - n_c] = v
+                    n_all += 1
+            more = _best_place(j, cand, n_all - n_c, data, fleet, state)
+            if more[3] >= 0 and better(more[0], more[1], more[2], best_n, best_l, best_d):
+                best_n, best_l, best_d, best_v, best_g = more
+        seen[:] = False
         if best_v < 0 or (prio[j] == 0 and better(0, 0, 0, best_n, best_l, 0)):
             continue
         v = best_v
@@ -185,16 +235,17 @@ def _recreate(n_pend, pending, order, touched, prio, data, fleet, state):
 
 
 @njit(cache=True)
-def iterate(n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet, state, saved):
+def iterate(n_iter, temp, cur, best, best_route, best_rlen, since_best, search, data, fleet, state, saved):
     """n_iter ruin-and-recreate steps at one temperature; returns (current, best).
 
-    `search` is (prio, near, demand, far, jobs, m0, nw, unit); `saved` is the accepted
-    plan; `cur` and `best` are objectives (hi, mid, lo). Without due times simulated
-    annealing acts on lo only: a plan worse in hi is never accepted. With them it acts on
+    `search` is (prio, near, demand, far, jobs, m0, nw, vclass, unit); `saved` is the accepted
+    plan; `cur` and `best` are objectives (hi, mid, lo); `since_best` flags the routes
+    changed since the best plan was copied. Without due times simulated annealing acts on lo
+    only: a plan worse in hi is never accepted. With them, once stuck (unit > 0), it acts on
     `_soft` (a plan that gains priority or lateness by a longer detour once is stuck
     otherwise: the strict order forbids every step back).
     """
-    prio, near, demand, far, jobs, m0, nw, unit = search
+    prio, near, demand, far, jobs, m0, nw, vclass, unit = search
     route, rlen, where = state[0], state[1], state[9]
     nj = jobs.shape[0]
     touched = np.zeros(rlen.shape[0], dtype=np.bool_)
@@ -205,7 +256,7 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet,
         n_pend = _ruin(near, jobs, touched, pending, data, state)
         n_pend = _add_retries(n_pend, pending, removed_flag, near, jobs, where)
         order = _recreate_order(n_pend, pending, keys, prio, demand, far)
-        _recreate(n_pend, pending, order, touched, prio, data, fleet, state)
+        _recreate(n_pend, pending, order, touched, prio, near, vclass, data, fleet, state)
         # Accept by simulated annealing (a threshold drawn per iteration).
         new = total(state, jobs, prio, m0, nw)
         slack = -temp * math.log(np.random.random() + 1e-300)
@@ -219,10 +270,10 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, search, data, fleet,
         if ok:
             cur = new
             copy_touched(touched, state, saved)
+            since_best |= touched
             if better(new[0], new[1], new[2], best[0], best[1], best[2]):
                 best = new
-                best_route[:] = route
-                best_rlen[:] = rlen
+                _copy_best(since_best, route, rlen, best_route, best_rlen)
         else:
             copy_touched(touched, saved, state)
     return cur, best
@@ -237,19 +288,32 @@ def _soft(obj, m0, nw, unit):
 
 
 @njit(cache=True)
+def _copy_best(since_best, route, rlen, best_route, best_rlen):
+    """The best plan := the current one (only the routes changed since the last copy)."""
+    for v in range(rlen.shape[0]):
+        if since_best[v]:
+            best_route[v, : rlen[v]] = route[v, : rlen[v]]
+            since_best[v] = False
+    best_rlen[:] = rlen
+
+
+@njit(cache=True)
 def copy_touched(touched, src, dst):
-    """Copy the touched routes' arrays (and every job's place) from one plan to the other."""
+    """Copy the touched routes' arrays (and every job's place) from one plan to the other.
+
+    Only each route's used part: the rest of a row is never read."""
     route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = src  # fmt: skip
     for v in range(touched.shape[0]):
         if touched[v]:
-            dst[0][v] = route[v]
-            dst[1][v] = rlen[v]
-            dst[2][v] = st[v]
-            dst[3][v] = lt[v]
-            dst[4][v] = pre[v]
-            dst[5][v] = suf[v]
+            m = rlen[v]
+            dst[0][v, :m] = route[v, :m]
+            dst[1][v] = m
+            dst[2][v, :m] = st[v, :m]
+            dst[3][v, : m + 1] = lt[v, : m + 1]
+            dst[4][v, : m + 1] = pre[v, : m + 1]
+            dst[5][v, : m + 1] = suf[v, : m + 1]
             dst[6][v] = rcost[v]
-            dst[7][v] = rloc[v]
+            dst[7][v, :m] = rloc[v, :m]
             dst[8][v] = ntask[v]
             dst[11][v] = rnlate[v]
             dst[12][v] = rlate[v]

@@ -57,7 +57,7 @@ def _latest_start(ws, we, j, bound):
 @njit(cache=True)
 def refresh(v, data, state):
     """Recompute route v's cached arrays (and where/pos of its nodes)."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck = data  # fmt: skip
+    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
     (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
     tt = vtype[v]
     n_r = rlen[v]
@@ -109,7 +109,7 @@ def refresh(v, data, state):
 @njit(cache=True)
 def _refresh_latest(v, data, state):
     """Latest starts; lt[v, n_r] is the latest arrival at the end."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck = data  # fmt: skip
+    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
     (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
     tt = vtype[v]
     n_r = rlen[v]
@@ -159,16 +159,25 @@ def _fits_load(j, v, g, cap, deliv, pick, pre, suf):
 def best_gap(j, v, blink, data, fleet, state):
     """(tasks made late, lateness added, cost added, gap) of the best feasible place for
     job j in route v, compared in that order; gap -1 when there is none."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck = data  # fmt: skip
+    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
     allowed, cap, max_tasks, fixed, cbd = fleet
     route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = state  # fmt: skip
     if not allowed[j, v] or ntask[v] + 1 > max_tasks[v]:
         return BIG, BIG, BIG, -1
-    tt = vtype[v]
-    n_r = rlen[v]
-    lj = loc[j]
+    tt, n_r, lj = vtype[v], rlen[v], loc[j]
     best_n, best_l, best, best_g = BIG, BIG, BIG, -1
+    opens, closes = ws[j, 0], we[j].max()  # j's first window opens, its last one closes
     for g in range(n_r + 1):
+        if g == 0:
+            lp = start[v]
+            dep = tw0[v]
+        else:
+            lp = rloc[v, g - 1]
+            dep = st[v, g - 1] + dur[route[v, g - 1]]
+        if dep > closes:
+            break  # departures only grow along the route: no later gap can be on time
+        if max(dep, opens) + dur[j] > lt[v, g]:
+            continue  # j would end after the latest start of what follows (no matrix read)
         if blink > 0.0 and np.random.random() < blink:
             continue
         if not _fits_load(j, v, g, cap, deliv, pick, pre, suf):
@@ -176,13 +185,7 @@ def best_gap(j, v, blink, data, fleet, state):
         # Clean before dirty: no pickup before j's delivery, no delivery after its pickup.
         if cbd[v] and ((dlv[j] and g > fpick[v]) or (pck[j] and g <= ldeliv[v])):
             continue
-        if g == 0:
-            lp = start[v]
-            dep = tw0[v]
-        else:
-            lp = rloc[v, g - 1]
-            dep = st[v, g - 1] + dur[route[v, g - 1]]
-        s = _first_start(ws, we, j, dep + T[tt, lp, lj])
+        s = _first_start(ws, we, j, dep + TT[tt, lj, lp])  # row lj: stays in the cache
         if s >= BIG:
             continue
         # Breaks right after the gap are now taken at j's place, before driving on.
@@ -199,7 +202,7 @@ def best_gap(j, v, blink, data, fleet, state):
         ln = end[v] if k == n_r else loc[route[v, k]]
         if t + T[tt, lj, ln] > lt[v, k]:
             continue
-        delta = C[tt, lp, lj] + C[tt, lj, ln] - C[tt, lp, ln]
+        delta = CT[tt, lj, lp] + C[tt, lj, ln] - C[tt, lp, ln]
         if ntask[v] == 0:
             delta += fixed[v] + C[tt, lp, ln]
         d_n, d_l = 0, 0
@@ -217,7 +220,7 @@ def best_gap(j, v, blink, data, fleet, state):
 def _push_late(v, k, t, lp, data, state):
     """(tasks made late, lateness added) when the stops from position k on start as early
     as they can after the van is free at time t at location lp."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck = data  # fmt: skip
+    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
     (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
     tt = vtype[v]
     d_n, d_l = 0, 0

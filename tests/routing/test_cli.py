@@ -180,3 +180,42 @@ def test_one_line_warning_when_the_fast_search_is_not_compiled(tmp_path, capsys,
     assert err.count("\n") == 1
     assert err.startswith("warning: the fast search is not compiled")
     assert "python -m routing compile" in err
+
+
+def test_time_limit_covers_reading_a_large_matrix(tmp_path):
+    # Issue #18: --seconds counts start-up, reading and validating the matrix and the
+    # output. 800 jobs with time windows (an 801 x 801 matrix, 3.6 MB of JSON) take the
+    # path of the 1,000-job benchmarks (the compiled search alone, search.HUGE), so the
+    # bound is the benchmarks' (60 s: at most 67 s) at a smaller scale.
+    n, seconds = 801, 4
+    rng = __import__("random").Random(5)
+    pts = [(50, 50)] + [(rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(n - 1)]
+    m = [[int(10 * ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5) for b in pts] for a in pts]
+    jobs = []
+    for i in range(1, n):
+        open_at = rng.randrange(0, 8000)
+        jobs.append(
+            {"id": i, "location_index": i, "delivery": [1], "service": 90, "time_windows": [[open_at, open_at + 2000]]}
+        )
+    prob = {
+        "vehicles": [
+            {"id": k, "start_index": 0, "end_index": 0, "capacity": [40], "time_window": [0, 12000]} for k in range(60)
+        ],
+        "jobs": jobs,
+        "matrices": {"car": {"durations": m}},
+    }
+    assert len(jobs) > search.HUGE
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps(prob))
+    t = time.monotonic()
+    res = subprocess.run(
+        [sys.executable, "-m", "routing", "solve", str(path), "--seconds", str(seconds)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    elapsed = time.monotonic() - t
+    assert res.returncode == 0, res.stderr
+    assert elapsed <= seconds * 1.1 + 1
+    assert len(json.loads(res.stdout)["routes"]) > 0
