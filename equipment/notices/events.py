@@ -78,7 +78,7 @@ def queue_after_outcome(
         orders = _orders_of(session, stop.id)
         if person is not None and orders:
             body = wording.failed_visit(ref=orders[0].ref, phone=phone)
-            key = f"failed_visit:{stop.id}"
+            key = f"failed_visit:{stop.id}:{person.id}"
             _add(session, key=key, kind=NoticeKind.FAILED_VISIT, person=person, order=orders[0], stop=stop, body=body)
     following = session.exec(
         select(Stop)
@@ -90,7 +90,7 @@ def queue_after_outcome(
         orders = _orders_of(session, following.id)
         if person is not None and orders:
             body = wording.on_the_way(local_eta=service_time.to_local(following.eta, tz))
-            key = f"on_the_way:{following.id}"
+            key = f"on_the_way:{following.id}:{person.id}"
             _add(
                 session, key=key, kind=NoticeKind.ON_THE_WAY, person=person, order=orders[0], stop=following, body=body
             )

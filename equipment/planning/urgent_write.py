@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, delete, select
 
-from equipment import audit
+from equipment import audit, notices
 from equipment.db import use_case
 from equipment.errors import Conflict
 from equipment.models import Order, OrderEvent, Plan, StopOrder, Unplanned
@@ -66,6 +66,7 @@ def write_insertion(
     _knock_on_delays(session, plan, fixed, result, order, user_id)
     detail = f"{order.ref} -> {van.reg}" + (f", displacing {', '.join(given_up)}" if given_up else "")
     audit.record(session, user_id=user_id, action="urgent_inserted", entity="plan", entity_id=plan.id, detail=detail)
+    notices.queue_window_notices(session, plan)  # the new visit's window; any window it moved
 
 
 def _knock_on_delays(

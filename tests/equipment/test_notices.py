@@ -85,3 +85,15 @@ def test_nobody_without_a_phone_is_told_by_letter_that_the_van_is_on_its_way(db,
     assert _notices(db, "on_the_way") == []
     assert {n.channel for n in _notices(db, "window")} == {"letter"}
     assert planning.plan_view(db, plan.id).plan.published_at is not None
+
+
+def test_an_urgent_insertion_tells_the_new_person_their_window(db, engine, make):
+    world = build_world(db, engine, make, day=service_time.today(TZ))
+    world.order(person=world.person(1))
+    plan = world.published()
+    urgent = world.order(person=world.person(2, phone="07700 900002", contact_by="sms", contact_consent=True))
+    result = planning.insert_urgent(db, plan_id=plan.id, order_ref=urgent.ref, dry_run=False, user_id=None, tz=TZ)
+    db.commit()
+    assert result.stop is not None
+    told = [n for n in _notices(db, "window") if n.order_id == urgent.id]
+    assert len(told) == 1 and told[0].channel == "sms" and told[0].stop_id == result.stop.stop_id

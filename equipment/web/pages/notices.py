@@ -88,6 +88,8 @@ SENDING_ENDPOINTS = {
     "api_plans.publish_plan",
     "api_routes.record_outcome",
     "driver_pages.record_outcome",
+    "api_plans.insert_urgent",
+    "planning_pages.insert",
 }
 
 
