@@ -237,7 +237,7 @@ def _insertion(fixed: FixedRoutes, vroute: dict, dry_run: bool) -> Insertion:
             continue
         old = fixed.stops[step["id"]]
         late = is_late(info.orders, eta)
-        if late and not old.late and old.status == "pending":
+        if late and not old.late and not old.overdue and old.status == "pending":  # overdue: already late
             late_stops.append(StopChange(old.id, van.reg, refs, eta, old.eta, True, sequence))
     return Insertion(True, dry_run, new_stop, late_stops)
 

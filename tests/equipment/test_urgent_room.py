@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from equipment import planning
+from equipment import planning, service_time
 from equipment.errors import Conflict, Invalid, InvalidTransition
 from equipment.models import AuditEvent, Delay, OrderEvent, Stop, Unplanned
 from equipment.vocabulary import OrderStatus
@@ -257,3 +257,15 @@ def test_making_room_solves_outside_transactions_and_refuses_a_plan_that_changed
     assert _counts(db) == counts
     assert get_order(db, later.ref).status == OrderStatus.PLANNED
     assert get_order(db, urgent.ref).status == OrderStatus.READY
+
+
+def test_a_stop_overdue_before_the_day_is_never_reported_as_made_late_by_an_insertion(db, engine, make):
+    """An overdue order's visit was late before the day began: an insertion that moves it later
+    does not make it late (issue #14: late versus overdue)."""
+    world = build_world(db, engine, make, day=service_time.today(TZ) + timedelta(days=1))
+    overdue = world.order(person=world.person(1), due=world.at(9) - timedelta(days=2))
+    plan = world.published()
+    urgent = world.order(person=world.person(0.5), klass="emergency", due=world.at(9))
+    result = planning.insert_urgent(db, plan_id=plan.id, order_ref=urgent.ref, dry_run=True, user_id=None, tz=TZ)
+    assert result.stop is not None
+    assert overdue.ref not in [ref for change in result.late_stops for ref in change.order_refs]
