@@ -265,3 +265,15 @@ def test_a_coordinator_naming_an_unknown_prescriber_gets_422_and_nothing_is_writ
         answer = client.post("/api/v1/orders", json=body, headers=headers)
         assert answer.status_code == 422 and answer.json["errors"][0]["field"] == "prescriber_id"
     assert db.exec(select(func.count()).select_from(Order)).one() == 0
+
+
+def test_the_prescribers_pages_name_their_record_and_an_unlinked_account_is_told(client, seeded, make):
+    """The base layout's own `me` (the signed-in user) must not hide the prescriber record."""
+    sign_in(client, "prescriber", "demo-equipment")
+    listing = client.get("/prescriber/orders").get_data(as_text=True)
+    assert "Shirley Hammond · Occupational therapist · Hospital discharge" in listing
+    assert "not linked to a prescriber record" not in client.get("/prescriber/orders/new").get_data(as_text=True)
+    unlinked = make.user("prescriber")
+    other = client.application.test_client()
+    sign_in(other, unlinked.username)
+    assert "not linked to a prescriber record" in other.get("/prescriber/orders/new").get_data(as_text=True)

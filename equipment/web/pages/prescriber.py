@@ -85,7 +85,7 @@ def my_orders():
     visits = tracking.latest_visits(get_db(), [row.order.id for row in rows])
     return render_template(
         "prescriber/orders.html",
-        me=_me(),
+        record=_me(),
         rows=rows,
         visits=visits,
         total=total,
@@ -203,7 +203,7 @@ def new_order():
     me = _me()
     return render_template(
         "prescriber/new_order.html",
-        me=me,
+        record=me,
         form=form,
         errors=errors,
         lines=typed,
