@@ -4,7 +4,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from equipment.models import AuditEvent, Order, OrderLine, ServiceUser
 from tests.conftest import post_form, sign_in
@@ -269,3 +269,21 @@ def test_the_prescriber_picker_names_the_orders_prescriber(client, db, coordinat
     answer = post_form(client, "/orders/new", {**FORM, "prescriber_id": str(shirley.id)})
     assert answer.status_code == 302
     assert db.exec(select(Order)).one().prescriber_id == shirley.id
+
+
+def test_the_form_records_how_the_person_wants_to_hear_and_a_blank_keeps_it(client, db, coordinator):
+    receive(db, "IPS", "FRAME", quantity=5)
+    chosen = {**FORM, "su_email": "ada@example.org", "su_contact_by": "email", "su_contact_consent": "yes"}
+    assert post_form(client, "/orders/new", chosen).status_code == 302
+    db.expire_all()
+    ada = db.exec(select(ServiceUser)).one()
+    assert (ada.email, ada.contact_by, ada.contact_consent) == ("ada@example.org", "email", True)
+    db.commit()
+    assert post_form(client, "/orders/new", FORM).status_code == 302  # nothing chosen: as recorded
+    db.expire_all()
+    assert db.exec(select(ServiceUser.contact_consent)).one() is True
+    db.commit()
+    bad = post_form(client, "/orders/new", {**FORM, "su_email": "not an address", "su_contact_by": "pigeon"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="su_email-error"' in html and 'id="su_contact_by-error"' in html
+    assert db.exec(select(func.count()).select_from(Order)).one() == 2

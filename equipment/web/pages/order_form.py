@@ -71,11 +71,23 @@ def form_slot(form: Any) -> dict | None:
     return {"start": f"{day}T{start or '00:00'}", "end": f"{day}T{end or '00:00'}"}
 
 
+def contact_choice(form: Any) -> dict[str, Any]:
+    """The person's e-mail and how they want to hear when the van is coming; a blank choice
+    leaves what their record says (None), so taking an order never withdraws consent by accident."""
+    consent = form.get("su_contact_consent", "").strip()
+    return {
+        "email": form.get("su_email", "").strip(),
+        "contact_by": form.get("su_contact_by", "").strip() or None,
+        "contact_consent": {"yes": True, "no": False}.get(consent, consent or None),
+    }
+
+
 def order_body(form: Any) -> tuple[dict, list[int], list[dict]]:
     """The request body a new-order form makes, the form row of each line, and the rows typed."""
     lines, row_of, typed = form_lines(form)
     person = {key: form.get(f"su_{key}", "").strip() for key in PERSON_FIELDS}
     person["nhs_number"] = person["nhs_number"] or None
+    person |= contact_choice(form)
     body = {
         "kind": form.get("kind", "delivery"),
         "response_class": form.get("response_class", ""),

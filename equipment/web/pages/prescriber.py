@@ -22,6 +22,7 @@ from equipment.people import prescribers
 from equipment.vocabulary import OrderKind, OrderStatus, Role, StockState
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
+from equipment.web.pages.order_form import contact_choice
 from equipment.web.prescriber_scope import prescriber_scope
 
 bp = Blueprint("prescriber_pages", __name__, url_prefix="/prescriber")
@@ -114,6 +115,7 @@ def _order_body(form: Any) -> tuple[dict, list[dict]]:
             lines.append((len(typed) - 1, line))
     person = {key: form.get(f"su_{key}", "").strip() for key in PERSON_FIELDS}
     person["nhs_number"] = person["nhs_number"] or None
+    person |= contact_choice(form)
     body = {
         "kind": OrderKind.DELIVERY,
         "response_class": form.get("response_class", ""),
