@@ -15,9 +15,21 @@ from equipment.vocabulary import Channel, NoticeKind, OutcomeStatus
 DEFAULT_SERVICE_PHONE = "01632 960 000"
 
 
-def _add(session: Session, *, key: str, kind: str, person: ServiceUser, order: Order | None, stop: Stop, body: str):
-    """One message per event: an event already messaged is left as it is."""
-    if session.exec(select(Notice.id).where(Notice.event_key == key)).first() is not None:
+def _add(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    person: ServiceUser,
+    order: Order | None,
+    stop: Stop | None,
+    body: str,
+    sent: set[str] | None = None,
+):
+    """One message per event: an event already messaged is left as it is. `sent`: the keys
+    already messaged, when the caller read them for many events at once."""
+    known = key in sent if sent is not None else _sent(session, [key])
+    if known:
         return None
     channel = channel_for(person)
     if kind == NoticeKind.ON_THE_WAY and channel == Channel.LETTER:
@@ -28,7 +40,7 @@ def _add(session: Session, *, key: str, kind: str, person: ServiceUser, order: O
         channel=channel,
         service_user_id=person.id,
         order_id=order.id if order else None,
-        stop_id=stop.id,
+        stop_id=stop.id if stop else None,
         body=body,
     )
     try:
@@ -37,6 +49,10 @@ def _add(session: Session, *, key: str, kind: str, person: ServiceUser, order: O
     except IntegrityError:  # the same event, messaged by a concurrent request a moment ago
         return None
     return notice
+
+
+def _sent(session: Session, keys: list[str]) -> set[str]:
+    return set(session.exec(select(Notice.event_key).where(Notice.event_key.in_(keys)))) if keys else set()
 
 
 def _orders_of(session: Session, stop_id: int) -> list[Order]:
@@ -50,20 +66,34 @@ def queue_window_notices(
 ) -> int:
     """Each visit of a published plan: the person is told its two-hour window. The same window
     for the same person on the same day is told once, however often the day is re-planned."""
-    count = 0
-    stops = session.exec(select(Stop).join(Route, Route.id == Stop.route_id).where(Route.plan_id == plan.id))
-    for stop in stops:
-        orders = _orders_of(session, stop.id)
-        person = session.get(ServiceUser, stop.service_user_id)
-        if not orders or person is None:
-            continue
+    visits: dict[int, tuple[Stop, list[Order]]] = {}
+    rows = session.exec(
+        select(Stop, Order)
+        .join(Route, Route.id == Stop.route_id)
+        .join(StopOrder, StopOrder.stop_id == Stop.id)
+        .join(Order, Order.id == StopOrder.order_id)
+        .where(Route.plan_id == plan.id)
+        .order_by(Stop.id, Order.id)
+    )
+    for stop, order in rows:
+        visits.setdefault(stop.id, (stop, []))[1].append(order)
+    people_ids = {stop.service_user_id for stop, _ in visits.values()}
+    people = {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))}
+    messages = []
+    for stop, orders in visits.values():
         start, end = wording.visit_window(service_time.to_local(stop.eta, tz))
         body = wording.window(kinds={o.kind for o in orders}, start=start, end=end, ref=orders[0].ref, phone=phone)
-        key = f"window:{person.id}:{plan.service_date}:{start:%H%M}"
-        count += (
-            _add(session, key=key, kind=NoticeKind.WINDOW, person=person, order=orders[0], stop=stop, body=body)
-            is not None
+        key = f"window:{stop.service_user_id}:{plan.service_date}:{start:%H%M}"
+        messages.append((key, stop, orders[0], body))
+    sent = _sent(session, [key for key, *_ in messages])
+    count = 0
+    for key, stop, order, body in messages:
+        person = people[stop.service_user_id]
+        added = _add(
+            session, key=key, kind=NoticeKind.WINDOW, person=person, order=order, stop=stop, body=body, sent=sent
         )
+        sent.add(key)  # two visits of one person in one window: told once
+        count += added is not None
     session.flush()
     return count
 
@@ -110,16 +140,5 @@ def queue_recall_notice(
     session.flush()  # the visit order needs its id
     body = wording.recall(replace=replace, ref=order.ref, phone=phone)
     key = f"recall:{recall_id}:{person.id}"
-    if session.exec(select(Notice.id).where(Notice.event_key == key)).first() is None:
-        channel = channel_for(person)
-        session.add(
-            Notice(
-                event_key=key,
-                kind=NoticeKind.RECALL,
-                channel=channel,
-                service_user_id=person.id,
-                order_id=order.id,
-                body=body,
-            )
-        )
-        session.flush()
+    _add(session, key=key, kind=NoticeKind.RECALL, person=person, order=order, stop=None, body=body)
+    session.flush()

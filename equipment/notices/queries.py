@@ -80,7 +80,3 @@ def mark_sent_by_hand(session: Session, *, notice_id: int, user_id: int | None) 
     session.add(notice)
     audit.record(session, user_id=user_id, action="notice_sent_by_hand", entity="notice", entity_id=notice.id)
     return notice
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    return dict(session.exec(select(Notice.status, func.count()).group_by(Notice.status)).all())

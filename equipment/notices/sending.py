@@ -58,7 +58,7 @@ class Claimed:
     id: int
     reference: str
     channel: str
-    retry: bool
+    attempts: int  # this one included
     to: str
     personalisation: dict
 
@@ -80,14 +80,13 @@ def _claim(engine: Engine, now) -> list[Claimed]:
         ).all()
         claimed = []
         for notice, person, order in rows:
-            retry = notice.attempts > 0
             notice.status, notice.attempts, notice.updated_at = NoticeStatus.SENDING, notice.attempts + 1, now
             session.add(notice)
             personal = {"message": notice.body, "reference": order.ref if order else ""}
             if notice.channel == Channel.LETTER:
                 personal |= {f"address_line_{i}": line for i, line in enumerate(letter_address(person), start=1)}
             to = person.phone if notice.channel == Channel.SMS else person.email
-            claimed.append(Claimed(notice.id, notice.event_key, notice.channel, retry, to, personal))
+            claimed.append(Claimed(notice.id, notice.event_key, notice.channel, notice.attempts, to, personal))
         session.commit()
         return claimed
 
@@ -98,7 +97,7 @@ def _already_sent(client: NotificationsAPIClient, reference: str) -> dict | None
 
 
 def _send(client: NotificationsAPIClient, notify: NotifySettings, item: Claimed) -> dict:
-    if item.retry:
+    if item.attempts > 1:  # an earlier attempt may have reached Notify
         earlier = _already_sent(client, item.reference)
         if earlier is not None:
             return earlier
@@ -131,25 +130,14 @@ def send_queued(engine: Engine, notify: NotifySettings) -> int:
         try:
             answer = _send(client, notify, item)
         except APIError as error:
-            attempts_left = _transient(error)
             log.warning("notice %s not sent: %s", item.id, error.status_code)
-            status = NoticeStatus.QUEUED if attempts_left else NoticeStatus.FAILED
+            again = _transient(error) and item.attempts < MAX_ATTEMPTS
+            status = NoticeStatus.QUEUED if again else NoticeStatus.FAILED
             _store(engine, item.id, status=status, error=f"Notify answered {error.status_code}"[:300])
-            if status == NoticeStatus.QUEUED:
-                _give_up_after_attempts(engine, item.id)
             continue
         _store(engine, item.id, status=NoticeStatus.SENT, provider_id=str(answer.get("id", ""))[:64], sent_at=utcnow())
         sent += 1
     return sent
-
-
-def _give_up_after_attempts(engine: Engine, notice_id: int) -> None:
-    with Session(engine) as session:
-        notice = session.get(Notice, notice_id)
-        if notice.attempts >= MAX_ATTEMPTS:
-            notice.status = NoticeStatus.FAILED
-            session.add(notice)
-            session.commit()
 
 
 def refresh_statuses(engine: Engine, notify: NotifySettings) -> int:

@@ -82,12 +82,17 @@ def contact_choice(form: Any) -> dict[str, Any]:
     }
 
 
+def person_body(form: Any) -> dict[str, Any]:
+    """The order's `service_user` from the form's su_* fields."""
+    person: dict[str, Any] = {key: form.get(f"su_{key}", "").strip() for key in PERSON_FIELDS}
+    person["nhs_number"] = person["nhs_number"] or None
+    return person | contact_choice(form)
+
+
 def order_body(form: Any) -> tuple[dict, list[int], list[dict]]:
     """The request body a new-order form makes, the form row of each line, and the rows typed."""
     lines, row_of, typed = form_lines(form)
-    person = {key: form.get(f"su_{key}", "").strip() for key in PERSON_FIELDS}
-    person["nhs_number"] = person["nhs_number"] or None
-    person |= contact_choice(form)
+    person = person_body(form)
     body = {
         "kind": form.get("kind", "delivery"),
         "response_class": form.get("response_class", ""),

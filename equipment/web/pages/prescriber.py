@@ -22,7 +22,7 @@ from equipment.people import prescribers
 from equipment.vocabulary import OrderKind, OrderStatus, Role, StockState
 from equipment.web.access import allow, current_principal
 from equipment.web.database import get_db
-from equipment.web.pages.order_form import contact_choice
+from equipment.web.pages.order_form import person_body
 from equipment.web.prescriber_scope import prescriber_scope
 
 bp = Blueprint("prescriber_pages", __name__, url_prefix="/prescriber")
@@ -30,7 +30,6 @@ PAGE_SIZE = 25
 MAX_PAGE = 100_000
 LINE_ROWS = 4
 MAX_LINES = 50  # as many as an order takes
-PERSON_FIELDS = ("name", "address", "postcode", "nhs_number", "phone", "access_notes", "safety_alerts")
 STATUS_WORDS = {
     OrderStatus.AWAITING_AUTHORISATION: "Waiting for authorisation",
     OrderStatus.BACK_ORDER: "Waiting for stock",
@@ -113,9 +112,7 @@ def _order_body(form: Any) -> tuple[dict, list[dict]]:
                 "serial": row["serial"] or None,
             }
             lines.append((len(typed) - 1, line))
-    person = {key: form.get(f"su_{key}", "").strip() for key in PERSON_FIELDS}
-    person["nhs_number"] = person["nhs_number"] or None
-    person |= contact_choice(form)
+    person = person_body(form)
     body = {
         "kind": OrderKind.DELIVERY,
         "response_class": form.get("response_class", ""),
