@@ -82,5 +82,9 @@ def logout():
 def init_auth(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # No address or browser binding: Flask-Login's check rewrites a pre-sign-in session on any
+    # request (a favicon fetched with the login page's cookie), and a reply landing after the
+    # sign-in signed the user out; a driver's phone also changes address between networks.
+    # Sessions end server-side instead: each carries the user's auth_version.
+    login_manager.session_protection = None
     app.register_blueprint(bp)

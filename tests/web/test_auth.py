@@ -142,3 +142,20 @@ def test_authenticated_answers_are_never_stored(client, make):
         response = client.get(url)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
     assert "no-store" not in client.get("/static/app.css").headers.get("Cache-Control", "")
+
+
+def test_a_request_sent_with_the_login_pages_cookie_cannot_sign_the_user_out(app, make):
+    """A browser fetches the favicon with the login page's cookie; its reply may land after the
+    sign-in's. Such a reply must not set a cookie, or it would replace the signed-in one."""
+    make.user("coordinator", username="cora")
+    browser = app.test_client()
+    login_page = browser.get("/login")
+    before_sign_in = browser.get_cookie("session").value
+    sign_in(browser, "cora")
+
+    late = app.test_client()
+    late.set_cookie("session", before_sign_in)
+    for path in ("/favicon.ico", "/static/app.css", "/login"):
+        assert "Set-Cookie" not in late.get(path).headers, path
+    assert login_page.status_code == 200
+    assert browser.get("/").status_code == 200
