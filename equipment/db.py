@@ -104,6 +104,11 @@ R = TypeVar("R")
 _DEPTH = "use_case_depth"
 
 
+def in_use_case(session: Session) -> bool:
+    """True inside a use case's transaction (where no network call may be made)."""
+    return session.info.get(_DEPTH, 0) > 0
+
+
 def use_case(function: Callable[P, R]) -> Callable[P, R]:
     """One use case, one transaction: commit when `function` returns, roll back when it raises.
 

@@ -36,7 +36,7 @@ from equipment.orders.schemas import OrderAmend, OrderCreate, SlotIn
 from equipment.orders.slots import check_slot
 from equipment.people import prescribers
 from equipment.people.service_users import PersonDetails, find_or_create
-from equipment.places.geocoding import GeocoderSettings
+from equipment.places.geocoding import GeocoderSettings, look_up_ahead
 from equipment.vocabulary import OrderKind, OrderStatus
 
 SENDER_CLOCK_AHEAD = timedelta(minutes=2)  # a sender's clock a little ahead of ours is not "the future"
@@ -71,6 +71,9 @@ def create_order(
     collection or inspection must be for someone already on one of their orders."""
     settings = settings or OrderSettings()
     now = now or utcnow()
+    su = data.service_user
+    if su.lat is None:
+        look_up_ahead(session, [(su.address, su.postcode)], settings.geocoder)
     try:
         return _take_order(session, data, user_id, settings, now, placed_by_prescriber)
     except IntegrityError:

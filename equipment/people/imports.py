@@ -14,7 +14,7 @@ from equipment import audit
 from equipment.db import use_case
 from equipment.errors import DomainError, Invalid
 from equipment.people.service_users import PersonDetails, find_or_create
-from equipment.places.geocoding import GeocoderSettings
+from equipment.places.geocoding import GeocoderSettings, look_up_ahead
 
 REQUIRED_COLUMNS = ("name", "address", "postcode")
 OPTIONAL_COLUMNS = ("nhs_number", "phone", "lat", "lon", "access_notes", "safety_alerts")
@@ -35,11 +35,20 @@ class ImportResult:
     people: int  # distinct people the rows name (found or created)
 
 
-@use_case
 def import_service_users(
     session: Session, csv_text: str, *, geocoder: GeocoderSettings, user_id: int | None
 ) -> ImportResult:
-    """Find or create a service user for every row, in one transaction, or nothing at all."""
+    """Find or create a service user for every row, in one transaction, or nothing at all.
+
+    The addresses are geocoded first, outside that transaction."""
+    rows = csv.DictReader(io.StringIO(csv_text))
+    wanted = [(r.get("address") or "", r.get("postcode") or "") for r in rows if not (r.get("lat") or "").strip()]
+    look_up_ahead(session, wanted, geocoder)
+    return _import(session, csv_text, geocoder=geocoder, user_id=user_id)
+
+
+@use_case
+def _import(session: Session, csv_text: str, *, geocoder: GeocoderSettings, user_id: int | None) -> ImportResult:
     reader = csv.DictReader(io.StringIO(csv_text))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:

@@ -1,17 +1,22 @@
 """Where an address is: the configured geocoder (geopy) with a cache, else the district centroid.
 
-Called when an address is saved, never while a page renders or a plan solves.
+Called when an address is saved, never while a page renders or a plan solves. The geocoder is
+asked by `look_up_ahead`, before the use case's transaction opens; `locate`, inside it, reads
+only the cache, so a slow or absent geocoder never holds a transaction (or its locks) open.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from geopy.geocoders import Nominatim
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 
+from equipment.db import in_use_case, new_session
 from equipment.errors import Invalid
 from equipment.models import GeocodeCacheEntry, PostcodeDistrict
 from equipment.places.postcodes import district_of, normalise
@@ -60,19 +65,53 @@ def locate(
         raise Invalid(f"{postcode} is outside the service area", field="postcode")
     if lat is not None and lon is not None:
         return Located(lat, lon, district.district, "given")
-    found = _ask_geocoder(session, f"{address}, {postcode}, UK", settings)
-    if found:
-        return Located(found[0], found[1], district.district, "geocoder")
+    cached = session.get(GeocodeCacheEntry, _query(address, postcode)) if _asks(settings) else None
+    if cached is not None:
+        return Located(cached.lat, cached.lon, district.district, "geocoder")
     return Located(district.lat, district.lon, district.district, "district_centroid")
 
 
-def _ask_geocoder(session: Session, query: str, settings: GeocoderSettings) -> tuple[float, float] | None:
-    if settings.provider != "nominatim" or not settings.url:
-        return None
-    cached = session.get(GeocodeCacheEntry, query[:300])
-    if cached:
-        return cached.lat, cached.lon
+def look_up_ahead(session: Session, addresses: Iterable[tuple[str, str]], settings: GeocoderSettings) -> None:
+    """Ask the geocoder for (address, postcode) pairs it has not answered yet, and cache them.
 
+    Call it before the use case: it ends `session`'s read-only transaction, and the network
+    calls and cache writes run outside it. A bad postcode is left for the use case to refuse."""
+    if not _asks(settings) or in_use_case(session):
+        return  # inside a use case: its locate falls back to the district centroid
+    wanted = set()
+    for address, postcode in addresses:
+        try:
+            wanted.add(_query(address, postcode))
+        except Invalid:
+            continue
+    if not wanted:
+        return
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()  # nothing written yet: only ends the snapshot held since the request began
+    engine = session.get_bind()
+    with new_session(engine) as reading:
+        known = set(reading.exec(select(GeocodeCacheEntry.query).where(GeocodeCacheEntry.query.in_(wanted))).all())
+    for query in sorted(wanted - known):
+        found = _ask_network(query, settings)
+        if found is None:
+            continue
+        with new_session(engine) as writing:
+            writing.add(GeocodeCacheEntry(query=query, lat=found[0], lon=found[1]))
+            try:
+                writing.commit()
+            except IntegrityError:  # another request cached it a moment ago
+                writing.rollback()
+
+
+def _asks(settings: GeocoderSettings) -> bool:
+    return settings.provider == "nominatim" and bool(settings.url)
+
+
+def _query(address: str, postcode: str) -> str:
+    return f"{address.strip()}, {normalise(postcode)}, UK"[:300]
+
+
+def _ask_network(query: str, settings: GeocoderSettings) -> tuple[float, float] | None:
     parts = urlsplit(settings.url)
     geocoder = Nominatim(
         domain=parts.netloc + parts.path.rstrip("/"),
@@ -87,5 +126,4 @@ def _ask_geocoder(session: Session, query: str, settings: GeocoderSettings) -> t
         return None
     if result is None:
         return None
-    session.add(GeocodeCacheEntry(query=query[:300], lat=result.latitude, lon=result.longitude))
     return result.latitude, result.longitude
