@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from equipment import audit
+from equipment import audit, notices
 from equipment.db import new_session, use_case, utcnow
 from equipment.errors import Conflict, Invalid, InvalidTransition, NotFound
 from equipment.models import Order, Outcome, Plan, Route, Stop, StopOrder, Unplanned, Van
@@ -123,6 +123,8 @@ def _write_move(
     plan = lock_unchanged_plan(session, plan_id, fixed.state)
     apply_keep_order(session, plan, fixed, output)
     audit.record(session, user_id=user_id, action="stop_moved", entity="stop", entity_id=stop.id, detail=van_reg)
+    if plan.published_at is not None:
+        notices.queue_window_notices(session, plan)  # whoever's window the move changed is told the new one
     return plan
 
 

@@ -7,9 +7,10 @@ from datetime import time, timedelta
 import pytest
 from sqlmodel import select
 
-from equipment import planning, stock
+from equipment import planning, service_time, stock
 from equipment.errors import Conflict, InvalidTransition
-from equipment.models import Asset, Delay, Order, OrderEvent, VanAbsence
+from equipment.models import Asset, Delay, Notice, Order, OrderEvent, VanAbsence
+from equipment.notices import wording
 from equipment.planning import runs as jobs
 from equipment.planning.problem import build_day_problem, cause_from_reason
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus, PlanStatus
@@ -262,3 +263,34 @@ def test_load_list_and_loading_move_stock_onto_the_van(world):
     assert get_order(world.db, order.ref).status == OrderStatus.LOADED
     with pytest.raises(InvalidTransition):
         planning.mark_loaded(world.db, route_id=route_view.route.id, user_id=None)
+
+
+def test_moving_a_stop_of_a_published_plan_tells_whoever_s_window_changed(db, engine, make):
+    w = build_world(db, engine, make, vans=2)
+    for k in range(6):
+        w.order(w.person(km_north=2 + k, km_east=(-1) ** k * 3))
+    plan = w.plan()
+    planning.publish_plan(db, plan_id=plan.id, user_id=None)
+
+    def windows() -> dict[int, str]:
+        return {
+            sv.stop.id: f"window:{sv.stop.service_user_id}:{plan.service_date}:"
+            f"{wording.visit_window(service_time.to_local(sv.stop.eta, TZ))[0]:%H%M}"
+            for rv in w.view(plan).routes
+            for sv in rv.stops
+        }
+
+    told_before = set(db.exec(select(Notice.event_key)))
+    before = windows()
+    assert set(before.values()) <= told_before
+    source = max(w.view(plan).routes, key=lambda rv: len(rv.stops))
+    target = next(v for v in w.vans if v.id != source.van.id)
+    moved = source.stops[-1].stop.id
+    planning.move_stop(db, plan_id=plan.id, stop_id=moved, van_reg=target.reg, user_id=None, tz=TZ)
+    db.expire_all()
+
+    after = windows()
+    changed = {after[s] for s in after if after[s] != before[s]}
+    assert after[moved] != before[moved]  # the moved visit's window is not what the person was told
+    told_now = set(db.exec(select(Notice.event_key)))
+    assert told_now - told_before == changed
