@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from equipment import service_time
 from equipment.errors import NotFound
-from equipment.models import Depot, Item, Order, OrderLine, ServiceUser, Van, VanAbsence
+from equipment.models import Depot, Item, Order, OrderLine, ResponseClass, ServiceUser, Van, VanAbsence
 from equipment.orders.allocation import shortfall_text
 from equipment.vocabulary import DelayCause, OrderKind, OrderStatus
 from routing.matrix import build_matrices
@@ -31,7 +31,8 @@ SKILL_IDS = {"two_person": 1, "hoist_trained": 2}
 SEGREGATED_SKILL = 3  # the van has a separate dirty compartment
 DEPOT_SKILL_BASE = 1000  # skill 1000 + depot id: "this van belongs to that depot"
 
-PRIORITY_EMERGENCY = 100
+PRIORITY_EMERGENCY = 100  # also any class whose clock counts hours (a swap of unsafe equipment)
+HOURS_CLOCKS = ("calendar_hours", "service_hours")
 PRIORITY_OVERDUE = 90
 PRIORITY_DUE_TODAY = 80
 # Orders brought forward carry no priority: VROOM maximises the sum of priorities first, so no
@@ -155,12 +156,19 @@ def _other_skill(word: str) -> int:
     return 100 + sum(ord(c) * (i + 1) for i, c in enumerate(word)) % 800
 
 
-def order_priority(order: Order, origin: datetime) -> tuple[int, bool]:
+def hours_classes(session: Session) -> frozenset[str]:
+    """The response classes planned as emergencies: those whose clock counts hours."""
+    return frozenset(session.exec(select(ResponseClass.code).where(ResponseClass.counting.in_(HOURS_CLOCKS))))
+
+
+def order_priority(
+    order: Order, origin: datetime, urgent: frozenset[str] = frozenset({"emergency"})
+) -> tuple[int, bool]:
     """(priority, mandatory): due by the end of the day or overdue is mandatory."""
     end_of_day = origin + timedelta(days=1)
     if order.due_at is None or order.due_at > end_of_day:
         return PRIORITY_OPTIONAL, False
-    if order.response_class == "emergency":
+    if order.response_class in urgent:
         return PRIORITY_EMERGENCY, True
     if order.due_at < origin:
         return PRIORITY_OVERDUE, True
@@ -202,6 +210,7 @@ def job_json(
     items: dict[int, Item],
     origin: datetime,
     deadline: int | None = None,
+    urgent: frozenset[str] = frozenset({"emergency"}),
 ) -> tuple[dict, int, bool]:
     """One visit serving `orders`: amounts, skills, service time, slot, priority and deadline."""
     delivery = [0, 0, 0]
@@ -211,7 +220,7 @@ def job_json(
     priority, mandatory = 0, False
     window = None
     for order in orders:
-        p, m = order_priority(order, origin)
+        p, m = order_priority(order, origin, urgent)
         priority, mandatory = max(priority, p), mandatory or m
         window = window or slot_window(order, origin)
         if order.kind == OrderKind.INSPECTION:
@@ -367,6 +376,7 @@ def assemble(
         {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))} if people_ids else {}
     )
     lines, items = load_lines(session, [o.id for g in groups for o in g])
+    urgent = hours_classes(session)
     locations: list[tuple[float, float]] = []
     index_of: dict[tuple[float, float], int] = {}
 
@@ -386,7 +396,7 @@ def assemble(
         due = [d for o in group if (d := order_deadline(o, origin, end, overdue_at_start=overdue_at_start)) is not None]
         deadline = min(due) if due and deadlines else None
         where = index(person.lon, person.lat)
-        job, service_s, mandatory = job_json(job_id, group, person, where, lines, items, origin, deadline)
+        job, service_s, mandatory = job_json(job_id, group, person, where, lines, items, origin, deadline, urgent)
         jobs.append(job)
         infos[job_id] = JobInfo(job_id, group, person, group[0].depot_id, service_s, mandatory, deadline)
     durations, distances = build_matrices(locations, osrm_url=osrm_url or None)

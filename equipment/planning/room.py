@@ -11,6 +11,7 @@ import numpy as np
 
 from equipment.models import Order
 from equipment.planning.keep_order import NEW_JOB_BASE, FixedRoutes
+from equipment.planning.problem import PRIORITY_EMERGENCY
 from equipment.planning.solving import solve
 from equipment.vocabulary import OrderStatus
 
@@ -130,11 +131,12 @@ def hard_lateness(route: dict) -> int:
 def displaceable(fixed: FixedRoutes, vehicle_id: int, now_s: int | None) -> list[int]:
     """The van's stops that could go back to be planned, in the order they are offered: orders
     brought forward first, then those due latest. Never a stop under way or done, one whose van
-    is loaded, or another emergency."""
+    is loaded, or another emergency (or swap of unsafe equipment)."""
     route = fixed.routes.get(vehicle_id)
     if route is None or route.loaded_at is not None:
         return []
     origin = fixed.built.origin
+    urgent = {j["id"] for j in fixed.built.problem["jobs"] if j.get("priority", 0) >= PRIORITY_EMERGENCY}
     candidates = []
     for stop_id, stop in fixed.stops.items():
         if stop.route_id != route.id or stop.status != "pending":
@@ -142,7 +144,7 @@ def displaceable(fixed: FixedRoutes, vehicle_id: int, now_s: int | None) -> list
         if now_s is not None and (stop.eta - origin).total_seconds() < now_s:
             continue
         orders = fixed.built.jobs[stop_id].orders
-        if any(o.status != OrderStatus.PLANNED or o.response_class == "emergency" for o in orders):
+        if any(o.status != OrderStatus.PLANNED for o in orders) or stop_id in urgent:
             continue
         candidates.append((not brought_forward(orders, origin), -_earliest_due_s(orders), stop_id))
     return [stop_id for *_, stop_id in sorted(candidates)]

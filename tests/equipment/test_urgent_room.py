@@ -11,6 +11,7 @@ from sqlmodel import func, select
 from equipment import planning, service_time
 from equipment.errors import Conflict, Invalid, InvalidTransition
 from equipment.models import AuditEvent, Delay, OrderEvent, Stop, Unplanned
+from equipment.planning.problem import build_day_problem
 from equipment.vocabulary import OrderStatus
 from tests.equipment.test_planning_support import TZ, build_world, get_order, order_refs_on_routes
 from tests.equipment.test_planning_transactions import solves  # noqa: F401 (a fixture)
@@ -269,3 +270,16 @@ def test_a_stop_overdue_before_the_day_is_never_reported_as_made_late_by_an_inse
     result = planning.insert_urgent(db, plan_id=plan.id, order_ref=urgent.ref, dry_run=True, user_id=None, tz=TZ)
     assert result.stop is not None
     assert overdue.ref not in [ref for change in result.late_stops for ref in change.order_refs]
+
+
+def test_a_swap_of_unsafe_equipment_is_planned_as_an_emergency_and_never_displaced(db, engine, make):
+    w = build_world(db, engine, make, volume_capacity=24)
+    swap = w.order(w.person(km_north=4), klass="swap", due=w.at(12), lines=[(w.frame, 5)])
+    today = w.order(w.person(km_north=6), due=w.at(16), lines=[(w.frame, 5)])
+    built = build_day_problem(db, service_date=w.day, depot_codes=None, tz=TZ)
+    priority = {built.jobs[j["id"]].orders[0].ref: j["priority"] for j in built.problem["jobs"]}
+    assert priority == {swap.ref: 100, today.ref: 80}  # the hours clock of the swap class, like an emergency
+    plan = w.published()
+    urgent = w.order(w.person(km_east=3), klass="emergency", due=w.at(12), lines=[(w.frame, 3)])
+    dry = planning.insert_urgent(db, plan_id=plan.id, order_ref=urgent.ref, dry_run=True, user_id=None, tz=TZ)
+    assert [[d.order_refs for d in offer.displaced] for offer in dry.offers] == [[[today.ref]]]
