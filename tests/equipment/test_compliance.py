@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import func, select
 
 from equipment import compliance, deliveries, stock
 from equipment.compliance.schemas import RecallCreate
-from equipment.db import utcnow
 from equipment.errors import Invalid, InvalidTransition
 from equipment.models import Asset, AssetEvent, Order, OrderLine, Recall, RecallUnit, ResponseClass, StockMovement
 from equipment.stock.inspections import next_due, record_inspection
@@ -17,10 +17,22 @@ from equipment.stock.returns import process_asset
 from equipment.vocabulary import OrderKind, OrderStatus
 from tests.equipment.compliance_support import COORD, build_compliance_world, stop_with
 
+LONDON = ZoneInfo("Europe/London")
+
 
 @pytest.fixture
 def cw(db, engine, make):
     return build_compliance_world(db, engine, make)
+
+
+def _service_hours_between(start: datetime, end: datetime) -> float:
+    """Hours from start to end inside each day's 08:00-20:00 in London (the seed's swap window)."""
+    seconds, day = 0.0, start.astimezone(LONDON).date() - timedelta(days=1)
+    while datetime.combine(day, time(8), LONDON) < end:
+        opens, closes = datetime.combine(day, time(8), LONDON), datetime.combine(day, time(20), LONDON)
+        seconds += max(0.0, (min(end, closes) - max(start, opens)).total_seconds())
+        day += timedelta(days=1)
+    return round(seconds / 3600, 3)
 
 
 def _lines(db, order) -> list[str]:
@@ -114,7 +126,7 @@ def test_a_pass_sets_the_next_due_date_and_a_fail_takes_the_unit_out_of_use_with
     (collection,) = cw.orders_of(home, kind=OrderKind.COLLECTION)
     assert len(swap) == 1 and swap[0].kind == OrderKind.DELIVERY and swap[0].status == OrderStatus.READY
     assert _lines(cw.db, collection) == [bad.serial] and collection.due_at == swap[0].due_at
-    assert swap[0].due_at - utcnow() <= timedelta(hours=13)  # four service hours from now
+    assert _service_hours_between(swap[0].clock_started_at, swap[0].due_at) == 4  # the swap class's clock
     replacement = cw.db.exec(
         select(Asset).where(Asset.order_line_id.in_(select(OrderLine.id).where(OrderLine.order_id == swap[0].id)))
     ).one()
