@@ -79,11 +79,15 @@ def queue_window_notices(
         visits.setdefault(stop.id, (stop, []))[1].append(order)
     people_ids = {stop.service_user_id for stop, _ in visits.values()}
     people = {p.id: p for p in session.exec(select(ServiceUser).where(ServiceUser.id.in_(people_ids)))}
+    told = _windows_told(session, people_ids, plan)
     messages = []
     for stop, orders in visits.values():
         start, end = wording.visit_window(service_time.to_local(stop.eta, tz))
-        body = wording.window(kinds={o.kind for o in orders}, start=start, end=end, ref=orders[0].ref, phone=phone)
         key = f"window:{stop.service_user_id}:{plan.service_date}:{start:%H%M}"
+        changed = bool(told.get(stop.service_user_id, set()) - {key})
+        body = wording.window(
+            kinds={o.kind for o in orders}, start=start, end=end, ref=orders[0].ref, phone=phone, changed=changed
+        )
         messages.append((key, stop, orders[0], body))
     sent = _sent(session, [key for key, *_ in messages])
     count = 0
@@ -96,6 +100,23 @@ def queue_window_notices(
         count += added is not None
     session.flush()
     return count
+
+
+def _windows_told(session: Session, people_ids: set[int], plan: Plan) -> dict[int, set[str]]:
+    """The window keys each person was already messaged for the plan's day."""
+    told: dict[int, set[str]] = {}
+    if not people_ids:
+        return told
+    rows = session.exec(
+        select(Notice.service_user_id, Notice.event_key).where(
+            Notice.service_user_id.in_(people_ids),
+            Notice.kind == NoticeKind.WINDOW,
+            Notice.event_key.like(f"window:%:{plan.service_date}:%"),
+        )
+    )
+    for person_id, key in rows:
+        told.setdefault(person_id, set()).add(key)
+    return told
 
 
 def queue_after_outcome(

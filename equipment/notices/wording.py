@@ -25,9 +25,10 @@ def _what(kinds: set[str]) -> str:
     return "visit you about your equipment"
 
 
-def window(*, kinds: set[str], start: datetime, end: datetime, ref: str, phone: str) -> str:
+def window(*, kinds: set[str], start: datetime, end: datetime, ref: str, phone: str, changed: bool = False) -> str:
+    """`changed`: the person was told another window for this day before."""
     return (
-        f"{SERVICE_NAME}: we will {_what(kinds)} on {start:%A} {start.day} {start:%B} "
+        f"{SERVICE_NAME}: {'the time of your visit has changed. ' if changed else ''}we will {_what(kinds)} on {start:%A} {start.day} {start:%B} "
         f"between {start:%H:%M} and {end:%H:%M}. If this time does not suit you, call {phone} "
         f"and quote {ref}."
     )

@@ -294,3 +294,7 @@ def test_moving_a_stop_of_a_published_plan_tells_whoever_s_window_changed(db, en
     assert after[moved] != before[moved]  # the moved visit's window is not what the person was told
     told_now = set(db.exec(select(Notice.event_key)))
     assert told_now - told_before == changed
+    new_bodies = db.exec(select(Notice.body).where(Notice.event_key.in_(changed))).all()
+    assert new_bodies and all("the time of your visit has changed" in b for b in new_bodies)
+    first_bodies = db.exec(select(Notice.body).where(Notice.event_key.in_(told_before))).all()
+    assert not any("changed" in b for b in first_bodies)
