@@ -29,8 +29,10 @@ from equipment.planning.views import (
     plan_view,
     route_for_driver,
 )
+from equipment.planning.waiting import urgent_waiting
 
 __all__ = [
+    "urgent_waiting",
     "Insertion",
     "LoadLine",
     "PlanView",

@@ -73,6 +73,23 @@ def test_urgent_preview_then_confirm_on_the_page(client, make, world):
     assert urgent.ref in client.get(url).get_data(as_text=True)
 
 
+def test_urgent_orders_waiting_are_listed_on_the_published_plan_until_inserted(client, make, world):
+    world.order(world.person(km_north=3))
+    plan = world.published()
+    swap = world.order(world.person(km_east=-3), klass="swap", due=world.at(11))
+    urgent = world.order(world.person(km_east=3), klass="emergency", due=world.at(12))
+    world.order(world.person(km_east=4), klass="next_day", due=world.at(16))  # not urgent: not listed
+    _coordinator(client, make)
+    url = f"/plans/{plan.id}"
+    page = client.get(url).get_data(as_text=True)
+    listed = re.findall(r'href="/plans/\d+\?preview=(EQ-\d+)"', page.split('id="urgent-waiting"')[1].split("</ul>")[0])
+    assert listed == [swap.ref, urgent.ref]  # soonest due first
+    assert "Swap of unsafe equipment" in page
+    post_form(client, url, {"order_ref": swap.ref, "confirm": "1"}, action=f"{url}/insert")
+    page = client.get(url).get_data(as_text=True)
+    assert re.findall(r"\?preview=(EQ-\d+)", page) == [urgent.ref]
+
+
 def test_load_list_and_marking_a_van_loaded(client, make, world):
     world.order(lines=[(world.bed, 1)])
     plan = world.published()

@@ -176,6 +176,7 @@ def plan(plan_id: int):
         colours=ROUTE_COLOURS,
         insertion=insertion,
         preview=preview,
+        waiting=planning.urgent_waiting(session, view.plan, tz=service_tz()) if view.plan.published_at else [],
         split_visits=split_visits(view) if view.plan.status == "done" else [],
     )
 
