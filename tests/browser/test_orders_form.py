@@ -73,9 +73,13 @@ def test_a_known_nhs_number_fills_in_the_person(live_server, open_page):
 
 def test_the_order_form_fits_a_phone(live_server, open_page):
     """Long choices (a response class with its due time, a prescriber's name and team) once
-    made the coordinator's form 906 px wide on a 390 px phone; the item lines scroll in their card."""
+    made the coordinator's form 906 px wide on a 390 px phone; tables scroll in their card."""
     page = open_page(phone=True)
     sign_in_as(page, live_server, "coordinator")
-    for path in ("/orders/new", "/plans", "/orders"):
+    for path in ("/orders/new", "/plans", "/orders", "/notices"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    officer = open_page(phone=True)
+    sign_in_as(officer, live_server, "officer")
+    officer.goto(f"{live_server}/reports/")  # its tables and charts were 490 px wide
+    assert officer.evaluate("document.documentElement.scrollWidth") <= 390
