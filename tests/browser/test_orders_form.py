@@ -83,3 +83,7 @@ def test_the_order_form_fits_a_phone(live_server, open_page):
     sign_in_as(officer, live_server, "officer")
     officer.goto(f"{live_server}/reports/")  # its tables and charts were 490 px wide
     assert officer.evaluate("document.documentElement.scrollWidth") <= 390
+    clerk = open_page(phone=True)
+    sign_in_as(clerk, live_server, "clerk")
+    clerk.goto(f"{live_server}/stock/returns")  # its forms sit in a flex row: 408 px
+    assert clerk.evaluate("document.documentElement.scrollWidth") <= 390
