@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import select
 
 from equipment import planning, service_time, stock
+from equipment.db import utcnow
 from equipment.demo.ready_orders import make_ready_order
 from equipment.models import Depot, Item, Order, Plan, ServiceUser, Van
 from equipment.vocabulary import OrderKind
@@ -72,7 +73,8 @@ class World:
             person=person,
             depot=self.depot,
             lines=lines,
-            due_at=due or self.at(17),
+            # Not yet due when made, whatever the hour the suite runs (a world of today, after 16:00).
+            due_at=due or max(self.at(17), utcnow() + timedelta(hours=1)),
             kind=kind,
             response_class=klass,
             slot=slot,
