@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from config import normalise_database_url
@@ -85,16 +86,32 @@ def _schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path 
     yield template
 
 
+def _empty_all_tables(pg: Engine, attempts: int = 5) -> None:
+    """TRUNCATE every table. A background thread of the previous test (a planning or sending
+    worker finishing its last query) can deadlock with it once; PostgreSQL then cancels the
+    TRUNCATE, which is simply tried again."""
+    for attempt in range(attempts):
+        try:
+            with pg.begin() as connection:
+                tables = connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
+                ).scalars()
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            sleep(0.2 * (attempt + 1))
+
+
 @pytest.fixture
 def engine(_schema_template: Path | Engine, tmp_path: Path) -> Iterator[Engine]:
     """An empty database at the current schema, private to this test."""
     if on_postgres():
         pg: Engine = _schema_template  # type: ignore[assignment]
-        with pg.begin() as connection:
-            tables = connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-            ).scalars()
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        _empty_all_tables(pg)
         yield pg
         return
     path = tmp_path / "test.db"
