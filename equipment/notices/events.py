@@ -89,7 +89,7 @@ def queue_window_notices(
             kinds={o.kind for o in orders}, start=start, end=end, ref=orders[0].ref, phone=phone, changed=changed
         )
         messages.append((key, stop, orders[0], body))
-    sent = _sent(session, [key for key, *_ in messages])
+    sent = set().union(*told.values())  # the day's window keys already messaged: one read for both
     count = 0
     for key, stop, order, body in messages:
         person = people[stop.service_user_id]

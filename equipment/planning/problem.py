@@ -33,6 +33,7 @@ DEPOT_SKILL_BASE = 1000  # skill 1000 + depot id: "this van belongs to that depo
 
 PRIORITY_EMERGENCY = 100  # also any class whose clock counts hours (a swap of unsafe equipment)
 HOURS_CLOCKS = ("calendar_hours", "service_hours")
+EMERGENCY_ONLY = frozenset({"emergency"})  # the urgent classes when none are read from the database
 PRIORITY_OVERDUE = 90
 PRIORITY_DUE_TODAY = 80
 # Orders brought forward carry no priority: VROOM maximises the sum of priorities first, so no
@@ -161,9 +162,7 @@ def hours_classes(session: Session) -> frozenset[str]:
     return frozenset(session.exec(select(ResponseClass.code).where(ResponseClass.counting.in_(HOURS_CLOCKS))))
 
 
-def order_priority(
-    order: Order, origin: datetime, urgent: frozenset[str] = frozenset({"emergency"})
-) -> tuple[int, bool]:
+def order_priority(order: Order, origin: datetime, urgent: frozenset[str] = EMERGENCY_ONLY) -> tuple[int, bool]:
     """(priority, mandatory): due by the end of the day or overdue is mandatory."""
     end_of_day = origin + timedelta(days=1)
     if order.due_at is None or order.due_at > end_of_day:
@@ -210,7 +209,7 @@ def job_json(
     items: dict[int, Item],
     origin: datetime,
     deadline: int | None = None,
-    urgent: frozenset[str] = frozenset({"emergency"}),
+    urgent: frozenset[str] = EMERGENCY_ONLY,
 ) -> tuple[dict, int, bool]:
     """One visit serving `orders`: amounts, skills, service time, slot, priority and deadline."""
     delivery = [0, 0, 0]

@@ -7,16 +7,15 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from equipment.models import Order, Plan, ResponseClass
-from equipment.planning.problem import day_end, depots_for, hours_classes
+from equipment.planning.problem import day_end, hours_classes
 from equipment.vocabulary import OrderStatus
 
 SHOWN = 20
 
 
-def urgent_waiting(session: Session, plan: Plan, *, tz: str) -> list[tuple[Order, str]]:
+def urgent_waiting(session: Session, plan: Plan, depot_ids: list[int], *, tz: str) -> list[tuple[Order, str]]:
     """(order, its class's name) for the plan's depots' ready urgent orders due by the end of
     its day, soonest due first."""
-    depot_ids = [d.id for d in depots_for(session, plan.depots.split() or None)]
     return list(
         session.exec(
             select(Order, ResponseClass.name)

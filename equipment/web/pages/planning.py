@@ -176,7 +176,9 @@ def plan(plan_id: int):
         colours=ROUTE_COLOURS,
         insertion=insertion,
         preview=preview,
-        waiting=planning.urgent_waiting(session, view.plan, tz=service_tz()) if view.plan.published_at else [],
+        waiting=planning.urgent_waiting(session, view.plan, [d.id for d in depots], tz=service_tz())
+        if view.plan.published_at
+        else [],
         split_visits=split_visits(view) if view.plan.status == "done" else [],
     )
 
