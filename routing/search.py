@@ -33,7 +33,7 @@ import time
 import warnings
 from collections.abc import Callable
 
-from routing import lns, solver
+from routing import late_repair, lns, solver
 from routing.errors import NOT_COMPILED, NotCompiledWarning
 from routing.insertion import Inserter, RouteState
 from routing.problem import Problem, Route, Step
@@ -49,6 +49,7 @@ GLS_LAMBDA = 1.0  # guided local search penalty factor (tuned on 12 Solomon inst
 SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
 ORTOOLS_FIRST = 0.3  # small problems with the compiled ruin and recreate: OR-Tools' share
 PRIORITY_FIRST = 0.25  # with due times: the first stage's share that ignores them
+REPAIR_SHARE = 0.15  # with due times: the last compiled stage's share given to late_repair
 SISR_MIN_SECONDS = 2.5  # below this, loading the compiled code (about 2 s) does not pay
 HUGE = 600  # tasks: above this, the compiled search alone (see the docstring)
 HUGE_TEMPERATURES = (4.0, 0.01)  # its annealing there (x cost per job; 2 -> 0.01 below HUGE)
@@ -96,7 +97,9 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     if has_shipments or time.monotonic() > deadline - 0.05:
         return routes, served
     if fast:
-        return _best_of(problem, (routes, served), _sisr(ins, routes, deadline, seed, progress))
+        return _best_of(
+            problem, (routes, served), _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress)
+        )
     # Without the compiled search: lns.py for half the time left, then OR-Tools again.
     states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
     left = [j for j in ins.jobs if j not in served]
@@ -156,6 +159,22 @@ def _sisr(ins, routes, deadline, seed, progress, **options):
     return out, _served(out)
 
 
+def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress):
+    """The compiled search; with due times, its last REPAIR_SHARE goes to late_repair (the
+    late tasks that can be on time searched back in with their deadlines hard), kept only
+    when better by the objective."""
+    if not problem.has_deadlines:
+        return _sisr(ins, routes, deadline, seed, progress)
+    t_repair = deadline - REPAIR_SHARE * max(0.0, deadline - time.monotonic())
+    best = _sisr(ins, routes, t_repair, seed, progress)
+
+    def search(hard_ins, start):
+        return _sisr_module().ruin_recreate(hard_ins, start, deadline=deadline, seed=seed + 1, on_best=progress)
+
+    repaired = late_repair.repair(problem, allowed, best[0], search)
+    return best if repaired is None else _best_of(problem, best, (repaired, _served(repaired)))
+
+
 def _priority_first(ins, routes, deadline, seed):
     """With due times, first serve as much priority as fits with them ignored: searching
     for lateness first spends the day on detours that leave priority out, and the search
@@ -208,7 +227,7 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     if time.monotonic() >= deadline - 0.05 or (not fast and has_shipments):
         return best[1], best[2]
     if fast:
-        routes, served = _sisr(ins, routes, deadline, seed + 1, progress)
+        routes, served = _sisr_then_repair(problem, allowed, ins, routes, deadline, seed + 1, progress)
     elif ins.jobs:
         states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
         left = [j for j in ins.jobs if j not in served]

@@ -1,0 +1,81 @@
+"""The last try at late tasks (routing/late_repair.py): each late task that some window
+still lets start by its deadline is searched back in on time."""
+
+import time
+
+from routing import late_repair, sisr, vroom
+from routing.reasons import allowed_vehicles
+from routing.schedule import simulate
+
+
+def line_day(deadline=150, window=None):
+    """From 0 along a line (10 s a step): 1 and 2 near, 3 far, due at `deadline`.
+
+    Shortest: 1, 2, 3 (3 starts at 220, late). On time: 3 first (at 100), then 2, 1.
+    """
+    far = {"id": 3, "location_index": 10, "service": 60, "deadline": deadline, "priority": 10}
+    if window:
+        far["time_windows"] = [window]
+    return vroom.parse(
+        {
+            "vehicles": [{"id": 1, "start_index": 0}],
+            "jobs": [{"id": 1, "location_index": 1, "service": 60}, {"id": 2, "location_index": 2, "service": 60}, far],
+            "matrices": {"car": {"durations": [[abs(i - j) * 10 for j in range(11)] for i in range(11)]}},
+        }
+    )
+
+
+SHORTEST = [[("task", 0), ("task", 1), ("task", 2)]]
+
+
+def test_late_tasks_are_those_served_after_their_deadline():
+    problem = line_day()
+    assert late_repair.late_tasks(problem, SHORTEST) == {2}
+    assert late_repair.late_tasks(problem, [[("task", 2), ("task", 1), ("task", 0)]]) == set()
+
+
+def test_a_late_task_is_put_back_on_time_before_the_search_starts():
+    """With a search that changes nothing, the insertion alone puts job 3 where it is on time."""
+    problem = line_day()
+    allowed, _ = allowed_vehicles(problem)
+    routes = late_repair.repair(problem, allowed, SHORTEST, lambda ins, start: start)
+    assert routes == [[("task", 2), ("task", 0), ("task", 1)]]
+    timed = simulate(problem, 0, routes[0])
+    assert timed.late == 0 and timed.late_by == 0
+
+
+def test_the_compiled_search_then_shortens_the_on_time_plan():
+    if not sisr.compiled():
+        sisr.compile_now()
+    problem = line_day()
+    allowed, _ = allowed_vehicles(problem)
+
+    def search(ins, start):
+        return sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 0.3)
+
+    routes = late_repair.repair(problem, allowed, SHORTEST, search)
+    assert routes == [[("task", 2), ("task", 1), ("task", 0)]]  # 190 s of driving, on time
+
+
+def test_a_task_no_window_lets_be_on_time_stays_soft_and_nothing_is_tried():
+    """Job 3's only window opens after its deadline: it can only be late, so no repair."""
+    problem = line_day(deadline=150, window=[200, 1000])
+    allowed, _ = allowed_vehicles(problem)
+    hard, made_hard = late_repair.hardened(problem, allowed, {2})
+    assert made_hard == set() and hard.tasks[2].deadline == 150
+    assert late_repair.repair(problem, allowed, SHORTEST, lambda ins, start: start) is None
+
+
+def test_a_plan_without_late_tasks_is_left_alone():
+    problem = line_day(deadline=1000)
+    allowed, _ = allowed_vehicles(problem)
+    assert late_repair.repair(problem, allowed, SHORTEST, lambda ins, start: 1 / 0) is None
+
+
+def test_hardening_clips_each_window_to_the_deadline():
+    problem = line_day(deadline=300, window=[100, 1000])
+    allowed, _ = allowed_vehicles(problem)
+    hard, made_hard = late_repair.hardened(problem, allowed, {2})
+    assert made_hard == {2}
+    assert hard.tasks[2].windows == ((100, 300),) and hard.tasks[2].deadline is None
+    assert problem.tasks[2].windows == ((100, 1000),)  # the problem itself is unchanged
