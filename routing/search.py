@@ -18,7 +18,8 @@ are placed afterwards (`_solve_with_breaks_relaxed`). Every stage's plan compete
 objective (`_objective`); the best one is returned.
 With due times, the first SISR stage of a large problem spends its first quarter with them
 ignored (`_priority_first`): priority ranks first, and what is served is chosen best
-without them.
+without them. And the last SISR stage (of either size) gives its last REPAIR_SHARE to
+`late_repair`: the late tasks that can be on time, searched back in with hard deadlines.
 
 Above HUGE tasks OR-Tools is left out when the compiled search is usable: at 1,000 jobs its
 guided local search overran a 12 s limit by 17-21 s (its time limit is checked between
