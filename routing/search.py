@@ -164,7 +164,7 @@ def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress):
     """The compiled search; with due times, its last REPAIR_SHARE goes to late_repair (the
     late tasks that can be on time searched back in with their deadlines hard), kept only
     when better by the objective."""
-    if not problem.has_deadlines:
+    if not problem.has_deadlines or REPAIR_SHARE <= 0:
         return _sisr(ins, routes, deadline, seed, progress)
     t_repair = deadline - REPAIR_SHARE * max(0.0, deadline - time.monotonic())
     best = _sisr(ins, routes, t_repair, seed, progress)

@@ -1,0 +1,106 @@
+"""Paired runs: our router with and without one search setting, on the same county days
+with due times, compared by the objective order (priority served, tasks late, lateness).
+
+The search stops on the clock, so one run says little: each day is solved with both
+settings at several solver seeds, the two of a pair side by side (one per core), and the
+pairs are counted as better, worse or equal. Default: the late-task repair
+(`routing.search.REPAIR_SHARE`) against none.
+
+    python bench/county_pairs.py [--days 60x4:1-5,500x25:1-3] [--seeds 1,2] [--seconds 20]
+        [--setting REPAIR_SHARE --off 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import county_day  # noqa: E402 - beside this file
+
+
+def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | None, conn) -> None:
+    sys.path.insert(0, str(ROOT))
+    from routing import search, solve_json
+
+    if value is not None:
+        setattr(search, setting, type(getattr(search, setting))(value))
+    conn.send(solve_json(problem, seconds=seconds, seed=seed))
+    conn.close()
+
+
+def _pair(problem: dict, seconds: float, seed: int, setting: str, off: str) -> tuple[dict, dict]:
+    """(with the setting as it is, with it set to `off`), solved at the same time."""
+    ctx = mp.get_context("spawn")
+    out = []
+    procs = []
+    for value in (None, off):
+        a, b = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_child, args=(problem, seconds, seed, setting, value, b))
+        p.start()
+        procs.append(p)
+        out.append(a)
+    sols = [a.recv() for a in out]
+    for p in procs:
+        p.join()
+    return sols[0], sols[1]
+
+
+def _key(s: dict) -> tuple[int, int, int]:
+    return (-s["priority"], s["late"], s["lateness"])
+
+
+def _days(spec: str):
+    for part in spec.split(","):
+        size, seeds = part.split(":")
+        jobs, vans = (int(x) for x in size.split("x"))
+        first, _, last = seeds.partition("-")
+        for seed in range(int(first), int(last or first) + 1):
+            yield jobs, vans, seed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", default="60x4:1-5,500x25:1-3", help="JOBSxVANS:SEEDS, comma-separated")
+    ap.add_argument("--seeds", default="1,2", help="solver seeds")
+    ap.add_argument("--seconds", type=float, default=None, help="default: 20 s up to 200 jobs, else 30 s")
+    ap.add_argument("--setting", default="REPAIR_SHARE")
+    ap.add_argument("--off", default="0")
+    args = ap.parse_args()
+    tally = {"better": 0, "worse": 0, "equal": 0}
+    late_em = [0, 0]
+    for jobs, vans, day in _days(args.days):
+        problem = county_day.generate(day, jobs, vans, deadlines=True)
+        seconds = args.seconds or (20.0 if jobs <= 200 else 30.0)
+        for seed in (int(s) for s in args.seeds.split(",")):
+            on, off = (county_day.summarise(problem, s) for s in _pair(problem, seconds, seed, args.setting, args.off))
+            verdict = "better" if _key(on) < _key(off) else "worse" if _key(on) > _key(off) else "equal"
+            tally[verdict] += 1
+            em = [len(x["late_ids"] & _emergencies(problem)) for x in (on, off)]
+            late_em = [late_em[0] + em[0], late_em[1] + em[1]]
+            print(
+                f"{jobs} jobs day {day} seed {seed}: "
+                + "  |  ".join(
+                    f"{name} priority {x['priority']} late {x['late']} lateness {x['lateness'] / 3600:.2f} h "
+                    f"emergencies late {e} travel {x['travel'] / 3600:.2f} h{'' if not x['errors'] else ' INFEASIBLE'}"
+                    for name, x, e in (("with", on, em[0]), ("without", off, em[1]))
+                )
+                + f"  -> {verdict}",
+                flush=True,
+            )
+    print(
+        f"{args.setting} as set vs {args.off}: better in {tally['better']}, worse in {tally['worse']}, "
+        f"equal in {tally['equal']} pairs; emergencies late {late_em[0]} vs {late_em[1]}"
+    )
+
+
+def _emergencies(problem: dict) -> set[int]:
+    return {j["id"] for j in problem["jobs"] if j.get("priority") == county_day.EMERGENCY}
+
+
+if __name__ == "__main__":
+    main()
