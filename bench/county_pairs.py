@@ -7,7 +7,7 @@ pairs are counted as better, worse or equal. Default: the late-task repair
 (`routing.search.REPAIR_SHARE`) against none.
 
     python bench/county_pairs.py [--days 60x4:1-5,500x25:1-3] [--seeds 1,2] [--seconds 20]
-        [--setting REPAIR_SHARE --off 0]
+        [--setting REPAIR_SHARE --off 0]      # a setting of routing.search, or MODULE.NAME (sisr.STALL_SHARE)
 """
 
 from __future__ import annotations
@@ -25,20 +25,24 @@ import county_day  # noqa: E402 - beside this file
 
 def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | None, conn) -> None:
     sys.path.insert(0, str(ROOT))
-    from routing import search, solve_json
+    import importlib
+
+    from routing import solve_json
 
     if value is not None:
-        setattr(search, setting, type(getattr(search, setting))(value))
+        module, _, name = setting.rpartition(".")
+        target = importlib.import_module(f"routing.{module or 'search'}")
+        setattr(target, name, type(getattr(target, name))(value))
     conn.send(solve_json(problem, seconds=seconds, seed=seed))
     conn.close()
 
 
-def _pair(problem: dict, seconds: float, seed: int, setting: str, off: str) -> tuple[dict, dict]:
+def _pair(problem: dict, seconds: float, seed: int, setting: str, on: str | None, off: str) -> tuple[dict, dict]:
     """(with the setting as it is, with it set to `off`), solved at the same time."""
     ctx = mp.get_context("spawn")
     out = []
     procs = []
-    for value in (None, off):
+    for value in (on, off):
         a, b = ctx.Pipe(duplex=False)
         p = ctx.Process(target=_child, args=(problem, seconds, seed, setting, value, b))
         p.start()
@@ -69,7 +73,8 @@ def main() -> None:
     ap.add_argument("--seeds", default="1,2", help="solver seeds")
     ap.add_argument("--seconds", type=float, default=None, help="default: 20 s up to 200 jobs, else 30 s")
     ap.add_argument("--setting", default="REPAIR_SHARE")
-    ap.add_argument("--off", default="0")
+    ap.add_argument("--on", default=None, help="the value to try (default: as the code has it)")
+    ap.add_argument("--off", default="0", help="the value to compare with")
     args = ap.parse_args()
     tally = {"better": 0, "worse": 0, "equal": 0}
     late_em = [0, 0]
@@ -77,7 +82,9 @@ def main() -> None:
         problem = county_day.generate(day, jobs, vans, deadlines=True)
         seconds = args.seconds or (20.0 if jobs <= 200 else 30.0)
         for seed in (int(s) for s in args.seeds.split(",")):
-            on, off = (county_day.summarise(problem, s) for s in _pair(problem, seconds, seed, args.setting, args.off))
+            on, off = (
+                county_day.summarise(problem, s) for s in _pair(problem, seconds, seed, args.setting, args.on, args.off)
+            )
             verdict = "better" if _key(on) < _key(off) else "worse" if _key(on) > _key(off) else "equal"
             tally[verdict] += 1
             em = [len(x["late_ids"] & _emergencies(problem)) for x in (on, off)]
@@ -93,7 +100,7 @@ def main() -> None:
                 flush=True,
             )
     print(
-        f"{args.setting} as set vs {args.off}: better in {tally['better']}, worse in {tally['worse']}, "
+        f"{args.setting} {args.on or 'as set'} vs {args.off}: better in {tally['better']}, worse in {tally['worse']}, "
         f"equal in {tally['equal']} pairs; emergencies late {late_em[0]} vs {late_em[1]}"
     )
 
