@@ -30,15 +30,19 @@ def hardened(problem: dict, ids: set[int]) -> dict:
     return {**problem, "jobs": jobs}
 
 
+def order_key(summary: dict) -> tuple[int, int, int]:
+    """A checked plan's place in the objective order (smaller is better): priority served,
+    tasks late, lateness."""
+    return (-summary["priority"], summary["late"], summary["lateness"])
+
+
 def verdict(ours: dict, hard: dict) -> str:
     """Compare by the objective order; both summaries checked against the same day.
 
     One run each: the search varies from run to run (about 1% of priority on a 500-job
     day), so "no better plan found" is evidence, not proof.
     """
-    key_o = (-ours["priority"], ours["late"], ours["lateness"])
-    key_h = (-hard["priority"], hard["late"], hard["lateness"])
-    if key_h <= key_o:
+    if order_key(hard) <= order_key(ours):
         return "the search's weakness: with them on time the plan is no worse by the order"
     if hard["priority"] < ours["priority"]:
         what = f"serves priority {hard['priority']} < {ours['priority']}"

@@ -13,6 +13,7 @@ pairs are counted as better, worse or equal. Default: the late-task repair
 from __future__ import annotations
 
 import argparse
+import importlib
 import multiprocessing as mp
 import sys
 from pathlib import Path
@@ -20,13 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import county_day  # noqa: E402 - beside this file
+import county_checks  # noqa: E402 - beside this file
+import county_day  # noqa: E402
 
 
 def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | None, conn) -> None:
     sys.path.insert(0, str(ROOT))
-    import importlib
-
     from routing import solve_json
 
     if value is not None:
@@ -38,7 +38,8 @@ def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | 
 
 
 def _pair(problem: dict, seconds: float, seed: int, setting: str, on: str | None, off: str) -> tuple[dict, dict]:
-    """(with the setting as it is, with it set to `off`), solved at the same time."""
+    """(with the setting at `on`, or as the code has it when None; with it at `off`),
+    solved at the same time."""
     ctx = mp.get_context("spawn")
     out = []
     procs = []
@@ -52,10 +53,6 @@ def _pair(problem: dict, seconds: float, seed: int, setting: str, on: str | None
     for p in procs:
         p.join()
     return sols[0], sols[1]
-
-
-def _key(s: dict) -> tuple[int, int, int]:
-    return (-s["priority"], s["late"], s["lateness"])
 
 
 def _days(spec: str):
@@ -81,13 +78,15 @@ def main() -> None:
     for jobs, vans, day in _days(args.days):
         problem = county_day.generate(day, jobs, vans, deadlines=True)
         seconds = args.seconds or (20.0 if jobs <= 200 else 30.0)
+        emergencies = {j["id"] for j in problem["jobs"] if j.get("priority") == county_day.EMERGENCY}
         for seed in (int(s) for s in args.seeds.split(",")):
             on, off = (
                 county_day.summarise(problem, s) for s in _pair(problem, seconds, seed, args.setting, args.on, args.off)
             )
-            verdict = "better" if _key(on) < _key(off) else "worse" if _key(on) > _key(off) else "equal"
+            key_on, key_off = county_checks.order_key(on), county_checks.order_key(off)
+            verdict = "better" if key_on < key_off else "worse" if key_on > key_off else "equal"
             tally[verdict] += 1
-            em = [len(x["late_ids"] & _emergencies(problem)) for x in (on, off)]
+            em = [len(x["late_ids"] & emergencies) for x in (on, off)]
             late_em = [late_em[0] + em[0], late_em[1] + em[1]]
             print(
                 f"{jobs} jobs day {day} seed {seed}: "
@@ -103,10 +102,6 @@ def main() -> None:
         f"{args.setting} {args.on or 'as set'} vs {args.off}: better in {tally['better']}, worse in {tally['worse']}, "
         f"equal in {tally['equal']} pairs; emergencies late {late_em[0]} vs {late_em[1]}"
     )
-
-
-def _emergencies(problem: dict) -> set[int]:
-    return {j["id"] for j in problem["jobs"] if j.get("priority") == county_day.EMERGENCY}
 
 
 if __name__ == "__main__":

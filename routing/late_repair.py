@@ -19,13 +19,7 @@ from routing.schedule import simulate
 
 def late_tasks(problem: Problem, routes: list[Route]) -> set[int]:
     """Tasks served after their deadline in the plan."""
-    return {
-        s.index
-        for v, r in enumerate(routes)
-        if r
-        for s in simulate(problem, v, r).steps
-        if s.type != "break" and s.index is not None and s.late_by > 0
-    }
+    return {s.index for v, r in enumerate(routes) if r for s in simulate(problem, v, r).steps if s.late_by > 0}
 
 
 def hardened(problem: Problem, allowed: list[set[int]], tasks: set[int]) -> tuple[Problem, set[int]]:
