@@ -33,8 +33,9 @@ from routing.reasons import allowed_vehicles
 BIG = k.BIG
 CHUNK_SECONDS = 0.05  # hand back to Python this often to watch the clock
 NEIGHBOURS = 100  # nearest jobs kept per job (memory stays linear in the jobs)
-# With due times: once the best plan's priority and lateness have not improved for this
-# long, annealing weighs them too (tuned on 60- and 500-job county days).
+# Once the best plan's priority and lateness (and jobs served) have not improved for this
+# long, annealing weighs them too (tuned on 60- and 500-job county days; without due times
+# it also freed a tight 47-job day where every plan serving all was stuck, issue 13).
 STALL_SECONDS = 1.0
 STALL_SHARE = 0.2
 
@@ -321,7 +322,8 @@ def ruin_recreate(
     while True:  # at least one chunk (of 50 iterations: about a millisecond)
         t0 = time.monotonic()
         temp = t_start * (t_end / t_start) ** min(1.0, (t0 - began) / span)
-        # Stuck on priority and lateness: let annealing weigh them too (sisr_kernels._soft).
+        # Stuck on priority, lateness or jobs served: let annealing weigh them too
+        # (sisr_kernels._soft).
         unit = int(per_job) if t0 - improved > max(STALL_SECONDS, STALL_SHARE * span) else 0
         was = best
         cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, since_best, plan.search(unit), *rest)

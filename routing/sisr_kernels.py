@@ -38,7 +38,7 @@ MAX_STRING = 10  # SISR's L-max: longest string removed from one route
 BLINK = 0.01  # chance of skipping a place while inserting
 RETRY_NEAR = 10  # a job left out is tried again when one of its nearest 10 was removed
 RETRY_CHANCE = 0.02  # or at random
-# With due times, annealing weighs the whole objective in units of the average cost per job:
+# Once stuck, annealing weighs the whole objective in units of the average cost per job:
 # a unit of priority left out, a task late (and a job left out) cost this many units, a
 # second of lateness one unit of cost. Plans worse in priority or lateness can then be
 # accepted on the way (the best plan is still kept by the exact order).
@@ -240,10 +240,11 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, since_best, search, 
 
     `search` is (prio, near, demand, far, jobs, m0, nw, vclass, unit); `saved` is the accepted
     plan; `cur` and `best` are objectives (hi, mid, lo); `since_best` flags the routes
-    changed since the best plan was copied. Without due times simulated annealing acts on lo
-    only: a plan worse in hi is never accepted. With them, once stuck (unit > 0), it acts on
-    `_soft` (a plan that gains priority or lateness by a longer detour once is stuck
-    otherwise: the strict order forbids every step back).
+    changed since the best plan was copied. Simulated annealing acts on lo (cost) only, so a
+    plan worse in priority, lateness or jobs served is never accepted, until the search is
+    stuck (unit > 0): then it acts on `_soft`. A plan that gains priority or lateness by a
+    longer detour once, or that serves every job of a tight day in one poor way, is stuck
+    otherwise: the strict order forbids every step back.
     """
     prio, near, demand, far, jobs, m0, nw, vclass, unit = search
     route, rlen, where = state[0], state[1], state[9]
@@ -260,7 +261,7 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, since_best, search, 
         # Accept by simulated annealing (a threshold drawn per iteration).
         new = total(state, jobs, prio, m0, nw)
         slack = -temp * math.log(np.random.random() + 1e-300)
-        if data[15] and unit > 0:
+        if unit > 0:
             ok = (
                 better(new[0], new[1], new[2], cur[0], cur[1], cur[2])
                 or _soft(new, m0, nw, unit) < _soft(cur, m0, nw, unit) + slack
