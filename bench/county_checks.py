@@ -7,6 +7,10 @@
   no worse by the order (priority, late, lateness), the lateness was the search's fault; if
   it serves less priority or more late tasks, the order chose the late emergency (as far
   as one run of each shows).
+- How much priority fits with nothing late? The day with every due time a hard window,
+  solved by both: when that serves less priority than VROOM's plan of the day without
+  them, matching VROOM's priority needs some task late (as far as both searches find), and
+  "late at most a quarter of VROOM's" may not be reachable on that day.
 - Travel at equal service: VROOM serves other jobs than we do, so the two plans' travel
   cannot be compared as they are. The day is cut to the jobs VROOM's plan served (which fit
   together: VROOM's plan shows it), and ours plans exactly them, without due times (travel
@@ -28,6 +32,11 @@ def hardened(problem: dict, ids: set[int]) -> dict:
             job = {**job, "time_windows": [[a, min(b, dl)] for a, b in windows if a <= dl] or [[0, dl]]}
         jobs.append(job)
     return {**problem, "jobs": jobs}
+
+
+def all_due_hard(problem: dict) -> dict:
+    """The day with every deadline a hard time window: what can be served with none late."""
+    return hardened(problem, {j["id"] for j in problem["jobs"] if "deadline" in j})
 
 
 def order_key(summary: dict) -> tuple[int, int, int]:

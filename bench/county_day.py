@@ -12,8 +12,10 @@ gives the day as it was before (the same jobs, windows and figures). Every plan 
 by routing/check.py, which recomputes each task's lateness from the matrix. The emergencies
 are also solved alone, to show how many can be on time at all; one on time alone but late
 in our plan makes the day be solved again with it due hard, to tell the search's weakness
-from the objective order's choice (bench/county_checks.py). Travel at equal service: ours
-plans exactly the jobs VROOM served, without and with due times (`--no-checks` skips both).
+from the objective order's choice (bench/county_checks.py). Nothing late: both solve the
+day with every due time hard, to show how much priority fits with no task late. Travel at
+equal service: ours plans exactly the jobs VROOM served, without and with due times
+(`--no-checks` skips these three).
 
     python bench/county_day.py --seconds 30 [--seed 1] [--jobs 500 --vans 25]
         [--no-deadlines] [--no-checks] [--write problem.json]
@@ -260,7 +262,25 @@ def main() -> None:
     if not args.no_deadlines and n_em and "ours" in rows:
         emergency_check(problem, rows["ours"], args, n_em)
     if "ours" in rows and "vroom" in rows and not args.no_checks:
+        if not args.no_deadlines:
+            nothing_late(problem, rows, args, n_em)
         equal_service(problem, rows["vroom"], args, n_em)
+
+
+def nothing_late(problem: dict, rows: dict, args, n_em: int) -> None:
+    """Every due time hard: the priority that fits with no task late, by both searches."""
+    day = county_checks.all_due_hard(problem)
+    got = {name: _solve_and_print(name, day, args.seconds, n_em, label=f"{name[0]}-hard") for name in ("ours", "vroom")}
+    most = max(g["priority"] for g in got.values())
+    print(
+        f"nothing late (every due time hard): priority {got['ours']['priority']} (ours) / "
+        f"{got['vroom']['priority']} (VROOM) vs VROOM's {rows['vroom']['priority']} without them: "
+        + (
+            "matching VROOM's priority needs some task late (as far as both find)"
+            if most < rows["vroom"]["priority"]
+            else "VROOM's priority fits with nothing late"
+        )
+    )
 
 
 def emergency_check(problem: dict, ours: dict, args, n_em: int) -> None:
