@@ -137,3 +137,56 @@ def test_solve_with_compiled_search_passes_the_checker(seed, solve):
     sol = solve(data, seconds=search.SISR_MIN_SECONDS + 0.5)
     listed = len(sol["unassigned"]) + sum(1 for r in sol["routes"] for s in r["steps"] if s["type"] == "job")
     assert listed == 60
+
+
+def _walk_leaves_a_job_out(unit: int) -> bool:
+    """Annealing (at 3 s, far below the m0 of leaving a job out) from a plan serving both
+    jobs of a day where only one order of recreation fits both: does the walk ever accept
+    a plan with a job left out?"""
+    from routing import sisr_kernels as k
+
+    prob = {
+        "vehicles": [
+            {"id": 1, "start_index": 0, "capacity": [1], "skills": [1]},
+            {"id": 2, "start_index": 0, "capacity": [1]},
+        ],
+        "jobs": [
+            {"id": 1, "location_index": 1, "delivery": [1]},  # fits either van
+            {"id": 2, "location_index": 2, "delivery": [1], "skills": [1]},  # only van 1
+        ],
+        "matrices": {"car": {"durations": [[0, 10, 10], [10, 0, 10], [10, 10, 0]]}},
+    }
+    problem = vroom.parse(prob)
+    plan = sisr.Plan(Inserter(problem, allowed_vehicles(problem)[0]), [[("task", 1)], [("task", 0)]])
+    cur = best = plan.objective()
+    assert cur[2] < plan.m0  # both served
+    best_route, best_rlen = plan.route.copy(), plan.rlen.copy()
+    since_best = np.zeros(len(best_rlen), dtype=np.bool_)
+    saved = tuple(a.copy() for a in plan.state())
+    k.seed(3)
+    for _ in range(400):
+        cur, best = k.iterate(
+            1,
+            3.0,
+            cur,
+            best,
+            best_route,
+            best_rlen,
+            since_best,
+            plan.search(unit),
+            plan.data(),
+            plan.fleet(),
+            plan.state(),
+            saved,
+        )
+        if cur[2] >= plan.m0:
+            assert best[2] < plan.m0  # the best plan is still kept by the exact order
+            return True
+    return False
+
+
+def test_once_stuck_the_walk_may_leave_a_job_out_also_without_due_times():
+    """A tight day can be stuck on its first way of serving every job: strictly, no plan
+    that leaves one out is ever accepted; once stuck (unit > 0) annealing weighs it."""
+    assert not _walk_leaves_a_job_out(unit=0)
+    assert _walk_leaves_a_job_out(unit=1)
