@@ -169,10 +169,9 @@ def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress):
     t_repair = deadline - REPAIR_SHARE * max(0.0, deadline - time.monotonic())
     best = _sisr(ins, routes, t_repair, seed, progress)
 
-    def search(hard_ins, start):
-        return _sisr_module().ruin_recreate(hard_ins, start, deadline=deadline, seed=seed + 1, on_best=progress)
-
-    repaired = late_repair.repair(problem, allowed, best[0], search)
+    repaired = late_repair.repair(
+        problem, allowed, best[0], lambda hard_ins, start: _sisr(hard_ins, start, deadline, seed + 1, progress)[0]
+    )
     return best if repaired is None else _best_of(problem, best, (repaired, _served(repaired)))
 
 

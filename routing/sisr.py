@@ -235,7 +235,7 @@ class Plan:
         return (self.allowed, self.cap, self.max_tasks, self.fixed, self.cbd)
 
     def search(self, unit: int = 0) -> tuple:
-        """unit > 0: anneal on the whole objective in that cost unit (with due times)."""
+        """unit > 0: anneal on the whole objective in that cost unit (once the search is stuck)."""
         return (self.prio, self.near, self.demand, self.far, self.jobs, self.m0, self.nw, self.vclass, unit)
 
     def _kinds(self, ins: Inserter) -> None:

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from routing import search, sisr, vroom
+from routing import search, sisr, sisr_kernels, vroom
 from routing.insertion import Inserter, RouteState
 from routing.reasons import allowed_vehicles
 from routing.regret import initial_routes, regret_insert
@@ -143,8 +143,6 @@ def _walk_leaves_a_job_out(unit: int) -> bool:
     """Annealing (at 3 s, far below the m0 of leaving a job out) from a plan serving both
     jobs of a day where only one order of recreation fits both: does the walk ever accept
     a plan with a job left out?"""
-    from routing import sisr_kernels as k
-
     prob = {
         "vehicles": [
             {"id": 1, "start_index": 0, "capacity": [1], "skills": [1]},
@@ -163,9 +161,9 @@ def _walk_leaves_a_job_out(unit: int) -> bool:
     best_route, best_rlen = plan.route.copy(), plan.rlen.copy()
     since_best = np.zeros(len(best_rlen), dtype=np.bool_)
     saved = tuple(a.copy() for a in plan.state())
-    k.seed(3)
+    sisr_kernels.seed(3)
     for _ in range(400):
-        cur, best = k.iterate(
+        cur, best = sisr_kernels.iterate(
             1,
             3.0,
             cur,
