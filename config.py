@@ -65,6 +65,9 @@ def load() -> dict:
         "NOTIFY_EMAIL_TEMPLATE": os.environ.get("NOTIFY_EMAIL_TEMPLATE", ""),
         "NOTIFY_LETTER_TEMPLATE": os.environ.get("NOTIFY_LETTER_TEMPLATE", ""),
         "PLAN_SECONDS": float(os.environ.get("PLAN_SECONDS", "30")),
+        # Searches a plan runs at once, one per core, the best kept (capped at the cores; 1
+        # leaves a core to the web pages while a plan runs on the same machine).
+        "ROUTER_THREADS": int(os.environ.get("ROUTER_THREADS", "2")),
         # An order overdue before the service day: due at its start ("start") or no deadline ("none").
         "PLAN_OVERDUE_DEADLINE": os.environ.get("PLAN_OVERDUE_DEADLINE", "start"),
         # Compliance in the home: how far ahead an inspection due becomes a visit, and the

@@ -18,7 +18,10 @@ equal service: ours plans exactly the jobs VROOM served, without and with due ti
 (`--no-checks` skips these three).
 
     python bench/county_day.py --seconds 30 [--seed 1] [--jobs 500 --vans 25]
-        [--no-deadlines] [--no-checks] [--write problem.json]
+        [--no-deadlines] [--no-checks] [--write problem.json] [--threads 2]
+
+`--threads 2` gives both solvers two threads: VROOM's own, and two of our searches at once
+from different seeds, the best plan kept (routing/portfolio.py).
 
 `--insertions 50` instead measures urgent insertion (`--keep-order`): the day is planned
 once (`--seconds`), published (its routes become the vans' `steps`), and then each of 50
@@ -45,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import county_checks  # noqa: E402 - beside this file
+
+THREADS = 1  # each solver's threads (--threads)
 
 from routing import solve_json
 from routing import vroom as vroom_mod
@@ -166,29 +171,30 @@ def emergencies_alone(problem: dict) -> dict:
     return {**problem, "jobs": [j for j in problem["jobs"] if j.get("priority") == EMERGENCY]}
 
 
-def _child(name: str, path: str, seconds: float, conn) -> None:
+def _child(name: str, path: str, seconds: float, threads: int, conn) -> None:
     sys.path.insert(0, str(ROOT))
     with open(path) as f:
         problem = json.load(f)
     t = time.monotonic()
     if name == "ours":
-        sol = solve_json(problem, seconds=seconds)
+        sol = solve_json(problem, seconds=seconds, threads=threads)
     else:
         import vroom  # pyvroom, optional: only when compared
 
         inp = vroom.Input.from_json(path)
-        sol = inp.solve(exploration_level=5, nb_threads=1, timeout=timedelta(seconds=seconds)).to_dict()
+        sol = inp.solve(exploration_level=5, nb_threads=threads, timeout=timedelta(seconds=seconds)).to_dict()
     elapsed = time.monotonic() - t
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The largest of this process and the searches it started (routing/portfolio.py).
+    rss_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     conn.send((sol, elapsed, rss_mb))
     conn.close()
 
 
-def run(name: str, path: str, seconds: float):
+def run(name: str, path: str, seconds: float, threads: int = 1):
     """Solve in a fresh process so that peak memory is the solver's own."""
     ctx = mp.get_context("spawn")
     a, b = ctx.Pipe(duplex=False)
-    p = ctx.Process(target=_child, args=(name, path, seconds, b))
+    p = ctx.Process(target=_child, args=(name, path, seconds, threads, b))
     p.start()
     out = a.recv()
     p.join()
@@ -234,7 +240,10 @@ def main() -> None:
     ap.add_argument("--solvers", default="ours,vroom")
     ap.add_argument("--insertions", type=int, default=0)
     ap.add_argument("--no-checks", action="store_true", help="skip the equal-service and hard-deadline solves")
+    ap.add_argument("--threads", type=int, default=1, help="each solver's threads (ours: searches at once)")
     args = ap.parse_args()
+    global THREADS
+    THREADS = args.threads
     _matrix_timing()
     problem = generate(args.seed, args.jobs, args.vans, deadlines=not args.no_deadlines)
     if args.insertions:
@@ -247,7 +256,7 @@ def main() -> None:
     print(
         f"county day seed {args.seed}: {len(problem['jobs'])} jobs "
         f"({n_em} emergencies, {servable_emergencies(problem)} servable), "
-        f"{len(problem['vehicles'])} vans, 3 depots, {args.seconds:g} s limit, "
+        f"{len(problem['vehicles'])} vans, 3 depots, {args.seconds:g} s limit, {args.threads} thread(s) each, "
         f"{'no due times' if args.no_deadlines else 'due times'}"
     )
     rows = {name: _solve_and_print(name, problem, args.seconds, n_em) for name in args.solvers.split(",")}
@@ -394,7 +403,7 @@ def _solve_and_print(name: str, problem: dict, seconds: float, n_em: int, label:
     with os.fdopen(fd, "w") as f:
         json.dump(problem, f)
     try:
-        sol, elapsed, rss = run(name, path, seconds)
+        sol, elapsed, rss = run(name, path, seconds, THREADS)
     finally:
         os.unlink(path)
     s = summarise(problem, sol)

@@ -8,6 +8,7 @@ pairs are counted as better, worse or equal. Default: the late-task repair
 
     python bench/county_pairs.py [--days 60x4:1-5,500x25:1-3] [--seeds 1,2] [--seconds 20]
         [--setting REPAIR_SHARE --off 0]      # a setting of routing.search, or MODULE.NAME (sisr.STALL_SHARE)
+        [--setting threads --on 2 --off 1]    # solve_json's threads: the two run one after the other
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | 
     sys.path.insert(0, str(ROOT))
     from routing import solve_json
 
+    if setting == "threads":
+        conn.send(solve_json(problem, seconds=seconds, seed=seed, threads=int(value or 1)))
+        conn.close()
+        return
     if value is not None:
         module, _, name = setting.rpartition(".")
         target = importlib.import_module(f"routing.{module or 'search'}")
@@ -39,7 +44,7 @@ def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | 
 
 def _pair(problem: dict, seconds: float, seed: int, setting: str, on: str | None, off: str) -> tuple[dict, dict]:
     """(with the setting at `on`, or as the code has it when None; with it at `off`),
-    solved at the same time."""
+    solved at the same time (one after the other for `threads`, which uses the cores)."""
     ctx = mp.get_context("spawn")
     out = []
     procs = []
@@ -49,7 +54,10 @@ def _pair(problem: dict, seconds: float, seed: int, setting: str, on: str | None
         p.start()
         procs.append(p)
         out.append(a)
-    sols = [a.recv() for a in out]
+        if setting == "threads":
+            out[-1] = a.recv()
+            p.join()
+    sols = [a if isinstance(a, dict) else a.recv() for a in out]
     for p in procs:
         p.join()
     return sols[0], sols[1]

@@ -1,4 +1,4 @@
-"""`python -m routing solve PROBLEM.json [--seconds S] [--seed N] [--keep-order]`.
+"""`python -m routing solve PROBLEM.json [--seconds S] [--seed N] [-t THREADS] [--keep-order]`.
 
 `python -m routing compile` compiles the fast ruin and recreate (routing/sisr.py) once per
 installation (about 20 s); until then the router uses its slower numpy version.
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     if args.command == "compile":
         return _compile()
+    if args.threads < 1:
+        sys.stderr.write(f"error: --threads must be at least 1, got {args.threads}\n")
+        return 2
     if not args.seconds > 0:
         sys.stderr.write(f"error: --seconds must be positive, got {args.seconds}\n")
         return 2
@@ -47,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=max(0.05, args.seconds - used),
                 seed=args.seed,
                 keep_order=args.keep_order,
+                threads=args.threads,
                 osrm_url=args.osrm_url,
             )
     except ProblemError as exc:
@@ -72,6 +76,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     s.add_argument("problem", help="problem JSON file, or - for stdin")
     s.add_argument("--seconds", type=float, default=5.0)
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument(
+        "-t", "--threads", type=int, default=1, help="searches at once, one per core (best plan kept; as VROOM's -t)"
+    )
     s.add_argument("--keep-order", action="store_true")
     s.add_argument("--osrm-url", default=None)
     sub.add_parser("compile", help="compile the fast ruin and recreate (once, ~20 s)")

@@ -15,7 +15,7 @@ Which search runs when, and its share of the time left after parsing (`plan` pic
 least SISR_MIN_SECONDS of budget, and `python -m routing compile` has been run. With
 breaks, OR-Tools searches without them on shifts shortened by their length, and the breaks
 are placed afterwards (`_solve_with_breaks_relaxed`). Every stage's plan competes by the
-objective (`_objective`); the best one is returned.
+objective (`objective`); the best one is returned.
 With due times, the first SISR stage of a large problem spends its first quarter with them
 ignored (`_priority_first`): priority ranks first, and what is served is chosen best
 without them. And the last SISR stage (of either size) gives its last REPAIR_SHARE to
@@ -106,10 +106,10 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     left = [j for j in ins.jobs if j not in served]
     mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
     routes2, _ = lns.ruin_recreate(states, left, deadline=mid, seed=seed, on_best=progress, cool=True)
-    if _objective(problem, _served(routes2), routes2) <= _objective(problem, served, routes):
+    if objective(problem, _served(routes2), routes2) <= objective(problem, served, routes):
         routes, served = routes2, _served(routes2)
     result = _ortools(problem, allowed, routes, deadline, seed, progress)
-    if result is not None and _objective(problem, result[1], result[0]) <= _objective(problem, served, routes):
+    if result is not None and objective(problem, result[1], result[0]) <= objective(problem, served, routes):
         routes, served = result
     return routes, served
 
@@ -184,7 +184,7 @@ def _priority_first(ins, routes, deadline, seed):
 
 def _best_of(problem, *plans):
     """The plan that is best by the objective (the first one on a tie)."""
-    return min(plans, key=lambda rs: _objective(problem, rs[1], rs[0]))
+    return min(plans, key=lambda rs: objective(problem, rs[1], rs[0]))
 
 
 def _plan_large(problem, allowed, deadline, seed, progress):
@@ -217,9 +217,9 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     # 2. OR-Tools' guided local search shortens the routes of the served jobs (and places
     #    the shipments, which the insertion leaves to it).
     result = _shorten(problem, allowed, ins, routes, served, t_ortools, seed, progress)
-    best = (_objective(problem, served, routes), routes, served)
+    best = (objective(problem, served, routes), routes, served)
     if result is not None:
-        cand = (_objective(problem, result[1], result[0]), result[0], result[1])
+        cand = (objective(problem, result[1], result[0]), result[0], result[1])
         best = min(best, cand, key=lambda x: x[0])
         routes, served = result  # continue from OR-Tools' shorter routes in any case
     # 3. Ruin and recreate again from there: shorter routes may fit in more jobs.
@@ -235,7 +235,7 @@ def _plan_large(problem, allowed, deadline, seed, progress):
         served = _served(routes)
     else:
         return best[1], best[2]
-    best = min(best, (_objective(problem, served, routes), routes, served), key=lambda x: x[0])
+    best = min(best, (objective(problem, served, routes), routes, served), key=lambda x: x[0])
     return best[1], best[2]
 
 
@@ -316,7 +316,7 @@ def _place(problem: Problem, v: int, route: Route, step: Step) -> Route | None:
     return None if best is None else best[1]
 
 
-def _objective(problem: Problem, served: set[int], routes: list[Route]) -> tuple[int, int, int, int, int]:
+def objective(problem: Problem, served: set[int], routes: list[Route]) -> tuple[int, int, int, int, int]:
     """The order of VROOM_FORMAT.md: priority left out, tasks late, their lateness, tasks
     left out, cost (without deadlines the two lateness terms are 0: VROOM's order)."""
     out = [t for i, t in enumerate(problem.tasks) if i not in served]

@@ -234,7 +234,7 @@ class Model:
         With deadlines, lateness goes between priority and the number served: a soft upper
         bound on the time of each task with a deadline, per second a little more than any
         route's cost could save. OR-Tools cannot count late tasks; the plans it returns
-        are compared by the full order (search._objective) afterwards.
+        are compared by the full order (search.objective) afterwards.
         """
         self.m0 = self.bound
         self.m1 = self.m0 * (self.N + 1)

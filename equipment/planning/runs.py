@@ -58,8 +58,16 @@ def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, over
         if job == "reoptimise":
             run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url)
         else:
-            schedule_before_planning(engine, ComplianceSettings.from_config({**config.load(), "TIMEZONE": tz}))
-            run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue_at_start=overdue != "none")
+            settings = config.load()
+            schedule_before_planning(engine, ComplianceSettings.from_config({**settings, "TIMEZONE": tz}))
+            run_plan(
+                engine,
+                plan_id,
+                tz=tz,
+                osrm_url=osrm_url,
+                overdue_at_start=overdue != "none",
+                threads=settings["ROUTER_THREADS"],
+            )
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)
         mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])

@@ -184,9 +184,11 @@ def run_plan(
     seed: int = 0,
     deadlines: bool = True,
     overdue_at_start: bool = True,
+    threads: int = 1,
 ) -> dict[str, float]:
     """Solve a queued plan and store it. Runs in a worker; short transactions only, so that the
-    application keeps writing while the router thinks. Returns seconds spent per phase."""
+    application keeps writing while the router thinks. `threads`: searches at once, one per
+    core (ROUTER_THREADS). Returns seconds spent per phase."""
     t0 = clock.monotonic()
     with new_session(engine) as session:
         plan = start_running(session, plan_id)
@@ -198,7 +200,9 @@ def run_plan(
         seconds = plan.seconds
     t1 = clock.monotonic()
     if built.problem["jobs"] and built.problem["vehicles"]:
-        output = solve(built.problem, seconds=seconds, seed=seed, on_progress=progress_writer(engine, plan_id))
+        output = solve(
+            built.problem, seconds=seconds, seed=seed, threads=threads, on_progress=progress_writer(engine, plan_id)
+        )
     else:
         output = {
             "routes": [],

@@ -1,0 +1,98 @@
+"""Several searches at once (routing/portfolio.py): the best plan is kept, another search
+that fails or overruns is ignored, and the time limit holds."""
+
+import json
+import logging
+import subprocess
+import sys
+import time
+
+import pytest
+
+from routing import ProblemError, portfolio, solve_json, vroom
+from routing.__main__ import main
+from routing.check import check
+
+
+def grid_day(n: int = 121) -> dict:
+    pts = [(i % 11, i // 11) for i in range(n)]
+    m = [[int(10 * (abs(a[0] - b[0]) + abs(a[1] - b[1]))) for b in pts] for a in pts]
+    return {
+        "vehicles": [{"id": k, "start_index": 0, "end_index": 0, "capacity": [30]} for k in range(6)],
+        "jobs": [{"id": i, "location_index": i, "delivery": [1]} for i in range(1, n)],
+        "matrices": {"car": {"durations": m}},
+    }
+
+
+def test_two_searches_run_and_the_plan_holds_the_time_limit(caplog):
+    problem, seconds = grid_day(), portfolio.MIN_SECONDS + 1.5
+    caplog.set_level(logging.INFO, logger="routing.portfolio")
+    t = time.monotonic()
+    sol = solve_json(problem, seconds=seconds, threads=2)
+    elapsed = time.monotonic() - t
+    assert check(problem, sol)["errors"] == []
+    assert sol["summary"]["unassigned"] == 0
+    assert elapsed <= seconds + 1
+    compared = [r.getMessage() for r in caplog.records if r.getMessage().startswith("best of")]
+    assert compared and compared[0].startswith("best of 2 searches")
+
+
+def test_short_limits_use_one_search(caplog):
+    caplog.set_level(logging.INFO, logger="routing.portfolio")
+    solve_json(grid_day(31), seconds=1, threads=2)
+    assert not [r for r in caplog.records if r.getMessage().startswith("best of")]
+
+
+def test_the_best_plan_by_the_objective_is_kept():
+    # Two jobs of priorities 1 and 5, one van: the plan serving the priority-5 job wins
+    # whichever comes first; on a tie, the first (this process's own) plan.
+    p = vroom.parse(
+        {
+            "vehicles": [{"id": 1, "start_index": 0, "end_index": 0}],
+            "jobs": [{"id": 1, "location_index": 1, "priority": 1}, {"id": 2, "location_index": 2, "priority": 5}],
+            "matrices": {"car": {"durations": [[0, 10, 20], [10, 0, 10], [20, 10, 0]]}},
+        }
+    )
+    low = ([[("task", 0)]], [(1, "x")])
+    high = ([[("task", 1)]], [(0, "x")])
+    assert portfolio.best(p, [low, high]) is high
+    assert portfolio.best(p, [high, low]) is high
+    near = ([[("task", 0), ("task", 1)]], [])
+    far = ([[("task", 1), ("task", 0)]], [])
+    assert portfolio.best(p, [near, far]) is near
+    assert portfolio.best(p, [far, near]) is far  # equal cost: the first
+
+
+def test_a_failed_search_is_ignored(tmp_path, caplog):
+    bad = tmp_path / "bad.pickle"
+    bad.write_bytes(b"not a pickle")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "routing.portfolio", str(bad)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=portfolio.ROOT,
+    )
+    assert portfolio._collect(proc, time.monotonic() + 30) == []
+    assert proc.returncode != 0
+    assert any("failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_search_that_overruns_is_stopped():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    t = time.monotonic()
+    assert portfolio._collect(proc, time.monotonic() + 0.3) == []
+    assert time.monotonic() - t < 5
+    assert proc.returncode is not None  # stopped, not left running
+
+
+def test_threads_must_be_a_positive_integer(tmp_path, capsys):
+    with pytest.raises(ProblemError, match="threads"):
+        solve_json(grid_day(5), seconds=1, threads=0)
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(grid_day(5)))
+    assert main(["solve", str(f), "-t", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--threads" in err
+    assert portfolio.usable_threads(64) <= portfolio.MAX_THREADS
