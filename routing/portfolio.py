@@ -60,9 +60,15 @@ def plan(
         running = [
             _start(Path(tmp) / f"{k}.pickle", problem, deadline, seed + k * SEED_STRIDE) for k in range(1, others + 1)
         ]
-        plans = [search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)]
-        for proc in running:
-            plans.extend(_collect(proc, deadline + GRACE_SECONDS))
+        try:
+            plans = [search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)]
+            for proc in running:
+                plans.extend(_collect(proc, deadline + GRACE_SECONDS))
+        finally:
+            for proc in running:  # when this search failed: none left behind, blocked on a full pipe
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
     return best(problem, plans)
 
 

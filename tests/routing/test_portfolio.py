@@ -96,3 +96,24 @@ def test_threads_must_be_a_positive_integer(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--threads" in err
     assert portfolio.usable_threads(64) <= portfolio.MAX_THREADS
+
+
+def test_no_search_is_left_running_when_this_one_fails(monkeypatch):
+    # This process's search raises (an internal error): the other one is stopped, not left
+    # to finish and block on a pipe nobody reads.
+    started = []
+    real_start = portfolio._start
+
+    def start(*args):
+        proc = real_start(*args)
+        started.append(proc)
+        return proc
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("search failed")
+
+    monkeypatch.setattr(portfolio, "_start", start)
+    monkeypatch.setattr(portfolio.search, "plan", broken)
+    with pytest.raises(RuntimeError):
+        solve_json(grid_day(), seconds=portfolio.MIN_SECONDS + 5, threads=2)
+    assert len(started) == 1 and started[0].poll() is not None
