@@ -198,8 +198,11 @@ def _check_reoptimisable(plan: Plan, *, queued: bool = False) -> None:
         raise InvalidTransition("a published plan is not reshuffled; move stops or insert jobs instead")
 
 
-def run_reoptimise(engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: str | None = None) -> None:
-    """The planning job of a queued re-optimisation (runs in a planning worker)."""
+def run_reoptimise(
+    engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: str | None = None, threads: int = 1
+) -> None:
+    """The planning job of a queued re-optimisation (runs in a planning worker; `threads`:
+    searches at once, ROUTER_THREADS)."""
     with new_session(engine) as session:
         plan = start_running(session, plan_id)
         if plan is None:
@@ -213,6 +216,7 @@ def run_reoptimise(engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_u
             osrm_url=osrm_url,
             on_progress=progress_writer(engine, plan_id),
             queued=True,
+            threads=threads,
         )
 
 
@@ -226,13 +230,18 @@ def reoptimise(
     osrm_url: str | None = None,
     on_progress=None,
     queued: bool = False,
+    threads: int = 1,
 ) -> Plan:
     """Solve again everything but the locked routes (before publishing). `queued`: this is the
     planning job of queue_reoptimise (the plan is running), which ends with the plan done."""
     free = _read_free_routes(session, plan_id=plan_id, tz=tz, osrm_url=osrm_url, queued=queued)
     if free.built.problem["jobs"] and free.has_vans:
         output = solve(
-            free.built.problem, seconds=min(seconds, REOPTIMISE_MAX_SECONDS), session=session, on_progress=on_progress
+            free.built.problem,
+            seconds=min(seconds, REOPTIMISE_MAX_SECONDS),
+            session=session,
+            on_progress=on_progress,
+            threads=threads,
         )
     else:
         output = {

@@ -55,10 +55,10 @@ def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, over
         with new_session(engine) as session:
             plan = session.get(Plan, plan_id)
             job = plan.job if plan is not None else "plan"
+        settings = config.load()
         if job == "reoptimise":
-            run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url)
+            run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url, threads=settings["ROUTER_THREADS"])
         else:
-            settings = config.load()
             schedule_before_planning(engine, ComplianceSettings.from_config({**settings, "TIMEZONE": tz}))
             run_plan(
                 engine,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import time, timedelta
 
 import pytest
@@ -239,6 +241,23 @@ def test_failed_job_is_marked_failed_with_reason_and_can_be_retried(world):
     jobs.execute(world.engine, plan.id, tz=TZ, osrm_url=None)
     world.db.expire_all()
     assert plan.status == PlanStatus.DONE
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one search")
+def test_a_planning_job_runs_router_threads_searches_at_once(world, monkeypatch, caplog):
+    # ROUTER_THREADS (default 2): the planning job runs two searches and keeps the better plan.
+    monkeypatch.setenv("ROUTER_THREADS", "2")
+    caplog.set_level(logging.INFO, logger="routing.portfolio")
+    refs = [world.order(world.person(km_north=2 + k, km_east=(-1) ** k * 3)).ref for k in range(5)]
+    plan = planning.create_plan(world.db, service_date=world.day, depot_codes=None, seconds=7, user_id=None)
+    world.db.commit()
+    jobs.execute(world.engine, plan.id, tz=TZ, osrm_url=None)
+    world.db.expire_all()
+    assert plan.status == PlanStatus.DONE
+    assert sorted(r for refs_ in order_refs_on_routes(world.view(plan)) for r in refs_) == sorted(refs)
+    assert [r.getMessage()[:22] for r in caplog.records if r.getMessage().startswith("best of")] == [
+        "best of 2 searches: (0"
+    ]
 
 
 def test_a_plan_running_far_past_its_budget_is_presumed_dead(world):
