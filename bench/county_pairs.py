@@ -9,6 +9,7 @@ pairs are counted as better, worse or equal. Default: the late-task repair
     python bench/county_pairs.py [--days 60x4:1-5,500x25:1-3] [--seeds 1,2] [--seconds 20]
         [--setting REPAIR_SHARE --off 0]      # a setting of routing.search, or MODULE.NAME (sisr.STALL_SHARE)
         [--setting threads --on 2 --off 1]    # solve_json's threads: the two run one after the other
+        [--threads 2]                         # both sides with two searches (one after the other)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import county_checks  # noqa: E402 - beside this file
 import county_day  # noqa: E402
 
 
-def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | None, conn) -> None:
+def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | None, threads: int, conn) -> None:
     sys.path.insert(0, str(ROOT))
     from routing import solve_json
 
@@ -37,12 +38,15 @@ def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | 
     if value is not None:
         module, _, name = setting.rpartition(".")
         target = importlib.import_module(f"routing.{module or 'search'}")
-        setattr(target, name, type(getattr(target, name))(value))
-    conn.send(solve_json(problem, seconds=seconds, seed=seed))
+        kind = type(getattr(target, name))
+        setattr(target, name, value.lower() in ("1", "true", "yes") if kind is bool else kind(value))
+    conn.send(solve_json(problem, seconds=seconds, seed=seed, threads=threads))
     conn.close()
 
 
-def _pair(problem: dict, seconds: float, seed: int, setting: str, on: str | None, off: str) -> tuple[dict, dict]:
+def _pair(
+    problem: dict, seconds: float, seed: int, setting: str, on: str | None, off: str, threads: int = 1
+) -> tuple[dict, dict]:
     """(with the setting at `on`, or as the code has it when None; with it at `off`),
     solved at the same time (one after the other for `threads`, which uses the cores)."""
     ctx = mp.get_context("spawn")
@@ -50,11 +54,11 @@ def _pair(problem: dict, seconds: float, seed: int, setting: str, on: str | None
     procs = []
     for value in (on, off):
         a, b = ctx.Pipe(duplex=False)
-        p = ctx.Process(target=_child, args=(problem, seconds, seed, setting, value, b))
+        p = ctx.Process(target=_child, args=(problem, seconds, seed, setting, value, threads, b))
         p.start()
         procs.append(p)
         out.append(a)
-        if setting == "threads":
+        if setting == "threads" or threads > 1:
             out[-1] = a.recv()
             p.join()
     sols = [a if isinstance(a, dict) else a.recv() for a in out]
@@ -80,6 +84,7 @@ def main() -> None:
     ap.add_argument("--setting", default="REPAIR_SHARE")
     ap.add_argument("--on", default=None, help="the value to try (default: as the code has it)")
     ap.add_argument("--off", default="0", help="the value to compare with")
+    ap.add_argument("--threads", type=int, default=1, help="searches at once on both sides")
     args = ap.parse_args()
     tally = {"better": 0, "worse": 0, "equal": 0}
     late_em = [0, 0]
@@ -89,7 +94,8 @@ def main() -> None:
         emergencies = {j["id"] for j in problem["jobs"] if j.get("priority") == county_day.EMERGENCY}
         for seed in (int(s) for s in args.seeds.split(",")):
             on, off = (
-                county_day.summarise(problem, s) for s in _pair(problem, seconds, seed, args.setting, args.on, args.off)
+                county_day.summarise(problem, s)
+                for s in _pair(problem, seconds, seed, args.setting, args.on, args.off, args.threads)
             )
             key_on, key_off = county_checks.order_key(on), county_checks.order_key(off)
             verdict = "better" if key_on < key_off else "worse" if key_on > key_off else "equal"
