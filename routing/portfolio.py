@@ -11,6 +11,12 @@ and numba there takes about 2 s, which comes off their time, so they start only 
 is time left for them to search (MIN_SECONDS). One that has not answered shortly after the
 deadline is stopped and ignored; one that fails is ignored (and logged).
 
+Only up to MAX_TASKS tasks. On 500-job county days the search is still improving when the
+clock stops, and two searches side by side probably each run slower there (sharing the
+cache and the memory bus; not measured): in paired runs two searches were worse by the objective in 4 of 6 (10-20
+less priority, though fewer late), where on 60-job days, whose search has settled by then,
+they were better in 7 and worse in 3 of 12 (bench/ROUTER.md).
+
 The deadline is passed as time.monotonic(), whose clock is the system's, the same in every
 process.
 """
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_THREADS = 8
 MIN_SECONDS = 6.0  # below this, another search has too little time left after loading
+MAX_TASKS = 300  # above this, one search (see the docstring)
 GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searches
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +61,7 @@ def plan(
 ) -> tuple[list[Route], list[tuple[int, str]]]:
     """search.plan here and in threads - 1 other processes; the best of their plans."""
     others = usable_threads(threads) - 1
-    if others == 0 or deadline - time.monotonic() < MIN_SECONDS or not problem.tasks:
+    if others == 0 or deadline - time.monotonic() < MIN_SECONDS or not 0 < len(problem.tasks) <= MAX_TASKS:
         return search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)
     with tempfile.TemporaryDirectory(prefix="routing-") as tmp:
         running = [

@@ -43,6 +43,14 @@ def test_short_limits_use_one_search(caplog):
     assert not [r for r in caplog.records if r.getMessage().startswith("best of")]
 
 
+def test_problems_above_max_tasks_use_one_search(caplog, monkeypatch):
+    monkeypatch.setattr(portfolio, "MAX_TASKS", 20)
+    caplog.set_level(logging.INFO, logger="routing.portfolio")
+    sol = solve_json(grid_day(31), seconds=portfolio.MIN_SECONDS + 0.5, threads=2)
+    assert sol["summary"]["unassigned"] == 0
+    assert not [r for r in caplog.records if r.getMessage().startswith("best of")]
+
+
 def test_the_best_plan_by_the_objective_is_kept():
     # Two jobs of priorities 1 and 5, one van: the plan serving the priority-5 job wins
     # whichever comes first; on a tie, the first (this process's own) plan.
