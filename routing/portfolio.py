@@ -6,10 +6,11 @@ The search stops on the clock, and on a tight day two seeds can end far apart (o
 
 The other searches are fresh Python processes (`python -m routing.portfolio FILE`), not
 forks or multiprocessing's spawn: a fork of a parent with threads (a web worker, a job
-queue) can deadlock, and spawn runs the parent's main script again. Loading numpy, OR-Tools
-and numba there takes about 2 s, which comes off their time, so they start only when there
-is time left for them to search (MIN_SECONDS). One that has not answered shortly after the
-deadline is stopped and ignored; one that fails is ignored (and logged).
+queue) can deadlock, and spawn runs the parent's main script again. Starting one, with
+its imports and the compiled search loaded from its cache, took 0.4 s here (6 Dec); short
+solves (MIN_SECONDS: urgent insertions, tests, quick re-plans) keep to one process, a
+choice rather than a measurement. One that has not answered shortly after the deadline is
+stopped and ignored; one that fails is ignored (and logged).
 
 Only up to MAX_TASKS tasks. On 500-job county days the search is still improving when the
 clock stops, and two searches side by side probably each run slower there (sharing the
@@ -39,7 +40,7 @@ from routing.problem import Problem, Route
 log = logging.getLogger(__name__)
 
 MAX_THREADS = 8
-MIN_SECONDS = 6.0  # below this, another search has too little time left after loading
+MIN_SECONDS = 6.0  # below this, one search (see the docstring)
 MAX_TASKS = 300  # above this, one search (see the docstring)
 GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searches
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
