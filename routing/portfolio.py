@@ -7,7 +7,7 @@ The search stops on the clock, and on a tight day two seeds can end far apart (o
 The other searches are fresh Python processes (`python -m routing.portfolio FILE`), not
 forks or multiprocessing's spawn: a fork of a parent with threads (a web worker, a job
 queue) can deadlock, and spawn runs the parent's main script again. Starting one, with
-its imports and the compiled search loaded from its cache, took 0.4 s here (6 Dec); short
+its imports and the compiled search loaded from its cache, took 0.5 s here (6 Dec); short
 solves (MIN_SECONDS: urgent insertions, tests, quick re-plans) keep to one process, a
 choice rather than a measurement. One that has not answered shortly after the deadline is
 stopped and ignored; one that fails is ignored (and logged).
