@@ -3,6 +3,7 @@ that fails or overruns is ignored, and the time limit holds."""
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ def grid_day(n: int = 121) -> dict:
     }
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one search")
 def test_two_searches_run_and_the_plan_holds_the_time_limit(caplog):
     problem, seconds = grid_day(), portfolio.MIN_SECONDS + 1.5
     caplog.set_level(logging.INFO, logger="routing.portfolio")
