@@ -16,7 +16,7 @@ Only up to MAX_TASKS tasks. On 500-job county days the search is still improving
 clock stops, and two searches side by side probably each run slower there (sharing the
 cache and the memory bus; not measured): in paired runs two searches were worse by the
 objective in 4 of 6 (10-20 less priority, though fewer late), where on 60-job days, whose
-search has settled by then, they were better in 7 and worse in 3 of 12 (bench/ROUTER.md).
+search has settled by then, they were better in 17 and worse in 5 of 24 (bench/ROUTER.md).
 
 The deadline is passed as time.monotonic(), whose clock is the system's, the same in every
 process.
