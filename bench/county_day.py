@@ -49,8 +49,6 @@ sys.path.insert(0, str(ROOT))
 
 import county_checks  # noqa: E402 - beside this file
 
-THREADS = 1  # each solver's threads (--threads)
-
 from routing import solve_json
 from routing import vroom as vroom_mod
 from routing.check import check
@@ -242,8 +240,6 @@ def main() -> None:
     ap.add_argument("--no-checks", action="store_true", help="skip the equal-service and hard-deadline solves")
     ap.add_argument("--threads", type=int, default=1, help="each solver's threads (ours: searches at once)")
     args = ap.parse_args()
-    global THREADS
-    THREADS = args.threads
     _matrix_timing()
     problem = generate(args.seed, args.jobs, args.vans, deadlines=not args.no_deadlines)
     if args.insertions:
@@ -259,7 +255,10 @@ def main() -> None:
         f"{len(problem['vehicles'])} vans, 3 depots, {args.seconds:g} s limit, {args.threads} thread(s) each, "
         f"{'no due times' if args.no_deadlines else 'due times'}"
     )
-    rows = {name: _solve_and_print(name, problem, args.seconds, n_em) for name in args.solvers.split(",")}
+    rows = {
+        name: _solve_and_print(name, problem, args.seconds, n_em, threads=args.threads)
+        for name in args.solvers.split(",")
+    }
     if "ours" in rows and "vroom" in rows:
         o, v = rows["ours"], rows["vroom"]
         print(
@@ -279,7 +278,10 @@ def main() -> None:
 def nothing_late(problem: dict, rows: dict, args, n_em: int) -> None:
     """Every due time hard: the priority that fits with no task late, by both searches."""
     day = county_checks.all_due_hard(problem)
-    got = {name: _solve_and_print(name, day, args.seconds, n_em, label=f"{name[0]}-hard") for name in ("ours", "vroom")}
+    got = {
+        name: _solve_and_print(name, day, args.seconds, n_em, label=f"{name[0]}-hard", threads=args.threads)
+        for name in ("ours", "vroom")
+    }
     most = max(g["priority"] for g in got.values())
     print(
         f"nothing late (every due time hard): priority {got['ours']['priority']} (ours) / "
@@ -294,7 +296,9 @@ def nothing_late(problem: dict, rows: dict, args, n_em: int) -> None:
 
 def emergency_check(problem: dict, ours: dict, args, n_em: int) -> None:
     """Solve the emergencies alone; if one on time alone is late in our plan, ask why."""
-    alone = _solve_and_print("ours", emergencies_alone(problem), args.emergency_seconds, n_em, label="alone")
+    alone = _solve_and_print(
+        "ours", emergencies_alone(problem), args.emergency_seconds, n_em, label="alone", threads=args.threads
+    )
     could = alone["on_time_emergencies"]
     missed = could - ours["on_time_emergencies"]
     print(
@@ -303,7 +307,9 @@ def emergency_check(problem: dict, ours: dict, args, n_em: int) -> None:
     )
     if not missed or args.no_checks:
         return
-    hard = _solve_and_print("ours", county_checks.hardened(problem, missed), args.seconds, n_em, label="hard")
+    hard = _solve_and_print(
+        "ours", county_checks.hardened(problem, missed), args.seconds, n_em, label="hard", threads=args.threads
+    )
     print(f"late emergencies {sorted(missed)}: {county_checks.verdict(ours, hard)}")
 
 
@@ -314,7 +320,7 @@ def equal_service(problem: dict, v: dict, args, n_em: int) -> None:
     for with_dl in variants:
         day = county_checks.only_jobs(problem, ids, deadlines=with_dl)
         label = "=v+due" if with_dl else "=vroom"
-        o = _solve_and_print("ours", day, args.seconds, n_em, label=label)
+        o = _solve_and_print("ours", day, args.seconds, n_em, label=label, threads=args.threads)
         print(
             f"equal service ({len(ids)} jobs VROOM served{', with due times' if with_dl else ''}): "
             f"ours serves {o['served']}, travel {o['travel'] / 3600:.2f} h vs VROOM's "
@@ -398,12 +404,12 @@ def _matrix_timing() -> None:
     print(f"matrix: 1000 locations built in {1000 * (time.perf_counter() - t):.1f} ms")
 
 
-def _solve_and_print(name: str, problem: dict, seconds: float, n_em: int, label: str = "") -> dict:
+def _solve_and_print(name: str, problem: dict, seconds: float, n_em: int, label: str = "", threads: int = 1) -> dict:
     fd, path = tempfile.mkstemp(suffix=".json")
     with os.fdopen(fd, "w") as f:
         json.dump(problem, f)
     try:
-        sol, elapsed, rss = run(name, path, seconds, THREADS)
+        sol, elapsed, rss = run(name, path, seconds, threads)
     finally:
         os.unlink(path)
     s = summarise(problem, sol)

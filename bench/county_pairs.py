@@ -32,10 +32,8 @@ def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | 
     from routing import solve_json
 
     if setting == "threads":
-        conn.send(solve_json(problem, seconds=seconds, seed=seed, threads=int(value or 1)))
-        conn.close()
-        return
-    if value is not None:
+        threads = int(value or 1)
+    elif value is not None:
         module, _, name = setting.rpartition(".")
         target = importlib.import_module(f"routing.{module or 'search'}")
         kind = type(getattr(target, name))
@@ -48,23 +46,24 @@ def _pair(
     problem: dict, seconds: float, seed: int, setting: str, on: str | None, off: str, threads: int = 1
 ) -> tuple[dict, dict]:
     """(with the setting at `on`, or as the code has it when None; with it at `off`),
-    solved at the same time (one after the other for `threads`, which uses the cores)."""
+    solved at the same time (one after the other when either uses more than one core)."""
     ctx = mp.get_context("spawn")
-    out = []
-    procs = []
-    for value in (on, off):
-        a, b = ctx.Pipe(duplex=False)
-        p = ctx.Process(target=_child, args=(problem, seconds, seed, setting, value, threads, b))
-        p.start()
-        procs.append(p)
-        out.append(a)
-        if setting == "threads" or threads > 1:
-            out[-1] = a.recv()
-            p.join()
-    sols = [a if isinstance(a, dict) else a.recv() for a in out]
-    for p in procs:
-        p.join()
-    return sols[0], sols[1]
+
+    def start(value):
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(problem, seconds, seed, setting, value, threads, send))
+        proc.start()
+        return proc, receive
+
+    def finish(proc, receive) -> dict:
+        sol = receive.recv()
+        proc.join()
+        return sol
+
+    if setting == "threads" or threads > 1:
+        return finish(*start(on)), finish(*start(off))
+    both = [start(on), start(off)]
+    return finish(*both[0]), finish(*both[1])
 
 
 def _days(spec: str):

@@ -82,7 +82,9 @@ def plan(
 
 def best(problem: Problem, plans: list) -> tuple[list[Route], list[tuple[int, str]]]:
     """The plan first by the objective (the first one on a tie: this process's own)."""
-    scored = [(search.objective(problem, _served(routes), routes), n) for n, (routes, _) in enumerate(plans)]
+    scored = [
+        (search.objective(problem, search.served_tasks(routes), routes), n) for n, (routes, _) in enumerate(plans)
+    ]
     log.info("best of %d searches: %s", len(plans), ", ".join(f"{s}" for s, _ in scored))
     return plans[min(scored)[1]]
 
@@ -114,10 +116,6 @@ def _collect(proc: subprocess.Popen, wait_until: float) -> list:
         log.warning("a second search failed: %s", err.decode(errors="replace").strip().splitlines()[-1:])
         return []
     return [pickle.loads(out)]
-
-
-def _served(routes: list[Route]) -> set[int]:
-    return {i for r in routes for k, i in r if k == "task"}
 
 
 def _main(path: str) -> None:

@@ -76,7 +76,8 @@ def plan(
     return routes, unassigned
 
 
-def _served(routes: list[Route]) -> set[int]:
+def served_tasks(routes: list[Route]) -> set[int]:
+    """The tasks a plan serves."""
     return {i for r in routes for k, i in r if k == "task"}
 
 
@@ -106,8 +107,8 @@ def _plan_small(problem, allowed, deadline, seed, progress):
     left = [j for j in ins.jobs if j not in served]
     mid = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
     routes2, _ = lns.ruin_recreate(states, left, deadline=mid, seed=seed, on_best=progress, cool=True)
-    if objective(problem, _served(routes2), routes2) <= objective(problem, served, routes):
-        routes, served = routes2, _served(routes2)
+    if objective(problem, served_tasks(routes2), routes2) <= objective(problem, served, routes):
+        routes, served = routes2, served_tasks(routes2)
     result = _ortools(problem, allowed, routes, deadline, seed, progress)
     if result is not None and objective(problem, result[1], result[0]) <= objective(problem, served, routes):
         routes, served = result
@@ -127,7 +128,7 @@ def _ortools_or_regret(problem, allowed, ins, deadline, seed, progress):
     states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
     regret_insert(states, ins.jobs, k=2)
     routes = [list(s.steps) for s in states]
-    return routes, _served(routes)
+    return routes, served_tasks(routes)
 
 
 def _compiled_ruin_recreate(problem: Problem) -> bool:
@@ -157,7 +158,7 @@ def _sisr_module():
 
 def _sisr(ins, routes, deadline, seed, progress, **options):
     out = _sisr_module().ruin_recreate(ins, routes, deadline=deadline, seed=seed, on_best=progress, **options)
-    return out, _served(out)
+    return out, served_tasks(out)
 
 
 def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress):
@@ -172,7 +173,7 @@ def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress):
     repaired = late_repair.repair(
         problem, allowed, best[0], lambda hard_ins, start: _sisr(hard_ins, start, deadline, seed + 1, progress)[0]
     )
-    return best if repaired is None else _best_of(problem, best, (repaired, _served(repaired)))
+    return best if repaired is None else _best_of(problem, best, (repaired, served_tasks(repaired)))
 
 
 def _priority_first(ins, routes, deadline, seed):
@@ -213,7 +214,7 @@ def _plan_large(problem, allowed, deadline, seed, progress):
         routes, served = _sisr(ins, routes, t_lns, seed, progress)
     else:
         routes, left = lns.ruin_recreate(states, left, deadline=t_lns, seed=seed, on_best=progress)
-        served = _served(routes)
+        served = served_tasks(routes)
     # 2. OR-Tools' guided local search shortens the routes of the served jobs (and places
     #    the shipments, which the insertion leaves to it).
     result = _shorten(problem, allowed, ins, routes, served, t_ortools, seed, progress)
@@ -232,7 +233,7 @@ def _plan_large(problem, allowed, deadline, seed, progress):
         states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
         left = [j for j in ins.jobs if j not in served]
         routes, left = lns.ruin_recreate(states, left, deadline=deadline, seed=seed + 1, on_best=progress, cool=True)
-        served = _served(routes)
+        served = served_tasks(routes)
     else:
         return best[1], best[2]
     best = min(best, (objective(problem, served, routes), routes, served), key=lambda x: x[0])
@@ -281,7 +282,7 @@ def _solve_with_breaks_relaxed(problem, allowed, routes, deadline, seed, progres
             placed.append(_breaks_only(problem, v))
         else:
             placed.append(_place_breaks(problem, v, route))
-    return placed, _served(placed)
+    return placed, served_tasks(placed)
 
 
 def _breaks_only(problem: Problem, v: int) -> Route:
