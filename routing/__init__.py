@@ -17,13 +17,16 @@ def solve_json(
     seed: int = 0,
     keep_order: bool = False,
     threads: int = 1,
+    isolated: bool = False,
     on_progress: Callable[[float, int], None] | None = None,
     osrm_url: str | None = None,
 ) -> dict:
     """Solve a VROOM input dict within `seconds`; return a VROOM output dict.
 
     `threads` > 1 runs that many searches at once, one per core, from different seeds, and
-    keeps the best plan (routing/portfolio.py)."""
+    keeps the best plan (routing/portfolio.py). `isolated` runs the search in other
+    processes even with one thread, so that the caller's other threads are not held up
+    while it runs (a web process planning in a background thread); not for `keep_order`."""
     # Imported here, not at the top: `python -m routing` imports this package before it
     # starts its clock, and these load numpy (and fixed/search load OR-Tools).
     from routing import schedule, vroom
@@ -41,7 +44,9 @@ def solve_json(
     if keep_order:
         routes, unassigned = fixed.insert_keeping_order(p, deadline=deadline)
     else:
-        routes, unassigned = portfolio.plan(p, deadline=deadline, seed=seed, threads=threads, on_progress=on_progress)
+        routes, unassigned = portfolio.plan(
+            p, deadline=deadline, seed=seed, threads=threads, on_progress=on_progress, isolated=isolated
+        )
     timed = [schedule.simulate(p, v, seq) for v, seq in enumerate(routes) if any(k == "task" for k, _ in seq)]
     ms = int((time.monotonic() - t0) * 1000)
     return vroom.format_solution(p, timed, unassigned, computing_ms=ms)

@@ -18,6 +18,10 @@ cache and the memory bus; not measured): in paired runs two searches were worse 
 objective in 4 of 6 (10-20 less priority, though fewer late), where on 60-job days, whose
 search has settled by then, they were better in 17 and worse in 5 of 24 (bench/ROUTER.md).
 
+With `isolated`, every search runs in another process, even a single one, and this process
+only waits (and relays the progress of the first): a web process whose worker thread plans a
+day keeps serving its pages (see `plan`).
+
 The deadline is passed as time.monotonic(), whose clock is the system's, the same in every
 process.
 """
@@ -30,7 +34,9 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,7 +49,12 @@ MAX_THREADS = 8
 MIN_SECONDS = 6.0  # below this, one search (see the docstring)
 MAX_TASKS = 300  # above this, one search (see the docstring)
 GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searches
+# ... and for the search in another process that stands in for this one's (`isolated`): it
+# is waited for as if it ran here, where a search may end a little after its deadline on a
+# busy machine; only a hung one is stopped.
+STAND_IN_GRACE_SECONDS = 30.0
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
+PROGRESS = "routing-progress "  # a line on a search's stderr: fraction and cost
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,24 +70,38 @@ def plan(
     seed: int = 0,
     threads: int = 1,
     on_progress: Callable[[float, int], None] | None = None,
+    isolated: bool = False,
 ) -> tuple[list[Route], list[tuple[int, str]]]:
-    """search.plan here and in threads - 1 other processes; the best of their plans."""
-    others = usable_threads(threads) - 1
-    if others == 0 or deadline - time.monotonic() < MIN_SECONDS or not 0 < len(problem.tasks) <= MAX_TASKS:
+    """search.plan here and in threads - 1 other processes; the best of their plans.
+
+    `isolated`: every search runs in another process and this one only waits, so that the
+    caller's other threads (a web server's) keep running: the search holds the interpreter
+    lock most of the time, and while it ran here 200 small SQLite queries in another thread
+    took 5.6 s instead of 8 ms (6 Dec). Progress is relayed from the first of them."""
+    searches = usable_threads(threads)
+    if deadline - time.monotonic() < MIN_SECONDS or not 0 < len(problem.tasks) <= MAX_TASKS:
+        searches = 1
+    if searches == 1 and not isolated:
         return search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)
+    first_elsewhere = 0 if isolated else 1
     with tempfile.TemporaryDirectory(prefix="routing-") as tmp:
+        paths = [Path(tmp) / f"{k}.pickle" for k in range(first_elsewhere, searches)]
         running = [
-            _start(Path(tmp) / f"{k}.pickle", problem, deadline, seed + k * SEED_STRIDE) for k in range(1, others + 1)
+            _start(path, problem, deadline, seed + k * SEED_STRIDE) for k, path in enumerate(paths, first_elsewhere)
         ]
         try:
-            plans = [search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)]
-            for proc in running:
-                plans.extend(_collect(proc, deadline + GRACE_SECONDS))
+            plans = [] if isolated else [search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)]
+            for n, (proc, path) in enumerate(zip(running, paths)):
+                stand_in = isolated and n == 0
+                wait_until = deadline + (STAND_IN_GRACE_SECONDS if stand_in else GRACE_SECONDS)
+                plans.extend(_collect(proc, _result_path(path), wait_until, on_progress if stand_in else None))
         finally:
-            for proc in running:  # when this search failed: none left behind, blocked on a full pipe
+            for proc in running:  # when this search failed: none left behind
                 if proc.poll() is None:
                     proc.kill()
-                    proc.communicate()
+                    proc.wait()
+    if not plans:
+        raise RuntimeError("the search failed in its own process (see the log)")
     return best(problem, plans)
 
 
@@ -95,36 +120,72 @@ def _start(path: Path, problem: Problem, deadline: float, seed: int) -> subproce
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(
         [sys.executable, "-m", "routing.portfolio", str(path)],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         env=env,
         cwd=ROOT,
+        text=True,
     )
 
 
-def _collect(proc: subprocess.Popen, wait_until: float) -> list:
-    """The other search's plan; nothing when it failed or is late (it is then stopped)."""
-    try:
-        out, err = proc.communicate(timeout=max(0.0, wait_until - time.monotonic()))
-    except subprocess.TimeoutExpired:
+def _result_path(problem_path: Path) -> Path:
+    """Where the search started on `problem_path` writes its plan."""
+    return problem_path.with_suffix(".plan")
+
+
+def _collect(
+    proc: subprocess.Popen, result: Path, wait_until: float, on_progress: Callable[[float, int], None] | None = None
+) -> list:
+    """The other search's plan, read from `result`; nothing when it failed or is late (it is
+    then stopped). Its progress lines are passed to `on_progress` as they come."""
+    overran = threading.Event()
+
+    def stop() -> None:
+        overran.set()
         proc.kill()
-        proc.communicate()
-        log.warning("a second search overran its deadline and was stopped")
-        return []
-    if proc.returncode != 0:
-        log.warning("a second search failed: %s", err.decode(errors="replace").strip().splitlines()[-1:])
-        return []
-    return [pickle.loads(out)]
+
+    timer = threading.Timer(max(0.0, wait_until - time.monotonic()), stop)
+    timer.start()
+    said: deque[str] = deque(maxlen=20)
+    try:
+        for line in proc.stderr:  # until the search ends or is stopped
+            if not line.startswith(PROGRESS):
+                said.append(line.rstrip())
+            elif on_progress is not None:
+                fraction, cost = line[len(PROGRESS) :].split()
+                on_progress(float(fraction), int(cost))
+        proc.wait()
+    finally:
+        timer.cancel()
+    if result.exists():  # written whole (renamed into place), even if stopped while exiting
+        return [pickle.loads(result.read_bytes())]
+    if overran.is_set():
+        log.warning("a search overran its deadline and was stopped")
+    else:
+        log.warning("a search failed: %s", [s for s in said if s][-1:])
+    return []
 
 
 def _main(path: str) -> None:
-    """In the other process: read (problem, deadline, seed), search, write the plan."""
+    """In the other process: read (problem, deadline, seed), search, write the plan beside
+    the problem, and report progress on stderr."""
     with open(path, "rb") as f:
         problem, deadline, seed = pickle.load(f)
-    result = search.plan(problem, deadline=deadline, seed=seed)
-    sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def report(fraction: float, cost: int) -> None:
+        sys.stderr.write(f"{PROGRESS}{fraction:.4f} {cost}\n")
+        sys.stderr.flush()
+
+    result = search.plan(problem, deadline=deadline, seed=seed, on_progress=report)
+    partial = Path(path).with_suffix(".partial")
+    partial.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(_result_path(Path(path)))  # whole or absent, never half written
 
 
 if __name__ == "__main__":
     _main(sys.argv[1])
+    # The plan is on disk: skip the interpreter's clean-up of numpy, numba and OR-Tools, which
+    # took over 0.3 s on a busy machine while the caller waited.
+    sys.stderr.flush()
+    os._exit(0)

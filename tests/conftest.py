@@ -30,6 +30,7 @@ from equipment.demo.seed import SEED_DIR, _load_response_classes, seed
 from equipment.migrations.upgrade import upgrade_to_head
 from equipment.models import Depot, Item, Order, PostcodeDistrict, ResponseClass, ServiceUser, Van
 from equipment.people import users
+from equipment.planning.runs import InAppWorker
 from equipment.vocabulary import OrderKind
 from equipment.web import create_app
 
@@ -113,11 +114,13 @@ def engine(_schema_template: Path | Engine, tmp_path: Path) -> Iterator[Engine]:
         pg: Engine = _schema_template  # type: ignore[assignment]
         _empty_all_tables(pg)
         yield pg
+        InAppWorker.for_engine(pg).forget(pg)  # no planning job of this test runs in the next
         return
     path = tmp_path / "test.db"
     shutil.copy(_schema_template, path)
     engine = make_engine(f"sqlite:///{path}")
     yield engine
+    InAppWorker.for_engine(engine).forget(engine)
     engine.dispose()
 
 

@@ -199,10 +199,16 @@ def _check_reoptimisable(plan: Plan, *, queued: bool = False) -> None:
 
 
 def run_reoptimise(
-    engine: Engine, plan_id: int, *, tz: str = DEFAULT_TZ, osrm_url: str | None = None, threads: int = 1
+    engine: Engine,
+    plan_id: int,
+    *,
+    tz: str = DEFAULT_TZ,
+    osrm_url: str | None = None,
+    threads: int = 1,
+    isolated: bool = False,
 ) -> None:
     """The planning job of a queued re-optimisation (runs in a planning worker; `threads`:
-    searches at once, ROUTER_THREADS)."""
+    searches at once, ROUTER_THREADS; `isolated`: in other processes)."""
     with new_session(engine) as session:
         plan = start_running(session, plan_id)
         if plan is None:
@@ -217,6 +223,7 @@ def run_reoptimise(
             on_progress=progress_writer(engine, plan_id),
             queued=True,
             threads=threads,
+            isolated=isolated,
         )
 
 
@@ -231,6 +238,7 @@ def reoptimise(
     on_progress=None,
     queued: bool = False,
     threads: int = 1,
+    isolated: bool = False,
 ) -> Plan:
     """Solve again everything but the locked routes (before publishing). `queued`: this is the
     planning job of queue_reoptimise (the plan is running), which ends with the plan done."""
@@ -242,6 +250,7 @@ def reoptimise(
             session=session,
             on_progress=on_progress,
             threads=threads,
+            isolated=isolated,
         )
     else:
         output = {

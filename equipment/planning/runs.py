@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from datetime import UTC, timedelta
 from typing import Any, ClassVar
 
@@ -48,16 +49,21 @@ RQ_SILENT_TOO_LONG = timedelta(seconds=75)
 # ---------------------------------------------------------------------------- the job itself
 
 
-def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, overdue: str = "start") -> None:
+def execute(
+    engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, overdue: str = "start", isolated: bool = False
+) -> None:
     """Run one planning job (plan the day, or re-optimise); any error marks it failed with the
-    reason (and is logged)."""
+    reason (and is logged). `isolated`: the router searches in other processes (in a web
+    process, so that its pages stay fast while a day is planned)."""
     try:
         with new_session(engine) as session:
             plan = session.get(Plan, plan_id)
             job = plan.job if plan is not None else "plan"
         settings = config.load()
         if job == "reoptimise":
-            run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url, threads=settings["ROUTER_THREADS"])
+            run_reoptimise(
+                engine, plan_id, tz=tz, osrm_url=osrm_url, threads=settings["ROUTER_THREADS"], isolated=isolated
+            )
         else:
             schedule_before_planning(engine, ComplianceSettings.from_config({**settings, "TIMEZONE": tz}))
             run_plan(
@@ -67,6 +73,7 @@ def execute(engine: Engine, plan_id: int, *, tz: str, osrm_url: str | None, over
                 osrm_url=osrm_url,
                 overdue_at_start=overdue != "none",
                 threads=settings["ROUTER_THREADS"],
+                isolated=isolated,
             )
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)
@@ -136,6 +143,24 @@ class InAppWorker:
                 self.thread = threading.Thread(target=self._loop, name="planning-worker", daemon=True)
                 self.thread.start()
 
+    def forget(self, engine: Engine, *, wait_seconds: float = 60) -> None:
+        """Drop the queued jobs of `engine` and wait (at most `wait_seconds`) for its running one
+        to end: its database is going away (a test's), and its jobs must not run on whatever
+        takes its place or hold up the next database's."""
+        with self._lock:
+            others = []
+            while not self.jobs.empty():
+                job = self.jobs.get_nowait()
+                if job[0] is engine:
+                    self.waiting.discard((id(engine), job[1]))
+                else:
+                    others.append(job)
+            for job in others:
+                self.jobs.put(job)
+        until = time.monotonic() + wait_seconds
+        while self.current is not None and self.current[0] == id(engine) and time.monotonic() < until:
+            time.sleep(0.05)
+
     def knows(self, plan_id: int, engine: Engine) -> bool:
         return (id(engine), plan_id) == self.current or (id(engine), plan_id) in self.waiting
 
@@ -153,7 +178,7 @@ class InAppWorker:
                 self.current = (id(engine), plan_id)
                 self.waiting.discard(self.current)
             try:
-                execute(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue=overdue)
+                execute(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue=overdue, isolated=True)
             except BaseException:
                 log.exception("planning worker error")
             finally:

@@ -185,10 +185,11 @@ def run_plan(
     deadlines: bool = True,
     overdue_at_start: bool = True,
     threads: int = 1,
+    isolated: bool = False,
 ) -> dict[str, float]:
     """Solve a queued plan and store it. Runs in a worker; short transactions only, so that the
     application keeps writing while the router thinks. `threads`: searches at once, one per
-    core (ROUTER_THREADS). Returns seconds spent per phase."""
+    core (ROUTER_THREADS); `isolated`: all of them in other processes. Returns seconds spent per phase."""
     t0 = clock.monotonic()
     with new_session(engine) as session:
         plan = start_running(session, plan_id)
@@ -201,7 +202,12 @@ def run_plan(
     t1 = clock.monotonic()
     if built.problem["jobs"] and built.problem["vehicles"]:
         output = solve(
-            built.problem, seconds=seconds, seed=seed, threads=threads, on_progress=progress_writer(engine, plan_id)
+            built.problem,
+            seconds=seconds,
+            seed=seed,
+            threads=threads,
+            isolated=isolated,
+            on_progress=progress_writer(engine, plan_id),
         )
     else:
         output = {

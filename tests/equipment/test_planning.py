@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time as clock
 from datetime import time, timedelta
 
 import pytest
@@ -258,6 +259,31 @@ def test_a_planning_job_runs_router_threads_searches_at_once(world, monkeypatch,
     assert [r.getMessage()[:22] for r in caplog.records if r.getMessage().startswith("best of")] == [
         "best of 2 searches: (0"
     ]
+
+
+def test_the_in_app_worker_plans_in_another_process_so_pages_stay_fast(world, monkeypatch):
+    # Without Redis the web process plans in a background thread; the search itself runs in
+    # another process (it holds the interpreter lock while it works). Here the search is
+    # broken in this process, so the plan can only have come from elsewhere.
+    import routing.search
+
+    def broken(*args, **kwargs):
+        raise AssertionError("the search ran inside the web process")
+
+    monkeypatch.setattr(routing.search, "plan", broken)
+    refs = [world.order(world.person(km_north=2 + k, km_east=3)).ref for k in range(3)]
+    plan = planning.create_plan(world.db, service_date=world.day, depot_codes=None, seconds=2, user_id=None)
+    world.db.commit()
+    worker = jobs.InAppWorker.for_engine(world.engine)
+    worker.submit(plan.id, tz=TZ, osrm_url=None, engine=world.engine)
+    for _ in range(300):
+        if not worker.knows(plan.id, world.engine):
+            break
+        clock.sleep(0.1)
+    world.db.expire_all()
+    assert plan.status == PlanStatus.DONE, plan.error
+    assert plan.best_cost is not None  # the other process's progress was recorded
+    assert sorted(r for refs_ in order_refs_on_routes(world.view(plan)) for r in refs_) == sorted(refs)
 
 
 def test_a_plan_running_far_past_its_budget_is_presumed_dead(world):

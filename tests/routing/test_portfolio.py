@@ -77,24 +77,55 @@ def test_a_failed_search_is_ignored(tmp_path, caplog):
     bad = tmp_path / "bad.pickle"
     bad.write_bytes(b"not a pickle")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "routing.portfolio", str(bad)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=portfolio.ROOT,
+        [sys.executable, "-m", "routing.portfolio", str(bad)], stderr=subprocess.PIPE, cwd=portfolio.ROOT, text=True
     )
-    assert portfolio._collect(proc, time.monotonic() + 30) == []
+    assert portfolio._collect(proc, portfolio._result_path(bad), time.monotonic() + 30) == []
     assert proc.returncode != 0
-    assert any("failed" in r.getMessage() for r in caplog.records)
+    failed = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert failed and "UnpicklingError" in failed[0]  # the search's own last words
 
 
-def test_a_search_that_overruns_is_stopped():
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+def test_a_search_that_overruns_is_stopped(tmp_path, caplog):
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stderr=subprocess.PIPE, text=True)
     t = time.monotonic()
-    assert portfolio._collect(proc, time.monotonic() + 0.3) == []
+    assert portfolio._collect(proc, tmp_path / "none.plan", time.monotonic() + 0.3) == []
     assert time.monotonic() - t < 5
     assert proc.returncode is not None  # stopped, not left running
+    assert any("overran" in r.getMessage() for r in caplog.records)
+
+
+def test_a_plan_written_before_the_search_was_stopped_still_counts(tmp_path):
+    # The search finished and wrote its plan, but the process was slow to exit (a busy
+    # machine): the plan is kept, not thrown away with the process.
+    result = tmp_path / "0.plan"
+    code = f"import pickle, pathlib, time; pathlib.Path({str(result)!r}).write_bytes(pickle.dumps(([], [(0, 'x')]))); time.sleep(60)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    time.sleep(1)
+    assert portfolio._collect(proc, result, time.monotonic() + 0.3) == [([], [(0, "x")])]
+    assert proc.returncode is not None
+
+
+def test_an_isolated_search_runs_in_another_process_and_reports_progress(monkeypatch):
+    # The search in this process is broken on purpose: the plan can only come from elsewhere.
+    def broken(*args, **kwargs):
+        raise AssertionError("the search ran in the caller's process")
+
+    monkeypatch.setattr(portfolio.search, "plan", broken)
+    problem, progress = grid_day(31), []
+    sol = solve_json(problem, seconds=2, isolated=True, on_progress=lambda f, c: progress.append((f, c)))
+    assert check(problem, sol)["errors"] == []
+    assert sol["summary"]["unassigned"] == 0
+    assert progress, "the other process's progress reaches the caller"
+    assert all(0 <= f <= 1 and isinstance(c, int) for f, c in progress)
+    assert [c for _, c in progress] == sorted((c for _, c in progress), reverse=True)  # improvements only
+
+
+def test_an_isolated_search_that_fails_raises_instead_of_returning_nothing(monkeypatch):
+    # A deadline already past and no grace: the other process is stopped at once, no plan.
+    monkeypatch.setattr(portfolio, "STAND_IN_GRACE_SECONDS", 0.0)
+    p = vroom.parse(grid_day(5))
+    with pytest.raises(RuntimeError, match="own process"):
+        portfolio.plan(p, deadline=time.monotonic() - 1, isolated=True)
 
 
 def test_threads_must_be_a_positive_integer(tmp_path, capsys):
