@@ -87,3 +87,29 @@ def test_the_order_form_fits_a_phone(live_server, open_page):
     sign_in_as(clerk, live_server, "clerk")
     clerk.goto(f"{live_server}/stock/returns")  # its forms sit in a flex row: 408 px
     assert clerk.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_item_search_appears_only_once_its_script_runs(live_server, open_page):
+    # The search works only with orders.js. Its field is hidden until the script has run, so
+    # nobody (and no test) types into a search that cannot answer; here the script comes late.
+    page = open_page(phone=True)
+    sign_in_as(page, live_server, "prescriber")
+
+    def late_script(route):
+        page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route("**/static/orders.js", late_script)
+    page.goto(f"{live_server}/prescriber/orders/new", wait_until="commit")
+    page.fill("#su_postcode", "IP4 1JJ")
+    page.fill("#item-search", "electric profiling bed")  # waits until the field is shown
+    option = page.locator("#item-results li[role=option]").filter(has_text="BED-PROF-E —")
+    expect(option).to_have_count(1)
+
+    without_js = open_page()
+    sign_in_as(without_js, live_server, "prescriber")
+    without_js.route("**/static/orders.js", lambda route: route.abort())
+    without_js.goto(f"{live_server}/prescriber/orders/new")
+    expect(without_js.locator("#lines input[name=lines-0-sku]")).to_be_visible()  # typed by SKU
+    expect(without_js.locator("#item-search")).to_be_hidden()
+    expect(without_js.locator("#add-line")).to_be_hidden()
