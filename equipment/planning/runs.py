@@ -2,7 +2,9 @@
 
 By default each app process runs plans (and re-optimisations) one at a time in one background
 worker thread, whatever the number of databases, and queues the rest: a burst of requests
-cannot start more than one solve per process. With
+cannot start more than one solve per process. The thread only waits: the search runs in
+another process (routing's `isolated`), because it holds the interpreter lock most of the time
+and the process's pages would crawl while it ran (bench/pages_during_plan.py). With
 `REDIS_URL` set, plans go to the RQ queue "planning" and run in `rq worker` processes, on this
 machine or any other that reaches the same database and Redis. Start one (or several) from the
 repository root with the virtualenv active and the same settings as the web app:
