@@ -86,8 +86,9 @@ def plan(
     first_elsewhere = 0 if isolated else 1
     with tempfile.TemporaryDirectory(prefix="routing-") as tmp:
         paths = [Path(tmp) / f"{k}.pickle" for k in range(first_elsewhere, searches)]
-        running = [
-            _start(path, problem, deadline, seed + k * SEED_STRIDE) for k, path in enumerate(paths, first_elsewhere)
+        running = [  # only a stand-in reports progress: nobody reads the others' until they end
+            _start(path, problem, deadline, seed + k * SEED_STRIDE, report=isolated and k == 0)
+            for k, path in enumerate(paths, first_elsewhere)
         ]
         try:
             plans = [] if isolated else [search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)]
@@ -114,9 +115,9 @@ def best(problem: Problem, plans: list) -> tuple[list[Route], list[tuple[int, st
     return plans[min(scored)[1]]
 
 
-def _start(path: Path, problem: Problem, deadline: float, seed: int) -> subprocess.Popen:
+def _start(path: Path, problem: Problem, deadline: float, seed: int, *, report: bool = False) -> subprocess.Popen:
     with open(path, "wb") as f:
-        pickle.dump((problem, deadline, seed), f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((problem, deadline, seed, report), f, protocol=pickle.HIGHEST_PROTOCOL)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(
         [sys.executable, "-m", "routing.portfolio", str(path)],
@@ -168,16 +169,16 @@ def _collect(
 
 
 def _main(path: str) -> None:
-    """In the other process: read (problem, deadline, seed), search, write the plan beside
-    the problem, and report progress on stderr."""
+    """In the other process: read (problem, deadline, seed, report), search, write the plan
+    beside the problem; with `report`, progress goes to stderr as it comes."""
     with open(path, "rb") as f:
-        problem, deadline, seed = pickle.load(f)
+        problem, deadline, seed, report_progress = pickle.load(f)
 
     def report(fraction: float, cost: int) -> None:
         sys.stderr.write(f"{PROGRESS}{fraction:.4f} {cost}\n")
         sys.stderr.flush()
 
-    result = search.plan(problem, deadline=deadline, seed=seed, on_progress=report)
+    result = search.plan(problem, deadline=deadline, seed=seed, on_progress=report if report_progress else None)
     partial = Path(path).with_suffix(".partial")
     partial.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(_result_path(Path(path)))  # whole or absent, never half written

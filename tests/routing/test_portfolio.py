@@ -120,6 +120,17 @@ def test_an_isolated_search_runs_in_another_process_and_reports_progress(monkeyp
     assert [c for _, c in progress] == sorted((c for _, c in progress), reverse=True)  # improvements only
 
 
+@pytest.mark.parametrize("report", [True, False])
+def test_only_a_stand_in_reports_progress(tmp_path, report):
+    # The other searches' stderr is read only once they end: progress lines there would fill
+    # the pipe on a long solve and stop the search, so they send none.
+    path = tmp_path / "1.pickle"
+    proc = portfolio._start(path, vroom.parse(grid_day(31)), time.monotonic() + 2, 0, report=report)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and portfolio._result_path(path).exists()
+    assert (portfolio.PROGRESS in err) is report
+
+
 def test_an_isolated_search_that_fails_raises_instead_of_returning_nothing(monkeypatch):
     # A deadline already past and no grace: the other process is stopped at once, no plan.
     monkeypatch.setattr(portfolio, "STAND_IN_GRACE_SECONDS", 0.0)
@@ -145,8 +156,8 @@ def test_no_search_is_left_running_when_this_one_fails(monkeypatch):
     started = []
     real_start = portfolio._start
 
-    def start(*args):
-        proc = real_start(*args)
+    def start(*args, **kwargs):
+        proc = real_start(*args, **kwargs)
         started.append(proc)
         return proc
 
