@@ -76,8 +76,9 @@ def plan(
 
     `isolated`: every search runs in another process and this one only waits, so that the
     caller's other threads (a web server's) keep running: the search holds the interpreter
-    lock most of the time, and while it ran here 200 small SQLite queries in another thread
-    took 5.6 s instead of 8 ms (6 Dec). Progress is relayed from the first of them."""
+    lock most of the time. While a web process planned a day in its own thread its answers
+    took up to 2.1-2.8 s (p95 71-452 ms); with the search elsewhere, up to 0.67 s (p95 33-37
+    ms; bench/pages_during_plan.py, 6 Dec). Progress is relayed from the first search."""
     searches = usable_threads(threads)
     if deadline - time.monotonic() < MIN_SECONDS or not 0 < len(problem.tasks) <= MAX_TASKS:
         searches = 1
