@@ -37,7 +37,7 @@ from equipment.planning.problem import (
     split_clean_and_dirty,
     vans_on_shift,
 )
-from equipment.planning.solving import active_plan, progress_writer, solve, start_running
+from equipment.planning.solving import RouterOptions, active_plan, progress_writer, solve, start_running
 from equipment.planning.store import store_solution
 from equipment.planning.urgent import INSERT_SECONDS
 from equipment.planning.views import StopView, get_plan, stops_of_routes
@@ -204,11 +204,10 @@ def run_reoptimise(
     *,
     tz: str = DEFAULT_TZ,
     osrm_url: str | None = None,
-    threads: int = 1,
-    isolated: bool = False,
+    router: RouterOptions | None = None,
 ) -> None:
-    """The planning job of a queued re-optimisation (runs in a planning worker; `threads`:
-    searches at once, ROUTER_THREADS; `isolated`: in other processes)."""
+    """The planning job of a queued re-optimisation (runs in a planning worker; `router`:
+    solve_json's threads and isolated)."""
     with new_session(engine) as session:
         plan = start_running(session, plan_id)
         if plan is None:
@@ -222,8 +221,7 @@ def run_reoptimise(
             osrm_url=osrm_url,
             on_progress=progress_writer(engine, plan_id),
             queued=True,
-            threads=threads,
-            isolated=isolated,
+            router=router,
         )
 
 
@@ -237,8 +235,7 @@ def reoptimise(
     osrm_url: str | None = None,
     on_progress=None,
     queued: bool = False,
-    threads: int = 1,
-    isolated: bool = False,
+    router: RouterOptions | None = None,
 ) -> Plan:
     """Solve again everything but the locked routes (before publishing). `queued`: this is the
     planning job of queue_reoptimise (the plan is running), which ends with the plan done."""
@@ -249,8 +246,7 @@ def reoptimise(
             seconds=min(seconds, REOPTIMISE_MAX_SECONDS),
             session=session,
             on_progress=on_progress,
-            threads=threads,
-            isolated=isolated,
+            **(router or {}),
         )
     else:
         output = {

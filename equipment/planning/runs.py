@@ -36,7 +36,7 @@ from equipment.compliance import ComplianceSettings, schedule_before_planning
 from equipment.db import make_engine, new_session, utcnow
 from equipment.models import Plan
 from equipment.planning.adjust import run_reoptimise
-from equipment.planning.solving import active_plan, depot_set, fail_if_stale, mark_failed, run_plan
+from equipment.planning.solving import RouterOptions, active_plan, depot_set, fail_if_stale, mark_failed, run_plan
 from equipment.service_time import DEFAULT_TZ
 from equipment.vocabulary import PlanStatus
 
@@ -62,21 +62,12 @@ def execute(
             plan = session.get(Plan, plan_id)
             job = plan.job if plan is not None else "plan"
         settings = config.load()
+        router = RouterOptions(threads=settings["ROUTER_THREADS"], isolated=isolated)
         if job == "reoptimise":
-            run_reoptimise(
-                engine, plan_id, tz=tz, osrm_url=osrm_url, threads=settings["ROUTER_THREADS"], isolated=isolated
-            )
+            run_reoptimise(engine, plan_id, tz=tz, osrm_url=osrm_url, router=router)
         else:
             schedule_before_planning(engine, ComplianceSettings.from_config({**settings, "TIMEZONE": tz}))
-            run_plan(
-                engine,
-                plan_id,
-                tz=tz,
-                osrm_url=osrm_url,
-                overdue_at_start=overdue != "none",
-                threads=settings["ROUTER_THREADS"],
-                isolated=isolated,
-            )
+            run_plan(engine, plan_id, tz=tz, osrm_url=osrm_url, overdue_at_start=overdue != "none", router=router)
     except BaseException as exc:
         log.exception("planning job for plan %s failed", plan_id)
         mark_failed(engine, plan_id, f"{type(exc).__name__}: {exc}"[:1000])

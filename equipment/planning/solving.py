@@ -12,6 +12,7 @@ import logging
 import time as clock
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TypedDict
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -31,6 +32,15 @@ from equipment.vocabulary import PlanStatus
 log = logging.getLogger(__name__)
 
 MAX_SECONDS = 600
+
+
+class RouterOptions(TypedDict, total=False):
+    """How a planning job runs the router (routing.solve_json's keywords of the same names)."""
+
+    threads: int  # searches at once, one per core (ROUTER_THREADS)
+    isolated: bool  # every search in another process (in a web process: its pages stay fast)
+
+
 ACTIVE = (PlanStatus.QUEUED, PlanStatus.RUNNING)
 
 
@@ -184,12 +194,11 @@ def run_plan(
     seed: int = 0,
     deadlines: bool = True,
     overdue_at_start: bool = True,
-    threads: int = 1,
-    isolated: bool = False,
+    router: RouterOptions | None = None,
 ) -> dict[str, float]:
     """Solve a queued plan and store it. Runs in a worker; short transactions only, so that the
-    application keeps writing while the router thinks. `threads`: searches at once, one per
-    core (ROUTER_THREADS); `isolated`: all of them in other processes. Returns seconds spent per phase."""
+    application keeps writing while the router thinks. `router`: solve_json's threads and
+    isolated. Returns seconds spent per phase."""
     t0 = clock.monotonic()
     with new_session(engine) as session:
         plan = start_running(session, plan_id)
@@ -202,12 +211,7 @@ def run_plan(
     t1 = clock.monotonic()
     if built.problem["jobs"] and built.problem["vehicles"]:
         output = solve(
-            built.problem,
-            seconds=seconds,
-            seed=seed,
-            threads=threads,
-            isolated=isolated,
-            on_progress=progress_writer(engine, plan_id),
+            built.problem, seconds=seconds, seed=seed, on_progress=progress_writer(engine, plan_id), **(router or {})
         )
     else:
         output = {

@@ -78,8 +78,7 @@ def regret_plan(problem, k: int):
 
 
 def objective(problem, routes):
-    served = {i for r in routes for k, i in r if k == "task"}
-    return search.objective(problem, served, routes)
+    return search.objective(problem, search.served_tasks(routes), routes)
 
 
 @pytest.mark.parametrize("seed", range(4))
