@@ -87,6 +87,7 @@ def main() -> None:
     args = ap.parse_args()
     tally = {"better": 0, "worse": 0, "equal": 0}
     late_em = [0, 0]
+    totals = {k: [0, 0] for k in ("priority", "late", "lateness")}
     for jobs, vans, day in _days(args.days):
         problem = county_day.generate(day, jobs, vans, deadlines=True)
         seconds = args.seconds or (20.0 if jobs <= 200 else 30.0)
@@ -101,6 +102,8 @@ def main() -> None:
             tally[verdict] += 1
             em = [len(x["late_ids"] & emergencies) for x in (on, off)]
             late_em = [late_em[0] + em[0], late_em[1] + em[1]]
+            for k, pair in totals.items():
+                pair[0], pair[1] = pair[0] + on[k], pair[1] + off[k]
             print(
                 f"{jobs} jobs day {day} seed {seed}: "
                 + "  |  ".join(
@@ -113,7 +116,9 @@ def main() -> None:
             )
     print(
         f"{args.setting} {args.on or 'as set'} vs {args.off}: better in {tally['better']}, worse in {tally['worse']}, "
-        f"equal in {tally['equal']} pairs; emergencies late {late_em[0]} vs {late_em[1]}"
+        f"equal in {tally['equal']} pairs; emergencies late {late_em[0]} vs {late_em[1]}; priority "
+        f"{totals['priority'][0]} vs {totals['priority'][1]}, late {totals['late'][0]} vs {totals['late'][1]}, "
+        f"lateness {totals['lateness'][0] / 3600:.1f} h vs {totals['lateness'][1] / 3600:.1f} h"
     )
 
 

@@ -4,17 +4,26 @@ by its deadline is taken out and searched back in with that deadline hard.
 The search's strict order (priority served first) makes a plan with a late task stay late
 once every step towards on time passes through a plan that serves less; here the late
 tasks are on time by construction and the search only has to win the priority back. The
-result is kept only when it is better by the objective, so this can only help.
+late tasks are tried all together, then one at a time (highest priority first), each try
+from the best plan so far and with the deadlines of the tries kept before it still hard:
+all together often costs priority that one at a time does not. A try is kept only when it
+is better by the objective, so this can only help.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 
 from routing.insertion import Inserter, RouteState
 from routing.problem import Problem, Route
 from routing.regret import regret_insert
 from routing.schedule import simulate
+
+ONE_AT_A_TIME = True  # after the try with all of them (bench/county_pairs.py measures it)
+
+Search = Callable[[Inserter, list[Route], float], list[Route]]
 
 
 def late_tasks(problem: Problem, routes: list[Route]) -> set[int]:
@@ -35,17 +44,41 @@ def hardened(problem: Problem, allowed: list[set[int]], tasks: set[int]) -> tupl
     return dataclasses.replace(problem, tasks=tuple(out)), hard
 
 
-def repair(problem: Problem, allowed: list[set[int]], routes: list[Route], search) -> list[Route] | None:
-    """Routes with the late tasks that can be on time searched back in on time, or None
-    when no task is late or none can be on time. `search(ins, routes)` improves routes."""
-    late = late_tasks(problem, routes)
-    if not late:
+def repair(
+    problem: Problem,
+    allowed: list[set[int]],
+    routes: list[Route],
+    search: Search,
+    score: Callable[[list[Route]], tuple],
+    until: float,
+) -> list[Route] | None:
+    """A plan better by `score` (lower is better) with late tasks searched back in on time,
+    or None when none was found (or no late task can be on time). `search(ins, start,
+    by)` improves routes until the clock reads `by`; the tries share the time to `until`."""
+    _, can = hardened(problem, allowed, late_tasks(problem, routes))
+    if not can:
         return None
-    hard, made_hard = hardened(problem, allowed, late)
-    if not made_hard:
-        return None
-    ins = Inserter(hard, allowed)
-    start = [[s for s in r if not (s[0] == "task" and s[1] in made_hard)] for r in routes]
-    states = [RouteState(ins, v, r) for v, r in enumerate(start)]
-    regret_insert(states, sorted(made_hard), k=2)
-    return search(ins, [list(s.steps) for s in states])
+    tries = [can]
+    if ONE_AT_A_TIME and len(can) > 1:
+        tries += [{i} for i in sorted(can, key=lambda i: (-problem.tasks[i].priority, i))]
+    best, best_score, kept_hard, found = routes, score(routes), set(), False
+    for k, tasks in enumerate(tries):
+        late = late_tasks(problem, best)
+        left = [t for t in tries[k:] if t & late]
+        if not tasks & late:
+            continue
+        now = time.monotonic()
+        if now >= until:
+            break
+        hard, made_hard = hardened(problem, allowed, kept_hard | tasks)
+        moved = made_hard & tasks
+        ins = Inserter(hard, allowed)
+        start = [[s for s in r if not (s[0] == "task" and s[1] in moved)] for r in best]
+        states = [RouteState(ins, v, r) for v, r in enumerate(start)]
+        regret_insert(states, sorted(moved), k=2)
+        out = search(ins, [list(s.steps) for s in states], now + (until - now) / len(left))
+        out_score = score(out)
+        if out_score < best_score:
+            best, best_score, found = out, out_score, True
+            kept_hard |= made_hard
+    return best if found else None

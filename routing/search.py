@@ -171,7 +171,12 @@ def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress):
     best = _sisr(ins, routes, t_repair, seed, progress)
 
     repaired = late_repair.repair(
-        problem, allowed, best[0], lambda hard_ins, start: _sisr(hard_ins, start, deadline, seed + 1, progress)[0]
+        problem,
+        allowed,
+        best[0],
+        lambda hard_ins, start, until: _sisr(hard_ins, start, until, seed + 1, progress)[0],
+        lambda routes: objective(problem, served_tasks(routes), routes),
+        deadline,
     )
     return best if repaired is None else _best_of(problem, best, (repaired, served_tasks(repaired)))
 
