@@ -21,7 +21,7 @@ from routing.problem import Problem, Route
 from routing.regret import regret_insert
 from routing.schedule import simulate
 
-ONE_AT_A_TIME = True  # after the try with all of them (bench/county_pairs.py measures it)
+ONE_AT_A_TIME = True  # after the try with all of them (bench/late_repair_pairs.py measures it)
 
 Search = Callable[[Inserter, list[Route], float], list[Route]]
 
