@@ -143,6 +143,6 @@ def test_the_tries_stop_at_the_time_given():
     now = time.monotonic()
     late_repair.repair(problem, allowed, BOTH_LATE, search, lambda r: objective(problem, served_tasks(r), r), now + 3)
     assert len(asked) == 3  # all together, A, then B (still late)
-    assert now + 3 / 3 <= asked[0] <= now + 3 / 3 + 0.1
+    assert now + 3 / 3 <= asked[0] <= now + 3 / 3 + 0.5  # a third of the time, from when it began
     assert asked == sorted(asked) and asked[-1] <= now + 3
     assert late_repair.repair(problem, allowed, BOTH_LATE, search, lambda r: (0,), now - 1) is None
