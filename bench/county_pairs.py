@@ -27,6 +27,11 @@ import county_checks  # noqa: E402 - beside this file
 import county_day  # noqa: E402
 
 
+def setting_value(text: str, like):
+    """`text` as a value of the type of `like` (a bool from 1/true/yes)."""
+    return text.lower() in ("1", "true", "yes") if isinstance(like, bool) else type(like)(text)
+
+
 def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | None, threads: int, conn) -> None:
     sys.path.insert(0, str(ROOT))
     from routing import solve_json
@@ -36,8 +41,7 @@ def _child(problem: dict, seconds: float, seed: int, setting: str, value: str | 
     elif value is not None:
         module, _, name = setting.rpartition(".")
         target = importlib.import_module(f"routing.{module or 'search'}")
-        kind = type(getattr(target, name))
-        setattr(target, name, value.lower() in ("1", "true", "yes") if kind is bool else kind(value))
+        setattr(target, name, setting_value(value, getattr(target, name)))
     conn.send(solve_json(problem, seconds=seconds, seed=seed, threads=threads))
     conn.close()
 
@@ -66,7 +70,7 @@ def _pair(
     return finish(*both[0]), finish(*both[1])
 
 
-def _days(spec: str):
+def parse_days(spec: str):
     for part in spec.split(","):
         size, seeds = part.split(":")
         jobs, vans = (int(x) for x in size.split("x"))
@@ -88,7 +92,7 @@ def main() -> None:
     tally = {"better": 0, "worse": 0, "equal": 0}
     late_em = [0, 0]
     totals = {k: [0, 0] for k in ("priority", "late", "lateness")}
-    for jobs, vans, day in _days(args.days):
+    for jobs, vans, day in parse_days(args.days):
         problem = county_day.generate(day, jobs, vans, deadlines=True)
         seconds = args.seconds or (20.0 if jobs <= 200 else 30.0)
         emergencies = {j["id"] for j in problem["jobs"] if j.get("priority") == county_day.EMERGENCY}

@@ -20,14 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import county_day  # noqa: E402 - beside this file
-from county_pairs import _days  # noqa: E402
+from county_pairs import parse_days, setting_value  # noqa: E402
 
 from routing import late_repair, search, sisr, vroom  # noqa: E402
 from routing.reasons import allowed_vehicles  # noqa: E402
-
-
-def _value(text: str, like):
-    return text.lower() in ("1", "true", "yes") if isinstance(like, bool) else type(like)(text)
 
 
 def _repair(problem, allowed, routes, seconds: float, seed: int):
@@ -58,7 +54,7 @@ def main() -> None:
     share = search.REPAIR_SHARE
     tally = {"better": 0, "worse": 0, "equal": 0}
     sums = {"on": [0, 0, 0], "off": [0, 0, 0], "start": [0, 0, 0]}
-    for jobs, vans, day in _days(args.days):
+    for jobs, vans, day in parse_days(args.days):
         problem = vroom.parse(county_day.generate(day, jobs, vans, deadlines=True))
         allowed, _ = allowed_vehicles(problem)
         for seed in (int(s) for s in args.seeds.split(",")):
@@ -68,7 +64,7 @@ def main() -> None:
             start = search.objective(problem, search.served_tasks(routes), routes)
             got = {}
             for side in ("on", "off"):
-                setattr(late_repair, args.setting, _value(getattr(args, side), like))
+                setattr(late_repair, args.setting, setting_value(getattr(args, side), like))
                 got[side] = _repair(problem, allowed, routes, args.seconds * share, seed + 1)
             setattr(late_repair, args.setting, like)
             verdict = "better" if got["on"] < got["off"] else "worse" if got["on"] > got["off"] else "equal"

@@ -40,11 +40,11 @@ def this_month(db, make):
     week_end = service_time.local_midnight(today + timedelta(days=7 - today.weekday()))
     rest_of_week = min(week_end, p.end) - now
     for n in range(120):
-        if n % 9 == 0:  # not yet due, later this week
-            due = now + max(rest_of_week / 2, timedelta(minutes=1))
-            completed = None if n % 2 else now - timedelta(minutes=5)
-        elif n % 3 == 0:  # not yet due: a little later today, this week, or later in the month
-            due = now + timedelta(seconds=ahead * rng.choice([0.01, 0.05, 0.5, 0.9]) + 60)
+        if n % 3 == 0:  # not yet due: later this week, a little later today, or later in the month
+            if n % 9 == 0:
+                due = now + max(rest_of_week / 2, timedelta(minutes=1))
+            else:
+                due = now + timedelta(seconds=ahead * rng.choice([0.01, 0.05, 0.5, 0.9]) + 60)
             completed = None if n % 2 else now - timedelta(minutes=5)  # some already done, early
         else:
             due = now - timedelta(seconds=past * rng.uniform(0.01, 0.99) + 60)
