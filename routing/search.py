@@ -20,6 +20,8 @@ With due times, the first SISR stage of a large problem spends its first quarter
 ignored (`_priority_first`): priority ranks first, and what is served is chosen best
 without them. And the last SISR stage (of either size) gives its last REPAIR_SHARE to
 `late_repair`: the late tasks that can be on time, searched back in with hard deadlines.
+With due times, on up to SMALL tasks with breaks, that last stage starts cooler
+(LAST_STAGE_HEAT instead of 2 x cost per job): it continues the plan rather than reheat it.
 
 Above HUGE tasks OR-Tools is left out when the compiled search is usable: at 1,000 jobs its
 guided local search overran a 12 s limit by 17-21 s (its time limit is checked between
@@ -51,6 +53,7 @@ SMALL = 300  # tasks: up to this, OR-Tools builds the first plan itself
 ORTOOLS_FIRST = 0.3  # small problems with the compiled ruin and recreate: OR-Tools' share
 PRIORITY_FIRST = 0.25  # with due times: the first stage's share that ignores them
 REPAIR_SHARE = 0.15  # with due times: the last compiled stage's share given to late_repair
+LAST_STAGE_HEAT = 0.5  # due times, breaks, <= SMALL tasks: the last compiled stage's start (x cost per job)
 SISR_MIN_SECONDS = 2.5  # below this, loading the compiled code (about 2 s) does not pay
 HUGE = 600  # tasks: above this, the compiled search alone (see the docstring)
 HUGE_TEMPERATURES = (4.0, 0.01)  # its annealing there (x cost per job; 2 -> 0.01 below HUGE)
@@ -161,14 +164,14 @@ def _sisr(ins, routes, deadline, seed, progress, **options):
     return out, served_tasks(out)
 
 
-def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress):
-    """The compiled search; with due times, its last REPAIR_SHARE goes to late_repair (the
-    late tasks that can be on time searched back in with their deadlines hard), kept only
-    when better by the objective."""
+def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress, heat=(2.0, 0.01)):
+    """The compiled search (annealing at `heat`); with due times, its last REPAIR_SHARE goes
+    to late_repair (the late tasks that can be on time searched back in with their deadlines
+    hard), kept only when better by the objective."""
     if not problem.has_deadlines or REPAIR_SHARE <= 0:
-        return _sisr(ins, routes, deadline, seed, progress)
+        return _sisr(ins, routes, deadline, seed, progress, temperatures=heat)
     t_repair = deadline - REPAIR_SHARE * max(0.0, deadline - time.monotonic())
-    best = _sisr(ins, routes, t_repair, seed, progress)
+    best = _sisr(ins, routes, t_repair, seed, progress, temperatures=heat)
 
     repaired = late_repair.repair(
         problem,
@@ -233,7 +236,11 @@ def _plan_large(problem, allowed, deadline, seed, progress):
     if time.monotonic() >= deadline - 0.05 or (not fast and has_shipments):
         return best[1], best[2]
     if fast:
-        routes, served = _sisr_then_repair(problem, allowed, ins, routes, deadline, seed + 1, progress)
+        # With due times and up to SMALL tasks the search has mostly settled by now, and a
+        # hot restart throws that away (paired runs: bench/ROUTER.md, "LAST_STAGE_HEAT").
+        cool = problem.has_deadlines and len(problem.tasks) <= SMALL
+        heat = (LAST_STAGE_HEAT if cool else 2.0, 0.01)
+        routes, served = _sisr_then_repair(problem, allowed, ins, routes, deadline, seed + 1, progress, heat)
     elif ins.jobs:
         states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
         left = [j for j in ins.jobs if j not in served]

@@ -149,3 +149,31 @@ def test_the_priority_first_stage_searches_as_if_there_were_no_deadlines():
     on_time = [[("task", 2), ("task", 1), ("task", 0)]]
     routes = sisr.ruin_recreate(ins, on_time, deadline=time.monotonic() + 0.3, deadlines=False)
     assert routes == [[("task", 0), ("task", 1), ("task", 2)]]  # the shortest, late
+
+
+@pytest.mark.parametrize("due", [True, False])
+def test_with_due_times_the_last_stage_of_a_day_with_breaks_starts_cooler(sisr_path, monkeypatch, due):
+    """A small day with breaks runs compiled stage, OR-Tools, compiled stage. With due times
+    the last compiled stage starts at LAST_STAGE_HEAT (it continues a settled plan rather
+    than reheat it); without them it is as before (2 x cost per job)."""
+    prob = line_problem()
+    prob["vehicles"][0]["breaks"] = [{"id": 1, "service": 30}]
+    if not due:
+        del prob["jobs"][2]["deadline"]
+    heats = []
+    real = sisr.ruin_recreate
+
+    def recording(ins, routes, **options):
+        if options.get("deadlines", True):  # the priority-first stage ignores due times
+            heats.append(options.get("temperatures", (2.0, 0.01)))
+        return real(ins, routes, **options)
+
+    monkeypatch.setattr(sisr, "ruin_recreate", recording)
+    problem = vroom.parse(prob)
+    routes, unassigned = search.plan(problem, deadline=time.monotonic() + 1.5, seed=1)
+    assert not unassigned and all(("break", 0) in r for r in routes if r)
+    assert heats[0] == (2.0, 0.01)  # the first compiled stage
+    assert heats[1] == ((search.LAST_STAGE_HEAT, 0.01) if due else (2.0, 0.01))
+    assert search.LAST_STAGE_HEAT < 2.0
+    if due:
+        assert simulate(problem, 0, routes[0]).late == 0
