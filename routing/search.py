@@ -164,14 +164,14 @@ def _sisr(ins, routes, deadline, seed, progress, **options):
     return out, served_tasks(out)
 
 
-def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress, heat=(2.0, 0.01)):
-    """The compiled search (annealing at `heat`); with due times, its last REPAIR_SHARE goes
-    to late_repair (the late tasks that can be on time searched back in with their deadlines
-    hard), kept only when better by the objective."""
+def _sisr_then_repair(problem, allowed, ins, routes, deadline, seed, progress, **options):
+    """The compiled search (`options` as sisr.ruin_recreate's); with due times, its last
+    REPAIR_SHARE goes to late_repair (the late tasks that can be on time searched back in
+    with their deadlines hard), kept only when better by the objective."""
     if not problem.has_deadlines or REPAIR_SHARE <= 0:
-        return _sisr(ins, routes, deadline, seed, progress, temperatures=heat)
+        return _sisr(ins, routes, deadline, seed, progress, **options)
     t_repair = deadline - REPAIR_SHARE * max(0.0, deadline - time.monotonic())
-    best = _sisr(ins, routes, t_repair, seed, progress, temperatures=heat)
+    best = _sisr(ins, routes, t_repair, seed, progress, **options)
 
     repaired = late_repair.repair(
         problem,
@@ -239,8 +239,8 @@ def _plan_large(problem, allowed, deadline, seed, progress):
         # With due times and up to SMALL tasks the search has mostly settled by now, and a
         # hot restart throws that away (paired runs: bench/ROUTER.md, "LAST_STAGE_HEAT").
         cool = problem.has_deadlines and len(problem.tasks) <= SMALL
-        heat = (LAST_STAGE_HEAT if cool else 2.0, 0.01)
-        routes, served = _sisr_then_repair(problem, allowed, ins, routes, deadline, seed + 1, progress, heat)
+        options = {"temperatures": (LAST_STAGE_HEAT, 0.01)} if cool else {}
+        routes, served = _sisr_then_repair(problem, allowed, ins, routes, deadline, seed + 1, progress, **options)
     elif ins.jobs:
         states = [RouteState(ins, v, r) for v, r in enumerate(routes)]
         left = [j for j in ins.jobs if j not in served]
