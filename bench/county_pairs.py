@@ -10,14 +10,19 @@ pairs are counted as better, worse or equal. Default: the late-task repair
         [--setting REPAIR_SHARE --off 0]      # a setting of routing.search, or MODULE.NAME (sisr.STALL_SHARE)
         [--setting threads --on 2 --off 1]    # solve_json's threads: the two run one after the other
         [--threads 2]                         # both sides with two searches (one after the other)
+        [--against REF]                       # this tree against a commit (each side through the CLI)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import json
 import multiprocessing as mp
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +75,39 @@ def _pair(
     return finish(*both[0]), finish(*both[1])
 
 
+def _cli_pair(problem: dict, seconds: float, seed: int, trees: tuple[Path, Path], threads: int) -> tuple[dict, dict]:
+    """The same day solved by `python -m routing solve` in each tree (side by side when
+    each uses one core)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(problem, f)
+    cmd = [sys.executable, "-m", "routing", "solve", f.name, "--seconds", str(seconds), "--seed", str(seed)]
+    cmd += ["--threads", str(threads)]
+
+    def start(tree: Path) -> subprocess.Popen:
+        return subprocess.Popen(cmd, cwd=tree, stdout=subprocess.PIPE, text=True)
+
+    try:
+        if threads > 1:
+            return tuple(json.loads(start(tree).communicate()[0]) for tree in trees)
+        procs = [start(tree) for tree in trees]
+        return tuple(json.loads(p.communicate()[0]) for p in procs)
+    finally:
+        Path(f.name).unlink()
+
+
+@contextlib.contextmanager
+def worktree(ref: str):
+    """A checkout of `ref` beside this one, its compiled search built; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="county-pairs-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), ref], cwd=ROOT, check=True)
+        try:
+            subprocess.run([sys.executable, "-m", "routing", "compile"], cwd=tree, check=True)
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+
+
 def parse_days(spec: str):
     for part in spec.split(","):
         size, seeds = part.split(":")
@@ -88,7 +126,17 @@ def main() -> None:
     ap.add_argument("--on", default=None, help="the value to try (default: as the code has it)")
     ap.add_argument("--off", default="0", help="the value to compare with")
     ap.add_argument("--threads", type=int, default=1, help="searches at once on both sides")
+    ap.add_argument("--against", default=None, help="a git commit: compare this tree with it (not a setting)")
     args = ap.parse_args()
+    if args.against:
+        with worktree(args.against) as other:
+            compare(args, (ROOT, other))
+    else:
+        compare(args, None)
+
+
+def compare(args: argparse.Namespace, trees: tuple[Path, Path] | None) -> None:
+    """Run the pairs and print each and the tally."""
     tally = {"better": 0, "worse": 0, "equal": 0}
     late_em = [0, 0]
     totals = {k: [0, 0] for k in ("priority", "late", "lateness")}
@@ -99,7 +147,11 @@ def main() -> None:
         for seed in (int(s) for s in args.seeds.split(",")):
             on, off = (
                 county_day.summarise(problem, s)
-                for s in _pair(problem, seconds, seed, args.setting, args.on, args.off, args.threads)
+                for s in (
+                    _cli_pair(problem, seconds, seed, trees, args.threads)
+                    if trees
+                    else _pair(problem, seconds, seed, args.setting, args.on, args.off, args.threads)
+                )
             )
             key_on, key_off = county_checks.order_key(on), county_checks.order_key(off)
             verdict = "better" if key_on < key_off else "worse" if key_on > key_off else "equal"
@@ -118,8 +170,9 @@ def main() -> None:
                 + f"  -> {verdict}",
                 flush=True,
             )
+    what = f"this tree vs {args.against}" if trees else f"{args.setting} {args.on or 'as set'} vs {args.off}"
     print(
-        f"{args.setting} {args.on or 'as set'} vs {args.off}: better in {tally['better']}, worse in {tally['worse']}, "
+        f"{what}: better in {tally['better']}, worse in {tally['worse']}, "
         f"equal in {tally['equal']} pairs; emergencies late {late_em[0]} vs {late_em[1]}; priority "
         f"{totals['priority'][0]} vs {totals['priority'][1]}, late {totals['late'][0]} vs {totals['late'][1]}, "
         f"lateness {totals['lateness'][0] / 3600:.1f} h vs {totals['lateness'][1] / 3600:.1f} h"

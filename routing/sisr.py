@@ -21,6 +21,7 @@ node's effective location and an insertion just before a break moves the break w
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -52,7 +53,13 @@ def compiled() -> bool:
 
 
 def compile_now() -> None:
-    """Compile (about 20 s) and cache the functions by running them on a tiny problem."""
+    """Compile (about 20 s) and cache the functions by running them on a tiny problem.
+
+    The old cache goes first: numba checks a cached function against its own file only,
+    so after a change to sisr_route.py it would keep the kernels of sisr_kernels.py
+    compiled with the old code."""
+    for stale in Path(__file__).with_name("__pycache__").glob("sisr*.nb[ic]"):
+        stale.unlink(missing_ok=True)
     problem = vroom.parse(
         {
             "vehicles": [

@@ -31,7 +31,7 @@ import math
 import numpy as np
 from numba import njit
 
-from routing.sisr_route import BIG, best_gap, better, refresh, total
+from routing.sisr_route import BIG, best_place, better, refresh, total
 
 AVG_REMOVED = 10  # SISR's c-bar: jobs removed per iteration on average
 MAX_STRING = 10  # SISR's L-max: longest string removed from one route
@@ -186,18 +186,6 @@ def _candidates(j, cand, seen, near, vclass, state):
 
 
 @njit(cache=True)
-def _best_place(j, cand, n_c, data, fleet, state):
-    """(late, lateness, cost, vehicle, gap) of j's best place in the routes cand[:n_c]."""
-    best_n, best_l, best_d, best_v, best_g = BIG, BIG, BIG, -1, -1
-    for q in range(n_c):
-        v = cand[q]
-        d_n, d_l, d, g = best_gap(j, v, BLINK, data, fleet, state)
-        if g >= 0 and better(d_n, d_l, d, best_n, best_l, best_d):
-            best_n, best_l, best_d, best_v, best_g = d_n, d_l, d, v, g
-    return best_n, best_l, best_d, best_v, best_g
-
-
-@njit(cache=True)
 def _recreate(n_pend, pending, order, touched, prio, near, vclass, data, fleet, state):
     """Put each pending job at its best place over the routes near it (if it has one;
     over all routes when none near it takes it without lateness).
@@ -212,14 +200,14 @@ def _recreate(n_pend, pending, order, touched, prio, near, vclass, data, fleet, 
     for q in range(n_pend):
         j = pending[order[q]]
         n_c = _candidates(j, cand, seen, near, vclass, state)
-        best_n, best_l, best_d, best_v, best_g = _best_place(j, cand, n_c, data, fleet, state)
+        best_n, best_l, best_d, best_v, best_g = best_place(j, cand, n_c, BLINK, data, fleet, state)
         if best_v < 0 or best_n > 0 or best_l > 0:
             n_all = n_c
             for v in range(V):
                 if not seen[v]:
                     cand[n_all - n_c] = v
                     n_all += 1
-            more = _best_place(j, cand, n_all - n_c, data, fleet, state)
+            more = best_place(j, cand, n_all - n_c, BLINK, data, fleet, state)
             if more[3] >= 0 and better(more[0], more[1], more[2], best_n, best_l, best_d):
                 best_n, best_l, best_d, best_v, best_g = more
         seen[:] = False

@@ -102,15 +102,13 @@ def refresh(v, data, state):
     rnlate[v] = n_late
     rlate[v] = late
     rcost[v] = cost + C[tt, lp, end[v]] if count > 0 else 0
-    _refresh_latest(v, data, state)
-    _refresh_loads(v, data, state)
+    _refresh_latest(v, T, vtype, dur, ws, we, end, tw1, n, route, rlen, lt, rloc)
+    _refresh_loads(v, deliv, pick, route, rlen, pre, suf)
 
 
 @njit(cache=True)
-def _refresh_latest(v, data, state):
+def _refresh_latest(v, T, vtype, dur, ws, we, end, tw1, n, route, rlen, lt, rloc):
     """Latest starts; lt[v, n_r] is the latest arrival at the end."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
-    (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
     tt = vtype[v]
     n_r = rlen[v]
     lt[v, n_r] = tw1[v]
@@ -125,11 +123,9 @@ def _refresh_latest(v, data, state):
 
 
 @njit(cache=True)
-def _refresh_loads(v, data, state):
+def _refresh_loads(v, deliv, pick, route, rlen, pre, suf):
     """Loads after each step (step 0: leaving with every delivery, already in suf[v, 0]),
     then their prefix maxima (pre) and suffix maxima (suf)."""
-    deliv, pick = data[7], data[8]
-    route, rlen, pre, suf = state[0], state[1], state[4], state[5]
     n_r = rlen[v]
     D = deliv.shape[1]
     for i in range(n_r):
@@ -155,73 +151,79 @@ def _fits_load(j, v, g, cap, deliv, pick, pre, suf):
     return True
 
 
+# About 85 lines: the routes' loop and the gaps' loop are one function because numba counts
+# references to each array taken out of a tuple; unpacking `data`, `fleet` and `state` once
+# per route (a function per route) took 40 % of the search's time in that counting.
 @njit(cache=True)
-def best_gap(j, v, blink, data, fleet, state):
-    """(tasks made late, lateness added, cost added, gap) of the best feasible place for
-    job j in route v, compared in that order; gap -1 when there is none."""
+def best_place(j, cand, n_c, blink, data, fleet, state):
+    """(tasks made late, lateness added, cost added, vehicle, gap) of the best feasible
+    place for job j in the routes cand[:n_c], compared in that order (the first on a tie);
+    vehicle -1 when there is none."""
     T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
     allowed, cap, max_tasks, fixed, cbd = fleet
     route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = state  # fmt: skip
-    if not allowed[j, v] or ntask[v] + 1 > max_tasks[v]:
-        return BIG, BIG, BIG, -1
-    tt, n_r, lj = vtype[v], rlen[v], loc[j]
-    best_n, best_l, best, best_g = BIG, BIG, BIG, -1
+    best_n, best_l, best, best_v, best_g = BIG, BIG, BIG, -1, -1
+    lj = loc[j]
     opens, closes = ws[j, 0], we[j].max()  # j's first window opens, its last one closes
-    for g in range(n_r + 1):
-        if g == 0:
-            lp = start[v]
-            dep = tw0[v]
-        else:
-            lp = rloc[v, g - 1]
-            dep = st[v, g - 1] + dur[route[v, g - 1]]
-        if dep > closes:
-            break  # departures only grow along the route: no later gap can be on time
-        if max(dep, opens) + dur[j] > lt[v, g]:
-            continue  # j would end after the latest start of what follows (no matrix read)
-        if blink > 0.0 and np.random.random() < blink:
+    for q in range(n_c):
+        v = cand[q]
+        if not allowed[j, v] or ntask[v] + 1 > max_tasks[v]:
             continue
-        if not _fits_load(j, v, g, cap, deliv, pick, pre, suf):
-            continue
-        # Clean before dirty: no pickup before j's delivery, no delivery after its pickup.
-        if cbd[v] and ((dlv[j] and g > fpick[v]) or (pck[j] and g <= ldeliv[v])):
-            continue
-        s = _first_start(ws, we, j, dep + TT[tt, lj, lp])  # row lj: stays in the cache
-        if s >= BIG:
-            continue
-        # Breaks right after the gap are now taken at j's place, before driving on.
-        t = s + dur[j]
-        k = g
-        while k < n_r and route[v, k] >= n:
-            t = _first_start(ws, we, route[v, k], t)
+        tt, n_r = vtype[v], rlen[v]
+        for g in range(n_r + 1):
+            if g == 0:
+                lp = start[v]
+                dep = tw0[v]
+            else:
+                lp = rloc[v, g - 1]
+                dep = st[v, g - 1] + dur[route[v, g - 1]]
+            if dep > closes:
+                break  # departures only grow along the route: no later gap can be on time
+            if max(dep, opens) + dur[j] > lt[v, g]:
+                continue  # j would end after the latest start of what follows (no matrix read)
+            if not _fits_load(j, v, g, cap, deliv, pick, pre, suf):
+                continue
+            # Clean before dirty: no pickup before j's delivery, no delivery after its pickup.
+            if cbd[v] and ((dlv[j] and g > fpick[v]) or (pck[j] and g <= ldeliv[v])):
+                continue
+            s = _first_start(ws, we, j, dep + TT[tt, lj, lp])  # row lj: stays in the cache
+            if s >= BIG:
+                continue
+            # Breaks right after the gap are now taken at j's place, before driving on.
+            t = s + dur[j]
+            k = g
+            while k < n_r and route[v, k] >= n:
+                t = _first_start(ws, we, route[v, k], t)
+                if t >= BIG:
+                    break
+                t += dur[route[v, k]]
+                k += 1
             if t >= BIG:
-                break
-            t += dur[route[v, k]]
-            k += 1
-        if t >= BIG:
-            continue
-        ln = end[v] if k == n_r else loc[route[v, k]]
-        if t + T[tt, lj, ln] > lt[v, k]:
-            continue
-        delta = CT[tt, lj, lp] + C[tt, lj, ln] - C[tt, lp, ln]
-        if ntask[v] == 0:
-            delta += fixed[v] + C[tt, lp, ln]
-        d_n, d_l = 0, 0
-        if has_dl:
-            d_n, d_l = _push_late(v, k, t, lj, data, state)
-            if s > dl[j]:
-                d_n += 1
-                d_l += s - dl[j]
-        if better(d_n, d_l, delta, best_n, best_l, best):
-            best_n, best_l, best, best_g = d_n, d_l, delta, g
-    return best_n, best_l, best, best_g
+                continue
+            ln = end[v] if k == n_r else loc[route[v, k]]
+            if t + T[tt, lj, ln] > lt[v, k]:
+                continue
+            delta = CT[tt, lj, lp] + C[tt, lj, ln] - C[tt, lp, ln]
+            if ntask[v] == 0:
+                delta += fixed[v] + C[tt, lp, ln]
+            d_n, d_l = 0, 0
+            if has_dl:
+                d_n, d_l = _push_late(v, k, t, lj, T, vtype, loc, dur, ws, we, n, dl, route, rlen, st)
+                if s > dl[j]:
+                    d_n += 1
+                    d_l += s - dl[j]
+            if better(d_n, d_l, delta, best_n, best_l, best):
+                if blink > 0.0 and np.random.random() < blink:
+                    continue  # skipped at random (drawn only for a place that would win)
+                best_n, best_l, best, best_v, best_g = d_n, d_l, delta, v, g
+    return best_n, best_l, best, best_v, best_g
 
 
 @njit(cache=True)
-def _push_late(v, k, t, lp, data, state):
+def _push_late(v, k, t, lp, T, vtype, loc, dur, ws, we, n, dl, route, rlen, st):
     """(tasks made late, lateness added) when the stops from position k on start as early
-    as they can after the van is free at time t at location lp."""
-    T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
-    (route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv) = state
+    as they can after the van is free at time t at location lp (arrays one by one, not in
+    their tuples: see best_place)."""
     tt = vtype[v]
     d_n, d_l = 0, 0
     for i in range(k, rlen[v]):
