@@ -80,8 +80,8 @@ def _cli_pair(problem: dict, seconds: float, seed: int, trees: tuple[Path, Path]
     each uses one core)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(problem, f)
-    cmd = [sys.executable, "-m", "routing", "solve", f.name, "--seconds", str(seconds), "--seed", str(seed)]
-    cmd += ["--threads", str(threads)]
+    cmd = [sys.executable, "-m", "routing", "solve", f.name]
+    cmd += ["--seconds", str(seconds), "--seed", str(seed), "--threads", str(threads)]
 
     def start(tree: Path) -> subprocess.Popen:
         return subprocess.Popen(cmd, cwd=tree, stdout=subprocess.PIPE, text=True)

@@ -1,5 +1,5 @@
 """Iterations a second of the compiled ruin and recreate (routing/sisr_kernels.iterate) on
-county days with due times, from the same regret-insertion plan, with and without the due
+county days with due times, from the same regret-insertion plan (regret.regret_plan), with and without the due
 times; the objective reached is printed too, so that two trees can be seen to search alike.
 
     python bench/search_rate.py [--iterations 20000] [--days 60x4:3,200x10:3,500x25:3]
@@ -22,9 +22,9 @@ sys.path.insert(0, os.environ.get("ROUTING_ROOT", str(ROOT)))
 # The router first: the bench modules below put this checkout on the path too.
 from routing import sisr, vroom  # noqa: E402, I001
 from routing import sisr_kernels as k  # noqa: E402
-from routing.insertion import Inserter, RouteState  # noqa: E402
+from routing.insertion import Inserter  # noqa: E402
 from routing.reasons import allowed_vehicles  # noqa: E402
-from routing.regret import initial_routes, regret_insert  # noqa: E402
+from routing.regret import regret_plan  # noqa: E402
 
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 import county_day  # noqa: E402 - beside this file
@@ -59,9 +59,7 @@ def main() -> None:
         problem = vroom.parse(county_day.generate(day, jobs, vans, deadlines=True))
         allowed, _ = allowed_vehicles(problem)
         ins = Inserter(problem, allowed)
-        states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
-        regret_insert(states, ins.jobs, k=2)
-        routes = [list(s.steps) for s in states]
+        routes = regret_plan(problem, ins, k=2)
         for deadlines in (True, False):
             per_second, best = rate(ins, routes, args.iterations, deadlines)
             print(

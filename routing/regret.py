@@ -11,12 +11,19 @@ import numpy as np
 from routing.insertion import BIG, Inserter, RouteState
 from routing.problem import Problem, Route
 
-__all__ = ["initial_routes", "regret_insert"]
+__all__ = ["initial_routes", "regret_insert", "regret_plan"]
 
 
 def initial_routes(problem: Problem, ins: Inserter) -> list[Route]:
     """Empty routes holding each vehicle's breaks."""
     return [[("break", b) for b in range(len(v.breaks))] for v in problem.vehicles]
+
+
+def regret_plan(problem: Problem, ins: Inserter, *, k: int = 2) -> list[Route]:
+    """A plan from scratch by regret-k insertion (where the searches start)."""
+    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
+    regret_insert(states, ins.jobs, k=k)
+    return [list(s.steps) for s in states]
 
 
 def regret_insert(

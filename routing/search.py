@@ -41,7 +41,7 @@ from routing.errors import NOT_COMPILED, NotCompiledWarning
 from routing.insertion import Inserter, RouteState
 from routing.problem import Problem, Route, Step
 from routing.reasons import allowed_vehicles, left_out_reason
-from routing.regret import initial_routes, regret_insert
+from routing.regret import initial_routes, regret_insert, regret_plan
 from routing.schedule import simulate
 
 LNS_SHARE = 0.35  # large problems: ruin and recreate first,
@@ -128,9 +128,7 @@ def _ortools_or_regret(problem, allowed, ins, deadline, seed, progress):
     result = _ortools(problem, allowed, None, deadline, seed, progress)
     if result is not None:
         return result
-    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
-    regret_insert(states, ins.jobs, k=2)
-    routes = [list(s.steps) for s in states]
+    routes = regret_plan(problem, ins, k=2)
     return routes, served_tasks(routes)
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from routing import search, sisr, sisr_kernels, vroom
-from routing.insertion import Inserter, RouteState
+from routing.insertion import Inserter
 from routing.reasons import allowed_vehicles
-from routing.regret import initial_routes, regret_insert
+from routing.regret import regret_plan as regret_plan_from
 from routing.schedule import simulate
 
 
@@ -72,9 +72,7 @@ def regret_plan(problem, k: int):
     """(insertion machinery, routes) of a regret-k insertion: where the searches start."""
     allowed, _ = allowed_vehicles(problem)
     ins = Inserter(problem, allowed)
-    states = [RouteState(ins, v, r) for v, r in enumerate(initial_routes(problem, ins))]
-    regret_insert(states, ins.jobs, k=k)
-    return ins, [list(s.steps) for s in states]
+    return ins, regret_plan_from(problem, ins, k=k)
 
 
 def objective(problem, routes):
