@@ -81,7 +81,8 @@ def test_by_default_not_at_home_in_the_agreed_slot_and_a_wrong_address_are_not_t
     _fail(client, headers, s3, "wrong_address")
     assert _excused(db) == {in_slot.ref: (True, False), no_slot.ref: (False, True), wrong.ref: (True, False)}
     # The KPIs recompute from the orders: all three late, two excused.
-    day = service_time.today(TZ).isoformat()
+    # The day they fell due (30 min ago: not today's date just after midnight).
+    day = service_time.to_local(utcnow() - timedelta(minutes=30), TZ).date().isoformat()
     rows = client.get(f"/api/v1/kpis?from={day}&to={day}", headers=make.headers(Role.OFFICER)).get_json()["items"]
     nd = next(r for r in rows if r["response_class"] == "next_day")
     assert (nd["due"], nd["on_time"], nd["late"], nd["excused"], nd["not_yet_due"]) == (3, 0, 3, 2, 0)
