@@ -19,10 +19,11 @@ Without deadlines it orders plans exactly as the single number priority x m1 + l
 m0 + cost did.
 A second `state` tuple holds the accepted plan while an iteration is tried.
 Kernels unpack a whole tuple even when they use a few of its arrays, so that each array
-has one name everywhere (hence the file-wide RUF059 exemption). But numba counts a
-reference to every array taken out of a tuple, with an atomic instruction each time, so
-the innermost loops (sisr_route.best_place and what it calls per gap) unpack once and pass
-arrays one by one: unpacking per route and per gap took 40 % of the search's time.
+has one name everywhere (hence the file-wide RUF059 exemption). Numba counts a reference
+to every array taken out of a tuple, with an atomic instruction each time (40 % of the
+search's time until 6 Dec, then 20-40 % in the kernels called per job and per insertion),
+so every kernel that allocates nothing is compiled without numba's reference counting
+(`_nrt=False`): it cannot make or slice an array, and loops element by element instead.
 """
 
 # ruff: noqa: RUF059
@@ -59,7 +60,7 @@ def seed(value):
 
 # About 65 lines: SISR's string choice and removal are one loop over the neighbours;
 # split, its random draws (and so its results) would change order.
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _ruin(near, jobs, touched, pending, data, state):
     """Remove strings of consecutive jobs from routes near a random job; returns how many."""
     route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = state  # fmt: skip
@@ -121,7 +122,7 @@ def _ruin(near, jobs, touched, pending, data, state):
     return n_pend
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _add_retries(n_pend, pending, removed_flag, near, jobs, where):
     """Jobs left out before are tried again when they are near the ruined stretches, and
     a few others at random; returns the new number pending."""
@@ -163,7 +164,7 @@ def _recreate_order(n_pend, pending, keys, prio, demand, far):
     return np.argsort(keys[:n_pend])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _candidates(j, cand, seen, near, vclass, state):
     """The routes worth trying for job j: those of its INSERT_NEAR nearest jobs, and one
     empty van of each kind (interchangeable empty vans give the same places); marks them
@@ -271,7 +272,7 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, since_best, search, 
     return cur, best
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _soft(obj, m0, nw, unit):
     """The objective (hi, mid, lo) as one number in cost units, for annealing only."""
     hi, mid, lo = obj
@@ -279,37 +280,45 @@ def _soft(obj, m0, nw, unit):
     return (prio_out * SOFT_PRIORITY + late * SOFT_LATE + lo // m0) * unit + mid + lo % m0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _copy_best(since_best, route, rlen, best_route, best_rlen):
     """The best plan := the current one (only the routes changed since the last copy)."""
     for v in range(rlen.shape[0]):
         if since_best[v]:
-            best_route[v, : rlen[v]] = route[v, : rlen[v]]
+            for i in range(rlen[v]):
+                best_route[v, i] = route[v, i]
             since_best[v] = False
-    best_rlen[:] = rlen
+        best_rlen[v] = rlen[v]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def copy_touched(touched, src, dst):
     """Copy the touched routes' arrays (and every job's place) from one plan to the other.
 
-    Only each route's used part: the rest of a row is never read."""
+    Only each route's used part: the rest of a row is never read. Element by element, as
+    slices would need numba's reference counting (see the module's docstring)."""
     route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = src  # fmt: skip
+    d_route, d_rlen, d_st, d_lt, d_pre, d_suf, d_rcost, d_rloc, d_ntask, d_where, d_pos, d_rnlate, d_rlate, d_fpick, d_ldeliv = dst  # fmt: skip
     for v in range(touched.shape[0]):
-        if touched[v]:
-            m = rlen[v]
-            dst[0][v, :m] = route[v, :m]
-            dst[1][v] = m
-            dst[2][v, :m] = st[v, :m]
-            dst[3][v, : m + 1] = lt[v, : m + 1]
-            dst[4][v, : m + 1] = pre[v, : m + 1]
-            dst[5][v, : m + 1] = suf[v, : m + 1]
-            dst[6][v] = rcost[v]
-            dst[7][v, :m] = rloc[v, :m]
-            dst[8][v] = ntask[v]
-            dst[11][v] = rnlate[v]
-            dst[12][v] = rlate[v]
-            dst[13][v] = fpick[v]
-            dst[14][v] = ldeliv[v]
-    dst[9][:] = where
-    dst[10][:] = pos
+        if not touched[v]:
+            continue
+        m = rlen[v]
+        for i in range(m):
+            d_route[v, i] = route[v, i]
+            d_st[v, i] = st[v, i]
+            d_rloc[v, i] = rloc[v, i]
+        for i in range(m + 1):
+            d_lt[v, i] = lt[v, i]
+            for d in range(pre.shape[2]):
+                d_pre[v, i, d] = pre[v, i, d]
+                d_suf[v, i, d] = suf[v, i, d]
+        d_rlen[v] = m
+        d_rcost[v] = rcost[v]
+        d_ntask[v] = ntask[v]
+        d_rnlate[v] = rnlate[v]
+        d_rlate[v] = rlate[v]
+        d_fpick[v] = fpick[v]
+        d_ldeliv[v] = ldeliv[v]
+    for i in range(where.shape[0]):
+        d_where[i] = where[i]
+        d_pos[i] = pos[i]

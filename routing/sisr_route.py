@@ -13,7 +13,7 @@ from numba import njit
 BIG = 1 << 60
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def total(state, jobs, prio, m0, nw):
     """The plan's objective (hi, mid, lo); see the module's docstring."""
     rcost, where, rnlate, rlate = state[6], state[9], state[11], state[12]
@@ -26,7 +26,7 @@ def total(state, jobs, prio, m0, nw):
     return hi, rlate.sum(), lo
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def better(a_hi, a_mid, a_lo, b_hi, b_mid, b_lo):
     """Is objective a strictly better than b (in order: hi, mid, lo)?"""
     if a_hi != b_hi:
@@ -36,7 +36,7 @@ def better(a_hi, a_mid, a_lo, b_hi, b_mid, b_lo):
     return a_lo < b_lo
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _first_start(ws, we, j, t):
     for k in range(ws.shape[1]):
         if t <= we[j, k]:
@@ -44,7 +44,7 @@ def _first_start(ws, we, j, t):
     return BIG
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _latest_start(ws, we, j, bound):
     for k in range(ws.shape[1] - 1, -1, -1):
         if ws[j, k] <= bound:
@@ -54,7 +54,7 @@ def _latest_start(ws, we, j, bound):
 
 # About 65 lines: one forward pass fills every per-stop array at once (a second pass
 # would double the work of the kernel called after every change).
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def refresh(v, data, state):
     """Recompute route v's cached arrays (and where/pos of its nodes)."""
     T, C, vtype, loc, dur, ws, we, deliv, pick, start, end, tw0, tw1, n, dl, has_dl, dlv, pck, TT, CT = data  # fmt: skip
@@ -106,7 +106,7 @@ def refresh(v, data, state):
     _refresh_loads(v, deliv, pick, route, rlen, pre, suf)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _refresh_latest(v, T, vtype, dur, ws, we, end, tw1, n, route, rlen, lt, rloc):
     """Latest starts; lt[v, n_r] is the latest arrival at the end."""
     tt = vtype[v]
@@ -122,7 +122,7 @@ def _refresh_latest(v, T, vtype, dur, ws, we, end, tw1, n, route, rlen, lt, rloc
         next_loc = rloc[v, i]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _refresh_loads(v, deliv, pick, route, rlen, pre, suf):
     """Loads after each step (step 0: leaving with every delivery, already in suf[v, 0]),
     then their prefix maxima (pre) and suffix maxima (suf)."""
@@ -143,7 +143,7 @@ def _refresh_loads(v, deliv, pick, route, rlen, pre, suf):
             suf[v, i, d] = m
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _fits_load(j, v, g, cap, deliv, pick, pre, suf):
     for d in range(deliv.shape[1]):
         if pre[v, g, d] + deliv[j, d] > cap[v, d] or suf[v, g, d] + pick[j, d] > cap[v, d]:
@@ -151,10 +151,9 @@ def _fits_load(j, v, g, cap, deliv, pick, pre, suf):
     return True
 
 
-# About 85 lines: the routes' loop and the gaps' loop are one function because numba counts
-# references to each array taken out of a tuple; unpacking `data`, `fleet` and `state` once
-# per route (a function per route) took 40 % of the search's time in that counting.
-@njit(cache=True)
+# About 85 lines: the routes' loop and the gaps' loop are one function, called once per job;
+# it and what it calls are compiled without reference counting (sisr_kernels' docstring).
+@njit(cache=True, _nrt=False)
 def best_place(j, cand, n_c, blink, data, fleet, state):
     """(tasks made late, lateness added, cost added, vehicle, gap) of the best feasible
     place for job j in the routes cand[:n_c], compared in that order (the first on a tie);
@@ -164,7 +163,9 @@ def best_place(j, cand, n_c, blink, data, fleet, state):
     route, rlen, st, lt, pre, suf, rcost, rloc, ntask, where, pos, rnlate, rlate, fpick, ldeliv = state  # fmt: skip
     best_n, best_l, best, best_v, best_g = BIG, BIG, BIG, -1, -1
     lj = loc[j]
-    opens, closes = ws[j, 0], we[j].max()  # j's first window opens, its last one closes
+    opens, closes = ws[j, 0], we[j, 0]  # j's first window opens, its last one closes
+    for w in range(1, we.shape[1]):
+        closes = max(closes, we[j, w])
     for q in range(n_c):
         v = cand[q]
         if not allowed[j, v] or ntask[v] + 1 > max_tasks[v]:
@@ -219,11 +220,10 @@ def best_place(j, cand, n_c, blink, data, fleet, state):
     return best_n, best_l, best, best_v, best_g
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _push_late(v, k, t, lp, T, vtype, loc, dur, ws, we, n, dl, route, rlen, st):
     """(tasks made late, lateness added) when the stops from position k on start as early
-    as they can after the van is free at time t at location lp (arrays one by one, not in
-    their tuples: see best_place)."""
+    as they can after the van is free at time t at location lp."""
     tt = vtype[v]
     d_n, d_l = 0, 0
     for i in range(k, rlen[v]):
