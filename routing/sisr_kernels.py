@@ -189,18 +189,17 @@ def _candidates(j, cand, seen, near, vclass, state):
     return n_c
 
 
-@njit(cache=True)
-def _recreate(n_pend, pending, order, touched, prio, near, vclass, data, fleet, state):
+@njit(cache=True, _nrt=False)
+def _recreate(n_pend, pending, order, touched, cand, seen, prio, near, vclass, data, fleet, state):
     """Put each pending job at its best place over the routes near it (if it has one;
     over all routes when none near it takes it without lateness).
 
     A job without priority is left out rather than make any task late (the objective
-    counts late tasks before tasks served).
+    counts late tasks before tasks served). `cand` and `seen` are work space: V routes,
+    and 2 x V flags (routes, then kinds of empty van), all False.
     """
     route, rlen = state[0], state[1]
     V = rlen.shape[0]
-    cand = np.empty(V, dtype=np.int64)
-    seen = np.zeros(2 * V, dtype=np.bool_)  # routes, then kinds of empty van
     for q in range(n_pend):
         j = pending[order[q]]
         n_c = _candidates(j, cand, seen, near, vclass, state)
@@ -214,7 +213,8 @@ def _recreate(n_pend, pending, order, touched, prio, near, vclass, data, fleet, 
             more = best_place(j, cand, n_all - n_c, BLINK, data, fleet, state)
             if more[3] >= 0 and better(more[0], more[1], more[2], best_n, best_l, best_d):
                 best_n, best_l, best_d, best_v, best_g = more
-        seen[:] = False
+        for v in range(2 * V):
+            seen[v] = False
         if best_v < 0 or (prio[j] == 0 and better(0, 0, 0, best_n, best_l, 0)):
             continue
         v = best_v
@@ -245,11 +245,13 @@ def iterate(n_iter, temp, cur, best, best_route, best_rlen, since_best, search, 
     pending = np.empty(nj, dtype=np.int64)
     keys = np.empty(nj, dtype=np.float64)
     removed_flag = np.zeros(where.shape[0], dtype=np.bool_)
+    cand = np.empty(rlen.shape[0], dtype=np.int64)
+    seen = np.zeros(2 * rlen.shape[0], dtype=np.bool_)
     for _ in range(n_iter):
         n_pend = _ruin(near, jobs, touched, pending, data, state)
         n_pend = _add_retries(n_pend, pending, removed_flag, near, jobs, where)
         order = _recreate_order(n_pend, pending, keys, prio, demand, far)
-        _recreate(n_pend, pending, order, touched, prio, near, vclass, data, fleet, state)
+        _recreate(n_pend, pending, order, touched, cand, seen, prio, near, vclass, data, fleet, state)
         # Accept by simulated annealing (a threshold drawn per iteration).
         new = total(state, jobs, prio, m0, nw)
         slack = -temp * math.log(np.random.random() + 1e-300)
