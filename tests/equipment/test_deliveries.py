@@ -32,7 +32,8 @@ def test_delivered_puts_units_on_loan_and_completes_the_order(world):
     order = world.order(lines=[(world.bed, 1), (world.frame, 2)])
     plan = world.published()
     stop = _stop_of(world, plan, order.ref)
-    at = utcnow() - timedelta(minutes=5)
+    # Five minutes ago, but never before the service day began (the suite may run at 00:02).
+    at = max(utcnow() - timedelta(minutes=5), service_time.local_midnight(world.day, TZ))
     stop, _ = deliveries.apply_outcome(
         world.db, stop_id=stop.id, status="delivered", actor=COORD, recipient="Mrs Jones", serials=["BED-001"], at=at
     )
