@@ -23,7 +23,8 @@ has one name everywhere (hence the file-wide RUF059 exemption). Numba counts a r
 to every array taken out of a tuple, with an atomic instruction each time (40 % of the
 search's time until 6 Dec, then 20-40 % in the kernels called per job and per insertion),
 so every kernel that allocates nothing is compiled without numba's reference counting
-(`_nrt=False`): it cannot make or slice an array, and loops element by element instead.
+(`_nrt=False`, an internal numba option: numba is pinned, and the routing tests compile
+every kernel): it cannot make or slice an array, and loops element by element instead.
 """
 
 # ruff: noqa: RUF059
