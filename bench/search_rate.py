@@ -1,6 +1,7 @@
 """Iterations a second of the compiled ruin and recreate (routing/sisr_kernels.iterate) on
-county days with due times, from the same regret-insertion plan (regret.regret_plan), with and without the due
-times; the objective reached is printed too, so that two trees can be seen to search alike.
+county days, with and without their due times, from the same regret-insertion plan
+(regret.regret_plan); the objective reached is printed too, so that two trees can be seen
+to search alike.
 
     python bench/search_rate.py [--iterations 20000] [--days 60x4:3,200x10:3,500x25:3]
     ROUTING_ROOT=/path/to/another/checkout python bench/search_rate.py   # that tree's router
