@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from routing import sisr_kernels as k
-from routing import vroom
+from routing import sisr_tails, vroom
 from routing.insertion import Inserter
 from routing.problem import Route
 from routing.reasons import allowed_vehicles
@@ -40,6 +40,7 @@ NEIGHBOURS = 100  # nearest jobs kept per job (memory stays linear in the jobs)
 # it also freed a tight 47-job day where every plan serving all was stuck, issue 13).
 STALL_SECONDS = 1.0
 STALL_SHARE = 0.2
+TAILS = True  # the tail-exchange descent (sisr_tails.py) after every chunk
 
 
 def compiled() -> bool:
@@ -47,7 +48,7 @@ def compiled() -> bool:
     try:
         return all(
             fn._cache._cache_file._load_index()  # numba's own freshness check
-            for fn in (k.seed, k.total, k.refresh, k.iterate)
+            for fn in (k.seed, k.total, k.refresh, k.iterate, sisr_tails.exchange_tails)
         )
     except Exception:  # noqa: BLE001 - a numba without this internal: assume not compiled
         return False
@@ -335,6 +336,8 @@ def ruin_recreate(
         unit = int(per_job) if t0 - improved > max(STALL_SECONDS, STALL_SHARE * span) else 0
         was = best
         cur, best = k.iterate(chunk, temp, cur, best, best_route, best_rlen, since_best, plan.search(unit), *rest)
+        if TAILS:
+            cur, best = _exchange_tails(plan, cur, best, best_route, best_rlen, since_best, saved)
         if (best[0], best[1]) != (was[0], was[1]):
             improved = time.monotonic()
         took = time.monotonic() - t0
@@ -349,3 +352,18 @@ def ruin_recreate(
             break
     plan.route[:], plan.rlen[:] = best_route, best_rlen
     return plan.routes()
+
+
+def _exchange_tails(plan: Plan, cur, best, best_route, best_rlen, since_best, saved):
+    """The tail-exchange descent on the current plan (sisr_tails.py); returns (current, best)."""
+    touched = np.zeros(len(plan.rlen), dtype=np.bool_)
+    spare = np.empty(plan.route.shape[1], dtype=np.int64)
+    if not sisr_tails.exchange_tails(plan.near, plan.jobs, touched, spare, plan.data(), plan.fleet(), plan.state()):
+        return cur, best
+    k.copy_touched(touched, plan.state(), saved)
+    since_best |= touched
+    cur = plan.objective()
+    if k.better(*cur, *best):
+        best = cur
+        k._copy_best(since_best, plan.route, plan.rlen, best_route, best_rlen)
+    return cur, best
