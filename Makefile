@@ -23,7 +23,7 @@ $(VENV)/.bench: requirements-bench.txt requirements-dev.txt requirements.txt | $
 	touch $@ $(VENV)/.dev $(VENV)/.runtime
 
 # The router's fast ruin and recreate is compiled once (about 20 s) and cached on disk.
-$(VENV)/.compiled: routing/sisr.py routing/sisr_route.py routing/sisr_kernels.py requirements.txt | $(VENV)/.runtime
+$(VENV)/.compiled: routing/sisr.py routing/sisr_route.py routing/sisr_kernels.py routing/sisr_tails.py requirements.txt | $(VENV)/.runtime
 	$(BIN)/python -m routing compile
 	touch $@
 

@@ -1,0 +1,119 @@
+"""Tail exchange between routes (routing/sisr_tails.py): it uncrosses routes, keeps every
+route feasible with its own breaks, and never makes the plan worse."""
+
+import numpy as np
+import pytest
+
+from routing import sisr, sisr_tails, vroom
+from routing.schedule import simulate
+from tests.routing.test_sisr import jobs_only_problem, objective, regret_plan
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled():
+    if not sisr.compiled():
+        sisr.compile_now()
+
+
+# Depot at the origin; jobs 1 and 2 in the north, 3 and 4 in the south, near (x 10) and far (x 100).
+# A van of 4 takes one near job (1) and one far job (3): two vans, one each side at best.
+POINTS = [(0, 0), (10, 10), (100, 10), (10, -10), (100, -10)]
+
+
+def crossed_day(*, capacity: int = 4, loads=(1, 3, 1, 3), breaks: tuple = (None, None), windows=None) -> dict:
+    m = [[round(10 * np.hypot(ax - bx, ay - by)) for bx, by in POINTS] for ax, ay in POINTS]
+    vehicles = []
+    for v in (1, 2):
+        van = {"id": v, "start_index": 0, "end_index": 0, "capacity": [capacity], "time_window": [0, 100000]}
+        if breaks[v - 1]:
+            van["breaks"] = [breaks[v - 1]]
+        vehicles.append(van)
+    jobs = [{"id": i, "location_index": i, "delivery": [loads[i - 1]]} for i in range(1, 5)]
+    for i, window in (windows or {}).items():
+        jobs[i - 1]["time_windows"] = [window]
+    return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m}}}
+
+
+def exchange(data: dict, routes: list) -> tuple[object, list, int]:
+    """(problem, routes after the descent, exchanges made) from the given routes."""
+    problem = vroom.parse(data)
+    ins, _ = regret_plan(problem, k=2)
+    plan = sisr.Plan(ins, routes)
+    touched = np.zeros(len(plan.rlen), dtype=np.bool_)
+    spare = np.empty(plan.route.shape[1], dtype=np.int64)
+    moves = sisr_tails.exchange_tails(plan.near, plan.jobs, touched, spare, plan.data(), plan.fleet(), plan.state())
+    return problem, plan.routes(), moves
+
+
+# Van 1 serves the north near job, then the south far one; van 2 the other two: crossed.
+CROSSED = [[("task", 0), ("task", 3)], [("task", 2), ("task", 1)]]
+
+
+def test_crossed_routes_are_uncrossed():
+    problem, routes, moves = exchange(crossed_day(), CROSSED)
+    assert moves == 1
+    assert routes == [[("task", 0), ("task", 1)], [("task", 2), ("task", 3)]]
+    assert objective(problem, routes) < objective(problem, CROSSED)
+
+
+def test_no_exchange_that_overloads_a_van():
+    # Jobs 1 and 2 (2 + 5) do not fit in a van of 6; crossed, the loads are 4 and 6.
+    problem, routes, moves = exchange(crossed_day(capacity=6, loads=(2, 5, 1, 2)), CROSSED)
+    assert moves == 0
+    assert routes == CROSSED
+    assert not any(simulate(problem, v, r).overload for v, r in enumerate(routes))
+
+
+def test_no_exchange_that_misses_a_window():
+    # Job 2 must start by 1,100: it does after job 3 (at 1,063), not after job 1 and its
+    # 100 s of service (1,141).
+    data = crossed_day(windows={2: [0, 1100]})
+    data["jobs"][0]["service"] = 100
+    problem, routes, moves = exchange(data, CROSSED)
+    assert moves == 0
+    assert routes == CROSSED
+    assert all(simulate(problem, v, r).lateness == 0 for v, r in enumerate(routes))
+    del data["jobs"][1]["time_windows"]  # without the window the same plan is uncrossed
+    assert exchange(data, CROSSED)[2] == 1
+
+
+@pytest.mark.parametrize("at", [0, 2], ids=["break first", "break last"])
+def test_breaks_move_with_their_tail_and_stay_their_vans(at):
+    """Last, each break goes with its tail to the other van and is renamed that van's."""
+    lunch = {"id": 7, "time_windows": [[0, 100000]], "service": 60}
+    data = crossed_day(breaks=(lunch, lunch))
+    brk = ("break", 0)
+    start = [r[:at] + [brk] + r[at:] for r in CROSSED]
+    problem, routes, moves = exchange(data, start)
+    assert moves == 1
+    assert routes == [r[:at] + [brk] + r[at:] for r in ([("task", 0), ("task", 1)], [("task", 2), ("task", 3)])]
+    for v, route in enumerate(routes):
+        assert simulate(problem, v, route).lateness == 0
+
+
+def test_no_exchange_between_vans_with_different_breaks():
+    early = {"id": 7, "time_windows": [[0, 100000]], "service": 60}
+    late = {"id": 7, "time_windows": [[0, 100000]], "service": 90}
+    start = [[("task", 0), ("break", 0), ("task", 3)], [("task", 2), ("break", 0), ("task", 1)]]
+    _, routes, moves = exchange(crossed_day(breaks=(early, late)), start)
+    assert moves == 0
+    assert routes == start
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_poor_plans_stay_feasible_and_never_get_worse(seed):
+    """From greedy plans of days with breaks, skills, stop limits, two windows and two depots."""
+    problem = vroom.parse(jobs_only_problem(seed, n_jobs=60))
+    ins, start = regret_plan(problem, k=1)
+    _, routes, _ = exchange(jobs_only_problem(seed, n_jobs=60), start)
+    allowed = [set(np.flatnonzero(row).tolist()) for row in ins.allowed]
+    served = [i for r in routes for k, i in r if k == "task"]
+    assert sorted(served) == sorted(i for r in start for k, i in r if k == "task")
+    for v, route in enumerate(routes):
+        timed = simulate(problem, v, route)
+        assert timed.lateness == 0 and not timed.overload
+        assert all(v in allowed[i] for k, i in route if k == "task")
+        assert sorted(i for k, i in route if k == "break") == list(range(len(problem.vehicles[v].breaks)))
+        limit = problem.vehicles[v].max_tasks
+        assert limit is None or sum(k == "task" for k, _ in route) <= limit
+    assert objective(problem, routes) <= objective(problem, start)
