@@ -15,7 +15,8 @@ Which search runs when, and its share of the time left after parsing (`plan` pic
 least SISR_MIN_SECONDS of budget, and `python -m routing compile` has been run. With
 breaks, OR-Tools searches without them on shifts shortened by their length, and the breaks
 are placed afterwards (`_solve_with_breaks_relaxed`). Every stage's plan competes by the
-objective (`objective`); the best one is returned.
+objective (`objective`); the best one is returned. Within every SISR stage, the plan is
+also improved by exchanging route ends (2-opt*, sisr_tails.py) every 50 ms or so.
 With due times, the first SISR stage of a large problem spends its first quarter with them
 ignored (`_priority_first`): priority ranks first, and what is served is chosen best
 without them. And the last SISR stage (of either size) gives its last REPAIR_SHARE to

@@ -1,7 +1,8 @@
 """Fast ruin and recreate, compiled with numba, for plans of jobs (no shipments).
 
 This module prepares the arrays and watches the clock; the compiled kernels are in
-sisr_kernels.py.
+sisr_kernels.py, and after every chunk of iterations the current plan's route ends are
+exchanged where that is better (sisr_tails.py).
 
 Slack induction by string removals (Christiaens and Vanden Berghe, 2020): remove strings of
 consecutive stops from routes near a random stop, put the removed jobs back one by one at
