@@ -42,30 +42,47 @@ def jobs_only_problem(seed: int, n_jobs: int = 40) -> dict:
     ]
     for van in vehicles[:2]:
         van["breaks"] = [{"id": 1, "time_windows": [[2000, 3500]], "service": 300}]
-    jobs = []
-    for i in range(n_jobs):
-        job = {
-            "id": 100 + i,
-            "location_index": 2 + i,
-            "service": int(rng.integers(60, 300)),
-            "priority": int(rng.choice([0, 0, 10, 100])),
-        }
-        amount = [int(rng.integers(1, 4)), int(rng.integers(0, 2))]
-        kind = rng.integers(3)
-        if kind in (0, 2):
-            job["delivery"] = amount
-        if kind in (1, 2):
-            job["pickup"] = amount
-        if rng.random() < 0.5:
-            a = int(rng.integers(0, 4000))
-            windows = [[a, a + int(rng.integers(300, 1200))]]
-            if rng.random() < 0.4:
-                windows.append([windows[0][1] + 600, windows[0][1] + 1500])
-            job["time_windows"] = windows
-        if rng.random() < 0.2:
-            job["skills"] = [1]
-        jobs.append(job)
+    jobs = [random_job(rng, i, opens_by=4000, lengths=(300, 1200), priorities=True) for i in range(n_jobs)]
     return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m.astype(int).tolist()}}}
+
+
+def random_job(rng, i: int, *, opens_by: int, lengths: tuple[int, int], priorities: bool = False) -> dict:
+    """Job i at location 2 + i: a delivery, a pickup or both (two kinds of load), one or two
+    windows on half of them (the first opening before `opens_by`), a skill on a fifth."""
+    job = {"id": 100 + i, "location_index": 2 + i, "service": int(rng.integers(60, 300))}
+    if priorities:
+        job["priority"] = int(rng.choice([0, 0, 10, 100]))
+    amount = [int(rng.integers(1, 4)), int(rng.integers(0, 2))]
+    kind = rng.integers(3)
+    if kind in (0, 2):
+        job["delivery"] = amount
+    if kind in (1, 2):
+        job["pickup"] = amount
+    if rng.random() < 0.5:
+        opens = int(rng.integers(0, opens_by))
+        windows = [[opens, opens + int(rng.integers(*lengths))]]
+        if rng.random() < 0.4:
+            windows.append([windows[0][1] + 600, windows[0][1] + 1500])
+        job["time_windows"] = windows
+    if rng.random() < 0.2:
+        job["skills"] = [1]
+    return job
+
+
+def assert_feasible(problem, ins, routes, start):
+    """Every job once, windows and shifts kept, no overload, allowed vans, stop limits, each
+    van with its own breaks, and an objective no worse than the start's."""
+    allowed = [set(np.flatnonzero(row).tolist()) for row in ins.allowed]
+    served = [i for r in routes for k, i in r if k == "task"]
+    assert len(served) == len(set(served))
+    for v, route in enumerate(routes):
+        timed = simulate(problem, v, route)
+        assert timed.lateness == 0 and not timed.overload
+        assert all(v in allowed[i] for k, i in route if k == "task")
+        assert sorted(i for k, i in route if k == "break") == list(range(len(problem.vehicles[v].breaks)))
+        limit = problem.vehicles[v].max_tasks
+        assert limit is None or sum(k == "task" for k, _ in route) <= limit
+    assert objective(problem, routes) <= objective(problem, start)
 
 
 def regret_plan(problem, k: int):
@@ -83,17 +100,8 @@ def objective(problem, routes):
 def test_routes_stay_feasible_and_never_get_worse(seed):
     problem = vroom.parse(jobs_only_problem(seed))
     ins, start = regret_plan(problem, k=2)
-    allowed = [set(np.flatnonzero(row).tolist()) for row in ins.allowed]
     routes = sisr.ruin_recreate(ins, start, deadline=time.monotonic() + 0.5, seed=seed)
-    seen = [i for r in routes for k, i in r if k == "task"]
-    assert len(seen) == len(set(seen))
-    for v, route in enumerate(routes):
-        timed = simulate(problem, v, route)
-        assert timed.lateness == 0 and not timed.overload
-        assert all(v in allowed[i] for k, i in route if k == "task")
-        vehicle = problem.vehicles[v]
-        assert vehicle.max_tasks is None or sum(k == "task" for k, _ in route) <= vehicle.max_tasks
-    assert objective(problem, routes) <= objective(problem, start)
+    assert_feasible(problem, ins, routes, start)
 
 
 def test_it_improves_a_poor_plan():

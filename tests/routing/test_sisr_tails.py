@@ -8,7 +8,7 @@ import pytest
 
 from routing import sisr, sisr_tails, vroom
 from routing.schedule import simulate
-from tests.routing.test_sisr import objective, regret_plan
+from tests.routing.test_sisr import assert_feasible, objective, random_job, regret_plan
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -121,41 +121,11 @@ def fleet_day(seed: int, n_jobs: int = 80) -> dict:
         vehicles.append(van)
     jobs = []
     for i in range(n_jobs):
-        job = {"id": 100 + i, "location_index": 2 + i, "service": int(rng.integers(60, 300))}
-        amount = [int(rng.integers(1, 4)), int(rng.integers(0, 2))]
-        kind = rng.integers(3)
-        if kind in (0, 2):
-            job["delivery"] = amount
-        if kind in (1, 2):
-            job["pickup"] = amount
-        if rng.random() < 0.5:
-            opens = int(rng.integers(0, 7000))
-            windows = [[opens, opens + int(rng.integers(600, 2000))]]
-            if rng.random() < 0.4:
-                windows.append([windows[0][1] + 600, windows[0][1] + 1500])
-            job["time_windows"] = windows
-        if rng.random() < 0.2:
-            job["skills"] = [1]
+        job = random_job(rng, i, opens_by=7000, lengths=(600, 2000))
         if rng.random() < 0.4:
             job["deadline"] = int(rng.integers(1000, 6000))
         jobs.append(job)
     return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m.tolist()}}}
-
-
-def assert_feasible(problem, ins, routes, start):
-    """Every job once, windows and shifts kept, no overload, allowed vans, stop limits, each
-    van with its own breaks, and an objective no worse than the start's."""
-    allowed = [set(np.flatnonzero(row).tolist()) for row in ins.allowed]
-    served = [i for r in routes for k, i in r if k == "task"]
-    assert len(served) == len(set(served))
-    for v, route in enumerate(routes):
-        timed = simulate(problem, v, route)
-        assert timed.lateness == 0 and not timed.overload
-        assert all(v in allowed[i] for k, i in route if k == "task")
-        assert sorted(i for k, i in route if k == "break") == list(range(len(problem.vehicles[v].breaks)))
-        limit = problem.vehicles[v].max_tasks
-        assert limit is None or sum(k == "task" for k, _ in route) <= limit
-    assert objective(problem, routes) <= objective(problem, start)
 
 
 def test_greedy_plans_stay_feasible_and_never_get_worse():
