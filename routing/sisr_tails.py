@@ -75,14 +75,14 @@ def _gain(va, i, vb, j, data, state):
     saved = C[tt, la, l_next] + C[tt, l_prev, lb] - C[tt, la, lb] - C[tt, l_prev, l_next]
     if j == 0 and i + 1 == rlen[va]:
         saved += C[tt, l_prev, l_next]  # B is left empty: its leg from start to end goes too
-        # (with breaks it keeps them, and then costs nothing either)
     return saved
 
 
 @njit(cache=True, _nrt=False)
 def _on_time(va, i, vb, j, data, state):
     """Are both new routes within every time window (hard) and shift end?"""
-    T, vtype, loc, dur, ws, we, start, tw0 = data[0], data[2], data[3], data[4], data[5], data[6], data[9], data[11]
+    T, vtype, loc, dur, ws, we = data[0], data[2], data[3], data[4], data[5], data[6]
+    start, end, tw0 = data[9], data[10], data[11]
     route, rlen, st, lt, rloc = state[0], state[1], state[2], state[3], state[7]
     tt = vtype[va]
     a, b = route[va, i], route[vb, j]
@@ -97,7 +97,7 @@ def _on_time(va, i, vb, j, data, state):
     if i + 1 < rlen[va]:
         nxt = route[va, i + 1]
         return _first_start(ws, we, nxt, dep + T[tt, lp, loc[nxt]]) <= lt[va, i + 1]
-    return j == 0 or dep + T[tt, lp, data[10][vb]] <= lt[vb, rlen[vb]]
+    return j == 0 or dep + T[tt, lp, end[vb]] <= lt[vb, rlen[vb]]
 
 
 @njit(cache=True, _nrt=False)
