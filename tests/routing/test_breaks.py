@@ -14,13 +14,13 @@ import pytest
 from routing import search, sisr, vroom
 from routing.insertion import Inserter
 from routing.reasons import allowed_vehicles
+from tests.routing.random_days import travel_matrix
 
 
 def day(seed: int, n_jobs: int = 40, n_vans: int = 6) -> dict:
     """A small county-like day: two depots, vans with a lunch break, spare vans."""
     rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 100, (n_jobs + 2, 2))
-    m = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 20)
+    m = travel_matrix(rng, n_jobs + 2, 20)
     vehicles = [
         {
             "id": k + 1,
@@ -46,7 +46,7 @@ def day(seed: int, n_jobs: int = 40, n_vans: int = 6) -> dict:
     for j in jobs[::3]:
         a = int(rng.integers(0, 14000))
         j["time_windows"] = [[a, a + 4000]]
-    return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m.astype(int).tolist()}}}
+    return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m.tolist()}}}
 
 
 def two_vans() -> dict:

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from routing import solve_json
+from tests.routing.random_days import travel_matrix
 
 
 def random_problem(seed: int) -> dict:
     rng = np.random.default_rng(seed)
     n_loc = 25
-    xy = rng.uniform(0, 100, (n_loc, 2))
-    m = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 6).astype(int)
+    m = travel_matrix(rng, n_loc, 6)
     vehicles = []
     for k in range(4):
         v = {

@@ -8,7 +8,7 @@ import pytest
 
 from routing import sisr, sisr_tails, vroom
 from routing.schedule import simulate
-from tests.routing.test_sisr import assert_feasible, objective, random_job, regret_plan
+from tests.routing.random_days import assert_feasible, objective, random_job, regret_plan, travel_matrix
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -107,8 +107,7 @@ def fleet_day(seed: int, n_jobs: int = 80) -> dict:
     without; two depots to start from, one to end at; skills, a stop limit), mixed loads,
     one or two windows, due times on 40 % of the jobs."""
     rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 100, (n_jobs + 2, 2))
-    m = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 6).astype(int)
+    m = travel_matrix(rng, n_jobs + 2, 6)
     vehicles = []
     for v in range(6):
         van = {"id": v + 1, "start_index": v % 2, "end_index": 0, "capacity": [15, 3], "time_window": [0, 9000]}
