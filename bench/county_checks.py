@@ -66,3 +66,62 @@ def only_jobs(problem: dict, ids: set[int], *, deadlines: bool) -> dict:
     if not deadlines:
         jobs = [{k: v for k, v in j.items() if k != "deadline"} for j in jobs]
     return {**problem, "jobs": jobs}
+
+
+def within_quarter(ours: int, vroom: int) -> bool:
+    """The issue's bar for tasks late and lateness: at most a quarter of VROOM's."""
+    return 4 * ours <= vroom
+
+
+def bars(
+    ours: dict,
+    vroom: dict,
+    *,
+    emergencies: tuple[int, int] | None,
+    nothing_late: dict | None,
+    equal_travel: dict[str, float],
+) -> list[str]:
+    """Issue 13's bars for one day, met or not, each with its figures.
+
+    `emergencies`: (on time in our plan, on time when solved alone) of the emergencies on
+    time alone; `nothing_late`: the plans with every due time hard, by solver name;
+    `equal_travel`: ours / VROOM's travel on VROOM's jobs, by "without" / "with" due times.
+    """
+
+    def yes(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    lines = [
+        f"priority at least VROOM's: {yes(ours['priority'] >= vroom['priority'])} "
+        f"({ours['priority']} / {vroom['priority']})",
+        f"tasks late at most 1/4 of VROOM's: {yes(within_quarter(ours['late'], vroom['late']))} "
+        f"({ours['late']} / {vroom['late']})",
+        f"lateness at most 1/4 of VROOM's: {yes(within_quarter(ours['lateness'], vroom['lateness']))} "
+        f"({ours['lateness'] / 3600:.1f} / {vroom['lateness'] / 3600:.1f} h)",
+    ]
+    if emergencies is not None:
+        on_time, could = emergencies
+        lines.append(f"emergencies on time of those on time alone: {yes(on_time == could)} ({on_time} of {could})")
+    for variant, ratio in equal_travel.items():
+        lines.append(
+            f"travel at equal service {variant} due times at most 1.05 x: {yes(ratio <= 1.05)} ({ratio:.3f} x)"
+        )
+    if nothing_late is not None:
+        lines.append("a plan meeting the priority and late bars: " + _meeting_both(ours, vroom, nothing_late))
+    return lines
+
+
+def _meeting_both(ours: dict, vroom: dict, nothing_late: dict) -> str:
+    if ours["priority"] >= vroom["priority"] and within_quarter(ours["late"], vroom["late"]):
+        return "ours"
+    fits = [(s["priority"], name) for name, s in nothing_late.items() if s["priority"] >= vroom["priority"]]
+    if not fits:
+        return "none found (with nothing late, at most " + str(max(s["priority"] for s in nothing_late.values())) + ")"
+    priority, name = max(fits)
+    whose = "our" if name == "ours" else "VROOM's"
+    return (
+        f"{whose} plan with nothing late ({priority}, 0 late), ranked below ours by the objective order, "
+        f"which puts priority first ({priority} < {ours['priority']})"
+        if priority < ours["priority"]
+        else f"{whose} plan with nothing late ({priority}, 0 late): the search missed it"
+    )

@@ -267,15 +267,22 @@ def main() -> None:
             f"late {o['late']}/{v['late']}, lateness {o['lateness']}/{v['lateness']} s, "
             f"travel time {o['travel'] / max(1, v['travel']):.3f}"
         )
+    emergencies = None
     if not args.no_deadlines and n_em and "ours" in rows:
-        emergency_check(problem, rows["ours"], args, n_em)
-    if "ours" in rows and "vroom" in rows and not args.no_checks:
-        if not args.no_deadlines:
-            nothing_late(problem, rows, args, n_em)
-        equal_service(problem, rows["vroom"], args, n_em)
+        emergencies = emergency_check(problem, rows["ours"], args, n_em)
+    if "ours" not in rows or "vroom" not in rows or args.no_checks:
+        return
+    hard = None if args.no_deadlines else nothing_late(problem, rows, args, n_em)
+    travel = equal_service(problem, rows["vroom"], args, n_em)
+    if not args.no_deadlines:
+        print("issue 13's bars on this day:")
+        for line in county_checks.bars(
+            rows["ours"], rows["vroom"], emergencies=emergencies, nothing_late=hard, equal_travel=travel
+        ):
+            print("  " + line)
 
 
-def nothing_late(problem: dict, rows: dict, args, n_em: int) -> None:
+def nothing_late(problem: dict, rows: dict, args, n_em: int) -> dict:
     """Every due time hard: the priority that fits with no task late, by both searches."""
     day = county_checks.all_due_hard(problem)
     got = {
@@ -292,10 +299,12 @@ def nothing_late(problem: dict, rows: dict, args, n_em: int) -> None:
             else "VROOM's priority fits with nothing late"
         )
     )
+    return got
 
 
-def emergency_check(problem: dict, ours: dict, args, n_em: int) -> None:
-    """Solve the emergencies alone; if one on time alone is late in our plan, ask why."""
+def emergency_check(problem: dict, ours: dict, args, n_em: int) -> tuple[int, int]:
+    """Solve the emergencies alone; if one on time alone is late in our plan, ask why.
+    Returns (on time in our plan, on time alone) of the emergencies on time alone."""
     alone = _solve_and_print(
         "ours", emergencies_alone(problem), args.emergency_seconds, n_em, label="alone", threads=args.threads
     )
@@ -305,17 +314,21 @@ def emergency_check(problem: dict, ours: dict, args, n_em: int) -> None:
         f"emergencies alone: {len(could)} of {n_em} can be on time; in our plan "
         f"{len(ours['on_time_emergencies'] & could)} of those {len(could)} are"
     )
+    result = (len(ours["on_time_emergencies"] & could), len(could))
     if not missed or args.no_checks:
-        return
+        return result
     hard = _solve_and_print(
         "ours", county_checks.hardened(problem, missed), args.seconds, n_em, label="hard", threads=args.threads
     )
     print(f"late emergencies {sorted(missed)}: {county_checks.verdict(ours, hard)}")
+    return result
 
 
-def equal_service(problem: dict, v: dict, args, n_em: int) -> None:
-    """Ours on exactly the jobs VROOM served: travel without (and with) due times."""
+def equal_service(problem: dict, v: dict, args, n_em: int) -> dict[str, float]:
+    """Ours on exactly the jobs VROOM served: travel without (and with) due times, as a
+    ratio to VROOM's, by "without" / "with"."""
     ids = v["served_ids"]
+    ratios = {}
     variants = [False] if args.no_deadlines else [False, True]
     for with_dl in variants:
         day = county_checks.only_jobs(problem, ids, deadlines=with_dl)
@@ -329,6 +342,8 @@ def equal_service(problem: dict, v: dict, args, n_em: int) -> None:
             f"{v['travel'] / 3600:.2f} h ({o['travel'] / max(1, v['travel']):.3f} x); "
             f"late {o['late']} vs {v['late']}"
         )
+        ratios["with" if with_dl else "without"] = o["travel"] / max(1, v["travel"])
+    return ratios
 
 
 def insertions(problem: dict, seconds: float, n: int, seed: int) -> None:
