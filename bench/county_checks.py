@@ -15,6 +15,8 @@
   cannot be compared as they are. The day is cut to the jobs VROOM's plan served (which fit
   together: VROOM's plan shows it), and ours plans exactly them, without due times (travel
   against VROOM's) and with them (what being on time costs in travel at equal service).
+- Which of issue 13's bars does the day meet? One line each, met or missed, with its
+  figures; and which plan, if any found, meets both the priority and the late-count bars.
 """
 
 from __future__ import annotations
