@@ -11,8 +11,9 @@ and about a third of the other jobs are due by 13:00 (hospital discharges). `--n
 gives the day as it was before (the same jobs, windows and figures). Every plan is checked
 by routing/check.py, which recomputes each task's lateness from the matrix. The emergencies
 are also solved alone, to show how many can be on time at all; one on time alone but late
-in our plan makes the day be solved again with it due hard, to tell the search's weakness
-from the objective order's choice (bench/county_checks.py). Nothing late: both solve the
+in our plan makes the day be solved again with it due hard, for four times as long
+(`--recheck-seconds`), to tell the search's weakness from the objective order's choice
+(bench/county_checks.py). Nothing late: both solve the
 day with every due time hard, to show how much priority fits with no task late. Travel at
 equal service: ours plans exactly the jobs VROOM served, without and with due times
 (`--no-checks` skips these three).
@@ -234,6 +235,12 @@ def main() -> None:
     ap.add_argument("--vans", type=int, default=25)
     ap.add_argument("--no-deadlines", action="store_true", help="the day without due times")
     ap.add_argument("--emergency-seconds", type=float, default=5)
+    ap.add_argument(
+        "--recheck-seconds",
+        type=float,
+        default=None,
+        help="the day with late emergencies due hard, solved again for this long (default: 4 x --seconds)",
+    )
     ap.add_argument("--write", default=None, help="also save the generated problem here")
     ap.add_argument("--solvers", default="ours,vroom")
     ap.add_argument("--insertions", type=int, default=0)
@@ -317,8 +324,9 @@ def emergency_check(problem: dict, ours: dict, args, n_em: int) -> tuple[int, in
     result = (len(ours["on_time_emergencies"] & could), len(could))
     if not missed or args.no_checks:
         return result
+    seconds = args.recheck_seconds or 4 * args.seconds
     hard = _solve_and_print(
-        "ours", county_checks.hardened(problem, missed), args.seconds, n_em, label="hard", threads=args.threads
+        "ours", county_checks.hardened(problem, missed), seconds, n_em, label="hard", threads=args.threads
     )
     print(f"late emergencies {sorted(missed)}: {county_checks.verdict(ours, hard)}")
     return result
