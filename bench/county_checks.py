@@ -83,13 +83,14 @@ def bars(
     *,
     emergencies: tuple[int, int] | None,
     nothing_late: dict | None,
-    equal_travel: dict[str, float],
+    equal_travel: dict[str, tuple[float, int, int]],
 ) -> list[str]:
     """Issue 13's bars for one day, met or not, each with its figures.
 
     `emergencies`: (on time in our plan, on time when solved alone) of the emergencies on
     time alone; `nothing_late`: the plans with every due time hard, by solver name;
-    `equal_travel`: ours / VROOM's travel on VROOM's jobs, by "without" / "with" due times.
+    `equal_travel`: (ours / VROOM's travel, jobs ours served, jobs VROOM served) on VROOM's
+    jobs, by "without" / "with" due times; serving fewer is not equal service.
     """
 
     def yes(ok: bool) -> str:
@@ -106,9 +107,11 @@ def bars(
     if emergencies is not None:
         on_time, could = emergencies
         lines.append(f"emergencies on time of those on time alone: {yes(on_time == could)} ({on_time} of {could})")
-    for variant, ratio in equal_travel.items():
+    for variant, (ratio, served, of) in equal_travel.items():
+        short = f", serving {served} of {of}" if served < of else ""
         lines.append(
-            f"travel at equal service {variant} due times at most 1.05 x: {yes(ratio <= 1.05)} ({ratio:.3f} x)"
+            f"travel at equal service {variant} due times at most 1.05 x: "
+            f"{yes(ratio <= 1.05 and not short)} ({ratio:.3f} x{short})"
         )
     if nothing_late is not None:
         lines.append("a plan meeting the priority and late bars: " + _meeting_both(ours, vroom, nothing_late))

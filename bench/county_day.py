@@ -332,9 +332,9 @@ def emergency_check(problem: dict, ours: dict, args, n_em: int) -> tuple[int, in
     return result
 
 
-def equal_service(problem: dict, v: dict, args, n_em: int) -> dict[str, float]:
-    """Ours on exactly the jobs VROOM served: travel without (and with) due times, as a
-    ratio to VROOM's, by "without" / "with"."""
+def equal_service(problem: dict, v: dict, args, n_em: int) -> dict[str, tuple[float, int, int]]:
+    """Ours on exactly the jobs VROOM served: travel without (and with) due times, as
+    (ratio to VROOM's, jobs ours served, jobs VROOM served), by "without" / "with"."""
     ids = v["served_ids"]
     ratios = {}
     variants = [False] if args.no_deadlines else [False, True]
@@ -350,7 +350,7 @@ def equal_service(problem: dict, v: dict, args, n_em: int) -> dict[str, float]:
             f"{v['travel'] / 3600:.2f} h ({o['travel'] / max(1, v['travel']):.3f} x); "
             f"late {o['late']} vs {v['late']}"
         )
-        ratios["with" if with_dl else "without"] = o["travel"] / max(1, v["travel"])
+        ratios["with" if with_dl else "without"] = (o["travel"] / max(1, v["travel"]), o["served"], len(ids))
     return ratios
 
 

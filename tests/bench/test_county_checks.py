@@ -27,7 +27,10 @@ def test_a_quarter_is_inclusive_and_zero_needs_zero():
 
 def test_each_bar_met_or_missed_with_its_figures():
     got = lines(
-        summary(1470, 7, 17.0), summary(1460, 7, 17.5), emergencies=(0, 2), travel={"without": 1.0, "with": 1.154}
+        summary(1470, 7, 17.0),
+        summary(1460, 7, 17.5),
+        emergencies=(0, 2),
+        travel={"without": (1.0, 47, 47), "with": (1.154, 47, 47)},
     )
     assert got[0] == "priority at least VROOM's: met (1470 / 1460)"
     assert got[1] == "tasks late at most 1/4 of VROOM's: MISSED (7 / 7)"
@@ -54,3 +57,8 @@ def test_none_found_when_nothing_late_serves_less_than_vroom():
     got = lines(summary(1470, 7), summary(1460, 7), {"ours": summary(1420, 0), "vroom": summary(1410, 0)})
     assert got[-1] == "a plan meeting the priority and late bars: none found (with nothing late, at most 1420)"
     assert lines(summary(1470, 1), summary(1460, 7), {"ours": summary(1420, 0)})[-1].endswith(": ours")
+
+
+def test_fewer_jobs_served_is_not_equal_service():
+    got = lines(summary(1460, 7), summary(1460, 7), travel={"with": (1.01, 46, 47)})
+    assert got[-1] == "travel at equal service with due times at most 1.05 x: MISSED (1.010 x, serving 46 of 47)"
