@@ -40,7 +40,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from routing import search
+from routing import late_repair, search
 from routing.problem import Problem, Route
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searche
 # is waited for as if it ran here, where a search may end a little after its deadline on a
 # busy machine; only a hung one is stopped.
 STAND_IN_GRACE_SECONDS = 30.0
+ON_TIME_FIRST = 1  # with due times, the second search plans the most urgent tasks on time first (docstring)
+ON_TIME_ALONE_SHARE = 0.1  # of its time, to find which of them can all be on time
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
 PROGRESS = "routing-progress "  # a line on a search's stderr: fraction and cost
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +90,14 @@ def plan(
     with tempfile.TemporaryDirectory(prefix="routing-") as tmp:
         paths = [Path(tmp) / f"{k}.pickle" for k in range(first_elsewhere, searches)]
         running = [  # only a stand-in reports progress: nobody reads the others' until they end
-            _start(path, problem, deadline, seed + k * SEED_STRIDE, report=isolated and k == 0)
+            _start(
+                path,
+                problem,
+                deadline,
+                seed + k * SEED_STRIDE,
+                report=isolated and k == 0,
+                on_time_first=bool(ON_TIME_FIRST) and k == 1 and problem.has_deadlines,
+            )
             for k, path in enumerate(paths, first_elsewhere)
         ]
         try:
@@ -116,9 +125,11 @@ def best(problem: Problem, plans: list) -> tuple[list[Route], list[tuple[int, st
     return plans[min(scored)[1]]
 
 
-def _start(path: Path, problem: Problem, deadline: float, seed: int, *, report: bool = False) -> subprocess.Popen:
+def _start(
+    path: Path, problem: Problem, deadline: float, seed: int, *, report: bool = False, on_time_first: bool = False
+) -> subprocess.Popen:
     with open(path, "wb") as f:
-        pickle.dump((problem, deadline, seed, report), f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((problem, deadline, seed, report, on_time_first), f, protocol=pickle.HIGHEST_PROTOCOL)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     return subprocess.Popen(
         [sys.executable, "-m", "routing.portfolio", str(path)],
@@ -173,13 +184,19 @@ def _main(path: str) -> None:
     """In the other process: read (problem, deadline, seed, report), search, write the plan
     beside the problem; with `report`, progress goes to stderr as it comes."""
     with open(path, "rb") as f:
-        problem, deadline, seed, report_progress = pickle.load(f)
+        problem, deadline, seed, report_progress, on_time_first = pickle.load(f)
 
     def report(fraction: float, cost: int) -> None:
         sys.stderr.write(f"{PROGRESS}{fraction:.4f} {cost}\n")
         sys.stderr.flush()
 
-    result = search.plan(problem, deadline=deadline, seed=seed, on_progress=report if report_progress else None)
+    solved = problem
+    if on_time_first:  # its plan is feasible for `problem` too: only windows were narrowed
+        by = time.monotonic() + ON_TIME_ALONE_SHARE * max(0.0, deadline - time.monotonic())
+        solved = late_repair.top_on_time_hard(problem, by, seed)
+    result = search.plan(solved, deadline=deadline, seed=seed, on_progress=report if report_progress else None)
+    if solved is not problem:  # why a task is left out, as the problem was given
+        result = (result[0], search.left_out(problem, search.served_tasks(result[0])))
     partial = Path(path).with_suffix(".partial")
     partial.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(_result_path(Path(path)))  # whole or absent, never half written

@@ -72,12 +72,18 @@ def plan(
         routes, served = _plan_small(problem, allowed, deadline, seed, progress)
     else:
         routes, served = _plan_large(problem, allowed, deadline, seed, progress)
-    unassigned = [
+    return routes, left_out(problem, served, allowed, reasons)
+
+
+def left_out(problem: Problem, served: set[int], allowed=None, reasons=None) -> list[tuple[int, str]]:
+    """(task, reason) for each task the plan leaves out."""
+    if allowed is None:
+        allowed, reasons = allowed_vehicles(problem)
+    return [
         (i, reasons.get(i) or left_out_reason(problem, i, allowed[i]))
         for i in range(len(problem.tasks))
         if i not in served
     ]
-    return routes, unassigned
 
 
 def served_tasks(routes: list[Route]) -> set[int]:

@@ -4,6 +4,7 @@ that fails or overruns is ignored, and the time limit holds."""
 import json
 import logging
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -169,3 +170,35 @@ def test_no_search_is_left_running_when_this_one_fails(monkeypatch):
     with pytest.raises(RuntimeError):
         solve_json(grid_day(), seconds=portfolio.MIN_SECONDS + 5, threads=2)
     assert len(started) == 1 and started[0].poll() is not None
+
+
+@pytest.mark.parametrize("on_time_first", [True, False])
+def test_the_on_time_first_search_plans_its_urgent_tasks_hard(tmp_path, monkeypatch, on_time_first):
+    # What the other process does, run here so that the problem it searches can be seen.
+    day = {
+        "vehicles": [{"id": 1, "start_index": 0}],
+        "jobs": [
+            {"id": 1, "location_index": 2, "deadline": 30, "priority": 100},
+            {"id": 2, "location_index": 1, "deadline": 400, "priority": 10},
+        ],
+        "matrices": {"car": {"durations": [[abs(i - j) * 10 for j in range(3)] for i in range(3)]}},
+    }
+    problem, searched = vroom.parse(day), []
+    real_plan = portfolio.search.plan
+
+    def plan(p, **kwargs):
+        searched.append(p)
+        return real_plan(p, **kwargs)
+
+    monkeypatch.setattr(portfolio.search, "plan", plan)
+    path = tmp_path / "1.pickle"
+    with open(path, "wb") as f:
+        pickle.dump((problem, time.monotonic() + 1, 0, False, on_time_first), f)
+    portfolio._main(str(path))
+    routes, _ = pickle.loads(portfolio._result_path(path).read_bytes())
+    urgent = searched[-1].tasks[0]
+    assert (urgent.deadline, urgent.windows[-1][1]) == (
+        (None, 30) if on_time_first else (30, problem.tasks[0].windows[-1][1])
+    )
+    assert searched[-1].tasks[1] == problem.tasks[1]
+    assert sorted(i for r in routes for _, i in r) == [0, 1]
