@@ -8,6 +8,9 @@ late tasks are tried all together, then one at a time (highest priority first), 
 from the best plan so far and with the deadlines of the tries kept before it still hard:
 all together often costs priority that one at a time does not. A try is kept only when it
 is better by the objective, so this can only help.
+
+`top_on_time_hard` serves routing/portfolio.py's on-time-first search: the most urgent tasks
+that can all be on time together, made hard from the start.
 """
 
 from __future__ import annotations
