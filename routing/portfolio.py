@@ -191,8 +191,8 @@ def _collect(
 
 
 def _main(path: str) -> None:
-    """In the other process: read (problem, deadline, seed, report), search, write the plan
-    beside the problem; with `report`, progress goes to stderr as it comes."""
+    """In the other process: read (problem, deadline, seed, report, on_time_first), search,
+    write the plan beside the problem; with `report`, progress goes to stderr as it comes."""
     with open(path, "rb") as f:
         problem, deadline, seed, report_progress, on_time_first = pickle.load(f)
 
