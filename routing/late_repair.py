@@ -9,8 +9,7 @@ from the best plan so far and with the deadlines of the tries kept before it sti
 all together often costs priority that one at a time does not. A try is kept only when it
 is better by the objective, so this can only help.
 
-`top_on_time_hard` serves routing/portfolio.py's on-time-first search: the most urgent tasks
-that can all be on time together, made hard from the start.
+`hardened` also serves routing/portfolio.py's on-time-first search.
 """
 
 from __future__ import annotations
@@ -85,28 +84,3 @@ def repair(
             best, best_score, found = out, out_score, True
             kept_hard |= made_hard
     return best if found else None
-
-
-def top_on_time_hard(problem: Problem, deadline: float, seed: int) -> Problem:
-    """The problem with the deadlines of its most urgent tasks (the highest priority among
-    those with a deadline) made hard, for the ones that can all be on time together: those
-    on time when they are planned alone (until `deadline`)."""
-    from routing import search  # search imports this module
-    from routing.reasons import allowed_vehicles
-
-    due = [i for i, t in enumerate(problem.tasks) if t.deadline is not None and t.kind == "job"]
-    if not due:
-        return problem
-    top = max(problem.tasks[i].priority for i in due)
-    ids = [i for i in due if problem.tasks[i].priority == top]
-    alone = dataclasses.replace(problem, tasks=tuple(problem.tasks[i] for i in ids))
-    routes, _ = search.plan(alone, deadline=deadline, seed=seed)
-    on_time = {
-        ids[s.index]
-        for v, r in enumerate(routes)
-        if r
-        for s in simulate(alone, v, r).steps
-        if s.type not in ("start", "end", "break") and s.late_by == 0
-    }
-    allowed, _ = allowed_vehicles(problem)
-    return hardened(problem, allowed, on_time)[0]

@@ -21,7 +21,7 @@ search has settled by then, they were better in 17 and worse in 5 of 24 (bench/R
 With due times, the second search plans on time first (ON_TIME_FIRST): its most urgent tasks
 (the highest priority among those due: the emergencies) are planned alone for a tenth of its
 time, and the ones on time there, which can all be on time together, have their deadlines
-made hard for its search (late_repair.top_on_time_hard). Its plan is feasible for the
+made hard for its search (top_on_time_hard). Its plan is feasible for the
 problem as given and competes by the objective like any other. In paired runs on county
 days (bench/ROUTER.md, 7 Dec) it halved the emergencies late (10 against 20 over 36 runs)
 and made fewer tasks late (122 against 141), for 0.09 % less priority: the order ranks
@@ -38,6 +38,7 @@ process.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import pickle
@@ -52,6 +53,7 @@ from pathlib import Path
 
 from routing import late_repair, search
 from routing.problem import Problem, Route
+from routing.reasons import allowed_vehicles
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,22 @@ def best(problem: Problem, plans: list) -> tuple[list[Route], list[tuple[int, st
     return plans[min(scored)[1]]
 
 
+def top_on_time_hard(problem: Problem, deadline: float, seed: int) -> Problem:
+    """The problem with the deadlines of its most urgent tasks (the highest priority among
+    those with a deadline) made hard, for the ones that can all be on time together: those
+    on time when they are planned alone (until `deadline`)."""
+    due = [i for i, t in enumerate(problem.tasks) if t.deadline is not None and t.kind == "job"]
+    if not due:
+        return problem
+    top = max(problem.tasks[i].priority for i in due)
+    ids = [i for i in due if problem.tasks[i].priority == top]
+    alone = dataclasses.replace(problem, tasks=tuple(problem.tasks[i] for i in ids))
+    routes, _ = search.plan(alone, deadline=deadline, seed=seed)
+    on_time = {ids[i] for i in search.served_tasks(routes) - late_repair.late_tasks(alone, routes)}
+    allowed, _ = allowed_vehicles(problem)
+    return late_repair.hardened(problem, allowed, on_time)[0]
+
+
 def _start(
     path: Path, problem: Problem, deadline: float, seed: int, *, report: bool = False, on_time_first: bool = False
 ) -> subprocess.Popen:
@@ -203,7 +221,7 @@ def _main(path: str) -> None:
     solved = problem
     if on_time_first:  # its plan is feasible for `problem` too: only windows were narrowed
         by = time.monotonic() + ON_TIME_ALONE_SHARE * max(0.0, deadline - time.monotonic())
-        solved = late_repair.top_on_time_hard(problem, by, seed)
+        solved = top_on_time_hard(problem, by, seed)
     result = search.plan(solved, deadline=deadline, seed=seed, on_progress=report if report_progress else None)
     if solved is not problem:  # why a task is left out, as the problem was given
         result = (result[0], search.left_out(problem, search.served_tasks(result[0])))

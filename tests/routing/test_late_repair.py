@@ -146,36 +146,3 @@ def test_the_tries_stop_at_the_time_given():
     assert now + 3 / 3 <= asked[0] <= now + 3 / 3 + 0.5  # a third of the time, from when it began
     assert asked == sorted(asked) and asked[-1] <= now + 3
     assert late_repair.repair(problem, allowed, BOTH_LATE, search, lambda r: (0,), now - 1) is None
-
-
-def urgent_day():
-    """One van from 0 along a line (10 s a step). Emergencies (priority 100): at 2 due 30
-    and at 5 due 60, both on time in that order; at 9 due 40, which no plan makes (90 s
-    away). A routine job (priority 10) at 1 due 5 is late in any plan too."""
-    job = lambda i, loc, due, prio: {"id": i, "location_index": loc, "deadline": due, "priority": prio}  # noqa: E731
-    return vroom.parse(
-        {
-            "vehicles": [{"id": 1, "start_index": 0}],
-            "jobs": [job(1, 2, 30, 100), job(2, 5, 60, 100), job(3, 9, 40, 100), job(4, 1, 5, 10)],
-            "matrices": {"car": {"durations": [[abs(i - j) * 10 for j in range(10)] for i in range(10)]}},
-        }
-    )
-
-
-def test_the_most_urgent_tasks_that_can_all_be_on_time_are_made_hard():
-    problem = urgent_day()
-    hard = late_repair.top_on_time_hard(problem, time.monotonic() + 1, seed=0)
-    assert [t.windows[-1][1] for t in hard.tasks[:2]] == [30, 60]
-    assert [t.deadline for t in hard.tasks[:2]] == [None, None]
-    assert hard.tasks[2:] == problem.tasks[2:]  # one no plan makes on time, and a lower priority
-
-
-def test_without_due_times_nothing_is_made_hard():
-    plain = vroom.parse(
-        {
-            "vehicles": [{"id": 1, "start_index": 0}],
-            "jobs": [{"id": 1, "location_index": 1, "priority": 100}],
-            "matrices": {"car": {"durations": [[0, 10], [10, 0]]}},
-        }
-    )
-    assert late_repair.top_on_time_hard(plain, time.monotonic() + 1, seed=0) is plain
