@@ -65,7 +65,7 @@ GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searche
 # is waited for as if it ran here, where a search may end a little after its deadline on a
 # busy machine; only a hung one is stopped.
 STAND_IN_GRACE_SECONDS = 30.0
-ON_TIME_FIRST = 1  # with due times, the second search plans the most urgent tasks on time first (docstring)
+ON_TIME_FIRST = True  # with due times, the second search plans the most urgent tasks on time first (docstring)
 ON_TIME_ALONE_SHARE = 0.1  # of its time, to find which of them can all be on time
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
 PROGRESS = "routing-progress "  # a line on a search's stderr: fraction and cost
@@ -108,7 +108,7 @@ def plan(
                 deadline,
                 seed + k * SEED_STRIDE,
                 report=isolated and k == 0,
-                on_time_first=bool(ON_TIME_FIRST) and k == 1 and problem.has_deadlines,
+                on_time_first=ON_TIME_FIRST and k == 1 and problem.has_deadlines,
             )
             for k, path in enumerate(paths, first_elsewhere)
         ]
