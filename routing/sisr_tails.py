@@ -7,8 +7,10 @@ finds gains in a plan the search has settled (Gehring and Homberger's R2 at 1,00
 customers: 0.3 % after 30 s, issue 13). Job b is one of a's nearest jobs, so the new leg
 a -> b is short.
 
-Only between vans with the same matrices, end, end of shift and breaks, and without
-clean-before-dirty. A break belongs to its van: a tail takes its breaks along, renamed to
+Only between vans with the same matrices, end of shift and breaks, and without
+clean-before-dirty; vans from different depots too (each new route goes home to its own
+van's end), which on a county day with three depots pairs neighbouring vans that a
+same-depot rule kept apart. A break belongs to its van: a tail takes its breaks along, renamed to
 the other van's, so both tails must hold the same ones. The quick tests use the routes'
 cached arrays; each exchange is then checked on the refreshed routes and kept only when
 it is feasible and strictly better by the objective's order (with a late task on either
@@ -29,9 +31,9 @@ TAIL_NEAR = 20  # b among a's nearest 20 jobs
 @njit(cache=True, _nrt=False)
 def _alike(va, vb, data, fleet, state):
     """Can routes va and vb exchange tails (see the module's docstring)?"""
-    vtype, dur, ws, we, end, tw1, n = data[2], data[4], data[5], data[6], data[10], data[12], data[13]
+    vtype, dur, ws, we, tw1, n = data[2], data[4], data[5], data[6], data[12], data[13]
     cbd = fleet[4]
-    if va == vb or vtype[va] != vtype[vb] or end[va] != end[vb] or tw1[va] != tw1[vb] or cbd[va] or cbd[vb]:
+    if va == vb or vtype[va] != vtype[vb] or tw1[va] != tw1[vb] or cbd[va] or cbd[vb]:
         return False
     nb = _breaks_each(data, state)
     for b in range(nb):  # the same breaks: a tail takes its van's breaks to the other van
@@ -65,29 +67,41 @@ def _tail_breaks(v, first, data, state):
 
 @njit(cache=True, _nrt=False)
 def _gain(va, i, vb, j, data, state):
-    """Cost saved by A[..i] + B[j..] and B[..j-1] + A[i+1..] (same matrices and ends)."""
+    """Cost saved by A[..i] + B[j..] and B[..j-1] + A[i+1..] (same matrices). Each new route
+    ends at its own van's end: with vans from different depots, the legs home change too."""
     C, vtype, loc, start, end = data[1], data[2], data[3], data[9], data[10]
     route, rlen, rloc = state[0], state[1], state[7]
     tt = vtype[va]
     la, lb = loc[route[va, i]], loc[route[vb, j]]
-    l_next = loc[route[va, i + 1]] if i + 1 < rlen[va] else end[va]
     l_prev = rloc[vb, j - 1] if j > 0 else start[vb]
-    saved = C[tt, la, l_next] + C[tt, l_prev, lb] - C[tt, la, lb] - C[tt, l_prev, l_next]
-    if j == 0 and i + 1 == rlen[va]:
-        saved += C[tt, l_prev, l_next]  # B is left empty: its leg from start to end goes too
+    last_b = rloc[vb, rlen[vb] - 1]
+    saved = C[tt, l_prev, lb] - C[tt, la, lb] + C[tt, last_b, end[vb]] - C[tt, last_b, end[va]]
+    if i + 1 < rlen[va]:
+        l_next, last_a = loc[route[va, i + 1]], rloc[va, rlen[va] - 1]
+        saved += C[tt, la, l_next] - C[tt, l_prev, l_next] + C[tt, last_a, end[va]] - C[tt, last_a, end[vb]]
+    else:
+        saved += C[tt, la, end[va]] - C[tt, l_prev, end[vb]]
+        if j == 0:
+            saved += C[tt, l_prev, end[vb]]  # B is left empty: its leg from start to end goes too
     return saved
 
 
 @njit(cache=True, _nrt=False)
 def _on_time(va, i, vb, j, data, state):
-    """Are both new routes within every time window (hard) and shift end?"""
+    """Are both new routes within every time window (hard) and shift end?
+
+    A tail's latest starts were worked back from its own van's end; going to the other
+    van's end, up to the extra drive home later, is asked of it (a sufficient test, and
+    the exact one when the two vans share their end)."""
     T, vtype, loc, dur, ws, we = data[0], data[2], data[3], data[4], data[5], data[6]
     start, end, tw0 = data[9], data[10], data[11]
     route, rlen, st, lt, rloc = state[0], state[1], state[2], state[3], state[7]
     tt = vtype[va]
     a, b = route[va, i], route[vb, j]
+    last_b = rloc[vb, rlen[vb] - 1]
+    home_b = max(0, T[tt, last_b, end[va]] - T[tt, last_b, end[vb]])
     s = _first_start(ws, we, b, st[va, i] + dur[a] + T[tt, loc[a], loc[b]])
-    if s > lt[vb, j]:
+    if s > lt[vb, j] - home_b:
         return False
     if j > 0:
         p = route[vb, j - 1]
@@ -95,8 +109,9 @@ def _on_time(va, i, vb, j, data, state):
     else:
         dep, lp = tw0[vb], start[vb]
     if i + 1 < rlen[va]:
-        nxt = route[va, i + 1]
-        return _first_start(ws, we, nxt, dep + T[tt, lp, loc[nxt]]) <= lt[va, i + 1]
+        nxt, last_a = route[va, i + 1], rloc[va, rlen[va] - 1]
+        home_a = max(0, T[tt, last_a, end[vb]] - T[tt, last_a, end[va]])
+        return _first_start(ws, we, nxt, dep + T[tt, lp, loc[nxt]]) <= lt[va, i + 1] - home_a
     return j == 0 or dep + T[tt, lp, end[vb]] <= lt[vb, rlen[vb]]
 
 

@@ -47,6 +47,52 @@ def exchange(data: dict, routes: list) -> tuple[object, list, int]:
     return problem, plan.routes(), moves
 
 
+def two_depot_day() -> dict:
+    """Van 1 lives in the north (0, 100), van 2 in the south (0, -100); a near and a far
+    job on each side. Van 1's crossed plan takes it south, van 2's north."""
+    points = [(0, 100), (0, -100), (10, 50), (100, 50), (10, -50), (100, -50)]
+    m = [[round(10 * np.hypot(ax - bx, ay - by)) for bx, by in points] for ax, ay in points]
+    vans = [{"id": v + 1, "start_index": v, "end_index": v, "time_window": [0, 100000]} for v in (0, 1)]
+    jobs = [{"id": i, "location_index": i + 1} for i in range(1, 5)]
+    return {"vehicles": vans, "jobs": jobs, "matrices": {"car": {"durations": m}}}
+
+
+def test_vans_from_different_depots_exchange_tails_and_each_goes_home_to_its_own():
+    crossed = [[("task", 0), ("task", 3)], [("task", 2), ("task", 1)]]
+    problem, routes, moves = exchange(two_depot_day(), crossed)
+    assert moves == 1
+    assert routes == [[("task", 0), ("task", 1)], [("task", 2), ("task", 3)]]
+    assert objective(problem, routes) < objective(problem, crossed)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_quick_gain_is_the_saving_the_exchange_makes_with_each_van_going_home(seed):
+    """For every pair of positions on two routes of vans from different depots (and the
+    same one), the quick estimate equals the cost before less the cost after."""
+    data = fleet_day(seed, n_jobs=30, ends=2)
+    for van in data["vehicles"]:
+        van.pop("breaks", None)
+    problem = vroom.parse(data)
+    ins, start = regret_plan(problem, k=1)
+    plan = sisr.Plan(ins, start)
+    data_, state = plan.data(), plan.state()
+    spare = np.empty(plan.route.shape[1], dtype=np.int64)
+    checked = 0
+    for va in range(len(plan.rlen)):
+        for vb in range(len(plan.rlen)):
+            if va == vb or not plan.rlen[va] or not plan.rlen[vb]:
+                continue
+            for i in range(plan.rlen[va]):
+                for j in range(plan.rlen[vb]):
+                    before = plan.rcost[va] + plan.rcost[vb]
+                    gain = sisr_tails._gain(va, i, vb, j, data_, state)
+                    sisr_tails._swap_tails(va, i, vb, j, spare, data_, state)
+                    assert before - (plan.rcost[va] + plan.rcost[vb]) == pytest.approx(gain)
+                    sisr_tails._swap_tails(va, i, vb, j, spare, data_, state)  # undone
+                    checked += 1
+    assert checked > 100 and plan.routes() == start
+
+
 # Van 1 serves the north near job, then the south far one; van 2 the other two: crossed.
 CROSSED = [[("task", 0), ("task", 3)], [("task", 2), ("task", 1)]]
 
@@ -102,15 +148,16 @@ def test_no_exchange_between_vans_with_different_breaks():
     assert routes == start
 
 
-def fleet_day(seed: int, n_jobs: int = 80) -> dict:
+def fleet_day(seed: int, n_jobs: int = 80, ends: int = 1) -> dict:
     """Six vans that can exchange tails in pairs (four with the same lunch break, two
-    without; two depots to start from, one to end at; skills, a stop limit), mixed loads,
-    one or two windows, due times on 40 % of the jobs."""
+    without; two depots to start from, `ends` of them to end at; skills, a stop limit),
+    mixed loads, one or two windows, due times on 40 % of the jobs."""
     rng = np.random.default_rng(seed)
     m = travel_matrix(rng, n_jobs + 2, 6)
     vehicles = []
     for v in range(6):
-        van = {"id": v + 1, "start_index": v % 2, "end_index": 0, "capacity": [15, 3], "time_window": [0, 9000]}
+        van = {"id": v + 1, "start_index": v % 2, "end_index": v % 2 if ends == 2 else 0}
+        van |= {"capacity": [15, 3], "time_window": [0, 9000]}
         if v < 4:
             van["breaks"] = [{"id": 1, "time_windows": [[3000, 4500]], "service": 300}]
         if v % 2:
@@ -127,10 +174,11 @@ def fleet_day(seed: int, n_jobs: int = 80) -> dict:
     return {"vehicles": vehicles, "jobs": jobs, "matrices": {"car": {"durations": m.tolist()}}}
 
 
-def test_greedy_plans_stay_feasible_and_never_get_worse():
+@pytest.mark.parametrize("ends", [1, 2], ids=["one depot to end at", "each van home to its own depot"])
+def test_greedy_plans_stay_feasible_and_never_get_worse(ends):
     moves = 0
     for seed in range(30):  # greedy plans of these days leave an exchange on a few of them
-        data = fleet_day(seed)
+        data = fleet_day(seed, ends=ends)
         problem = vroom.parse(data)
         ins, start = regret_plan(problem, k=1)
         _, routes, made = exchange(data, start)
