@@ -11,6 +11,7 @@ pairs are counted as better, worse or equal. Default: the late-task repair
         [--setting threads --on 2 --off 1]    # solve_json's threads: the two run one after the other
         [--threads 2]                         # both sides with two searches (one after the other)
         [--against REF]                       # this tree against a commit (each side through the CLI)
+        [--no-deadlines]                      # the days without due times, compared by VROOM's order
 """
 
 from __future__ import annotations
@@ -127,6 +128,9 @@ def main() -> None:
     ap.add_argument("--off", default="0", help="the value to compare with")
     ap.add_argument("--threads", type=int, default=1, help="searches at once on both sides")
     ap.add_argument("--against", default=None, help="a git commit: compare this tree with it (not a setting)")
+    ap.add_argument(
+        "--no-deadlines", action="store_true", help="the days without due times: priority, jobs served, then travel"
+    )
     args = ap.parse_args()
     if args.against:
         with worktree(args.against) as other:
@@ -139,9 +143,9 @@ def compare(args: argparse.Namespace, trees: tuple[Path, Path] | None) -> None:
     """Run the pairs and print each and the tally."""
     tally = {"better": 0, "worse": 0, "equal": 0}
     late_em = [0, 0]
-    totals = {k: [0, 0] for k in ("priority", "late", "lateness")}
+    totals = {k: [0, 0] for k in ("priority", "late", "lateness", "served", "travel")}
     for jobs, vans, day in parse_days(args.days):
-        problem = county_day.generate(day, jobs, vans, deadlines=True)
+        problem = county_day.generate(day, jobs, vans, deadlines=not args.no_deadlines)
         seconds = args.seconds or (20.0 if jobs <= 200 else 30.0)
         emergencies = {j["id"] for j in problem["jobs"] if j.get("priority") == county_day.EMERGENCY}
         for seed in (int(s) for s in args.seeds.split(",")):
@@ -153,7 +157,10 @@ def compare(args: argparse.Namespace, trees: tuple[Path, Path] | None) -> None:
                     else _pair(problem, seconds, seed, args.setting, args.on, args.off, args.threads)
                 )
             )
-            key_on, key_off = county_checks.order_key(on), county_checks.order_key(off)
+            key_on, key_off = (
+                county_checks.order_key(x) + ((-x["served"], x["travel"]) if args.no_deadlines else ())
+                for x in (on, off)
+            )
             verdict = "better" if key_on < key_off else "worse" if key_on > key_off else "equal"
             tally[verdict] += 1
             em = [len(x["late_ids"] & emergencies) for x in (on, off)]
@@ -163,7 +170,7 @@ def compare(args: argparse.Namespace, trees: tuple[Path, Path] | None) -> None:
             print(
                 f"{jobs} jobs day {day} seed {seed}: "
                 + "  |  ".join(
-                    f"{name} priority {x['priority']} late {x['late']} lateness {x['lateness'] / 3600:.2f} h "
+                    f"{name} priority {x['priority']} jobs {x['served']} late {x['late']} lateness {x['lateness'] / 3600:.2f} h "
                     f"emergencies late {e} travel {x['travel'] / 3600:.2f} h{'' if not x['errors'] else ' INFEASIBLE'}"
                     for name, x, e in (("with", on, em[0]), ("without", off, em[1]))
                 )
@@ -175,7 +182,9 @@ def compare(args: argparse.Namespace, trees: tuple[Path, Path] | None) -> None:
         f"{what}: better in {tally['better']}, worse in {tally['worse']}, "
         f"equal in {tally['equal']} pairs; emergencies late {late_em[0]} vs {late_em[1]}; priority "
         f"{totals['priority'][0]} vs {totals['priority'][1]}, late {totals['late'][0]} vs {totals['late'][1]}, "
-        f"lateness {totals['lateness'][0] / 3600:.1f} h vs {totals['lateness'][1] / 3600:.1f} h"
+        f"lateness {totals['lateness'][0] / 3600:.1f} h vs {totals['lateness'][1] / 3600:.1f} h, "
+        f"jobs served {totals['served'][0]} vs {totals['served'][1]}, "
+        f"travel {totals['travel'][0] / 3600:.1f} h vs {totals['travel'][1] / 3600:.1f} h"
     )
 
 

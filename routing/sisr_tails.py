@@ -74,15 +74,20 @@ def _gain(va, i, vb, j, data, state):
     tt = vtype[va]
     la, lb = loc[route[va, i]], loc[route[vb, j]]
     l_prev = rloc[vb, j - 1] if j > 0 else start[vb]
-    last_b = rloc[vb, rlen[vb] - 1]
-    saved = C[tt, l_prev, lb] - C[tt, la, lb] + C[tt, last_b, end[vb]] - C[tt, last_b, end[va]]
+    saved = C[tt, l_prev, lb] - C[tt, la, lb]
     if i + 1 < rlen[va]:
-        l_next, last_a = loc[route[va, i + 1]], rloc[va, rlen[va] - 1]
-        saved += C[tt, la, l_next] - C[tt, l_prev, l_next] + C[tt, last_a, end[va]] - C[tt, last_a, end[vb]]
+        l_next = loc[route[va, i + 1]]
+        saved += C[tt, la, l_next] - C[tt, l_prev, l_next]
     else:
         saved += C[tt, la, end[va]] - C[tt, l_prev, end[vb]]
         if j == 0:
             saved += C[tt, l_prev, end[vb]]  # B is left empty: its leg from start to end goes too
+    if end[va] != end[vb]:  # the tails' legs home change (the same van's end: no matrix reads)
+        last_b = rloc[vb, rlen[vb] - 1]
+        saved += C[tt, last_b, end[vb]] - C[tt, last_b, end[va]]
+        if i + 1 < rlen[va]:
+            last_a = rloc[va, rlen[va] - 1]
+            saved += C[tt, last_a, end[va]] - C[tt, last_a, end[vb]]
     return saved
 
 
@@ -98,8 +103,10 @@ def _on_time(va, i, vb, j, data, state):
     route, rlen, st, lt, rloc = state[0], state[1], state[2], state[3], state[7]
     tt = vtype[va]
     a, b = route[va, i], route[vb, j]
-    last_b = rloc[vb, rlen[vb] - 1]
-    home_b = max(0, T[tt, last_b, end[va]] - T[tt, last_b, end[vb]])
+    home_b = 0
+    if end[va] != end[vb]:
+        last_b = rloc[vb, rlen[vb] - 1]
+        home_b = max(0, T[tt, last_b, end[va]] - T[tt, last_b, end[vb]])
     s = _first_start(ws, we, b, st[va, i] + dur[a] + T[tt, loc[a], loc[b]])
     if s > lt[vb, j] - home_b:
         return False
@@ -109,8 +116,10 @@ def _on_time(va, i, vb, j, data, state):
     else:
         dep, lp = tw0[vb], start[vb]
     if i + 1 < rlen[va]:
-        nxt, last_a = route[va, i + 1], rloc[va, rlen[va] - 1]
-        home_a = max(0, T[tt, last_a, end[vb]] - T[tt, last_a, end[va]])
+        nxt, home_a = route[va, i + 1], 0
+        if end[va] != end[vb]:
+            last_a = rloc[va, rlen[va] - 1]
+            home_a = max(0, T[tt, last_a, end[vb]] - T[tt, last_a, end[va]])
         return _first_start(ws, we, nxt, dep + T[tt, lp, loc[nxt]]) <= lt[va, i + 1] - home_a
     return j == 0 or dep + T[tt, lp, end[vb]] <= lt[vb, rlen[vb]]
 
