@@ -8,10 +8,10 @@ customers: 0.3 % after 30 s, issue 13). Job b is one of a's nearest jobs, so the
 a -> b is short.
 
 Only between vans with the same matrices, end of shift and breaks, and without
-clean-before-dirty; vans from different depots too (each new route goes home to its own
-van's end), which on a county day with three depots pairs neighbouring vans that a
-same-depot rule kept apart. A break belongs to its van: a tail takes its breaks along, renamed to
-the other van's, so both tails must hold the same ones. The quick tests use the routes'
+clean-before-dirty. Vans from different depots too: each new route goes home to its own
+van's end, and on a county day with three depots neighbouring vans often live apart. A
+break belongs to its van: a tail takes its breaks along, renamed to the other van's, so
+both tails must hold the same ones. The quick tests use the routes'
 cached arrays; each exchange is then checked on the refreshed routes and kept only when
 it is feasible and strictly better by the objective's order (with a late task on either
 route, a longer plan may be). The arrays and tuples are sisr_kernels'.
@@ -66,6 +66,18 @@ def _tail_breaks(v, first, data, state):
 
 
 @njit(cache=True, _nrt=False)
+def _home_change(M, v, to, data, state):
+    """How much more (M: times or costs) van v's last stop is from van `to`'s end than from
+    its own: what its tail adds when it goes home with the other van (0 for one depot)."""
+    end = data[10]
+    if end[v] == end[to]:
+        return 0
+    last = state[7][v, state[1][v] - 1]
+    tt = data[2][v]
+    return M[tt, last, end[to]] - M[tt, last, end[v]]
+
+
+@njit(cache=True, _nrt=False)
 def _gain(va, i, vb, j, data, state):
     """Cost saved by A[..i] + B[j..] and B[..j-1] + A[i+1..] (same matrices). Each new route
     ends at its own van's end: with vans from different depots, the legs home change too."""
@@ -77,18 +89,12 @@ def _gain(va, i, vb, j, data, state):
     saved = C[tt, l_prev, lb] - C[tt, la, lb]
     if i + 1 < rlen[va]:
         l_next = loc[route[va, i + 1]]
-        saved += C[tt, la, l_next] - C[tt, l_prev, l_next]
+        saved += C[tt, la, l_next] - C[tt, l_prev, l_next] - _home_change(C, va, vb, data, state)
     else:
         saved += C[tt, la, end[va]] - C[tt, l_prev, end[vb]]
         if j == 0:
             saved += C[tt, l_prev, end[vb]]  # B is left empty: its leg from start to end goes too
-    if end[va] != end[vb]:  # the tails' legs home change (the same van's end: no matrix reads)
-        last_b = rloc[vb, rlen[vb] - 1]
-        saved += C[tt, last_b, end[vb]] - C[tt, last_b, end[va]]
-        if i + 1 < rlen[va]:
-            last_a = rloc[va, rlen[va] - 1]
-            saved += C[tt, last_a, end[va]] - C[tt, last_a, end[vb]]
-    return saved
+    return saved - _home_change(C, vb, va, data, state)  # B's tail goes home with A
 
 
 @njit(cache=True, _nrt=False)
@@ -103,12 +109,8 @@ def _on_time(va, i, vb, j, data, state):
     route, rlen, st, lt, rloc = state[0], state[1], state[2], state[3], state[7]
     tt = vtype[va]
     a, b = route[va, i], route[vb, j]
-    home_b = 0
-    if end[va] != end[vb]:
-        last_b = rloc[vb, rlen[vb] - 1]
-        home_b = max(0, T[tt, last_b, end[va]] - T[tt, last_b, end[vb]])
     s = _first_start(ws, we, b, st[va, i] + dur[a] + T[tt, loc[a], loc[b]])
-    if s > lt[vb, j] - home_b:
+    if s > lt[vb, j] - max(0, _home_change(T, vb, va, data, state)):
         return False
     if j > 0:
         p = route[vb, j - 1]
@@ -116,11 +118,9 @@ def _on_time(va, i, vb, j, data, state):
     else:
         dep, lp = tw0[vb], start[vb]
     if i + 1 < rlen[va]:
-        nxt, home_a = route[va, i + 1], 0
-        if end[va] != end[vb]:
-            last_a = rloc[va, rlen[va] - 1]
-            home_a = max(0, T[tt, last_a, end[vb]] - T[tt, last_a, end[va]])
-        return _first_start(ws, we, nxt, dep + T[tt, lp, loc[nxt]]) <= lt[va, i + 1] - home_a
+        nxt = route[va, i + 1]
+        later = max(0, _home_change(T, va, vb, data, state))
+        return _first_start(ws, we, nxt, dep + T[tt, lp, loc[nxt]]) <= lt[va, i + 1] - later
     return j == 0 or dep + T[tt, lp, end[vb]] <= lt[vb, rlen[vb]]
 
 
