@@ -20,14 +20,17 @@ LONDON = ZoneInfo("Europe/London")
 WINTER_NOW = datetime(2026, 2, 20, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def winter(db, seeded):
-    """Two winter months of a service a quarter of Suffolk's size (to keep tests quick)."""
-    counts = generate_history(db, months=2, now=WINTER_NOW, items_per_working_day=100)
-    return counts
+def test_two_generated_winter_months_follow_the_live_rules(db, seeded):
+    """One generation (two winter months of a service a quarter of Suffolk's size) read by
+    each check below: generating it is most of this test's time."""
+    winter = generate_history(db, months=2, now=WINTER_NOW, items_per_working_day=100)
+    _orders_follow_the_clocks_and_the_delay_rules(db, winter)
+    _shape_of_the_service(db, winter)
+    _kpis_recompute_from_the_generated_rows_and_the_ledger_balances(db)
+    _every_unit_on_loan_links_to_its_order_and_carries_its_batch(db)
 
 
-def test_orders_follow_the_clocks_and_the_delay_rules(db, winter):
+def _orders_follow_the_clocks_and_the_delay_rules(db, winter):
     classes = {rc.code: rc for rc in db.execute(select(ResponseClass)).scalars()}
     orders = db.execute(select(Order)).scalars().all()
     assert len(orders) == winter["orders"] > 1500
@@ -57,7 +60,7 @@ def test_orders_follow_the_clocks_and_the_delay_rules(db, winter):
     assert any(d.attributable for d in not_in) and any(not d.attributable for d in not_in)
 
 
-def test_shape_of_the_service(db, winter):
+def _shape_of_the_service(db, winter):
     rows = db.execute(
         select(Order.received_at, func.sum(OrderLine.quantity))
         .join(OrderLine, OrderLine.order_id == Order.id)
@@ -83,7 +86,7 @@ def test_shape_of_the_service(db, winter):
     assert stock_delays > 5 and winter["stock_outs"] >= 1
 
 
-def test_kpis_recompute_from_the_generated_rows_and_the_ledger_balances(db, winter):
+def _kpis_recompute_from_the_generated_rows_and_the_ledger_balances(db):
     p = reports.period(date(2026, 1, 1), date(2026, 1, 31))
     rows = {r.response_class: r.figures for r in reports.kpis(db, p, now=WINTER_NOW)}
     raw = db.execute(select(Order.response_class, Order.status, Order.due_at, Order.completed_at, Order.excused)).all()
@@ -135,7 +138,7 @@ def test_cli_seed_with_history(app):
     assert runner.invoke(args=["seed", "--history", "0"]).exit_code != 0
 
 
-def test_every_unit_on_loan_links_to_its_order_and_carries_its_batch(db, winter):
+def _every_unit_on_loan_links_to_its_order_and_carries_its_batch(db):
     from equipment.stock.asset_queries import on_loan
 
     rows = [r for r in on_loan(db) if r["asset"]]
