@@ -88,33 +88,18 @@ def _schema_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path 
 
 
 def _empty_all_tables(pg: Engine, attempts: int = 5) -> None:
-    """Delete every row and restart every id sequence, in one transaction.
-
-    DELETE with foreign-key triggers off (session_replication_role) is several times quicker
-    than TRUNCATE on tables this small: TRUNCATE gives each table a new file. A background
-    thread of the previous test (a planning or sending worker finishing its last query) can
-    deadlock with it once; PostgreSQL then cancels it, and it is simply tried again."""
+    """TRUNCATE every table. A background thread of the previous test (a planning or sending
+    worker finishing its last query) can deadlock with it once; PostgreSQL then cancels the
+    TRUNCATE, which is simply tried again."""
     for attempt in range(attempts):
         try:
             with pg.begin() as connection:
-                tables = (
-                    connection.execute(
-                        text(
-                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-                connection.execute(text("SET LOCAL session_replication_role = replica"))
-                for table in tables:
-                    connection.execute(text(f'DELETE FROM "{table}"'))
-                connection.execute(
+                tables = connection.execute(
                     text(
-                        "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
-                        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
                     )
-                )
+                ).scalars()
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
         except OperationalError:
             if attempt == attempts - 1:

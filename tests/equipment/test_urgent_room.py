@@ -69,7 +69,7 @@ def test_choosing_an_offer_puts_the_emergency_in_and_sends_the_displaced_order_b
     assert get_order(db, later.ref).status == OrderStatus.READY  # back to be planned
     assert [o.ref for o, _ in w.view(plan).unplanned] == [later.ref]
     assert db.exec(select(Delay).where(Delay.order_id == later.id)).all() == []  # due in four days: no delay
-    events = db.exec(select(OrderEvent.event).where(OrderEvent.order_id == later.id)).all()
+    events = db.exec(select(OrderEvent.event).where(OrderEvent.order_id == later.id).order_by(OrderEvent.id)).all()
     assert events[-1] == "displaced"
     assert audit_actions(db)[-2:] == ["stop_displaced", "urgent_inserted"]
     detail = db.exec(select(AuditEvent.detail).where(AuditEvent.action == "urgent_inserted")).one()
