@@ -12,8 +12,8 @@ solves (MIN_SECONDS: urgent insertions, tests, quick re-plans) keep to one proce
 choice rather than a measurement. One that has not answered shortly after the deadline is
 stopped and ignored; one that fails is ignored (and logged).
 
-Only up to MAX_TASKS tasks (search.HUGE: above it the compiled search runs alone, with its
-own schedule). On 6 Dec two searches on 500-job county days were worse by the objective in 4
+Only up to MAX_TASKS tasks, which is search.HUGE: above it the compiled search runs alone,
+with its own schedule. On 6 Dec two searches on 500-job county days were worse by the objective in 4
 of 6 paired runs; since the compiled search got 2-5x faster and the second search plans on
 time first, they were better in 7 and worse in 5 of 12 (7 Dec: 0.1 % more priority, 22 tasks
 late against 33; bench/ROUTER.md, "Two searches up to 600 tasks").
@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 
 MAX_THREADS = 8
 MIN_SECONDS = 6.0  # below this, one search (see the docstring)
-MAX_TASKS = 600  # above this, one search (see the docstring)
+MAX_TASKS = search.HUGE  # above this, one search (see the docstring)
 GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searches
 # ... and for the search in another process that stands in for this one's (`isolated`): it
 # is waited for as if it ran here, where a search may end a little after its deadline on a
