@@ -9,7 +9,8 @@ pairs are counted as better, worse or equal. Default: the late-task repair
     python bench/county_pairs.py [--days 60x4:1-5,500x25:1-3] [--seeds 1,2] [--seconds 20]
         [--setting REPAIR_SHARE --off 0]      # a setting of routing.search, or MODULE.NAME (sisr.STALL_SHARE)
         [--setting threads --on 2 --off 1]    # solve_json's threads: the two run one after the other
-        [--threads 2]                         # both sides with two searches (one after the other)
+        [--threads 2]                         # both sides with two searches (one after the other;
+                                              # with a setting of routing.portfolio only)
         [--against REF]                       # this tree against a commit (each side through the CLI)
         [--no-deadlines]                      # the days without due times, compared by VROOM's order
 """
@@ -132,6 +133,10 @@ def main() -> None:
         "--no-deadlines", action="store_true", help="the days without due times: priority, jobs served, then travel"
     )
     args = ap.parse_args()
+    if not args.against and args.threads > 1 and not args.setting.startswith(("portfolio.", "threads")):
+        # The other searches are fresh processes (routing/portfolio.py): a setting made here
+        # would reach the first search only, and the pair would compare half a change.
+        ap.error(f"--setting {args.setting} with --threads {args.threads} reaches only the first search: use --against")
     if args.against:
         with worktree(args.against) as other:
             compare(args, (ROOT, other))
