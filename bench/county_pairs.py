@@ -133,7 +133,8 @@ def main() -> None:
         "--no-deadlines", action="store_true", help="the days without due times: priority, jobs served, then travel"
     )
     args = ap.parse_args()
-    if not args.against and args.threads > 1 and not args.setting.startswith(("portfolio.", "threads")):
+    every_search = args.setting == "threads" or args.setting.startswith("portfolio.")
+    if not args.against and args.threads > 1 and not every_search:
         # The other searches are fresh processes (routing/portfolio.py): a setting made here
         # would reach the first search only, and the pair would compare half a change.
         ap.error(f"--setting {args.setting} with --threads {args.threads} reaches only the first search: use --against")

@@ -13,10 +13,10 @@ choice rather than a measurement. One that has not answered shortly after the de
 stopped and ignored; one that fails is ignored (and logged).
 
 Only up to MAX_TASKS tasks, which is search.HUGE: above it the compiled search runs alone,
-with its own schedule. On 6 Dec two searches on 500-job county days were worse by the objective in 4
-of 6 paired runs; since the compiled search got 2-5x faster and the second search plans on
-time first, they were better in 7 and worse in 5 of 12 (7 Dec: 0.1 % more priority, 22 tasks
-late against 33; bench/ROUTER.md, "Two searches up to 600 tasks").
+with its own schedule. On 6 Dec two searches on 500-job county days were worse by the
+objective in 4 of 6 paired runs; since the compiled search got 2-5x faster and the second
+search plans on time first, they were better in 7 and worse in 5 of 12 (7 Dec: 0.1 % more
+priority, 22 tasks late against 33; bench/ROUTER.md, "Two searches up to 600 tasks").
 
 With due times, the second search plans on time first (ON_TIME_FIRST): its most urgent tasks
 (the highest priority among those due: the emergencies) are planned alone for a tenth of its
