@@ -18,15 +18,17 @@ objective in 4 of 6 paired runs; since the compiled search got 2-5x faster and t
 search plans on time first, they were better in 7 and worse in 5 of 12 (7 Dec: 0.1 % more
 priority, 22 tasks late against 33; bench/ROUTER.md, "Two searches up to 600 tasks").
 
-With due times, the second search plans on time first (ON_TIME_FIRST): its most urgent tasks
-(the highest priority among those due: the emergencies) are planned alone for a tenth of its
-time, and the ones on time there, which can all be on time together, have their deadlines
-made hard for its search (top_on_time_hard). Its plan is feasible for the
-problem as given and competes by the objective like any other. In paired runs on county
-days (bench/ROUTER.md, 7 Dec) it halved the emergencies late (10 against 20 over 36 runs)
-and made fewer tasks late (122 against 141), for 0.09 % less priority: the order ranks
-priority first and judged 11 runs better, 18 worse, but every run still served at least
-VROOM's priority, and on-time delivery is what the service is measured by.
+With due times, when two or more search, each plans on time first (ON_TIME_FIRST): its most
+urgent tasks (the highest priority among those due: the emergencies) are planned alone for a
+tenth of its time, and the ones on time there, which can all be on time together, have their
+deadlines made hard for its search (top_on_time_hard). Its plan is feasible for the problem
+as given and competes by the objective like any other. Paired runs on county days
+(bench/ROUTER.md, "Every search plans on time first"): with only the second search doing so,
+against none, emergencies late 10 against 20 over 36 runs (7 Dec, morning); with both,
+against only the second, 0 against 12 over 36 runs, tasks late 96 against 117, for 0.1 %
+less priority (7 Dec, evening). The order ranks priority first and judged 11 of those runs
+better and 21 worse, but on-time delivery is what the service is measured by. One search
+alone stays plain: that was not measured.
 
 With `isolated`, every search runs in another process, even a single one, and this process
 only waits (and relays the progress of the first): a web process whose worker thread plans a
@@ -65,7 +67,7 @@ GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searche
 # is waited for as if it ran here, where a search may end a little after its deadline on a
 # busy machine; only a hung one is stopped.
 STAND_IN_GRACE_SECONDS = 30.0
-ON_TIME_FIRST = True  # with due times, the second search plans the most urgent tasks on time first (docstring)
+ON_TIME_FIRST = True  # with due times, each search plans the most urgent tasks on time first (docstring)
 ON_TIME_ALONE_SHARE = 0.1  # of its time, to find which of them can all be on time
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
 PROGRESS = "routing-progress "  # a line on a search's stderr: fraction and cost
@@ -99,21 +101,17 @@ def plan(
     if searches == 1 and not isolated:
         return search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)
     first_elsewhere = 0 if isolated else 1
+    on_time_first = ON_TIME_FIRST and problem.has_deadlines and searches > 1
     with tempfile.TemporaryDirectory(prefix="routing-") as tmp:
         paths = [Path(tmp) / f"{k}.pickle" for k in range(first_elsewhere, searches)]
         running = [  # only a stand-in reports progress: nobody reads the others' until they end
             _start(
-                path,
-                problem,
-                deadline,
-                seed + k * SEED_STRIDE,
-                report=isolated and k == 0,
-                on_time_first=ON_TIME_FIRST and k == 1 and problem.has_deadlines,
+                path, problem, deadline, seed + k * SEED_STRIDE, report=isolated and k == 0, on_time_first=on_time_first
             )
             for k, path in enumerate(paths, first_elsewhere)
         ]
         try:
-            plans = [] if isolated else [search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)]
+            plans = [] if isolated else [_search(problem, deadline, seed, on_time_first, on_progress)]
             for n, (proc, path) in enumerate(zip(running, paths)):
                 stand_in = isolated and n == 0
                 wait_until = deadline + (STAND_IN_GRACE_SECONDS if stand_in else GRACE_SECONDS)
@@ -151,6 +149,23 @@ def top_on_time_hard(problem: Problem, deadline: float, seed: int) -> Problem:
     on_time = {ids[i] for i in search.served_tasks(routes) - late_repair.late_tasks(alone, routes)}
     allowed, _ = allowed_vehicles(problem)
     return late_repair.hardened(problem, allowed, on_time)[0]
+
+
+def _search(
+    problem: Problem,
+    deadline: float,
+    seed: int,
+    on_time_first: bool,
+    on_progress: Callable[[float, int], None] | None = None,
+) -> tuple[list[Route], list[tuple[int, str]]]:
+    """search.plan, after planning the most urgent tasks on time first when asked."""
+    if not on_time_first:
+        return search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)
+    # The plan is feasible for `problem` too: only windows were narrowed.
+    by = time.monotonic() + ON_TIME_ALONE_SHARE * max(0.0, deadline - time.monotonic())
+    solved = top_on_time_hard(problem, by, seed)
+    routes, _ = search.plan(solved, deadline=deadline, seed=seed, on_progress=on_progress)
+    return routes, search.left_out(problem, search.served_tasks(routes))  # why, as the problem was given
 
 
 def _start(
@@ -218,13 +233,7 @@ def _main(path: str) -> None:
         sys.stderr.write(f"{PROGRESS}{fraction:.4f} {cost}\n")
         sys.stderr.flush()
 
-    solved = problem
-    if on_time_first:  # its plan is feasible for `problem` too: only windows were narrowed
-        by = time.monotonic() + ON_TIME_ALONE_SHARE * max(0.0, deadline - time.monotonic())
-        solved = top_on_time_hard(problem, by, seed)
-    result = search.plan(solved, deadline=deadline, seed=seed, on_progress=report if report_progress else None)
-    if solved is not problem:  # why a task is left out, as the problem was given
-        result = (result[0], search.left_out(problem, search.served_tasks(result[0])))
+    result = _search(problem, deadline, seed, on_time_first, report if report_progress else None)
     partial = Path(path).with_suffix(".partial")
     partial.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(_result_path(Path(path)))  # whole or absent, never half written

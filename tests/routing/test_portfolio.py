@@ -204,6 +204,37 @@ def test_the_on_time_first_search_plans_its_urgent_tasks_hard(tmp_path, monkeypa
     assert sorted(i for r in routes for _, i in r) == [0, 1]
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one search")
+@pytest.mark.parametrize("due", [True, False])
+def test_with_two_searches_this_one_plans_on_time_first_too(monkeypatch, due):
+    # The other search is replaced by a process that writes no plan (ignored, as a failed
+    # one is); this process's own search must get the urgent task's deadline made hard.
+    day = urgent_day() if due else vroom.parse(grid_day(12))
+    searched, started = [], []
+    real_plan = portfolio.search.plan
+
+    def plan(p, **kwargs):
+        searched.append(p)
+        return real_plan(p, **kwargs)
+
+    def start(path, problem, deadline, seed, **kwargs):
+        started.append(kwargs["on_time_first"])
+        return subprocess.Popen([sys.executable, "-c", "pass"], stderr=subprocess.PIPE, text=True)
+
+    monkeypatch.setattr(portfolio.search, "plan", plan)
+    monkeypatch.setattr(portfolio, "_start", start)
+    monkeypatch.setattr(portfolio, "MIN_SECONDS", 0.5)
+    routes, left_out = portfolio.plan(day, deadline=time.monotonic() + 1.5, threads=2)
+    assert started == [due]
+    if due:  # planned alone first, then the day with the two that can be on time made hard
+        assert len(searched) == 2 and len(searched[0].tasks) == 3
+        assert [t.windows[-1][1] for t in searched[1].tasks[:2]] == [30, 60]
+    else:
+        assert searched == [day]
+    served = {i for r in routes for kind, i in r if kind == "task"}
+    assert served | {i for i, _ in left_out} == set(range(len(day.tasks)))
+
+
 def urgent_day():
     """One van from 0 along a line (10 s a step). Emergencies (priority 100): at 2 due 30
     and at 5 due 60, both on time in that order; at 9 due 40, which no plan makes (90 s
