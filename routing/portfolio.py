@@ -18,17 +18,17 @@ objective in 4 of 6 paired runs; since the compiled search got 2-5x faster and t
 search plans on time first, they were better in 7 and worse in 5 of 12 (7 Dec: 0.1 % more
 priority, 22 tasks late against 33; bench/ROUTER.md, "Two searches up to 600 tasks").
 
-With due times, when two or more search, each plans on time first (ON_TIME_FIRST): its most
-urgent tasks (the highest priority among those due: the emergencies) are planned alone for a
-tenth of its time, and the ones on time there, which can all be on time together, have their
-deadlines made hard for its search (top_on_time_hard). Its plan is feasible for the problem
-as given and competes by the objective like any other. Paired runs on county days
-(bench/ROUTER.md, "Every search plans on time first"): with only the second search doing so,
-against none, emergencies late 10 against 20 over 36 runs (7 Dec, morning); with both,
-against only the second, 0 against 12 over 36 runs, tasks late 96 against 117, for 0.1 %
-less priority (7 Dec, evening). The order ranks priority first and judged 11 of those runs
-better and 21 worse, but on-time delivery is what the service is measured by. One search
-alone stays plain: that was not measured.
+With due times, when two or more searches run, each plans on time first (ON_TIME_FIRST): its
+most urgent tasks (the highest priority among those due: the emergencies) are planned alone
+for a tenth of its time, and the ones on time there, which can all be on time together,
+have their deadlines made hard for its search (top_on_time_hard). Its plan is feasible for
+the problem as given and competes by the objective like any other. Paired runs on county
+days (bench/ROUTER.md, "Every search plans on time first"): with only the second search
+doing so, against none, emergencies late 10 against 20 over 36 runs (7 Dec, morning); with
+both, against only the second, 0 against 12 over 36 runs, tasks late 96 against 117, for
+0.1 % less priority (7 Dec, evening). The order ranks priority first and judged 11 of those
+runs better and 21 worse, but on-time delivery is what the service is measured by. One
+search alone stays plain: that was not measured.
 
 With `isolated`, every search runs in another process, even a single one, and this process
 only waits (and relays the progress of the first): a web process whose worker thread plans a
