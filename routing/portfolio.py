@@ -18,17 +18,18 @@ objective in 4 of 6 paired runs; since the compiled search got 2-5x faster and t
 search plans on time first, they were better in 7 and worse in 5 of 12 (7 Dec: 0.1 % more
 priority, 22 tasks late against 33; bench/ROUTER.md, "Two searches up to 600 tasks").
 
-With due times, when two or more searches run, each plans on time first (ON_TIME_FIRST): its
-most urgent tasks (the highest priority among those due: the emergencies) are planned alone
-for a tenth of its time, and the ones on time there, which can all be on time together,
-have their deadlines made hard for its search (top_on_time_hard). Its plan is feasible for
-the problem as given and competes by the objective like any other. Paired runs on county
-days (bench/ROUTER.md, "Every search plans on time first"): with only the second search
-doing so, against none, emergencies late 10 against 20 over 36 runs (7 Dec, morning); with
-both, against only the second, 0 against 12 over 36 runs, tasks late 96 against 117, for
-0.1 % less priority (7 Dec, evening). The order ranks priority first and judged 11 of those
-runs better and 21 worse, but on-time delivery is what the service is measured by. One
-search alone stays plain: that was not measured.
+With due times, each search plans on time first (ON_TIME_FIRST), from MIN_SECONDS of budget
+(a shorter one stays plain): its most urgent tasks (the highest priority among those due:
+the emergencies) are planned alone for a tenth of its time, and the ones on time there,
+which can all be on time together, have their deadlines made hard for its search
+(top_on_time_hard). Its plan is feasible for the problem as given and competes by the
+objective like any other. Paired runs on county days (bench/ROUTER.md, "Every search plans
+on time first"), 36 runs each: only the second of two searches doing so, against none,
+emergencies late 10 against 20 (7 Dec, morning); both of two, against only the second, 0
+against 12, tasks late 96 against 117, 0.1 % less priority; one search alone, 0 against
+15, tasks late 103 against 125, 0.1 % less priority (7 Dec, evening). The order ranks
+priority first and judged those last two 11 and 12 runs better, 21 and 16 worse, but
+on-time delivery is what the service is measured by.
 
 With `isolated`, every search runs in another process, even a single one, and this process
 only waits (and relays the progress of the first): a web process whose worker thread plans a
@@ -67,7 +68,7 @@ GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searche
 # is waited for as if it ran here, where a search may end a little after its deadline on a
 # busy machine; only a hung one is stopped.
 STAND_IN_GRACE_SECONDS = 30.0
-ON_TIME_FIRST = True  # with due times, each search plans the most urgent tasks on time first (docstring)
+ON_TIME_FIRST = True  # with due times, each search of MIN_SECONDS or more plans on time first (docstring)
 ON_TIME_ALONE_SHARE = 0.1  # of its time, to find which of them can all be on time
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
 PROGRESS = "routing-progress "  # a line on a search's stderr: fraction and cost
@@ -96,12 +97,13 @@ def plan(
     took up to 2.1-2.8 s (p95 71-452 ms); with the search elsewhere, up to 0.67 s (p95 33-37
     ms; bench/pages_during_plan.py, 6 Dec). Progress is relayed from the first search."""
     searches = usable_threads(threads)
-    if deadline - time.monotonic() < MIN_SECONDS or not 0 < len(problem.tasks) <= MAX_TASKS:
+    long_enough = deadline - time.monotonic() >= MIN_SECONDS and 0 < len(problem.tasks) <= MAX_TASKS
+    if not long_enough:
         searches = 1
+    on_time_first = ON_TIME_FIRST and problem.has_deadlines and long_enough
     if searches == 1 and not isolated:
-        return search.plan(problem, deadline=deadline, seed=seed, on_progress=on_progress)
+        return _search(problem, deadline, seed, on_time_first, on_progress)
     first_elsewhere = 0 if isolated else 1
-    on_time_first = ON_TIME_FIRST and problem.has_deadlines and searches > 1
     with tempfile.TemporaryDirectory(prefix="routing-") as tmp:
         paths = [Path(tmp) / f"{k}.pickle" for k in range(first_elsewhere, searches)]
         running = [  # only a stand-in reports progress: nobody reads the others' until they end

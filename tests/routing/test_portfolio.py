@@ -205,8 +205,8 @@ def test_the_on_time_first_search_plans_its_urgent_tasks_hard(tmp_path, monkeypa
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: one search")
-@pytest.mark.parametrize("due", [True, False])
-def test_with_two_searches_this_one_plans_on_time_first_too(monkeypatch, due):
+@pytest.mark.parametrize(("due", "threads"), [(True, 2), (False, 2), (True, 1)])
+def test_this_search_plans_on_time_first_too_alone_or_with_another(monkeypatch, due, threads):
     # The other search is replaced by a process that writes no plan (ignored, as a failed
     # one is); this process's own search must get the urgent task's deadline made hard.
     day = urgent_day() if due else vroom.parse(grid_day(12))
@@ -224,8 +224,8 @@ def test_with_two_searches_this_one_plans_on_time_first_too(monkeypatch, due):
     monkeypatch.setattr(portfolio.search, "plan", plan)
     monkeypatch.setattr(portfolio, "_start", start)
     monkeypatch.setattr(portfolio, "MIN_SECONDS", 0.5)
-    routes, left_out = portfolio.plan(day, deadline=time.monotonic() + 1.5, threads=2)
-    assert started == [due]
+    routes, left_out = portfolio.plan(day, deadline=time.monotonic() + 1.5, threads=threads)
+    assert started == ([due] if threads == 2 else [])
     if due:  # planned alone first, then the day with the two that can be on time made hard
         assert len(searched) == 2 and len(searched[0].tasks) == 3
         assert [t.windows[-1][1] for t in searched[1].tasks[:2]] == [30, 60]
