@@ -19,17 +19,17 @@ search plans on time first, they were better in 7 and worse in 5 of 12 (7 Dec: 0
 priority, 22 tasks late against 33; bench/ROUTER.md, "Two searches up to 600 tasks").
 
 With due times, each search plans on time first (ON_TIME_FIRST), from MIN_SECONDS of budget
-(a shorter one stays plain): its most urgent tasks (the highest priority among those due:
-the emergencies) are planned alone for a tenth of its time, and the ones on time there,
-which can all be on time together, have their deadlines made hard for its search
-(top_on_time_hard). Its plan is feasible for the problem as given and competes by the
-objective like any other. Paired runs on county days (bench/ROUTER.md, "Every search plans
-on time first"), 36 runs each: only the second of two searches doing so, against none,
-emergencies late 10 against 20 (7 Dec, morning); both of two, against only the second, 0
-against 12, tasks late 96 against 117, 0.1 % less priority; one search alone, 0 against
-15, tasks late 103 against 125, 0.1 % less priority (7 Dec, evening). The order ranks
-priority first and judged those last two 11 and 12 runs better, 21 and 16 worse, but
-on-time delivery is what the service is measured by.
+and up to MAX_TASKS tasks (otherwise it stays plain): its most urgent tasks (the highest
+priority among those due: the emergencies) are planned alone for a tenth of its time, and
+the ones on time there, which can all be on time together, have their deadlines made hard
+for its search (top_on_time_hard). Its plan is feasible for the problem as given and
+competes by the objective like any other. Paired runs on county days (bench/ROUTER.md,
+"Every search plans on time first"), 36 runs each: only the second of two searches doing
+so, against none, emergencies late 10 against 20 (7 Dec, morning); both of two, against
+only the second, 0 against 12, tasks late 96 against 117, 0.1 % less priority; one search
+alone, 0 against 15, tasks late 103 against 125, 0.1 % less priority (7 Dec, evening). The
+order ranks priority first and judged those last two 11 and 12 runs better, 21 and 16
+worse, but on-time delivery is what the service is measured by.
 
 With `isolated`, every search runs in another process, even a single one, and this process
 only waits (and relays the progress of the first): a web process whose worker thread plans a
@@ -68,7 +68,7 @@ GRACE_SECONDS = 0.3  # how long after the deadline to wait for the other searche
 # is waited for as if it ran here, where a search may end a little after its deadline on a
 # busy machine; only a hung one is stopped.
 STAND_IN_GRACE_SECONDS = 30.0
-ON_TIME_FIRST = True  # with due times, each search of MIN_SECONDS or more plans on time first (docstring)
+ON_TIME_FIRST = True  # with due times, from MIN_SECONDS and up to MAX_TASKS, each search plans on time first
 ON_TIME_ALONE_SHARE = 0.1  # of its time, to find which of them can all be on time
 SEED_STRIDE = 7919  # other searches' seeds: far from the seed + 1 the stages use inside
 PROGRESS = "routing-progress "  # a line on a search's stderr: fraction and cost
@@ -97,10 +97,11 @@ def plan(
     took up to 2.1-2.8 s (p95 71-452 ms); with the search elsewhere, up to 0.67 s (p95 33-37
     ms; bench/pages_during_plan.py, 6 Dec). Progress is relayed from the first search."""
     searches = usable_threads(threads)
-    long_enough = deadline - time.monotonic() >= MIN_SECONDS and 0 < len(problem.tasks) <= MAX_TASKS
-    if not long_enough:
+    # Several searches, each planning on time first, only with MIN_SECONDS and up to MAX_TASKS.
+    full = deadline - time.monotonic() >= MIN_SECONDS and 0 < len(problem.tasks) <= MAX_TASKS
+    if not full:
         searches = 1
-    on_time_first = ON_TIME_FIRST and problem.has_deadlines and long_enough
+    on_time_first = ON_TIME_FIRST and problem.has_deadlines and full
     if searches == 1 and not isolated:
         return _search(problem, deadline, seed, on_time_first, on_progress)
     first_elsewhere = 0 if isolated else 1
@@ -166,8 +167,10 @@ def _search(
     # The plan is feasible for `problem` too: only windows were narrowed.
     by = time.monotonic() + ON_TIME_ALONE_SHARE * max(0.0, deadline - time.monotonic())
     solved = top_on_time_hard(problem, by, seed)
-    routes, _ = search.plan(solved, deadline=deadline, seed=seed, on_progress=on_progress)
-    return routes, search.left_out(problem, search.served_tasks(routes))  # why, as the problem was given
+    routes, left_out = search.plan(solved, deadline=deadline, seed=seed, on_progress=on_progress)
+    if solved is not problem:  # why a task is left out, as the problem was given
+        left_out = search.left_out(problem, search.served_tasks(routes))
+    return routes, left_out
 
 
 def _start(
