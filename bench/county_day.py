@@ -309,9 +309,10 @@ def nothing_late(problem: dict, rows: dict, args, n_em: int) -> dict:
     return got
 
 
-def emergency_check(problem: dict, ours: dict, args, n_em: int) -> tuple[int, int]:
+def emergency_check(problem: dict, ours: dict, args, n_em: int) -> tuple[int, int, int]:
     """Solve the emergencies alone; if one on time alone is late in our plan, ask why.
-    Returns (on time in our plan, on time alone) of the emergencies on time alone."""
+    Returns (on time in our plan, on time alone) of the emergencies on time alone, and how
+    many emergencies are on time in our plan in all."""
     alone = _solve_and_print(
         "ours", emergencies_alone(problem), args.emergency_seconds, n_em, label="alone", threads=args.threads
     )
@@ -321,7 +322,7 @@ def emergency_check(problem: dict, ours: dict, args, n_em: int) -> tuple[int, in
         f"emergencies alone: {len(could)} of {n_em} can be on time; in our plan "
         f"{len(ours['on_time_emergencies'] & could)} of those {len(could)} are"
     )
-    result = (len(ours["on_time_emergencies"] & could), len(could))
+    result = (len(ours["on_time_emergencies"] & could), len(could), len(ours["on_time_emergencies"]))
     if not missed or args.no_checks:
         return result
     seconds = args.recheck_seconds or 4 * args.seconds

@@ -29,15 +29,27 @@ def test_each_bar_met_or_missed_with_its_figures():
     got = lines(
         summary(1470, 7, 17.0),
         summary(1460, 7, 17.5),
-        emergencies=(0, 2),
+        emergencies=(0, 2, 0),
         travel={"without": (1.0, 47, 47), "with": (1.154, 47, 47)},
     )
     assert got[0] == "priority at least VROOM's: met (1470 / 1460)"
     assert got[1] == "tasks late at most 1/4 of VROOM's: MISSED (7 / 7)"
     assert got[2] == "lateness at most 1/4 of VROOM's: MISSED (17.0 / 17.5 h)"
-    assert got[3] == "emergencies on time of those on time alone: MISSED (0 of 2)"
+    assert got[3] == "emergencies on time of those on time alone: MISSED (0 of 2; 0 on time in ours in all)"
     assert got[4] == "travel at equal service without due times at most 1.05 x: met (1.000 x)"
     assert got[5] == "travel at equal service with due times at most 1.05 x: MISSED (1.154 x)"
+
+
+def test_emergencies_that_cannot_all_be_on_time_are_counted_by_number_too():
+    # Five emergencies, four on time at most together; alone and ours put a different four on time.
+    other_four = lines(summary(1450, 1), summary(1450, 10), emergencies=(3, 4, 4))
+    assert (
+        other_four[3] == "emergencies on time of those on time alone: met by number (3 of 4; 4 on time in ours in all)"
+    )
+    one_short = lines(summary(1450, 1), summary(1450, 10), emergencies=(3, 4, 3))
+    assert one_short[3] == "emergencies on time of those on time alone: MISSED (3 of 4; 3 on time in ours in all)"
+    same_four = lines(summary(1450, 1), summary(1450, 10), emergencies=(4, 4, 4))
+    assert same_four[3] == "emergencies on time of those on time alone: met (4 of 4; 4 on time in ours in all)"
 
 
 def test_the_nothing_late_plan_that_meets_both_bars_but_serves_less_is_named():
