@@ -12,10 +12,11 @@ from typing import Any
 from routing.errors import ProblemError
 
 Window = tuple[int, int]
+LARGEST = 2**63 - 1  # the search keeps times, amounts and ids in 64-bit integers
 
 
 def integer(value: Any, where: str, *, minimum: int | None = 0) -> int:
-    """An int (or a float with an integer value), at least `minimum`."""
+    """An int (or a float with an integer value), at least `minimum` and at most LARGEST."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProblemError(f"{where} must be an integer, got {value!r}")
     if isinstance(value, float):
@@ -24,6 +25,8 @@ def integer(value: Any, where: str, *, minimum: int | None = 0) -> int:
         value = int(value)
     if minimum is not None and value < minimum:
         raise ProblemError(f"{where} must be >= {minimum}, got {value}")
+    if abs(value) > LARGEST:
+        raise ProblemError(f"{where} must be at most {LARGEST}, got {value}")
     return value
 
 

@@ -61,6 +61,11 @@ BAD = {
     "priority above 100": broken(lambda p: p["jobs"][0].update(priority=101)),
     "negative deadline": broken(lambda p: p["jobs"][0].update(deadline=-1)),
     "deadline not an integer": broken(lambda p: p["jobs"][0].update(deadline=10.5)),
+    "deadline beyond 64 bits": broken(lambda p: p["jobs"][0].update(deadline=10**20)),
+    "window beyond 64 bits": broken(lambda p: p["jobs"][0].update(time_windows=[[0, 10**20]])),
+    "service beyond 64 bits": broken(lambda p: p["jobs"][0].update(service=10**20)),
+    "matrix value beyond 64 bits": broken(lambda p: p["matrices"]["car"]["durations"][0].__setitem__(1, 10**20)),
+    "id beyond 64 bits": broken(lambda p: p["jobs"][0].update(id=10**20)),
     "deadline as a clock time": broken(lambda p: p["jobs"][0].update(deadline="13:00")),
     "shipment deadline": broken(
         lambda p: p.update(
