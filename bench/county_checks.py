@@ -90,7 +90,8 @@ def bars(
     `emergencies`: (of the emergencies on time when solved alone, how many are on time in our
     plan; how many are on time alone; how many emergencies are on time in our plan in all).
     When they cannot all be on time together, the plan alone and ours may put a different
-    set on time: as many on time as alone is the bar met by number; `nothing_late`: the plans with every due time hard, by solver name;
+    set on time: as many on time as alone is the bar met by number.
+    `nothing_late`: the plans with every due time hard, by solver name;
     `equal_travel`: (ours / VROOM's travel, jobs ours served, jobs VROOM served) on VROOM's
     jobs, by "without" / "with" due times; serving fewer is not equal service.
     """
@@ -108,7 +109,7 @@ def bars(
     ]
     if emergencies is not None:
         on_time, could, in_all = emergencies
-        verdict = yes(on_time == could) if on_time == could or in_all < could else "met by number"
+        verdict = "met" if on_time == could else "met by number" if in_all >= could else "MISSED"
         lines.append(
             f"emergencies on time of those on time alone: {verdict} ({on_time} of {could}; "
             f"{in_all} on time in ours in all)"

@@ -16,7 +16,7 @@ LARGEST = 2**63 - 1  # the search keeps times, amounts and ids in 64-bit integer
 
 
 def integer(value: Any, where: str, *, minimum: int | None = 0) -> int:
-    """An int (or a float with an integer value), at least `minimum` and at most LARGEST."""
+    """An int (or a float with an integer value), at least `minimum`, at most LARGEST in size."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ProblemError(f"{where} must be an integer, got {value!r}")
     if isinstance(value, float):
@@ -26,7 +26,7 @@ def integer(value: Any, where: str, *, minimum: int | None = 0) -> int:
     if minimum is not None and value < minimum:
         raise ProblemError(f"{where} must be >= {minimum}, got {value}")
     if abs(value) > LARGEST:
-        raise ProblemError(f"{where} must be at most {LARGEST}, got {value}")
+        raise ProblemError(f"{where} is too large for a 64-bit integer, got {value}")
     return value
 
 
