@@ -317,12 +317,12 @@ def emergency_check(problem: dict, ours: dict, args, n_em: int) -> tuple[int, in
         "ours", emergencies_alone(problem), args.emergency_seconds, n_em, label="alone", threads=args.threads
     )
     could = alone["on_time_emergencies"]
-    missed = could - ours["on_time_emergencies"]
+    on_time = ours["on_time_emergencies"]
+    missed = could - on_time
     print(
-        f"emergencies alone: {len(could)} of {n_em} can be on time; in our plan "
-        f"{len(ours['on_time_emergencies'] & could)} of those {len(could)} are"
+        f"emergencies alone: {len(could)} of {n_em} can be on time; in our plan {len(on_time & could)} of those {len(could)} are"
     )
-    result = (len(ours["on_time_emergencies"] & could), len(could), len(ours["on_time_emergencies"]))
+    result = (len(on_time & could), len(could), len(on_time))
     if not missed or args.no_checks:
         return result
     seconds = args.recheck_seconds or 4 * args.seconds
